@@ -1,0 +1,38 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "prn",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "prn", targets: ["prn"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: System libraries (each has exactly one importer inside the package)
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
+                       providers: [.apt(["libedit-dev"])]),
+
+        // MARK: Libraries; imports flow prn -> Runtime -> (Language, Pruning), Pruning -> Engine
+        .target(name: "Engine", dependencies: ["CBLAS", "CZlib"]),
+        .target(name: "Pruning", dependencies: ["Engine"]),
+        .target(name: "Language"),
+        .target(name: "Runtime", dependencies: ["Language", "Pruning", "Engine"]),
+
+        // MARK: The executable
+        .executableTarget(name: "prn", dependencies: [
+            "Runtime", "CEditLine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: Tests, one target per module
+        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "LanguageTests", dependencies: ["Language"]),
+    ]
+)

@@ -1,0 +1,2 @@
+// OpenBLAS's cblas.h, plus its thread-count control (declared there on Debian).
+#include <cblas.h>

@@ -1,0 +1,39 @@
+import Foundation
+
+/// The engine's own loop threads. Never nested inside a BLAS call: kernels either hand a large
+/// GEMM to BLAS (which uses its own threads) or split their work here, one level at a time.
+public enum Parallel {
+    /// Worker count; `PRN_THREADS` overrides the core count. Results are bitwise reproducible for
+    /// a fixed value because work is split into the same contiguous chunks every time.
+    public nonisolated(unsafe) static var threads: Int = {
+        if let s = ProcessInfo.processInfo.environment["PRN_THREADS"], let n = Int(s), n > 0 { return n }
+        return Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
+
+    /// Runs `body(range)` over `0..<count` in `threads` contiguous chunks. Small jobs run inline.
+    public static func chunks(_ count: Int, minPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
+        let workers = Swift.min(threads, Swift.max(1, count / Swift.max(1, minPerThread)))
+        if workers <= 1 || count <= 1 {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedBox(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let lo = count * w / workers, hi = count * (w + 1) / workers
+                if lo < hi { box.value(lo..<hi) }
+            }
+        }
+    }
+
+    /// Runs `body(i)` for every i in `0..<count`, chunked across the workers.
+    public static func forEach(_ count: Int, minPerThread: Int = 1, _ body: (Int) -> Void) {
+        chunks(count, minPerThread: minPerThread) { r in for i in r { body(i) } }
+    }
+}
+
+/// Carries a non-Sendable value into a concurrent loop whose iterations touch disjoint memory.
+public struct UncheckedBox<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
+}

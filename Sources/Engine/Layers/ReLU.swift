@@ -1,0 +1,31 @@
+/// y = max(x, 0); dx = dy where y > 0.
+public final class ReLU: Layer {
+    public let kind = "relu"
+    public var config: [String: Double] { [:] }
+    private var output: Tensor?
+    private var gradInput: Tensor?
+
+    public init() {}
+
+    public func outputShape(_ s: [[Int]]) throws -> [Int] { s[0] }
+
+    public func forward(_ inputs: [Tensor], mode: Mode) -> Tensor {
+        let x = inputs[0]
+        let y = Tensor.reuse(&output, shape: x.shape)
+        let xp = x.data, yp = y.data
+        Parallel.chunks(x.count, minPerThread: 1 << 16) { r in
+            for i in r { yp[i] = xp[i] > 0 ? xp[i] : 0 }
+        }
+        return y
+    }
+
+    public func backward(_ dy: Tensor, needInputGrad: [Bool]) -> [Tensor?] {
+        guard needInputGrad[0], let y = output else { return [nil] }
+        let dx = Tensor.reuse(&gradInput, shape: dy.shape)
+        let yp = y.data, gp = dy.data, dp = dx.data
+        Parallel.chunks(dy.count, minPerThread: 1 << 16) { r in
+            for i in r { dp[i] = yp[i] > 0 ? gp[i] : 0 }
+        }
+        return [dx]
+    }
+}

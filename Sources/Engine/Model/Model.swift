@@ -1,0 +1,152 @@
+/// A model is a small graph: node 0 is the input, every other node applies a layer to the
+/// outputs of earlier nodes (nodes are stored in topological order). Residual adds and the
+/// flatten between convolutions and dense layers are explicit nodes, because structured pruning
+/// follows them.
+public final class Model {
+    public struct Node {
+        /// PyTorch-style module path ("features.3", "layer1.0.conv1"); parameters are
+        /// named `<node name>.<local name>`.
+        public var name: String
+        public var layer: Layer?
+        public var inputs: [Int]
+    }
+
+    public private(set) var nodes: [Node]
+    /// Per-sample input shape, e.g. [1, 28, 28].
+    public let inputShape: [Int]
+    public var classes: Int
+    /// Zoo name or "custom"; informational (architecture files describe every node).
+    public var architecture: String
+    public var observers: [ModelObserver] = []
+
+    private var outputs: [Tensor?] = []
+    private var grads: [Tensor?] = []
+    private var gradBuffers: [Tensor?] = []
+
+    public init(inputShape: [Int], classes: Int, architecture: String = "custom") {
+        self.inputShape = inputShape
+        self.classes = classes
+        self.architecture = architecture
+        nodes = [Node(name: "input", layer: nil, inputs: [])]
+    }
+
+    /// Adds a node and returns its index; `inputs` default to the previous node.
+    @discardableResult
+    public func add(_ name: String, _ layer: Layer, inputs: [Int]? = nil) -> Int {
+        precondition(!nodes.contains { $0.name == name }, "duplicate node name \(name)")
+        for p in layer.parameters { p.name = name + "." + p.name }
+        nodes.append(Node(name: name, layer: layer, inputs: inputs ?? [nodes.count - 1]))
+        return nodes.count - 1
+    }
+
+    public var last: Int { nodes.count - 1 }
+
+    public var parameters: [Parameter] { nodes.flatMap { $0.layer?.parameters ?? [] } }
+    public var trainableParameters: [Parameter] { parameters.filter(\.trainable) }
+
+    public func parameter(named name: String) -> Parameter? { parameters.first { $0.name == name } }
+    public func node(named name: String) -> Int? { nodes.firstIndex { $0.name == name } }
+
+    /// Indices of the nodes that read node `i`'s output.
+    public func consumers(of i: Int) -> [Int] {
+        nodes.indices.filter { nodes[$0].inputs.contains(i) }
+    }
+
+    /// Per-sample output shape of every node; throws the first shape mismatch, naming the node.
+    public func shapes() throws -> [[Int]] {
+        var s: [[Int]] = [inputShape]
+        for n in nodes.dropFirst() {
+            guard let layer = n.layer else { throw ShapeError("node \(n.name) has no layer") }
+            do { s.append(try layer.outputShape(n.inputs.map { s[$0] })) } catch let e as ShapeError {
+                throw ShapeError("\(n.name) (\(layer.kind)): \(e.message)")
+            }
+        }
+        return s
+    }
+
+    /// Dense multiply-accumulates per sample.
+    public func macs() throws -> Int {
+        let s = try shapes()
+        return nodes.indices.dropFirst().reduce(0) { acc, i in
+            acc + (nodes[i].layer?.macs(nodes[i].inputs.map { s[$0] }) ?? 0)
+        }
+    }
+
+    public var parameterCount: Int { trainableParameters.reduce(0) { $0 + $1.value.count } }
+
+    /// Runs the graph on a batch [B, inputShape...] and returns the last node's output (owned by
+    /// its layer: copy it to keep it past the next call).
+    public func forward(_ x: Tensor, mode: Mode) -> Tensor {
+        if outputs.count != nodes.count { outputs = Array(repeating: nil, count: nodes.count) }
+        outputs[0] = x
+        for i in 1..<nodes.count {
+            let n = nodes[i]
+            let ins = n.inputs.map { outputs[$0]! }
+            let y = n.layer!.forward(ins, mode: mode)
+            outputs[i] = y
+            for o in observers { o.didForward(model: self, node: i, inputs: ins, output: y, mode: mode) }
+        }
+        return outputs[nodes.count - 1]!
+    }
+
+    /// Back-propagates the gradient of the loss with respect to the last node's output,
+    /// accumulating parameter gradients. Call after `forward(_, mode: .train)`.
+    public func backward(_ gradOutput: Tensor) {
+        let n = nodes.count
+        if grads.count != n { grads = Array(repeating: nil, count: n); gradBuffers = grads }
+        for i in 0..<n { grads[i] = nil }
+        grads[n - 1] = gradOutput
+        let needs = needsGrad()
+        for i in stride(from: n - 1, through: 1, by: -1) {
+            guard let g = grads[i], let layer = nodes[i].layer else { continue }
+            for o in observers { o.didBackward(model: self, node: i, gradOutput: g) }
+            let ins = nodes[i].inputs
+            let gi = layer.backward(g, needInputGrad: ins.map { needs[$0] })
+            for (slot, src) in ins.enumerated() {
+                guard needs[src], let gradIn = gi[slot] else { continue }
+                accumulate(gradIn, into: src)
+            }
+            grads[i] = nil
+        }
+    }
+
+    /// A node needs an input gradient when a trainable parameter lies at or before it.
+    private func needsGrad() -> [Bool] {
+        var needs = Array(repeating: false, count: nodes.count)
+        for i in 1..<nodes.count {
+            let own = nodes[i].layer?.parameters.contains { $0.trainable } ?? false
+            needs[i] = own || nodes[i].inputs.contains { needs[$0] }
+        }
+        return needs
+    }
+
+    private func accumulate(_ g: Tensor, into node: Int) {
+        guard let existing = grads[node] else { grads[node] = g; return }
+        // A second contribution (fan-out): sum into a graph-owned buffer, never into a layer's.
+        let acc: Tensor
+        if let b = gradBuffers[node], existing === b {
+            acc = b
+        } else {
+            acc = Tensor.reuse(&gradBuffers[node], shape: existing.shape)
+            acc.copy(from: existing)
+        }
+        let a = acc.data, s = g.data
+        for k in 0..<acc.count { a[k] += s[k] }
+        grads[node] = acc
+    }
+
+    public func zeroGrad() { for p in parameters { p.zeroGrad() } }
+    public func applyMasks() { for p in parameters { p.applyMask() } }
+}
+
+/// Watches activations and gradients batch by batch (scorers stream statistics through this
+/// instead of storing a dataset's activations).
+public protocol ModelObserver: AnyObject {
+    func didForward(model: Model, node: Int, inputs: [Tensor], output: Tensor, mode: Mode)
+    func didBackward(model: Model, node: Int, gradOutput: Tensor)
+}
+
+public extension ModelObserver {
+    func didForward(model: Model, node: Int, inputs: [Tensor], output: Tensor, mode: Mode) {}
+    func didBackward(model: Model, node: Int, gradOutput: Tensor) {}
+}

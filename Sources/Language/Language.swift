@@ -1,0 +1,1 @@
+/// The .prn language front end: source, tokens, syntax tree, checker, diagnostics.
