@@ -34,5 +34,9 @@ let package = Package(
         // MARK: Tests, one target per module
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "LanguageTests", dependencies: ["Language"]),
+        .testTarget(name: "PruningTests", dependencies: ["Pruning", "Engine"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Language", "Pruning", "Engine"]),
+        // Drives the built `prn` binary through a pseudo-terminal.
+        .testTarget(name: "REPLTests", dependencies: ["prn"]),
     ]
 )
