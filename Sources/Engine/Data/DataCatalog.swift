@@ -1,0 +1,204 @@
+import Foundation
+
+/// How to carve a validation split out of the training data.
+public enum ValidationSplit: Sendable, Equatable {
+    /// A fraction of the training samples, strictly between 0 and 1.
+    case fraction(Double)
+    /// An exact number of training samples.
+    case count(Int)
+}
+
+/// How pixel values are normalised after scaling to [0, 1].
+public enum NormalizationMode: Sendable, Equatable {
+    /// Per-channel mean/std measured on the training split (after the validation split is taken
+    /// out, so validation stays unseen) and applied to every split.
+    case perChannel
+    /// Fixed statistics, e.g. `ChannelStatistics.mnist` to match published setups exactly.
+    case fixed(ChannelStatistics)
+    case none
+}
+
+public struct DataOptions: Sendable, Equatable {
+    /// Keep only the first N samples of the training and of the test split (before `validation`).
+    public var subset: Int?
+    public var validation: ValidationSplit?
+    /// Seeds the validation split (and the synthetic generator).
+    public var seed: UInt64
+    public var normalization: NormalizationMode
+    public var synthetic: SyntheticData.Options
+    public var csv: CSVReader.Options
+
+    public init(subset: Int? = nil, validation: ValidationSplit? = nil, seed: UInt64 = 0,
+                normalization: NormalizationMode = .perChannel,
+                synthetic: SyntheticData.Options = .init(), csv: CSVReader.Options = .init()) {
+        self.subset = subset
+        self.validation = validation
+        self.seed = seed
+        self.normalization = normalization
+        self.synthetic = synthetic
+        self.csv = csv
+    }
+}
+
+/// The splits of one dataset, ready for training.
+public struct DataBundle: Sendable {
+    public let name: String
+    public let train: Dataset
+    public let test: Dataset
+    public let val: Dataset?
+    /// Where the files came from ("generated" for synthetic data).
+    public let source: String
+    /// Stable description of the data for run manifests: name, file sizes, checksums and options.
+    public let identity: String
+    public var statistics: ChannelStatistics? { train.normalization }
+    public var classes: Int { train.classes }
+}
+
+/// Resolves dataset names and folders, loads them, and prepares the splits.
+public struct DataCatalog: Sendable {
+    public let locator: DataLocator
+    public let workingDirectory: URL
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment,
+                workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
+        self.locator = DataLocator(environment: environment, workingDirectory: workingDirectory)
+        self.workingDirectory = workingDirectory
+    }
+
+    public static let knownNames = ["mnist", "fashion-mnist", "cifar10", "cifar100", "synthetic"]
+
+    /// Loads with the process environment and working directory.
+    public static func load(_ name: String, _ options: DataOptions = DataOptions()) throws -> DataBundle {
+        try DataCatalog().load(name, options)
+    }
+
+    /// `name` is a known dataset name or a folder path (anything containing '/' or starting with '.').
+    public func load(_ name: String, _ options: DataOptions = DataOptions()) throws -> DataBundle {
+        if let n = options.subset, n < 1 {
+            throw DataError(.badOption, "subset=\(n): must be at least 1")
+        }
+        var (train, test, label, source, files) = try read(name, options)
+        if let n = options.subset {
+            train = try train.prefix(n)
+            test = try test.prefix(n)
+        }
+        var val: Dataset?
+        if let split = options.validation {
+            (train, val) = try Self.splitValidation(train, split, seed: options.seed)
+        }
+        let stats: ChannelStatistics?
+        switch options.normalization {
+        case .perChannel: stats = ChannelStatistics.measure(train)
+        case .fixed(let s): stats = s
+        case .none: stats = nil
+        }
+        if let stats {
+            try train.normalize(with: stats)
+            try test.normalize(with: stats)
+            if var v = val { try v.normalize(with: stats); val = v }
+        }
+        let identity = Self.identity(name: label, files: files, options: options)
+        return DataBundle(name: label, train: train, test: test, val: val,
+                          source: source, identity: identity)
+    }
+
+    private func read(_ name: String, _ options: DataOptions) throws
+        -> (train: Dataset, test: Dataset, label: String, source: String, files: [URL]) {
+        if name == "synthetic" {
+            let (train, test) = try SyntheticData.make(options.synthetic, seed: options.seed)
+            return (train, test, name, "generated", [])
+        }
+        let isPath = name.contains("/") || name.hasPrefix(".")
+        let found = isPath ? try locator.locate(folder: name, workingDirectory: workingDirectory)
+                           : try locator.locate(name: name)
+        let label = isPath ? found.folder.lastPathComponent : name
+        let train: Dataset, test: Dataset
+        switch found.format {
+        case .idx:
+            // Known IDX datasets have 10 classes; an unknown folder gets max label + 1 over both splits.
+            let known = isPath ? nil : 10
+            let labelsTrain = try IDXReader.loadLabels(found.trainFiles[1])
+            let labelsTest = try IDXReader.loadLabels(found.testFiles[1])
+            let classes = known ?? Int(max(labelsTrain.max() ?? 0, labelsTest.max() ?? 0)) + 1
+            train = try IDXReader.load(images: found.trainFiles[0], labels: found.trainFiles[1], classes: classes, name: "\(label)/train")
+            test = try IDXReader.load(images: found.testFiles[0], labels: found.testFiles[1], classes: classes, name: "\(label)/test")
+        case .cifar10, .cifar100:
+            let variant: CIFARReader.Variant = found.format == .cifar10 ? .cifar10 : .cifar100
+            train = try CIFARReader.load(found.trainFiles, variant: variant, name: "\(label)/train")
+            test = try CIFARReader.load(found.testFiles, variant: variant, name: "\(label)/test")
+        case .csv:
+            var trainRead = try CSVReader.load(found.trainFiles[0], options: options.csv, name: "\(label)/train")
+            var testRead = try CSVReader.load(found.testFiles[0], options: options.csv, name: "\(label)/test")
+            guard trainRead.sampleShape == testRead.sampleShape else {
+                throw DataError(.badShape, "\(found.folder.path): train.csv has \(trainRead.sampleSize) features but test.csv has \(testRead.sampleSize)")
+            }
+            // Each file alone infers max label + 1; both splits must agree on the class count.
+            let classes = options.csv.classes ?? max(trainRead.classes, testRead.classes)
+            if trainRead.classes != classes || testRead.classes != classes {
+                var csv = options.csv
+                csv.classes = classes
+                trainRead = try CSVReader.load(found.trainFiles[0], options: csv, name: "\(label)/train")
+                testRead = try CSVReader.load(found.testFiles[0], options: csv, name: "\(label)/test")
+            }
+            train = trainRead
+            test = testRead
+        }
+        guard train.sampleShape == test.sampleShape else {
+            throw DataError(.badShape, "\(found.folder.path): train samples are \(train.sampleShape) but test samples are \(test.sampleShape)")
+        }
+        return (train, test, label, found.folder.path, found.trainFiles + found.testFiles)
+    }
+
+    /// Splits a seeded random selection off the training set; both parts keep their original order.
+    public static func splitValidation(_ data: Dataset, _ split: ValidationSplit, seed: UInt64) throws -> (train: Dataset, val: Dataset) {
+        let n = data.count
+        let k: Int
+        switch split {
+        case .fraction(let f):
+            guard f > 0, f < 1 else {
+                throw DataError(.badOption, "val=\(f): a validation fraction must be strictly between 0 and 1")
+            }
+            k = Int((Double(n) * f).rounded())
+        case .count(let c):
+            k = c
+        }
+        guard k >= 1, k < n else {
+            throw DataError(.badOption, "val: a validation split of \(k) samples leaves no room in \(n) training samples; it must be between 1 and \(n - 1)")
+        }
+        var rng = RandomStream(seed: seed, stream: "data.validation")
+        let order = rng.permutation(n)
+        let valIndices = order[0..<k].sorted()
+        let trainIndices = order[k...].sorted()
+        let base = data.name.components(separatedBy: "/")[0]
+        return (try data.select(trainIndices), try data.select(valIndices, name: "\(base)/val"))
+    }
+
+    static func identity(name: String, files: [URL], options: DataOptions) -> String {
+        var parts = [String]()
+        if files.isEmpty {
+            let s = options.synthetic
+            parts.append("train=\(s.trainCount),test=\(s.testCount),classes=\(s.classes),shape=\(s.sampleShape.map(String.init).joined(separator: "x")),spread=\(s.spread)")
+        }
+        for file in files {
+            if let (size, crc) = try? FileBytes.fingerprint(file) {
+                parts.append("\(file.lastPathComponent):\(size):" + String(format: "%08x", crc))
+            } else {
+                parts.append("\(file.lastPathComponent):unreadable")
+            }
+        }
+        var text = "\(name)[\(parts.joined(separator: ","))]"
+        if let n = options.subset { text += " subset=\(n)" }
+        switch options.validation {
+        case .fraction(let f)?: text += " val=\(f)"
+        case .count(let c)?: text += " val=\(c)"
+        case nil: break
+        }
+        text += " seed=\(options.seed)"
+        switch options.normalization {
+        case .perChannel: text += " norm=per-channel"
+        case .fixed(let s): text += " norm=mean\(s.mean)std\(s.std)"
+        case .none: text += " norm=none"
+        }
+        return text
+    }
+}
