@@ -1,0 +1,142 @@
+/// The normalisation shared by BatchNorm and SigmoidBatchNorm, per channel c of [B,C] or [B,C,H,W]:
+/// xhat = (x - mu_c) / sqrt(var_c + eps), y = scale_c * xhat + shift_c.
+/// Train mode uses the batch's mean and biased variance and updates the running estimates the
+/// PyTorch way (running_var takes the unbiased variance); eval mode uses the running estimates.
+/// backward (train) dx = scale*invstd/N * (N*dy - sum dy - xhat * sum(dy*xhat)), N = B*H*W
+/// backward (eval)  dx = scale*invstd * dy
+/// Per-channel sums of dy and dy*xhat are left in `sumGrad` / `sumGradXhat` for the parameters.
+final class ChannelNormalizer {
+    let eps: Float
+    let momentum: Float
+    let runningMean: Parameter
+    let runningVar: Parameter
+
+    /// Mean and 1/sqrt(var + eps) used by the last forward (batch or running statistics).
+    private(set) var mean: Tensor?
+    private(set) var invStd: Tensor?
+    private(set) var sumGrad: Tensor?
+    private(set) var sumGradXhat: Tensor?
+    private var input: Tensor?
+    private var lastMode: Mode = .eval
+    private var output: Tensor?
+    private var gradInput: Tensor?
+
+    init(channels: Int, eps: Float, momentum: Float) {
+        precondition(channels > 0 && eps > 0 && momentum >= 0 && momentum <= 1,
+                     "batchnorm: channels must be positive, eps > 0 and momentum in [0, 1]")
+        self.eps = eps
+        self.momentum = momentum
+        runningMean = Parameter(name: "running_mean", role: .buffer, value: Tensor(shape: [channels]))
+        runningVar = Parameter(name: "running_var", role: .buffer, value: Tensor(shape: [channels], repeating: 1))
+    }
+
+    var channels: Int { runningMean.value.count }
+
+    func outputShape(_ s: [[Int]], kind: String) throws -> [Int] {
+        guard s.count == 1, s[0].count == 1 || s[0].count == 3, s[0][0] == channels else {
+            throw ShapeError("\(kind) expects [\(channels)] or [\(channels), H, W] input, got \(s.first ?? [])")
+        }
+        return s[0]
+    }
+
+    /// Batch, channels and positions per channel of one sample.
+    private func layout(_ x: Tensor, _ kind: String) -> (batch: Int, hw: Int) {
+        precondition((x.rank == 2 || x.rank == 4) && x.shape[1] == channels,
+                     "\(kind): input \(x.shape) vs \(channels) channels ([B,C] or [B,C,H,W])")
+        return (x.shape[0], x.rank == 4 ? x.shape[2] * x.shape[3] : 1)
+    }
+
+    func forward(_ x: Tensor, mode: Mode, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>?,
+                 kind: String) -> Tensor {
+        let (batch, hw) = layout(x, kind)
+        let c = channels, n = batch * hw
+        let xp = x.data, mp = Tensor.reuse(&mean, shape: [c]).data, ip = Tensor.reuse(&invStd, shape: [c]).data
+        if mode == .train {
+            precondition(n > 1, "\(kind): training needs more than one value per channel, got input \(x.shape)")
+            let rm = runningMean.value.data, rv = runningVar.value.data
+            let momentum = momentum, eps = eps
+            Parallel.chunks(c, minPerThread: Swift.max(1, 4096 / n)) { r in
+                for ch in r {
+                    var s: Double = 0
+                    for b in 0..<batch { let p = xp + (b * c + ch) * hw; var t: Float = 0; for i in 0..<hw { t += p[i] }; s += Double(t) }
+                    let mu = Float(s / Double(n))
+                    var q: Double = 0
+                    for b in 0..<batch {
+                        let p = xp + (b * c + ch) * hw; var t: Float = 0
+                        for i in 0..<hw { let d = p[i] - mu; t += d * d }
+                        q += Double(t)
+                    }
+                    let variance = Float(q / Double(n))
+                    mp[ch] = mu
+                    ip[ch] = 1 / (variance + eps).squareRoot()
+                    rm[ch] = (1 - momentum) * rm[ch] + momentum * mu
+                    rv[ch] = (1 - momentum) * rv[ch] + momentum * Float(q / Double(n - 1))
+                }
+            }
+            input = x
+        } else {
+            for ch in 0..<c {
+                mp[ch] = runningMean.value[ch]
+                ip[ch] = 1 / (runningVar.value[ch] + eps).squareRoot()
+            }
+            input = x
+        }
+        lastMode = mode
+        let y = Tensor.reuse(&output, shape: x.shape)
+        let yp = y.data
+        Parallel.chunks(batch * c, minPerThread: Swift.max(1, 8192 / hw)) { r in
+            for plane in r {
+                let ch = plane % c
+                let a = scale[ch] * ip[ch], bb = (shift?[ch] ?? 0) - a * mp[ch]
+                let src = xp + plane * hw, dst = yp + plane * hw
+                for i in 0..<hw { dst[i] = a * src[i] + bb }
+            }
+        }
+        return y
+    }
+
+    /// Fills `sumGrad` and `sumGradXhat`, and returns dx when asked.
+    func backward(_ dy: Tensor, needInputGrad: Bool, scale: UnsafePointer<Float>, kind: String) -> Tensor? {
+        guard let x = input else { preconditionFailure("\(kind).backward before forward") }
+        let (batch, hw) = layout(x, kind)
+        precondition(dy.count == x.count, "\(kind).backward: gradient \(dy.shape) vs input \(x.shape)")
+        let c = channels, n = batch * hw
+        guard let mp = mean?.data, let ip = invStd?.data else { preconditionFailure("\(kind).backward before forward") }
+        let xp = x.data, gp = dy.data
+        let sg = Tensor.reuse(&sumGrad, shape: [c]).data, sgx = Tensor.reuse(&sumGradXhat, shape: [c]).data
+        let dx = needInputGrad ? Tensor.reuse(&gradInput, shape: x.shape) : nil
+        let dxp = dx?.data, train = lastMode == .train
+        Parallel.chunks(c, minPerThread: Swift.max(1, 4096 / n)) { r in
+            for ch in r {
+                let mu = mp[ch], inv = ip[ch]
+                var s: Double = 0, sx: Double = 0
+                for b in 0..<batch {
+                    let off = (b * c + ch) * hw
+                    var t: Float = 0, tx: Float = 0
+                    for i in 0..<hw { let g = gp[off + i]; t += g; tx += g * (xp[off + i] - mu) }
+                    s += Double(t); sx += Double(tx)
+                }
+                sg[ch] = Float(s)
+                sgx[ch] = Float(sx) * inv
+                guard let dxp else { continue }
+                let a = scale[ch] * inv
+                if train {
+                    let meanG = sg[ch] / Float(n), meanGX = sgx[ch] / Float(n)
+                    for b in 0..<batch {
+                        let off = (b * c + ch) * hw
+                        for i in 0..<hw {
+                            let xhat = (xp[off + i] - mu) * inv
+                            dxp[off + i] = a * (gp[off + i] - meanG - xhat * meanGX)
+                        }
+                    }
+                } else {
+                    for b in 0..<batch { let off = (b * c + ch) * hw; for i in 0..<hw { dxp[off + i] = a * gp[off + i] } }
+                }
+            }
+        }
+        return dx
+    }
+
+    /// Drops cached batches after surgery changed the channel count.
+    func reset() { input = nil; output = nil; gradInput = nil }
+}

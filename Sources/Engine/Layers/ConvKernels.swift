@@ -1,0 +1,126 @@
+/// Geometry of one 2-D convolution over a single sample [C, H, W] with a square kernel.
+/// Shared by Conv2d's fast path (im2col/col2im + GEMM) and its naive reference.
+struct ConvGeometry: Equatable {
+    let channels: Int, height: Int, width: Int
+    let kernel: Int, stride: Int, padding: Int
+
+    var outHeight: Int { (height + 2 * padding - kernel) / stride + 1 }
+    var outWidth: Int { (width + 2 * padding - kernel) / stride + 1 }
+    /// Rows of the column matrix: one per (channel, kernel row, kernel column).
+    var colRows: Int { channels * kernel * kernel }
+    /// Columns of the column matrix: one per output position.
+    var colCols: Int { outHeight * outWidth }
+    /// A 1x1, stride-1, unpadded convolution reads its input directly as the column matrix.
+    var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
+
+    /// Output positions `o` whose input column `o*stride - padding + offset` lies inside [0, extent).
+    @inline(__always)
+    func validRange(offset: Int, extent: Int, outExtent: Int) -> Range<Int> {
+        let shift = padding - offset                   // o*stride >= shift
+        let lo = shift <= 0 ? 0 : (shift + stride - 1) / stride
+        let top = extent - 1 + padding - offset        // o*stride <= top
+        let hi = top < 0 ? 0 : Swift.min(outExtent, top / stride + 1)
+        return Swift.min(lo, hi)..<hi
+    }
+}
+
+/// im2col / col2im for one sample. Column matrix layout: [C*k*k, OH*OW], row r = (c*k + ki)*k + kj,
+/// so W[out, C*k*k] x col = Y[out, OH*OW] lands directly in NCHW order.
+enum ConvKernels {
+    /// col[(c,ki,kj), (oh,ow)] = x[c, oh*s - p + ki, ow*s - p + kj] (0 outside the image).
+    static func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
+        let oh = g.outHeight, ow = g.outWidth, h = g.height, w = g.width, k = g.kernel, s = g.stride, p = g.padding
+        var dst = col
+        for c in 0..<g.channels {
+            let plane = x + c * h * w
+            for ki in 0..<k {
+                let rows = g.validRange(offset: ki, extent: h, outExtent: oh)
+                for kj in 0..<k {
+                    let cols = g.validRange(offset: kj, extent: w, outExtent: ow)
+                    for o in 0..<oh {
+                        if !rows.contains(o) {
+                            dst.update(repeating: 0, count: ow)
+                        } else {
+                            let src = plane + (o * s - p + ki) * w - p + kj
+                            if cols.lowerBound > 0 { dst.update(repeating: 0, count: cols.lowerBound) }
+                            if s == 1 {
+                                (dst + cols.lowerBound).update(from: src + cols.lowerBound, count: cols.count)
+                            } else {
+                                for q in cols { dst[q] = src[q * s] }
+                            }
+                            if cols.upperBound < ow {
+                                (dst + cols.upperBound).update(repeating: 0, count: ow - cols.upperBound)
+                            }
+                        }
+                        dst += ow
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of im2col: dx[c, ih, iw] += col[(c,ki,kj), (oh,ow)]. `dx` must be zeroed first.
+    static func col2im(_ g: ConvGeometry, _ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+        let oh = g.outHeight, ow = g.outWidth, h = g.height, w = g.width, k = g.kernel, s = g.stride, p = g.padding
+        var src = col
+        for c in 0..<g.channels {
+            let plane = dx + c * h * w
+            for ki in 0..<k {
+                let rows = g.validRange(offset: ki, extent: h, outExtent: oh)
+                for kj in 0..<k {
+                    let cols = g.validRange(offset: kj, extent: w, outExtent: ow)
+                    for o in rows {
+                        let dst = plane + (o * s - p + ki) * w - p + kj
+                        let row = src + o * ow
+                        if s == 1 {
+                            for q in cols { dst[q] += row[q] }
+                        } else {
+                            for q in cols { dst[q * s] += row[q] }
+                        }
+                    }
+                    src += oh * ow
+                }
+            }
+        }
+    }
+}
+
+/// Direct (seven nested loops) convolution: the oracle the im2col path is tested against.
+/// x [B,C,H,W], w [O,C,k,k], b [O] -> y [B,O,OH,OW]; backward gives dx, dw, db (accumulated).
+enum ConvReference {
+    static func forward(_ g: ConvGeometry, batch: Int, outChannels: Int, x: UnsafePointer<Float>,
+                        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>) {
+        let oh = g.outHeight, ow = g.outWidth, k = g.kernel
+        for b in 0..<batch { for o in 0..<outChannels { for i in 0..<oh { for j in 0..<ow {
+            var s: Float = bias?[o] ?? 0
+            for c in 0..<g.channels { for ki in 0..<k { for kj in 0..<k {
+                let ih = i * g.stride - g.padding + ki, iw = j * g.stride - g.padding + kj
+                guard ih >= 0, ih < g.height, iw >= 0, iw < g.width else { continue }
+                s += weight[((o * g.channels + c) * k + ki) * k + kj]
+                    * x[((b * g.channels + c) * g.height + ih) * g.width + iw]
+            } } }
+            y[((b * outChannels + o) * oh + i) * ow + j] = s
+        } } } }
+    }
+
+    /// dx is overwritten; dw and db are accumulated (+=), as layers do.
+    static func backward(_ g: ConvGeometry, batch: Int, outChannels: Int, x: UnsafePointer<Float>,
+                         weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                         dx: UnsafeMutablePointer<Float>, dw: UnsafeMutablePointer<Float>,
+                         db: UnsafeMutablePointer<Float>?) {
+        let oh = g.outHeight, ow = g.outWidth, k = g.kernel
+        dx.update(repeating: 0, count: batch * g.channels * g.height * g.width)
+        for b in 0..<batch { for o in 0..<outChannels { for i in 0..<oh { for j in 0..<ow {
+            let gy = dy[((b * outChannels + o) * oh + i) * ow + j]
+            db?[o] += gy
+            for c in 0..<g.channels { for ki in 0..<k { for kj in 0..<k {
+                let ih = i * g.stride - g.padding + ki, iw = j * g.stride - g.padding + kj
+                guard ih >= 0, ih < g.height, iw >= 0, iw < g.width else { continue }
+                let wi = ((o * g.channels + c) * k + ki) * k + kj
+                let xi = ((b * g.channels + c) * g.height + ih) * g.width + iw
+                dw[wi] += gy * x[xi]
+                dx[xi] += gy * weight[wi]
+            } } }
+        } } } }
+    }
+}

@@ -1,0 +1,95 @@
+/// A layer kind or config that cannot be rebuilt (from a model file or an architecture).
+public struct LayerConfigError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Rebuilds any layer from its `kind` and `config` (the inverse of `Layer.kind`/`Layer.config`).
+/// Weights come back zeroed (BatchNorm's at their defaults): loading fills them afterwards.
+public enum LayerFactory {
+    /// Every kind `make` knows, for error messages and round-trip tests.
+    public static let kinds = ["linear", "relu", "conv2d", "batchnorm", "sigmoid-batchnorm", "maxpool2d",
+                               "avgpool2d", "global-avgpool", "flatten", "dropout", "add", "shortcut-a"]
+
+    public static func make(kind: String, config: [String: Double]) throws -> Layer {
+        let c = Config(kind: kind, values: config)
+        switch kind {
+        case "linear":
+            return Linear(try c.int("in", min: 1), try c.int("out", min: 1), bias: try c.flag("bias"))
+        case "relu": return ReLU()
+        case "conv2d":
+            return Conv2d(try c.int("in", min: 1), try c.int("out", min: 1), kernel: try c.int("kernel", min: 1),
+                          stride: try c.int("stride", min: 1), padding: try c.int("padding", min: 0),
+                          bias: try c.flag("bias"))
+        case "batchnorm":
+            return BatchNorm(try c.int("channels", min: 1), eps: try c.eps(), momentum: try c.momentum())
+        case "sigmoid-batchnorm":
+            return SigmoidBatchNorm(try c.int("channels", min: 1), eps: try c.eps(), momentum: try c.momentum())
+        case "maxpool2d":
+            return MaxPool2d(kernel: try c.int("kernel", min: 1), stride: try c.int("stride", min: 1))
+        case "avgpool2d":
+            return AvgPool2d(kernel: try c.int("kernel", min: 1), stride: try c.int("stride", min: 1))
+        case "global-avgpool": return GlobalAvgPool()
+        case "flatten": return Flatten()
+        case "dropout":
+            let p = try c.number("p")
+            guard p >= 0 && p < 1 else { throw c.invalid("p", p, "a probability in [0, 1)") }
+            let seed = try c.number("seed")
+            guard seed >= 0, seed == seed.rounded(), seed < 18_446_744_073_709_551_616 else {
+                throw c.invalid("seed", seed, "a non-negative whole number")
+            }
+            return Dropout(p: Float(p), seed: UInt64(seed))
+        case "add": return Add()
+        case "shortcut-a":
+            return ShortcutA(stride: try c.int("stride", min: 1), padBefore: try c.int("pad_before", min: 0),
+                             padAfter: try c.int("pad_after", min: 0))
+        default:
+            throw LayerConfigError("unknown layer kind '\(kind)'; known kinds: \(kinds.joined(separator: ", "))")
+        }
+    }
+
+    /// Typed, validated reads of one layer's config.
+    private struct Config {
+        let kind: String
+        let values: [String: Double]
+
+        func invalid(_ key: String, _ v: Double, _ expected: String) -> LayerConfigError {
+            LayerConfigError("\(kind): config key '\(key)' is \(v), expected \(expected)")
+        }
+
+        func number(_ key: String) throws -> Double {
+            guard let v = values[key] else {
+                throw LayerConfigError("\(kind): config is missing key '\(key)' (has: \(values.keys.sorted().joined(separator: ", ")))")
+            }
+            guard v.isFinite else { throw invalid(key, v, "a finite number") }
+            return v
+        }
+
+        func int(_ key: String, min: Int) throws -> Int {
+            let v = try number(key)
+            guard v == v.rounded(), v >= Double(min), v <= 1e9 else {
+                throw invalid(key, v, "a whole number >= \(min)")
+            }
+            return Int(v)
+        }
+
+        func flag(_ key: String) throws -> Bool {
+            let v = try number(key)
+            guard v == 0 || v == 1 else { throw invalid(key, v, "0 or 1") }
+            return v == 1
+        }
+
+        func eps() throws -> Float {
+            let v = try number("eps")
+            guard v > 0 else { throw invalid("eps", v, "a positive number") }
+            return Float(v)
+        }
+
+        func momentum() throws -> Float {
+            let v = try number("momentum")
+            guard v >= 0 && v <= 1 else { throw invalid("momentum", v, "a number in [0, 1]") }
+            return Float(v)
+        }
+    }
+}

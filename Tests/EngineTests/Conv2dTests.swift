@@ -1,0 +1,106 @@
+import XCTest
+@testable import Engine
+
+final class Conv2dTests: XCTestCase {
+    /// (in, out, kernel, stride, padding, H, W): 3x3 same, strided, padded-strided, 1x1 (the
+    /// im2col-free path), 1x1 strided, 5x5 valid, non-square input.
+    private let cases: [(Int, Int, Int, Int, Int, Int, Int)] = [
+        (3, 4, 3, 1, 1, 6, 6), (2, 3, 3, 2, 0, 7, 7), (2, 3, 3, 2, 1, 6, 5), (4, 5, 1, 1, 0, 5, 5),
+        (3, 2, 1, 2, 0, 5, 6), (2, 2, 5, 1, 0, 7, 8), (1, 3, 2, 3, 2, 5, 4),
+    ]
+
+    func testIm2colMatchesDirectConvolution() {
+        var rng = RandomStream(seed: 11)
+        for (cin, cout, k, s, p, h, w) in cases {
+            for bias in [true, false] {
+                let conv = Conv2d(cin, cout, kernel: k, stride: s, padding: p, bias: bias)
+                conv.initialize(&rng)
+                let batch = 3
+                let x = GradCheck.randomTensor([batch, cin, h, w], &rng)
+                let g = conv.geometry(height: h, width: w)
+                let y = conv.forward([x], mode: .train)
+                XCTAssertEqual(y.shape, [batch, cout, g.outHeight, g.outWidth])
+                XCTAssertEqual(try conv.outputShape([[cin, h, w]]), [cout, g.outHeight, g.outWidth])
+                let ref = Tensor(shape: y.shape)
+                ConvReference.forward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,
+                                      bias: conv.bias?.value.data, y: ref.data)
+                assertClose(y, ref, "forward k\(k) s\(s) p\(p)")
+
+                let dy = GradCheck.randomTensor(y.shape, &rng)
+                conv.weight.grad.fill(0.5)          // accumulation: gradients must add onto this
+                conv.bias?.grad.fill(0.5)
+                guard let dx = conv.backward(dy, needInputGrad: [true])[0] else { return XCTFail("no dx") }
+                let refDx = Tensor(shape: x.shape), refDw = Tensor(shape: conv.weight.value.shape, repeating: 0.5)
+                let refDb = Tensor(shape: [cout], repeating: 0.5)
+                ConvReference.backward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,
+                                       dy: dy.data, dx: refDx.data, dw: refDw.data, db: refDb.data)
+                assertClose(dx, refDx, "dx k\(k) s\(s) p\(p)")
+                assertClose(conv.weight.grad, refDw, "dw k\(k) s\(s) p\(p)")
+                if let b = conv.bias { assertClose(b.grad, refDb, "db k\(k) s\(s) p\(p)") }
+                XCTAssertNil(conv.backward(dy, needInputGrad: [false])[0])
+            }
+        }
+    }
+
+    func testGradientCheck() {
+        var rng = RandomStream(seed: 12)
+        for (cin, cout, k, s, p) in [(2, 3, 3, 1, 1), (2, 2, 3, 2, 1), (3, 2, 1, 1, 0)] {
+            let conv = Conv2d(cin, cout, kernel: k, stride: s, padding: p)
+            conv.initialize(&rng)
+            GradCheck.check(conv, inputs: [GradCheck.randomTensor([2, cin, 5, 5], &rng)])
+        }
+    }
+
+    /// One sample runs the single-worker path (BLAS threads); larger batches split across workers.
+    func testBatchSplitMatchesPerSampleRuns() {
+        var rng = RandomStream(seed: 13)
+        let conv = Conv2d(3, 4, kernel: 3, padding: 1)
+        conv.initialize(&rng)
+        let x = GradCheck.randomTensor([5, 3, 6, 6], &rng)
+        let y = conv.forward([x], mode: .eval).copy()
+        let item = x.itemCount, outItem = y.itemCount
+        for b in 0..<5 {
+            let xb = Tensor(shape: [1, 3, 6, 6], values: Array(x.array[(b * item)..<((b + 1) * item)]))
+            let yb = conv.forward([xb], mode: .eval)
+            for i in 0..<outItem { XCTAssertEqual(yb[i], y[b * outItem + i], accuracy: 1e-5) }
+        }
+    }
+
+    func testSizesFollowReplacedParameters() throws {
+        var rng = RandomStream(seed: 14)
+        let conv = Conv2d(4, 6, kernel: 3, padding: 1)
+        conv.initialize(&rng)
+        _ = conv.forward([GradCheck.randomTensor([2, 4, 5, 5], &rng)], mode: .train)
+        conv.weight.replace(with: GradCheck.randomTensor([3, 2, 3, 3], &rng))
+        conv.bias?.replace(with: Tensor(shape: [3]))
+        XCTAssertEqual(conv.inChannels, 2)
+        XCTAssertEqual(conv.outChannels, 3)
+        XCTAssertEqual(try conv.outputShape([[2, 5, 5]]), [3, 5, 5])
+        XCTAssertThrowsError(try conv.outputShape([[4, 5, 5]]))
+        XCTAssertEqual(conv.macs([[2, 5, 5]]), 2 * 9 * 3 * 25)
+        GradCheck.check(conv, inputs: [GradCheck.randomTensor([2, 2, 5, 5], &rng)])
+    }
+
+    func testInitSchemes() {
+        var rng = RandomStream(seed: 15)
+        let conv = Conv2d(8, 16, kernel: 3)
+        conv.initialize(&rng, .pytorchDefault)
+        let bound = 1 / Float(72).squareRoot()
+        XCTAssertTrue(conv.weight.value.array.allSatisfy { abs($0) <= bound })
+        XCTAssertTrue(conv.bias!.value.array.allSatisfy { abs($0) <= bound })
+        for (scheme, fan) in [(WeightInit.kaimingNormalFanIn, 72), (.kaimingNormalFanOut, 144)] {
+            conv.initialize(&rng, scheme)
+            let v = conv.weight.value.array
+            let variance = v.reduce(0) { $0 + Double($1 * $1) } / Double(v.count)
+            XCTAssertEqual(variance, 2 / Double(fan), accuracy: 0.25 * 2 / Double(fan))
+            XCTAssertTrue(conv.bias!.value.array.allSatisfy { $0 == 0 })
+        }
+    }
+
+    private func assertClose(_ a: Tensor, _ b: Tensor, _ what: String, line: UInt = #line) {
+        XCTAssertEqual(a.shape, b.shape, what, line: line)
+        var worst: Float = 0
+        for i in 0..<min(a.count, b.count) { worst = max(worst, abs(a[i] - b[i]) / max(1, abs(b[i]))) }
+        XCTAssertLessThan(worst, 1e-4, what, line: line)
+    }
+}
