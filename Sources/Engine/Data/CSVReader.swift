@@ -44,7 +44,9 @@ public enum CSVReader {
     /// Parses CSV text; `path` only appears in error messages.
     public static func parse(_ text: String, path: String, options: Options = Options(), name: String) throws -> Dataset {
         var rows = [(line: Int, cells: [Substring])]()
-        for (i, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is a single Character in Swift, so Windows line ends must be matched as such.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        for (i, rawLine) in lines.enumerated() {
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             rows.append((i + 1, line.split(separator: ",", omittingEmptySubsequences: false).map(clean)))
