@@ -1,1 +1,0 @@
-/// The .prn language front end: source, tokens, syntax tree, checker, diagnostics.
