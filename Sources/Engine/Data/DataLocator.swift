@@ -23,10 +23,15 @@ public struct DataLocator: Sendable {
                 workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
         var roots = [(label: String, url: URL)]()
         for entry in (environment["PRN_DATA"] ?? "").split(separator: ":") where !entry.isEmpty {
-            roots.append(("PRN_DATA", URL(fileURLWithPath: String(entry), relativeTo: workingDirectory).standardizedFileURL))
+            roots.append(("PRN_DATA", Self.resolve(String(entry), against: workingDirectory)))
         }
         roots.append(("./data", workingDirectory.appendingPathComponent("data").standardizedFileURL))
         roots.append(("system", URL(fileURLWithPath: "/usr/share/datasets")))
+        self.roots = roots
+    }
+
+    /// Explicit roots, searched in order (labels appear in error messages).
+    init(roots: [(label: String, url: URL)]) {
         self.roots = roots
     }
 
@@ -78,7 +83,7 @@ public struct DataLocator: Sendable {
 
     /// Checks a folder given by path (relative paths resolve against the working directory).
     public func locate(folder path: String, workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws -> LocatedDataset {
-        let url = URL(fileURLWithPath: path, relativeTo: workingDirectory).standardizedFileURL
+        let url = Self.resolve(path, against: workingDirectory)
         guard isDirectory(url) else {
             throw DataError(.datasetNotFound, "\(url.path): no such folder; give a dataset folder (IDX, CIFAR binary, or train.csv + test.csv) or a known dataset name")
         }
@@ -118,6 +123,13 @@ public struct DataLocator: Sendable {
             missing = " (missing " + need.filter { !isFile(folder.appendingPathComponent($0)) }.joined(separator: ", ") + ")"
         }
         return .failure(DataError(.missingFile, "\(folder.path): holds no complete dataset\(missing); expected the four MNIST-style IDX files, CIFAR-10/100 binary batches, or train.csv + test.csv"))
+    }
+
+    /// Absolute paths stay as they are, `~` expands, anything else is taken from `base`.
+    static func resolve(_ path: String, against base: URL) -> URL {
+        let expanded = NSString(string: path).expandingTildeInPath
+        let url = expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded) : base.appendingPathComponent(expanded)
+        return url.standardizedFileURL
     }
 
     private func isDirectory(_ url: URL) -> Bool {
