@@ -1,0 +1,141 @@
+import Language
+
+/// Commands: verbs through their handlers, user procedures through a new scope.
+extension Interpreter {
+    func call(_ command: Command, in scope: Scope) throws -> Value {
+        let name = command.verb.name
+        if let decl = procedures[name] { return try callProcedure(decl, command, in: scope) }
+        guard let signature = registry.table[name] else {
+            throw failure(.unknownVerb, "unknown command '\(name)'", command.verb.range,
+                          help: Suggestions.help(for: name, among: registry.table.names + procedures.keys.sorted()))
+        }
+        let invocation = try prepare(command, signature, in: scope)
+        guard let handler = registry.handler(for: name) else {
+            throw failure(.verbFailed, "'\(name)' is not available in this build", command.verb.range)
+        }
+        let value: Value
+        do {
+            value = try handler.run(invocation)
+        } catch let error as VerbError {
+            throw failure(.verbFailed, error.message, command.range,
+                          notes: error.notes.map { DiagnosticNote($0) }, help: error.help)
+        } catch let error as RuntimeFailure {
+            throw error
+        } catch {
+            throw failure(.verbFailed, "'\(name)' failed: \(error)", command.range)
+        }
+        results.append(CommandResult(verb: name, range: command.range, value: value))
+        return value
+    }
+
+    /// Evaluates arguments and options, checks them against the signature, fills defaults.
+    func prepare(_ command: Command, _ signature: VerbSignature, in scope: Scope) throws -> VerbInvocation {
+        let verb = signature.name
+        guard command.arguments.count <= signature.arguments.count else {
+            throw failure(.tooManyArguments, "'\(verb)' takes at most \(signature.arguments.count) arguments",
+                          command.arguments[signature.arguments.count].range, help: "usage: \(signature.synopsis)")
+        }
+        var arguments: [Value] = []
+        var named: [String: Value] = [:]
+        for (index, spec) in signature.arguments.enumerated() {
+            let value: Value
+            if index < command.arguments.count {
+                value = try argumentValue(command.arguments[index], spec.type,
+                                          label: "\(spec.name.uppercased()) of '\(verb)'", noun: spec.noun, in: scope)
+            } else if let defaultValue = spec.defaultValue {
+                value = Value(defaultValue)
+            } else if spec.isOptional {
+                continue
+            } else {
+                throw failure(.missingArgument, "'\(verb)' needs \(spec.name.uppercased()) (\(spec.type.description))",
+                              command.verb.range, help: "usage: \(signature.synopsis)")
+            }
+            arguments.append(value)
+            named[spec.name] = value
+        }
+        var options: [String: Value] = [:]
+        var given: Set<String> = []
+        for option in command.options {
+            guard let spec = signature.option(named: option.name.name) else {
+                throw failure(.unknownOption, "'\(verb)' has no option '\(option.name.name)'", option.name.range,
+                              help: Suggestions.help(for: option.name.name, among: signature.options.map(\.name)))
+            }
+            options[spec.name] = try argumentValue(option.value, spec.type, label: "'\(spec.name)'",
+                                                   noun: spec.noun, in: scope)
+            given.insert(spec.name)
+        }
+        for spec in signature.options where options[spec.name] == nil {
+            if let defaultValue = spec.defaultValue { options[spec.name] = Value(defaultValue) }
+        }
+        return VerbInvocation(verb: verb, arguments: arguments, namedArguments: named, options: options,
+                              givenOptions: given, range: command.range)
+    }
+
+    /// A bare name reads as a word where the type lists it (`global`), otherwise as a variable.
+    /// A string naming a listed word becomes that word, so `let m = "mipp"; score m` works.
+    func argumentValue(_ expr: Expr, _ type: ValueType, label: String, noun: String?, in scope: Scope) throws -> Value {
+        var value: Value
+        if case .name(let name) = expr.kind, type.readsAsWord(name) {
+            value = .word(name)
+        } else {
+            value = try evaluate(expr, in: scope)
+        }
+        if case .string(let text) = value, type.readsAsWord(text), type.problem(with: .string(text)) != nil {
+            value = .word(text)
+        }
+        guard let problem = type.problem(with: value.checked) else { return value }
+        switch problem {
+        case .unknownWord(let word, let allowed):
+            let message = noun.map { "unknown \($0) '\(word)'" } ?? "\(label) does not accept '\(word)'"
+            throw failure(.unknownWord, message, expr.range,
+                          help: Suggestions.help(for: word, among: allowed) ?? "choose one of: " + allowed.joined(separator: ", "))
+        case .outOfRange:
+            throw failure(.outOfRange, "\(label) \(problem.message)", expr.range)
+        case .wrongType:
+            throw failure(.runtimeType, "\(label) \(problem.message)", expr.range)
+        }
+    }
+
+    func callProcedure(_ decl: ProcedureDecl, _ command: Command, in scope: Scope) throws -> Value {
+        let name = decl.name.name
+        guard callDepth < Interpreter.maxCallDepth else {
+            throw failure(.recursionTooDeep, "procedure calls nested more than \(Interpreter.maxCallDepth) deep",
+                          command.verb.range, help: "check '\(name)' for recursion without an end")
+        }
+        guard command.arguments.count <= decl.parameters.count else {
+            throw failure(.tooManyArguments, "procedure '\(name)' takes \(decl.parameters.count) arguments",
+                          command.arguments[decl.parameters.count].range)
+        }
+        let local = Scope(parent: globals)
+        var bound: Set<String> = []
+        for (parameter, argument) in zip(decl.parameters, command.arguments) {
+            local.assign(parameter.name.name, try procedureArgument(argument, in: scope))
+            bound.insert(parameter.name.name)
+        }
+        for option in command.options {
+            guard decl.parameters.contains(where: { $0.name.name == option.name.name }) else {
+                throw failure(.unknownOption, "procedure '\(name)' has no parameter '\(option.name.name)'",
+                              option.name.range)
+            }
+            local.assign(option.name.name, try procedureArgument(option.value, in: scope))
+            bound.insert(option.name.name)
+        }
+        // Defaults are evaluated at call time, in the procedure's scope, in parameter order.
+        for parameter in decl.parameters where !bound.contains(parameter.name.name) {
+            guard let defaultValue = parameter.defaultValue else {
+                throw failure(.missingArgument, "procedure '\(name)' needs '\(parameter.name.name)'", command.verb.range)
+            }
+            local.assign(parameter.name.name, try evaluate(defaultValue, in: local))
+        }
+        callDepth += 1
+        defer { callDepth -= 1 }
+        if case .returned(let value) = try execute(decl.body, in: local) { return value }
+        return .none
+    }
+
+    /// Arguments of procedure calls: a bare name that is not a variable is passed as a word.
+    private func procedureArgument(_ expr: Expr, in scope: Scope) throws -> Value {
+        if case .name(let name) = expr.kind, scope.lookup(name) == nil { return .word(name) }
+        return try evaluate(expr, in: scope)
+    }
+}
