@@ -57,15 +57,12 @@ final class ChannelNormalizer {
             let momentum = momentum, eps = eps
             Parallel.chunks(c, minPerThread: Swift.max(1, 4096 / n)) { r in
                 for ch in r {
+                    // Two passes (mean, then squared deviations): no catastrophic cancellation.
                     var s: Double = 0
-                    for b in 0..<batch { let p = xp + (b * c + ch) * hw; var t: Float = 0; for i in 0..<hw { t += p[i] }; s += Double(t) }
+                    for b in 0..<batch { s += Double(Reductions.sum(xp + (b * c + ch) * hw, hw)) }
                     let mu = Float(s / Double(n))
                     var q: Double = 0
-                    for b in 0..<batch {
-                        let p = xp + (b * c + ch) * hw; var t: Float = 0
-                        for i in 0..<hw { let d = p[i] - mu; t += d * d }
-                        q += Double(t)
-                    }
+                    for b in 0..<batch { q += Double(Reductions.sumSquaredDeviation(xp + (b * c + ch) * hw, hw, from: mu)) }
                     let variance = Float(q / Double(n))
                     mp[ch] = mu
                     ip[ch] = 1 / (variance + eps).squareRoot()
@@ -112,8 +109,7 @@ final class ChannelNormalizer {
                 var s: Double = 0, sx: Double = 0
                 for b in 0..<batch {
                     let off = (b * c + ch) * hw
-                    var t: Float = 0, tx: Float = 0
-                    for i in 0..<hw { let g = gp[off + i]; t += g; tx += g * (xp[off + i] - mu) }
+                    let (t, tx) = Reductions.sumAndCenteredDot(gp + off, xp + off, hw, center: mu)
                     s += Double(t); sx += Double(tx)
                 }
                 sg[ch] = Float(s)
@@ -121,13 +117,12 @@ final class ChannelNormalizer {
                 guard let dxp else { continue }
                 let a = scale[ch] * inv
                 if train {
+                    // dx = a*dy - a*meanG - a*meanGX*inv*(x - mu): one fused multiply-add chain per element.
                     let meanG = sg[ch] / Float(n), meanGX = sgx[ch] / Float(n)
+                    let k = a * meanGX * inv, offset = a * meanG - k * mu
                     for b in 0..<batch {
                         let off = (b * c + ch) * hw
-                        for i in 0..<hw {
-                            let xhat = (xp[off + i] - mu) * inv
-                            dxp[off + i] = a * (gp[off + i] - meanG - xhat * meanGX)
-                        }
+                        for i in 0..<hw { dxp[off + i] = a * gp[off + i] - k * xp[off + i] - offset }
                     }
                 } else {
                     for b in 0..<batch { let off = (b * c + ch) * hw; for i in 0..<hw { dxp[off + i] = a * gp[off + i] } }

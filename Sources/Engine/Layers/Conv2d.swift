@@ -164,7 +164,7 @@ public final class Conv2d: Layer {
             Parallel.chunks(o, minPerThread: 8) { r in
                 for c in r {
                     var s: Float = 0
-                    for b in 0..<batch { let row = dyp + (b * o + c) * hw; for i in 0..<hw { s += row[i] } }
+                    for b in 0..<batch { s += Reductions.sum(dyp + (b * o + c) * hw, hw) }
                     bg[c] += s
                 }
             }
