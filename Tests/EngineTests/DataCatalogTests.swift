@@ -98,6 +98,18 @@ final class DataCatalogTests: XCTestCase {
         XCTAssertEqual(bundle.test.classes, 4)
     }
 
+    /// An IDX folder given by path is not assumed to be MNIST: classes come from its labels.
+    func testFolderPathWithIDXInfersClasses() throws {
+        let dir = folder.appendingPathComponent("digits")
+        try DataFixtures.writeMNISTFolder(dir, train: 4, test: 2)
+        try DataFixtures.write(DataFixtures.idxBytes(dims: [4], values: [0, 2, 1, 2]), to: dir.appendingPathComponent("train-labels-idx1-ubyte.gz"), gzip: true)
+        try DataFixtures.write(DataFixtures.idxBytes(dims: [2], values: [3, 0]), to: dir.appendingPathComponent("t10k-labels-idx1-ubyte.gz"), gzip: true)
+        let bundle = try catalog(cwd: folder).load("digits/")
+        XCTAssertEqual(bundle.classes, 4)
+        XCTAssertEqual(bundle.test.classes, 4)
+        XCTAssertEqual(bundle.name, "digits")
+    }
+
     func testSubsetValidationAndNormalisation() throws {
         try DataFixtures.writeMNISTFolder(folder.appendingPathComponent("mnist"), train: 60, test: 30)
         let options = DataOptions(subset: 50, validation: .fraction(0.2), seed: 3)

@@ -116,10 +116,12 @@ public struct DataCatalog: Sendable {
         switch found.format {
         case .idx:
             // Known IDX datasets have 10 classes; an unknown folder gets max label + 1 over both splits.
-            let known = isPath ? nil : 10
-            let labelsTrain = try IDXReader.loadLabels(found.trainFiles[1])
-            let labelsTest = try IDXReader.loadLabels(found.testFiles[1])
-            let classes = known ?? Int(max(labelsTrain.max() ?? 0, labelsTest.max() ?? 0)) + 1
+            var classes = 10
+            if isPath {
+                let labelsTrain = try IDXReader.loadLabels(found.trainFiles[1])
+                let labelsTest = try IDXReader.loadLabels(found.testFiles[1])
+                classes = Int(max(labelsTrain.max() ?? 0, labelsTest.max() ?? 0)) + 1
+            }
             train = try IDXReader.load(images: found.trainFiles[0], labels: found.trainFiles[1], classes: classes, name: "\(label)/train")
             test = try IDXReader.load(images: found.testFiles[0], labels: found.testFiles[1], classes: classes, name: "\(label)/test")
         case .cifar10, .cifar100:

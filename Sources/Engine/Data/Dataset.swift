@@ -40,6 +40,8 @@ public struct Dataset: Sendable {
         self.normalization = normalization
     }
 
+    /// The same tensor as `samples`, under the name image code reads naturally.
+    public var images: Tensor { samples }
     public var count: Int { labels.count }
     /// The shape of one sample: [C, H, W] or [F].
     public var sampleShape: [Int] { Array(samples.shape.dropFirst()) }
