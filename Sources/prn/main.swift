@@ -1,2 +1,5 @@
+import ArgumentParser
+import Foundation
 import Runtime
-print("prn")
+
+PrnCommand.main()

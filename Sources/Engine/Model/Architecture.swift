@@ -1,0 +1,56 @@
+import Foundation
+
+/// A model's graph as plain data: what model files store beside the weights, so a pruned model
+/// (whose widths no zoo recipe describes) reloads exactly.
+public struct Architecture: Codable, Equatable, Sendable {
+    public struct Node: Codable, Equatable, Sendable {
+        public var name: String
+        public var kind: String
+        public var inputs: [Int]
+        public var config: [String: Double]
+    }
+    public var name: String
+    public var input: [Int]
+    public var classes: Int
+    public var nodes: [Node]
+
+    public init(of model: Model) {
+        name = model.architecture
+        input = model.inputShape
+        classes = model.classes
+        nodes = model.nodes.dropFirst().map {
+            Node(name: $0.name, kind: $0.layer?.kind ?? "?", inputs: $0.inputs, config: $0.layer?.config ?? [:])
+        }
+    }
+
+    public func json() -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        return (try? String(data: enc.encode(self), encoding: .utf8)) ?? "{}"
+    }
+
+    public static func parse(_ text: String) throws -> Architecture {
+        do {
+            return try JSONDecoder().decode(Architecture.self, from: Data(text.utf8))
+        } catch {
+            throw ShapeError("architecture metadata is not valid: \(error)")
+        }
+    }
+
+    /// Builds the graph with freshly allocated (zero) parameters, checking every shape.
+    public func instantiate() throws -> Model {
+        guard !input.isEmpty, input.allSatisfy({ $0 > 0 && $0 <= 1 << 16 }), classes > 0 else {
+            throw ShapeError("architecture has an invalid input shape \(input) or class count \(classes)")
+        }
+        let m = Model(inputShape: input, classes: classes, architecture: name)
+        for (i, n) in nodes.enumerated() {
+            guard n.inputs.allSatisfy({ $0 >= 0 && $0 <= i }) else {
+                throw ShapeError("node \(n.name) reads a node that does not come before it")
+            }
+            guard m.node(named: n.name) == nil else { throw ShapeError("duplicate node name \(n.name)") }
+            m.add(n.name, try LayerFactory.make(kind: n.kind, config: n.config), inputs: n.inputs)
+        }
+        _ = try m.shapes()
+        return m
+    }
+}

@@ -1,0 +1,57 @@
+import Engine
+import Foundation
+
+/// The workloads of the PyTorch reference (`shared/bench/torch_ref.py`), on the same shapes,
+/// batch sizes and optimizer settings, so the two can be compared side by side.
+public enum EngineWorkloads {
+    /// MNIST normalised exactly as the reference does: (x - 0.1307) / 0.3081.
+    static func mnist() throws -> DataBundle {
+        try DataCatalog.load("mnist", DataOptions(normalization: .fixed(.mnist)))
+    }
+
+    static func trainEpoch(_ model: Model, _ data: Dataset, batch: Int, lr: Float) throws -> Double {
+        var o = TrainOptions()
+        o.epochs = 1
+        o.batchSize = batch
+        o.learningRate = lr
+        o.momentum = 0.9
+        return try Trainer(model: model, options: o).run(on: data).samplesPerSecond
+    }
+
+    /// Best of `reps` passes, as the reference measures inference.
+    static func infer(_ model: Model, _ data: Dataset, batch: Int = 256, reps: Int = 3) -> Double {
+        var best = 0.0
+        for _ in 0..<reps {
+            let t = timed { _ = try? Evaluator.evaluate(model, on: data, batchSize: batch) }
+            best = max(best, Double(data.count) / t)
+        }
+        return best
+    }
+
+    public static func mnistModels(_ which: Set<String>) throws -> [BenchResult] {
+        var out: [BenchResult] = []
+        let data = try mnist()
+        for (name, tag, lr) in [("lenet300", "lenet300", Float(0.1)), ("lenet5", "lenet5", Float(0.05))] where which.contains(name) {
+            let model = try Zoo.build(name, ZooOptions(inputShape: data.train.sampleShape, classes: 10, seed: 0))
+            let sps = try trainEpoch(model, data.train, batch: 128, lr: lr)
+            let acc = try Evaluator.evaluate(model, on: data.test).top1
+            out.append(BenchResult("\(tag)-mnist-train-epoch", samplesPerSecond: sps, extra: ["test_acc": acc]))
+            out.append(BenchResult("\(tag)-mnist-infer", samplesPerSecond: infer(model, data.test)))
+        }
+        return out
+    }
+
+    /// vgg-small on 5000 random 3x32x32 samples (batch 64, lr 0.01), inference on 2048.
+    public static func vggSmall() throws -> [BenchResult] {
+        let data = try SyntheticData.make(.init(trainCount: 5000, testCount: 1, classes: 10, sampleShape: [3, 32, 32]),
+                                          seed: 0).train
+        let model = try Zoo.build("vgg-small", ZooOptions(inputShape: [3, 32, 32], classes: 10, seed: 0))
+        let sps = try trainEpoch(model, data, batch: 64, lr: 0.01)
+        let infer2048 = try data.prefix(2048)
+        var out = [BenchResult("vggsmall-32x32-train-epoch", samplesPerSecond: sps),
+                   BenchResult("vggsmall-32x32-infer", samplesPerSecond: infer(model, infer2048))]
+        let half = try Zoo.build("vgg-small", ZooOptions(inputShape: [3, 32, 32], classes: 10, width: 0.5, seed: 0))
+        out.append(BenchResult("vggsmall-half-width-32x32-infer", samplesPerSecond: infer(half, infer2048)))
+        return out
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import Runtime
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Run the engine and pruning benchmarks.")
+
+    @Flag(help: "Print one JSON object per line (the PyTorch reference's format).")
+    var json = false
+
+    @Argument(help: "Workload groups to run: lenet300, lenet5, vgg (default: all).")
+    var groups: [String] = []
+
+    func run() throws {
+        let which = Set(groups.isEmpty ? ["lenet300", "lenet5", "vgg"] : groups)
+        var results: [BenchResult] = []
+        let emit: (BenchResult) -> Void = { r in
+            // Unbuffered: scripts read bench lines while the run goes on.
+            FileHandle.standardOutput.write(Data(((json ? r.json : r.human) + "\n").utf8))
+        }
+        for r in try EngineWorkloads.mnistModels(which) { emit(r); results.append(r) }
+        if which.contains("vgg") { for r in try EngineWorkloads.vggSmall() { emit(r) } }
+    }
+}
+
