@@ -174,7 +174,11 @@ public final class Checker {
             if !seen.insert(parameter.name.name).inserted {
                 error(.duplicateDefinition, "parameter '\(parameter.name.name)' appears twice", parameter.name.range)
             }
-            if let defaultValue = parameter.defaultValue { _ = typeOf(defaultValue) } else {
+            if let defaultValue = parameter.defaultValue {
+                // As in calls, a bare name that is not a variable is a word: def f(method=mipp).
+                if case .name(let word) = defaultValue.kind, lookup(word) == nil { continue }
+                _ = typeOf(defaultValue)
+            } else {
                 required.insert(parameter.name.name)
             }
         }

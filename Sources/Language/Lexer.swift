@@ -7,6 +7,9 @@ public struct Lexer {
     /// Open `(` and `[`: inside them a newline does not end the statement.
     private var groupingDepth = 0
     public private(set) var diagnostics: [Diagnostic] = []
+    /// Last computed location; tokens arrive in order, so positions are found by walking
+    /// forward from here instead of rescanning the line (long lines stay linear).
+    private var tracked = SourceLocation(offset: 0, line: 1, column: 1)
 
     public init(source: SourceFile) {
         self.source = source
@@ -52,13 +55,33 @@ public struct Lexer {
                 index += 1
             } else if byte == UInt8(ascii: "#") {
                 while index < bytes.count, bytes[index] != UInt8(ascii: "\n") { index += 1 }
-            } else if byte == UInt8(ascii: "\n"), groupingDepth > 0 {
+            } else if byte == UInt8(ascii: "\n"), groupingDepth > 0, !statementKeywordFollows(index + 1) {
                 index += 1
             } else {
                 break
             }
         }
         return index > start
+    }
+
+    /// An unclosed '(' or '[' must not swallow the rest of the file: a line that starts with a
+    /// statement keyword ends the statement even inside brackets.
+    private mutating func statementKeywordFollows(_ offset: Int) -> Bool {
+        var probe = offset
+        while probe < bytes.count, bytes[probe] == UInt8(ascii: " ") || bytes[probe] == UInt8(ascii: "\t") {
+            probe += 1
+        }
+        var end = probe
+        while end < bytes.count, Self.isIdentifierPart(bytes[end]) { end += 1 }
+        guard end > probe, end - probe <= 6 else { return false }
+        let word = String(decoding: bytes[probe..<end], as: UTF8.self)
+        switch Keyword(rawValue: word) {
+        case .let?, .for?, .if?, .def?, .import?, .assert?, .print?, .return?:
+            groupingDepth = 0
+            return true
+        default:
+            return false
+        }
     }
 
     private mutating func identifier(_ spaced: Bool) -> Token {
@@ -148,7 +171,7 @@ public struct Lexer {
                     let end = min(index + 1, bytes.count)
                     diagnostics.append(Diagnostic(
                         code: .invalidEscape, message: "unknown escape sequence in string",
-                        range: source.range(from: escapeStart, to: end),
+                        range: range(from: escapeStart, to: end),
                         help: "use \\\" \\\\ \\n or \\t"))
                     valid = false
                 }
@@ -173,8 +196,8 @@ public struct Lexer {
         case UInt8(ascii: "]"): symbol = .rightBracket; groupingDepth = max(0, groupingDepth - 1)
         case UInt8(ascii: "("): symbol = .leftParen; groupingDepth += 1
         case UInt8(ascii: ")"): symbol = .rightParen; groupingDepth = max(0, groupingDepth - 1)
-        case UInt8(ascii: "{"): symbol = .leftBrace
-        case UInt8(ascii: "}"): symbol = .rightBrace
+        case UInt8(ascii: "{"): symbol = .leftBrace; groupingDepth = 0  // blocks never sit inside brackets
+        case UInt8(ascii: "}"): symbol = .rightBrace; groupingDepth = 0
         case UInt8(ascii: ","): symbol = .comma
         case UInt8(ascii: "."): symbol = .dot
         case UInt8(ascii: "+"): symbol = .plus
@@ -207,13 +230,34 @@ public struct Lexer {
 
     // MARK: Helpers
 
-    private func make(_ kind: TokenKind, from start: Int, _ spaced: Bool) -> Token {
-        Token(kind: kind, range: source.range(from: start, to: index), spaceBefore: spaced)
+    private mutating func make(_ kind: TokenKind, from start: Int, _ spaced: Bool) -> Token {
+        Token(kind: kind, range: range(from: start, to: index), spaceBefore: spaced)
     }
 
     private mutating func report(_ code: DiagnosticCode, _ message: String, from start: Int, help: String?) {
-        diagnostics.append(Diagnostic(code: code, message: message,
-                                      range: source.range(from: start, to: index), help: help))
+        diagnostics.append(Diagnostic(code: code, message: message, range: range(from: start, to: index), help: help))
+    }
+
+    private mutating func range(from start: Int, to end: Int) -> SourceRange {
+        let startLocation = location(start)
+        return SourceRange(file: source.name, start: startLocation, end: location(end))
+    }
+
+    private mutating func location(_ offset: Int) -> SourceLocation {
+        guard offset >= tracked.offset else { return source.location(ofOffset: offset) }
+        var location = tracked
+        while location.offset < offset {
+            let byte = bytes[location.offset]
+            if byte == UInt8(ascii: "\n") {
+                location.line += 1
+                location.column = 1
+            } else if byte & 0xC0 != 0x80 {
+                location.column += 1
+            }
+            location.offset += 1
+        }
+        tracked = location
+        return location
     }
 
     static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }

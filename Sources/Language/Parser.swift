@@ -106,14 +106,16 @@ public struct Parser {
         }
     }
 
-    /// A statement must be followed by a line break, ';', '}' or the end of the file.
+    /// A statement must be followed by a line break, ';', '}' or the end of the file. Extra
+    /// text is reported and skipped, but the statement itself is kept (a `let` stays declared).
     mutating func finish(_ statement: Stmt) throws -> Stmt {
         switch current.kind {
         case .endOfStatement, .endOfFile, .symbol(.rightBrace): return statement
-        case .invalid: throw Abandon()
         default:
-            throw fail(.expectedEndOfStatement, "unexpected \(current.display) after the statement",
-                       at: current.range, help: "start a new line or separate statements with ';'")
+            _ = fail(.expectedEndOfStatement, "expected the end of the statement, found \(current.display)",
+                     at: current.range, help: "start a new line or separate statements with ';'")
+            skipToStatementEnd()
+            return statement
         }
     }
 
@@ -126,7 +128,7 @@ public struct Parser {
             return Stmt(.letBinding(name, value), range: keyword.range.union(value.range))
         } catch is Abandon {
             // Keep the name declared so later uses do not report it as undefined.
-            synchronize()
+            skipToStatementEnd()
             let invalid = Expr(.invalid, range: name.range)
             return Stmt(.letBinding(name, invalid), range: keyword.range.union(name.range))
         }

@@ -109,6 +109,23 @@ extension Parser {
         }
     }
 
+    /// Skips the rest of a statement but stops before its end, so the caller can still
+    /// return a partial statement (e.g. a `let` whose name stays declared).
+    mutating func skipToStatementEnd() {
+        var braces = 0
+        while !isAtEnd {
+            switch current.kind {
+            case .endOfStatement where braces == 0: return
+            case .symbol(.leftBrace): braces += 1
+            case .symbol(.rightBrace):
+                if braces == 0 { return }
+                braces -= 1
+            default: break
+            }
+            advance()
+        }
+    }
+
     /// Skips one whole top-level statement including all nested blocks, without recursion.
     mutating func skipBalancedStatement() {
         var braces = 0

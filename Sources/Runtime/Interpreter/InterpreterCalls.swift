@@ -125,12 +125,19 @@ extension Interpreter {
             guard let defaultValue = parameter.defaultValue else {
                 throw failure(.missingArgument, "procedure '\(name)' needs '\(parameter.name.name)'", command.verb.range)
             }
-            local.assign(parameter.name.name, try evaluate(defaultValue, in: local))
+            local.assign(parameter.name.name, try procedureArgument(defaultValue, in: local))
         }
         callDepth += 1
         defer { callDepth -= 1 }
-        if case .returned(let value) = try execute(decl.body, in: local) { return value }
-        return .none
+        do {
+            if case .returned(let value) = try execute(decl.body, in: local) { return value }
+            return .none
+        } catch let failure as RuntimeFailure where failure.diagnostic.code != .recursionTooDeep {
+            // Name the call site, so an error inside a procedure also points at the caller.
+            var diagnostic = failure.diagnostic
+            diagnostic.notes.append(DiagnosticNote("in '\(name)' called here", range: command.range))
+            throw RuntimeFailure(diagnostic)
+        }
     }
 
     /// Arguments of procedure calls: a bare name that is not a variable is passed as a word.
