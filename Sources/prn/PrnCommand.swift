@@ -6,5 +6,72 @@ struct PrnCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prn",
         abstract: "A language and REPL for neural-network pruning pipelines.",
-        subcommands: [BenchCommand.self])
+        discussion: "With no subcommand, starts the REPL (or reads statements from standard input when it is not a terminal).",
+        subcommands: [RunCommand.self, CheckCommand.self, BenchCommand.self, ReplCommand.self],
+        defaultSubcommand: ReplCommand.self)
+}
+
+/// Options shared by `run` and the REPL.
+struct SessionOptions: ParsableArguments {
+    @Option(name: .customLong("set"), help: ArgumentHelp("Define a variable before the script runs.", valueName: "NAME=VALUE"))
+    var sets: [String] = []
+
+    @Option(help: ArgumentHelp("Write the run log (JSON lines) to this file.", valueName: "FILE"))
+    var log: String?
+
+    @Flag(help: "Print only errors and what the script prints.")
+    var quiet = false
+
+    @Option(help: ArgumentHelp("Also allow the script to use files under this folder.", valueName: "DIR"))
+    var allow: [String] = []
+
+    func parsedSets() throws -> [(String, String)] {
+        try sets.map { item in
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+                throw ValidationError("--set expects NAME=VALUE, got '\(item)'")
+            }
+            return (String(item[..<eq]), String(item[item.index(after: eq)...]))
+        }
+    }
+
+    func runner() throws -> ScriptRunner {
+        var r = ScriptRunner()
+        r.colour = Terminal.colourOnStandardError
+        r.quiet = quiet
+        r.logPath = log
+        r.sets = try parsedSets()
+        r.allow = allow
+        r.progress = Terminal.isTTY(2) && !quiet ? TerminalProgress() : nil
+        return r
+    }
+}
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Check a script as a whole, then run it.",
+        discussion: "Exit status: 0 success, 64 usage, 65 static error, 70 runtime error, 130 interrupted.")
+
+    @Argument(help: "The .prn script.") var file: String
+    @OptionGroup var session: SessionOptions
+
+    func run() throws {
+        let runner = try session.runner()
+        Interrupts.install(runner.cancellation)
+        throw ExitCode(runner.run(file))
+    }
+}
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check", abstract: "Run the static checks on scripts; nothing is trained.")
+
+    @Argument(help: "The .prn scripts.") var files: [String]
+    @Option(name: .customLong("set"), help: ArgumentHelp("Declare a variable the script expects.", valueName: "NAME=VALUE"))
+    var sets: [String] = []
+
+    func run() throws {
+        var r = try SessionOptions.parse(sets.flatMap { ["--set", $0] }).runner()
+        r.progress = nil
+        throw ExitCode(r.check(files))
+    }
 }

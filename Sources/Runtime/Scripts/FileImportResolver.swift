@@ -1,0 +1,58 @@
+import Foundation
+import Language
+
+/// Finds `import "x.prn"`: the importing script's folder first, then stdlib/. Files outside the
+/// allowed folders (and not in stdlib) are refused.
+public struct FileImportResolver: ImportResolver {
+    public let paths: PathPolicy
+    public let stdlib: URL?
+
+    public init(paths: PathPolicy, stdlib: URL? = StdlibLocator.find()) {
+        self.paths = paths
+        self.stdlib = stdlib
+    }
+
+    public func resolve(_ path: String, from importer: SourceFile) -> ImportResolution {
+        let importerFolder = URL(fileURLWithPath: importer.name).deletingLastPathComponent()
+        var candidates: [URL] = []
+        if path.hasPrefix("/") { candidates.append(URL(fileURLWithPath: path)) } else {
+            candidates.append(importerFolder.appendingPathComponent(path))
+            if let lib = stdlib { candidates.append(lib.appendingPathComponent(path)) }
+        }
+        for c in candidates {
+            let url = c.standardizedFileURL.resolvingSymlinksInPath()
+            guard FileManager.default.fileExists(atPath: url.path) else { continue }
+            let inStdlib = stdlib.map { url.path.hasPrefix($0.resolvingSymlinksInPath().path + "/") } ?? false
+            if !inStdlib {
+                do { _ = try paths.resolve(url.path, purpose: "import") } catch let e as VerbError {
+                    return .refused(e.message + (e.help.map { "; " + $0 } ?? ""))
+                } catch { return .refused("\(error)") }
+            }
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                return .refused("cannot read \(url.path)")
+            }
+            switch SourceFile.decode(name: url.path, bytes: [UInt8](data)) {
+            case .success(let file): return .found(file)
+            case .failure(let d): return .invalid(d)
+            }
+        }
+        return .notFound(searched: candidates.map { $0.deletingLastPathComponent().standardizedFileURL.path })
+    }
+}
+
+/// Where the recipes of stdlib/ live: PRN_STDLIB, then beside the executable's checkout
+/// (.build/<config>/prn -> ../../stdlib), then ./stdlib.
+public enum StdlibLocator {
+    public static func find(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
+        var candidates: [URL] = []
+        if let s = environment["PRN_STDLIB"] { candidates.append(URL(fileURLWithPath: s)) }
+        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        for _ in 0..<5 {
+            candidates.append(dir.appendingPathComponent("stdlib"))
+            dir.deleteLastPathComponent()
+        }
+        candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("stdlib"))
+        return candidates.first { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0.path, isDirectory: &d) && d.boolValue }
+    }
+}

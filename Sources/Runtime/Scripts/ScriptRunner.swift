@@ -1,0 +1,129 @@
+import Foundation
+import Language
+
+/// `prn check` and `prn run`: read a script, check all of it, and only then run it.
+public struct ScriptRunner {
+    public var colour = false
+    public var quiet = false
+    public var logPath: String?
+    public var sets: [(String, String)] = []
+    public var allow: [String] = []
+    public var progress: ProgressDisplay?
+    public var cancellation = CancellationFlag()
+    /// Where diagnostics go (stderr in the CLI).
+    public var errors: (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
+    public var output: (String) -> Void = { print($0) }
+
+    public init() {}
+
+    /// Reads a script file; a diagnostic-shaped message when it cannot be read.
+    static func read(_ path: String) -> Result<SourceFile, ReadFailure> {
+        let url = URL(fileURLWithPath: path)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            let exists = FileManager.default.fileExists(atPath: url.path)
+            return .failure(ReadFailure(message: "\(path): error: \(exists ? "cannot read the file" : "no such file")\n"))
+        }
+        switch SourceFile.decode(name: url.standardizedFileURL.path, bytes: [UInt8](data)) {
+        case .success(let f): return .success(f)
+        case .failure(let d):
+            return .failure(ReadFailure(message: DiagnosticRenderer().render([d])))
+        }
+    }
+
+    func policy(for path: String) -> PathPolicy {
+        let folder = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent()
+        return PathPolicy.standard(scriptFolder: folder, extra: allow.map { URL(fileURLWithPath: $0) })
+    }
+
+    func context() -> CheckContext {
+        var c = CheckContext()
+        for (name, text) in sets { c.variables[name] = Self.parseSet(text).staticType }
+        return c
+    }
+
+    /// `--set NAME=VALUE`: numbers (and 50%), true/false, otherwise a string.
+    static func parseSet(_ text: String) -> Value {
+        if text == "true" { return .bool(true) }
+        if text == "false" { return .bool(false) }
+        if text.hasSuffix("%"), let v = Double(text.dropLast()) { return .number(v / 100) }
+        if let v = Double(text) { return .number(v) }
+        return .string(text)
+    }
+
+    /// Static checks only. Returns the exit code.
+    public func check(_ paths: [String]) -> Int32 {
+        var code = PrnExit.success
+        for path in paths {
+            switch Self.read(path) {
+            case .failure(let failure):
+                errors(failure.message)
+                code = PrnExit.staticError
+            case .success(let source):
+                let checked = Checker.check(source, verbs: Verbs.table,
+                                            resolver: FileImportResolver(paths: policy(for: path)), context: context())
+                if !checked.diagnostics.isEmpty {
+                    errors(DiagnosticRenderer(sources: checked.sources, colour: colour).render(checked.diagnostics))
+                }
+                if checked.hasErrors { code = PrnExit.staticError }
+            }
+        }
+        return code
+    }
+
+    /// Checks, then runs. Returns the exit code.
+    public func run(_ path: String) -> Int32 {
+        switch Self.read(path) {
+        case .failure(let failure): errors(failure.message); return PrnExit.staticError
+        case .success(let source): return run(source: source, paths: policy(for: path))
+        }
+    }
+
+    /// Statements read from standard input: named `<stdin>`, relative to the working directory.
+    public func runStandardInput(_ data: Data) -> Int32 {
+        switch SourceFile.decode(name: "<stdin>", bytes: [UInt8](data)) {
+        case .failure(let d): errors(DiagnosticRenderer().render([d])); return PrnExit.staticError
+        case .success(let source):
+            return run(source: source, paths: PathPolicy.standard(scriptFolder: nil, extra: allow.map { URL(fileURLWithPath: $0) }))
+        }
+    }
+
+    func run(source: SourceFile, paths: PathPolicy) -> Int32 {
+        let path = source.name
+        let checked = Checker.check(source, verbs: Verbs.table, resolver: FileImportResolver(paths: paths),
+                                    context: context())
+        let renderer = DiagnosticRenderer(sources: checked.sources, colour: colour)
+        if checked.hasErrors {
+            errors(renderer.render(checked.diagnostics))
+            return PrnExit.staticError
+        }
+        let session = Session(paths: paths, cancellation: cancellation, output: output)
+        session.quiet = quiet
+        session.progress = progress
+        if let logPath {
+            do {
+                let url = try paths.resolve(logPath, purpose: "--log")
+                session.log = try RunLog(url: url, manifest: RunLog.manifest(scriptName: path, scriptText: source.text, seed: 0))
+            } catch {
+                errors("prn: cannot write the run log \(logPath): \(error)\n")
+                return PrnExit.usage
+            }
+        }
+        let interpreter = Interpreter(verbs: Verbs.registry(for: session), cancellation: cancellation, output: output)
+        for (name, text) in sets { interpreter.define(name, Self.parseSet(text)) }
+        let outcome = interpreter.run(checked)
+        if !outcome.diagnostics.isEmpty { errors(renderer.render(outcome.diagnostics)) }
+        session.logEvent("end", ["status": "\(outcome.status)"])
+        switch outcome.status {
+        case .completed: return PrnExit.success
+        case .rejected: return PrnExit.staticError
+        case .cancelled: return PrnExit.interrupted
+        case .failed:
+            let interrupted = outcome.diagnostics.contains { $0.notes.contains { $0.message == InterruptMarker.note } }
+            return interrupted ? PrnExit.interrupted : PrnExit.runtimeError
+        }
+    }
+}
+
+struct ReadFailure: Error {
+    let message: String
+}

@@ -1,0 +1,45 @@
+import Engine
+import Foundation
+
+/// The run log: JSON lines, a manifest first (prn version, script hash, seed, data identity,
+/// machine), then one event per command with its results. The whole file is rewritten
+/// atomically after every event, so it is always complete and readable, even after a crash or
+/// an interrupt; logs are small, so this costs nothing measurable.
+public final class RunLog {
+    public let url: URL
+    private var lines: [String] = []
+
+    public init(url: URL, manifest: [String: Any]) throws {
+        self.url = url
+        try append(["event": "manifest"].merging(manifest) { a, _ in a })
+    }
+
+    public func append(_ object: [String: Any]) throws {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        lines.append(String(decoding: data, as: UTF8.self))
+        try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: url)
+    }
+
+    public static func manifest(scriptName: String, scriptText: String, seed: UInt64) -> [String: Any] {
+        var info = utsname()
+        uname(&info)
+        func field<T>(_ v: T) -> String {
+            withUnsafeBytes(of: v) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+        return [
+            "prn_version": PrnVersion.string,
+            "script": scriptName,
+            "script_fnv1a": String(RandomStream.stableHash(scriptText), radix: 16),
+            "seed": seed,
+            "machine": "\(field(info.sysname)) \(field(info.release)) \(field(info.machine))",
+            "cores": ProcessInfo.processInfo.activeProcessorCount,
+            "threads": Parallel.threads,
+            "blas": BLAS.backend,
+            "started": ISO8601DateFormatter().string(from: Date()),
+        ]
+    }
+}
+
+public enum PrnVersion {
+    public static let string = "0.1.0"
+}

@@ -1,0 +1,71 @@
+import Engine
+import Foundation
+import Language
+
+/// Everything a script or REPL session has built so far: the seed, the data, the model, its
+/// scores and checkpoints. Verbs read and change it; the interpreter never sees the engine.
+public final class Session {
+    public var seed: UInt64 = 0
+    public var data: DataBundle?
+    /// How the data was asked for (for `show data`, run logs and `:save`).
+    public var dataDescription = ""
+    public var model: Model?
+    public var modelDescription = ""
+    /// Per-verb command counters: separate random streams for the second `train` of a session.
+    public var streamCounters: [String: Int] = [:]
+    public var history: [String] = []
+    public var paths: PathPolicy
+    public var log: RunLog?
+    public var quiet = false
+    public let cancellation: CancellationFlag
+    /// Human output (results, tables).
+    public var output: (String) -> Void
+    /// Progress lines for long commands (a terminal bar, or nothing).
+    public var progress: ProgressDisplay?
+    /// State owned by the pruning verbs (scores, last report), kept here so checkpoints carry it.
+    public var extensions: [String: Any] = [:]
+    var checkpoints: [String: CheckpointVerb.Snapshot] = [:]
+
+    public init(paths: PathPolicy, cancellation: CancellationFlag = CancellationFlag(),
+                output: @escaping (String) -> Void = { print($0) }) {
+        self.paths = paths
+        self.cancellation = cancellation
+        self.output = output
+    }
+
+    public func say(_ text: String) { if !quiet { output(text) } }
+
+    /// A fresh stream name for the n-th use of a verb in this session.
+    public func nextStream(_ verb: String) -> String {
+        let n = streamCounters[verb, default: 0]
+        streamCounters[verb] = n + 1
+        return "\(verb).\(n)"
+    }
+
+    public func requireModel(_ verb: String) throws -> Model {
+        guard let m = model else {
+            throw VerbError("\(verb) needs a model", help: "load one first, e.g. 'load lenet300 data=mnist'")
+        }
+        return m
+    }
+
+    public func requireData(_ verb: String) throws -> DataBundle {
+        guard let d = data else {
+            throw VerbError("\(verb) needs data", help: "choose a dataset first, e.g. 'data mnist' or 'load lenet5 data=mnist'")
+        }
+        return d
+    }
+
+    public func logEvent(_ verb: String, _ fields: [String: Any]) {
+        guard let log else { return }
+        do { try log.append(["event": verb].merging(fields) { a, _ in a }) } catch {
+            output("warning: could not write the run log \(log.url.path): \(error)")
+        }
+    }
+}
+
+/// Draws progress of long commands; the CLI supplies a terminal bar (TTY only).
+public protocol ProgressDisplay: AnyObject {
+    func update(_ line: String)
+    func finish()
+}

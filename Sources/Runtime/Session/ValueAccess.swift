@@ -1,0 +1,21 @@
+import Language
+
+/// Typed access to evaluated options. The checker and the interpreter have already enforced
+/// the signature's types and ranges, so these only convert.
+extension VerbInvocation {
+    func double(_ name: String) -> Double? { option(name)?.number ?? argument(name)?.number }
+    func int(_ name: String) -> Int? { double(name).map { Int($0) } }
+    func float(_ name: String) -> Float? { double(name).map { Float($0) } }
+    func bool(_ name: String) -> Bool? {
+        if case .bool(let b)? = option(name) ?? argument(name) { return b }
+        return nil
+    }
+    func text(_ name: String) -> String? { (option(name) ?? argument(name))?.text }
+    func given(_ name: String) -> Bool { givenOptions.contains(name) }
+}
+
+extension Record {
+    init(_ pairs: KeyValuePairs<String, Double>) {
+        self.init(pairs.map { ($0.key, Value.number($0.value)) })
+    }
+}

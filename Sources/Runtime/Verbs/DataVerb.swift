@@ -1,0 +1,50 @@
+import Engine
+import Foundation
+import Language
+
+/// `data NAME`: chooses the dataset (a known name or a folder).
+enum DataVerb {
+    static let options: [OptionSpec] = [
+        OptionSpec("val", .number(min: Bound(0), max: nil), default: .number(0),
+                   help: "validation split taken from train: a fraction below 1 or a sample count (0 = none)"),
+        OptionSpec("subset", Vocabulary.positiveInt, help: "keep only the first N train and test samples"),
+    ]
+
+    static let signature = VerbSignature(
+        "data", summary: "choose the dataset",
+        arguments: [ArgumentSpec("name", .oneOf([Vocabulary.choice(Vocabulary.datasets), .path]),
+                                 help: "a dataset name or a folder path", noun: "dataset")],
+        options: options,
+        resultFields: [ResultField("train", "training samples"), ResultField("test", "test samples"),
+                       ResultField("classes", "number of classes")],
+        provides: ["data"])
+
+    static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
+        try load(name: inv.text("name") ?? "", inv, s)
+    }
+
+    /// Shared with `load ... data=NAME`.
+    @discardableResult
+    static func load(name: String, _ inv: VerbInvocation, _ s: Session) throws -> Value {
+        var options = DataOptions(seed: s.seed)
+        options.subset = inv.int("subset")
+        if let v = inv.double("val"), v > 0 {
+            options.validation = v < 1 ? .fraction(v) : .count(Int(v))
+        }
+        var target = name
+        if !DataCatalog.knownNames.contains(name) {
+            target = try s.paths.resolve(name, purpose: "data").path
+        }
+        let bundle: DataBundle
+        do { bundle = try DataCatalog.load(target, options) } catch {
+            throw VerbError("\(error)")
+        }
+        s.data = bundle
+        s.dataDescription = name
+        s.say("data \(bundle.name): \(bundle.train.count) train, \(bundle.val.map { "\($0.count) val, " } ?? "")\(bundle.test.count) test, \(bundle.classes) classes, samples \(bundle.train.sampleShape)")
+        s.logEvent("data", ["name": name, "identity": bundle.identity, "train": bundle.train.count,
+                            "test": bundle.test.count, "classes": bundle.classes])
+        return .record(Record(["train": Double(bundle.train.count), "test": Double(bundle.test.count),
+                               "classes": Double(bundle.classes)]))
+    }
+}

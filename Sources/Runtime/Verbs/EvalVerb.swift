@@ -1,0 +1,85 @@
+import Engine
+import Foundation
+import Language
+
+/// `eval`: accuracy, loss, size and speed of the current model.
+enum EvalVerb {
+    static let signature = VerbSignature(
+        "eval", summary: "measure accuracy, loss, parameters, FLOPs, sparsity and latency",
+        options: [
+            OptionSpec("split", .choice([Choice("test"), Choice("val"), Choice("train")]), default: .word("test"), noun: "split"),
+            OptionSpec("batch", .integer(min: 1, max: 65_536), default: .number(256)),
+        ],
+        resultFields: [
+            ResultField("accuracy", "top-1 accuracy in [0, 1]"), ResultField("top5", "top-5 accuracy (10+ classes)"),
+            ResultField("loss", "mean cross-entropy"), ResultField("params", "parameters in the model's tensors"),
+            ResultField("nonzero", "parameters that are not zero"), ResultField("sparsity", "fraction of zero parameters"),
+            ResultField("flops", "dense FLOPs per sample (2 x multiply-adds)"),
+            ResultField("latency_ms", "median time of one forward pass of a single sample"),
+            ResultField("samples_per_s", "evaluation throughput"),
+        ],
+        requires: ["model", "data"])
+
+    static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
+        let model = try s.requireModel("eval")
+        let bundle = try s.requireData("eval")
+        let split = inv.text("split") ?? "test"
+        let data: Dataset
+        switch split {
+        case "val":
+            guard let v = bundle.val else {
+                throw VerbError("eval split=val needs a validation split", help: "load the data with val=0.1 (a fraction) or val=5000 (a count)")
+            }
+            data = v
+        case "train": data = bundle.train
+        default: data = bundle.test
+        }
+        let t0 = Date()
+        let e = try Evaluator.evaluate(model, on: data, batchSize: inv.int("batch") ?? 256)
+        let throughput = Double(e.count) / max(Date().timeIntervalSince(t0), 1e-9)
+        let size = ModelSize(model)
+        let latency = Latency.singleSample(model)
+        var fields: [(String, Value)] = [("accuracy", .number(e.top1))]
+        if let t5 = e.top5 { fields.append(("top5", .number(t5))) }
+        fields += [("loss", .number(e.loss)), ("params", .number(Double(size.total))),
+                   ("nonzero", .number(Double(size.nonzero))), ("sparsity", .number(size.sparsity)),
+                   ("flops", .number(Double(size.flops))), ("latency_ms", .number(latency)),
+                   ("samples_per_s", .number(throughput))]
+        s.say(String(format: "eval %@: accuracy %.2f%%%@, loss %.4f, params %@ (%@ non-zero, sparsity %.1f%%), %@ FLOPs, latency %.3f ms",
+                     split, e.top1 * 100, e.top5.map { String(format: " (top-5 %.2f%%)", $0 * 100) } ?? "", e.loss,
+                     size.total.formatted(), size.nonzero.formatted(), size.sparsity * 100, size.flops.formatted(), latency))
+        var logged: [String: Any] = ["split": split]
+        for (k, v) in fields { if let n = v.number { logged[k] = n } }
+        s.logEvent("eval", logged)
+        return .record(Record(fields))
+    }
+}
+
+/// Parameter and FLOP counts of a model as it is now.
+struct ModelSize {
+    var total = 0, nonzero = 0, flops = 0
+    var sparsity: Double { total == 0 ? 0 : 1 - Double(nonzero) / Double(total) }
+
+    init(_ model: Model) {
+        for p in model.trainableParameters {
+            total += p.value.count
+            nonzero += p.nonZeroCount
+        }
+        flops = 2 * ((try? model.macs()) ?? 0)
+    }
+}
+
+enum Latency {
+    /// Median of 15 single-sample forward passes after 3 warm-ups, in milliseconds.
+    static func singleSample(_ model: Model) -> Double {
+        let x = Tensor(shape: [1] + model.inputShape)
+        var times: [Double] = []
+        for i in 0..<18 {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            _ = model.forward(x, mode: .eval)
+            if i >= 3 { times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6) }
+        }
+        times.sort()
+        return times[times.count / 2]
+    }
+}

@@ -1,0 +1,84 @@
+import Engine
+import Foundation
+import Language
+
+/// `load MODEL`: a zoo model built for the session's data, or a model file saved by prn.
+enum LoadVerb {
+    static let signature = VerbSignature(
+        "load", summary: "bring a model into the session (a zoo name or a saved .safetensors file)",
+        arguments: [ArgumentSpec("model", .oneOf([Vocabulary.choice(Vocabulary.models), .path]),
+                                 help: "zoo model name or model file path", noun: "model")],
+        options: [
+            OptionSpec("data", .oneOf([Vocabulary.choice(Vocabulary.datasets), .path]),
+                       help: "load this dataset too (same as a 'data' command first)", provides: ["data"], noun: "dataset"),
+            OptionSpec("width", .number(min: Bound(0, inclusive: false), max: Bound(4)), default: .number(1),
+                       help: "channel/unit multiplier of zoo models"),
+            OptionSpec("norm", Vocabulary.choice(Vocabulary.norms),
+                       help: "normalisation layers (default: bn for VGG/ResNet, none for MLP/LeNet)", noun: "normalisation"),
+            OptionSpec("classes", .integer(min: 2, max: 100_000), help: "output classes (default: the dataset's)"),
+            OptionSpec("hidden", .list(.integer(min: 1, max: 1 << 16)), help: "hidden widths of mlp, e.g. [512, 256]"),
+        ] + DataVerb.options,
+        resultFields: [ResultField("params", "trainable parameters"), ResultField("flops", "multiply-adds per sample x2")],
+        provides: ["model"])
+
+    static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
+        if let dataName = inv.text("data") { try DataVerb.load(name: dataName, inv, s) }
+        let name = inv.text("model") ?? ""
+        let model: Model
+        if Zoo.names.contains(name) {
+            model = try buildZoo(name, inv, s)
+        } else {
+            model = try loadFile(name, s)
+        }
+        s.model = model
+        s.modelDescription = name
+        s.extensions = [:]
+        let params = model.parameterCount
+        let flops = 2 * ((try? model.macs()) ?? 0)
+        s.say("model \(name): \(params.formatted()) parameters, \(flops.formatted()) FLOPs per sample")
+        s.logEvent("load", ["model": name, "params": params, "flops": flops, "architecture": Architecture(of: model).json()])
+        return .record(Record(["params": Double(params), "flops": Double(flops)]))
+    }
+
+    static func buildZoo(_ name: String, _ inv: VerbInvocation, _ s: Session) throws -> Model {
+        guard let data = s.data else {
+            throw VerbError("load \(name) needs to know the data it will see (input shape and classes)",
+                            help: "write 'load \(name) data=mnist', or a 'data NAME' command before it")
+        }
+        var o = ZooOptions(inputShape: data.train.sampleShape, classes: inv.int("classes") ?? data.classes, seed: s.seed)
+        o.width = inv.double("width") ?? 1
+        if let n = inv.text("norm") { o.norm = NormKind(rawValue: n) }
+        if case .list(let items)? = inv.option("hidden") { o.hidden = items.compactMap { $0.number.map { Int($0) } } }
+        if o.classes < data.classes {
+            throw VerbError("classes=\(o.classes) is fewer than the \(data.classes) classes of \(data.name)")
+        }
+        do {
+            let model = try Zoo.build(name, o)
+            try MemoryBudget.check(model: model, batch: 256)
+            return model
+        } catch let e as VerbError { throw e } catch {
+            throw VerbError("cannot build \(name) for \(data.name): \(error)")
+        }
+    }
+
+    static func loadFile(_ path: String, _ s: Session) throws -> Model {
+        let url = try s.paths.resolve(path, purpose: "load")
+        if url.pathExtension.lowercased() == "onnx" {
+            throw VerbError("loading ONNX models is not available yet in this version of prn",
+                            help: "save the model from prn as .safetensors, or build it from the zoo")
+        }
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw VerbError("model file '\(path)' does not exist",
+                            help: "zoo models are: \(Zoo.names.joined(separator: ", "))")
+        }
+        do {
+            let model = try ModelFile.load(from: url).model
+            if let data = s.data, data.train.sampleShape != model.inputShape {
+                throw VerbError("\(path) expects samples of shape \(model.inputShape) but \(data.name) has \(data.train.sampleShape)")
+            }
+            return model
+        } catch let e as VerbError { throw e } catch {
+            throw VerbError("cannot load \(path): \(error)")
+        }
+    }
+}

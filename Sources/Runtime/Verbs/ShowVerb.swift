@@ -1,0 +1,67 @@
+import Engine
+import Language
+
+/// `show WHAT`: prints a view of the session.
+enum ShowVerb {
+    static let what: [Choice] = [
+        Choice("model", "the model's summary"), Choice("layers", "every node with its shape and parameters"),
+        Choice("scores", "the importance scores and their histogram"), Choice("sparsity", "per-layer widths and sparsity"),
+        Choice("history", "the commands run so far"), Choice("data", "the dataset's splits and shapes"),
+    ]
+
+    static let signature = VerbSignature(
+        "show", summary: "print a view of the session",
+        arguments: [ArgumentSpec("what", .choice(what), default: .word("model"), noun: "view")])
+
+    /// Views other verb files add (scores, sparsity), keyed by name.
+    nonisolated(unsafe) static var extraViews: [String: (Session) throws -> String] = [:]
+
+    static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
+        let what = inv.text("what") ?? "model"
+        let text: String
+        switch what {
+        case "model":
+            let m = try s.requireModel("show model")
+            let size = ModelSize(m)
+            text = "\(s.modelDescription) (\(m.architecture)): input \(m.inputShape), \(m.classes) classes, \(m.nodes.count - 1) nodes, \(size.total.formatted()) parameters (\(size.nonzero.formatted()) non-zero), \(size.flops.formatted()) FLOPs per sample"
+        case "layers":
+            text = try layers(s.requireModel("show layers"))
+        case "data":
+            let d = try s.requireData("show data")
+            text = "\(s.dataDescription): train \(d.train.count), \(d.val.map { "val \($0.count), " } ?? "")test \(d.test.count), classes \(d.classes), samples \(d.train.sampleShape)\nidentity: \(d.identity)"
+        case "history":
+            text = s.history.isEmpty ? "(no commands yet)" : s.history.enumerated().map { "\($0 + 1)  \($1)" }.joined(separator: "\n")
+        default:
+            guard let view = extraViews[what] else {
+                throw VerbError("show \(what) is not available yet in this version of prn")
+            }
+            text = try view(s)
+        }
+        s.output(text)
+        return .string(text)
+    }
+
+    static func layers(_ m: Model) throws -> String {
+        let shapes = try m.shapes()
+        var rows = [["node", "kind", "inputs", "output", "parameters"]]
+        for (i, n) in m.nodes.enumerated() {
+            let params = n.layer?.parameters.filter(\.trainable).map { "\($0.value.shape)" }.joined(separator: " ") ?? ""
+            rows.append([n.name, n.layer?.kind ?? "input", n.inputs.map { m.nodes[$0].name }.joined(separator: ","),
+                         "\(shapes[i])", params])
+        }
+        return TextTable.render(rows)
+    }
+}
+
+/// Left-aligned columns separated by two spaces.
+enum TextTable {
+    static func render(_ rows: [[String]]) -> String {
+        guard let first = rows.first else { return "" }
+        var widths = Array(repeating: 0, count: first.count)
+        for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+        return rows.map { r in
+            r.enumerated().map { i, c in i == r.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,44 @@
+import Engine
+import Language
+
+/// Words shared by several verb signatures, with the help text completion and `:help` show.
+enum Vocabulary {
+    static let datasets: [Choice] = [
+        Choice("mnist", "handwritten digits, 28x28 grey, 10 classes (IDX files)"),
+        Choice("fashion-mnist", "clothing images, 28x28 grey, 10 classes (Debian: dataset-fashion-mnist)"),
+        Choice("cifar10", "32x32 colour images, 10 classes (binary version)"),
+        Choice("cifar100", "32x32 colour images, 100 classes (binary version)"),
+        Choice("synthetic", "seeded Gaussian clusters, for tests and demonstrations"),
+    ]
+    static let models: [Choice] = Zoo.names.map { Choice($0, Zoo.summaries[$0] ?? "") }
+    static let norms: [Choice] = [
+        Choice("bn", "batch normalisation"),
+        Choice("sigmoid", "sigmoid batch normalisation, scale sigma(theta), no shift (receding importances)"),
+        Choice("none", "no normalisation layers"),
+    ]
+    static let methods: [Choice] = [
+        Choice("random", "seeded random importances (baseline)"),
+        Choice("magnitude", "|w| per weight, L1/L2 norm per unit (baseline)"),
+        Choice("taylor", "first-order |g*w| streamed over batches (baseline)"),
+        Choice("slimming", "|gamma| of batch-norm scales (network slimming)"),
+        Choice("receding", "sigmoid batch-norm importances (receding neuron importances)"),
+        Choice("contribution", "relative contributions from activation statistics"),
+        Choice("screening", "class-wise F-statistics with magnitude (screening)"),
+        Choice("mipp", "mutual-information preserving pruning"),
+    ]
+    static let granularities: [Choice] = [
+        Choice("weights", "unstructured: individual weights, masked"),
+        Choice("neurons", "dense units, removed physically"),
+        Choice("channels", "convolution filters, removed physically"),
+    ]
+    static let scopes: [Choice] = [
+        Choice("global", "one threshold across all layers"),
+        Choice("local", "the same fraction in every layer, ranked within the layer"),
+        Choice("uniform", "the same fraction in every layer, ranked by L1 magnitude"),
+    ]
+
+    static func choice(_ list: [Choice]) -> ValueType { .choice(list) }
+    static let positiveInt = ValueType.integer(min: 1, max: nil)
+    static let nonNegative = ValueType.number(min: Bound(0), max: nil)
+    static let positive = ValueType.number(min: Bound(0, inclusive: false), max: nil)
+}
