@@ -1,0 +1,186 @@
+import Engine
+
+/// How a requested fraction is spread over layers.
+public enum PruneScope: String, Sendable, Codable, CaseIterable {
+    /// One ranking across all layers: scores are compared as they are, so layers whose scores are
+    /// small lose more (the fraction per layer varies; `min_keep` still guards every layer).
+    case global
+    /// The same fraction in every layer, ranked by the method's scores within each layer.
+    case local
+    /// The per-layer uniform baseline of the literature: the same fraction in every layer, ranked
+    /// by weight magnitude within each layer (|w| for weights, the L1 norm of a unit's filter/row
+    /// for units), whatever method produced the scores. It differs from `local` only in ignoring
+    /// the scores, so it is the yardstick for how much a method's ranking adds.
+    case uniform
+}
+
+/// How much to prune: a fraction of the prunable weights/units, or `auto` for methods that decide
+/// by themselves (their ScoreSet carries keep decisions).
+public enum PruneAmount: Sendable, Equatable, Codable {
+    case ratio(Double)
+    case auto
+}
+
+public struct PruneRequest: Sendable {
+    public var amount: PruneAmount
+    public var scope: PruneScope
+    /// Units (or weights) every layer keeps at least; methods may raise it (receding uses 3).
+    public var minKeep: Int
+    /// Sizes the ratio refers to, by group name (units) or parameter name (weights); nil means the
+    /// current model. Iterative schedules pass the sizes before their first step, so the final
+    /// step lands on the requested fraction of the original model.
+    public var reference: [String: Int]?
+
+    public init(amount: PruneAmount, scope: PruneScope = .global, minKeep: Int = 1, reference: [String: Int]? = nil) {
+        self.amount = amount
+        self.scope = scope
+        self.minKeep = minKeep
+        self.reference = reference
+    }
+
+    func validate() throws {
+        if case .ratio(let r) = amount, !(r >= 0 && r < 1) {
+            throw PruningError("prune: amount \(r) must be a fraction in [0, 1), e.g. 0.5 or 50%")
+        }
+        guard minKeep >= 1 else {
+            throw PruningError("prune: min_keep=\(minKeep) must be at least 1 (a layer is never emptied)")
+        }
+    }
+}
+
+/// What survives: per weight (true = keep) by parameter name, or kept unit indices (ascending) by
+/// group name.
+public struct KeepSet: Sendable, Equatable {
+    public var granularity: Granularity
+    public var weights: [String: [Bool]] = [:]
+    public var units: [String: [Int]] = [:]
+
+    public init(granularity: Granularity, weights: [String: [Bool]] = [:], units: [String: [Int]] = [:]) {
+        self.granularity = granularity
+        self.weights = weights
+        self.units = units
+    }
+}
+
+/// Turns scores and a request into a keep-set. Ties are broken deterministically: among equal
+/// scores the earlier layer and the lower index are kept.
+public enum Allocator {
+    public static func allocate(_ model: Model, scores: ScoreSet, request: PruneRequest,
+                                structure: StructureAnalysis) throws -> KeepSet {
+        try request.validate()
+        try scores.validate(against: model, structure: structure)
+        if case .auto = request.amount, !scores.decides {
+            throw PruningError("prune auto: '\(scores.method)' does not decide by itself which units to keep; give a fraction instead, e.g. prune 0.5 global")
+        }
+        return scores.granularity.isStructured
+            ? try allocateUnits(model, scores, request, structure)
+            : allocateWeights(model, scores, request)
+    }
+
+    private static func allocateWeights(_ model: Model, _ scores: ScoreSet, _ request: PruneRequest) -> KeepSet {
+        let params = PrunableWeights.of(model)
+        // Weights already masked stay pruned: iterative pruning only ever removes more.
+        let eligible = params.map { p -> [Bool] in
+            guard let m = p.mask, m.count == p.value.count else { return [Bool](repeating: true, count: p.value.count) }
+            return (0..<m.count).map { m[$0] != 0 }
+        }
+        let ranking: [[Float]] = params.map { p in
+            request.scope == .uniform ? p.value.array.map { abs($0) } : scores.weights[p.name] ?? []
+        }
+        let sizes = params.map { request.reference?[$0.name] ?? $0.value.count }
+        let keep = select(ranking, eligible: eligible, sizes: sizes, scores: scores, keys: params.map(\.name), request: request)
+        var set = KeepSet(granularity: .weights)
+        for (p, k) in zip(params, keep) { set.weights[p.name] = k }
+        return set
+    }
+
+    private static func allocateUnits(_ model: Model, _ scores: ScoreSet, _ request: PruneRequest,
+                                      _ structure: StructureAnalysis) throws -> KeepSet {
+        let groups = try structure.requireGroups(scores.granularity)
+        let ranking: [[Float]] = groups.map { g in
+            if request.scope == .uniform, let w = PrunableWeights.producerWeight(model, g)?.weight {
+                return UnitNorms.rows(w.value, p: 1)
+            }
+            return scores.units[g.name] ?? []
+        }
+        let eligible = groups.map { [Bool](repeating: true, count: $0.units) }
+        let sizes = groups.map { request.reference?[$0.name] ?? $0.units }
+        let keep = select(ranking, eligible: eligible, sizes: sizes, scores: scores, keys: groups.map(\.name), request: request)
+        var set = KeepSet(granularity: scores.granularity)
+        for (g, k) in zip(groups, keep) { set.units[g.name] = k.indices.filter { k[$0] } }
+        return set
+    }
+
+    /// The shared core: per-layer score lists in, per-layer keep flags out.
+    private static func select(_ ranking: [[Float]], eligible: [[Bool]], sizes: [Int], scores: ScoreSet,
+                               keys: [String], request: PruneRequest) -> [[Bool]] {
+        switch request.amount {
+        case .auto:
+            return ranking.indices.map { l in
+                let decided = scores.decisions[keys[l]] ?? [Bool](repeating: true, count: ranking[l].count)
+                let allowed = zip(decided, eligible[l]).map { $0 && $1 }
+                let count = allowed.filter { $0 }.count
+                // min_keep guard: top up with the best-scored eligible units.
+                return count >= request.minKeep ? allowed
+                    : topK([ranking[l]], eligible: [eligible[l]], keep: request.minKeep, minKeep: request.minKeep)[0]
+            }
+        case .ratio(let r):
+            if request.scope == .global {
+                let total = sizes.reduce(0, +)
+                let keep = total - Int((r * Double(total)).rounded())
+                return topK(ranking, eligible: eligible, keep: keep, minKeep: request.minKeep)
+            }
+            return ranking.indices.map { l in
+                let keep = sizes[l] - Int((r * Double(sizes[l])).rounded())
+                return topK([ranking[l]], eligible: [eligible[l]], keep: keep, minKeep: request.minKeep)[0]
+            }
+        }
+    }
+
+    /// Keeps the `keep` best eligible entries over all layers, after first keeping the best
+    /// `minKeep` of every layer; ineligible entries are never kept.
+    static func topK(_ scores: [[Float]], eligible: [[Bool]], keep: Int, minKeep: Int) -> [[Bool]] {
+        var result = scores.map { [Bool](repeating: false, count: $0.count) }
+        var offsets = [Int](), total = 0
+        for s in scores { offsets.append(total); total += s.count }
+        var kept = 0
+        for l in scores.indices {
+            let order = sortedKeys(scores[l], eligible: eligible[l], offset: 0, skip: nil)
+            for key in order.prefix(minKeep) { result[l][Int(key & 0xFFFF_FFFF)] = true; kept += 1 }
+        }
+        guard keep > kept else { return result }
+        var keys = [UInt64]()
+        keys.reserveCapacity(total)
+        for l in scores.indices {
+            keys += sortedKeys(scores[l], eligible: eligible[l], offset: offsets[l], skip: result[l], sort: false)
+        }
+        keys.sort()
+        for key in keys.prefix(keep - kept) {
+            let flat = Int(key & 0xFFFF_FFFF)
+            var l = 0
+            var lo = 0, hi = offsets.count - 1
+            while lo <= hi { let mid = (lo + hi) / 2; if offsets[mid] <= flat { l = mid; lo = mid + 1 } else { hi = mid - 1 } }
+            // Empty layers share an offset with the next one; step to the layer that holds `flat`.
+            while flat - offsets[l] >= scores[l].count { l += 1 }
+            result[l][flat - offsets[l]] = true
+        }
+        return result
+    }
+
+    /// Ascending keys = descending score, then ascending position (deterministic ties).
+    private static func sortedKeys(_ s: [Float], eligible: [Bool], offset: Int, skip: [Bool]?, sort: Bool = true) -> [UInt64] {
+        var keys = [UInt64]()
+        keys.reserveCapacity(s.count)
+        for i in s.indices where eligible[i] && !(skip?[i] ?? false) {
+            keys.append(UInt64(~orderedBits(s[i])) << 32 | UInt64(offset + i))
+        }
+        if sort { keys.sort() }
+        return keys
+    }
+
+    /// Maps a float to an unsigned integer with the same order (-0 and 0 compare equal).
+    @inline(__always) static func orderedBits(_ f: Float) -> UInt32 {
+        let b = (f == 0 ? Float(0) : f).bitPattern
+        return b & 0x8000_0000 != 0 ? ~b : b | 0x8000_0000
+    }
+}

@@ -1,0 +1,101 @@
+import Engine
+
+/// The baseline scorers every result is compared against, by the names the `score` verb uses.
+public enum BaselineScorers {
+    public static let names = ["random", "magnitude", "taylor", "slimming"]
+
+    public static func make(_ name: String) -> Scorer? {
+        switch name {
+        case "random": return RandomScorer()
+        case "magnitude": return MagnitudeScorer()
+        case "taylor": return TaylorScorer()
+        case "slimming": return SlimmingScorer()
+        default: return nil
+        }
+    }
+
+    /// Groups to score for a structured granularity, or nil for weights.
+    static func structure(_ model: Model, _ options: ScoreOptions) throws -> (StructureAnalysis, [PruningGroup])? {
+        guard options.granularity.isStructured else { return nil }
+        let s = try StructureAnalysis(model)
+        return (s, try s.requireGroups(options.granularity))
+    }
+}
+
+/// Seeded uniform scores in [0, 1): the floor any method must beat.
+public struct RandomScorer: Scorer {
+    public let name = "random"
+    public let needsData = false
+    public init() {}
+
+    public func score(_ model: Model, data: Dataset?, options: ScoreOptions) throws -> ScoreSet {
+        var rng = RandomStream(seed: options.seed, stream: "score.random")
+        var set = ScoreSet(method: name, granularity: options.granularity)
+        if let (_, groups) = try BaselineScorers.structure(model, options) {
+            for g in groups { set.units[g.name] = (0..<g.units).map { _ in rng.uniform() } }
+        } else {
+            for p in PrunableWeights.of(model) { set.weights[p.name] = (0..<p.value.count).map { _ in rng.uniform() } }
+        }
+        return set
+    }
+}
+
+/// |w| per weight; per unit the L1 (`norm=1`) or L2 (`norm=2`) norm of the unit's filter/row
+/// in the producer (Li et al.'s filter norm).
+public struct MagnitudeScorer: Scorer {
+    public let name = "magnitude"
+    public let needsData = false
+    public init() {}
+
+    public func score(_ model: Model, data: Dataset?, options: ScoreOptions) throws -> ScoreSet {
+        guard options.norm == 1 || options.norm == 2 else {
+            throw PruningError("magnitude: p=\(options.norm) is not supported; use p=1 (L1 norm) or p=2 (L2 norm)")
+        }
+        var set = ScoreSet(method: name, granularity: options.granularity)
+        if let (_, groups) = try BaselineScorers.structure(model, options) {
+            for g in groups {
+                guard let w = PrunableWeights.producerWeight(model, g)?.weight else { continue }
+                set.units[g.name] = UnitNorms.rows(w.value, p: options.norm)
+            }
+        } else {
+            for p in PrunableWeights.of(model) { set.weights[p.name] = p.value.array.map { abs($0) } }
+        }
+        return set
+    }
+}
+
+/// Network slimming (Liu et al. 2017): a channel's importance is |gamma| of its BatchNorm.
+public struct SlimmingScorer: Scorer {
+    public let name = "slimming"
+    public let needsData = false
+    public init() {}
+
+    public func score(_ model: Model, data: Dataset?, options: ScoreOptions) throws -> ScoreSet {
+        guard let (_, groups) = try BaselineScorers.structure(model, options) else {
+            throw PruningError("slimming scores channels or neurons through BatchNorm scales; use granularity=channels (or neurons)")
+        }
+        var set = ScoreSet(method: name, granularity: options.granularity)
+        for g in groups {
+            guard let bn = g.followers.lazy.compactMap({ model.nodes[$0].layer as? BatchNorm }).first else {
+                throw PruningError("slimming needs a BatchNorm after \(g.name), which has none; load the model with norm=bn or use magnitude")
+            }
+            set.units[g.name] = bn.weight.value.array.map { abs($0) }
+        }
+        return set
+    }
+}
+
+/// Per-unit weight norms, also the ranking of the `uniform` allocation.
+enum UnitNorms {
+    /// Norm of each leading-dimension row of `w` ([units, ...]).
+    static func rows(_ w: Tensor, p: Int) -> [Float] {
+        let units = w.shape[0], fan = w.count / max(units, 1)
+        return (0..<units).map { u in
+            let row = w.data + u * fan
+            var s: Double = 0
+            if p == 1 { for i in 0..<fan { s += Double(abs(row[i])) } }
+            else { for i in 0..<fan { s += Double(row[i]) * Double(row[i]) } ; s = s.squareRoot() }
+            return Float(s)
+        }
+    }
+}

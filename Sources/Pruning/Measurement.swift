@@ -1,0 +1,107 @@
+import Engine
+import Foundation
+
+/// One linear/conv layer as it is now: width, parameters, zeros and multiply-accumulates.
+public struct LayerMeasurement: Sendable, Codable, Equatable {
+    public var name: String
+    public var kind: String
+    /// Output units (linear) or channels (conv).
+    public var width: Int
+    /// Weights and bias.
+    public var parameters: Int
+    public var nonZero: Int
+    /// Weights only (what unstructured pruning masks).
+    public var weights: Int
+    public var nonZeroWeights: Int
+    /// Per sample, ignoring zeros.
+    public var macsDense: Int
+    /// Per sample, counting only non-zero weights (each used once per output position).
+    public var macsEffective: Int
+    public var sparsity: Double { weights == 0 ? 0 : 1 - Double(nonZeroWeights) / Double(weights) }
+}
+
+/// A model's size and speed at one moment. FLOPs are 2 x multiply-accumulates (one multiply and
+/// one add), counted for conv and linear layers per sample.
+public struct ModelMeasurement: Sendable, Codable, Equatable {
+    public var parameters: Int
+    public var nonZeroParameters: Int
+    public var macsDense: Int
+    public var macsEffective: Int
+    public var flopsDense: Int
+    public var flopsEffective: Int
+    public var layers: [LayerMeasurement]
+    /// Median milliseconds per forward pass of `latencyBatch` samples (eval mode), if measured.
+    public var latencyMs: Double?
+    public var latencyBatch: Int?
+
+    public var sparsity: Double { parameters == 0 ? 0 : 1 - Double(nonZeroParameters) / Double(parameters) }
+
+    public static func measure(_ model: Model, latency: LatencyOptions? = nil) throws -> ModelMeasurement {
+        let shapes = try model.shapes()
+        var layers = [LayerMeasurement]()
+        for i in model.nodes.indices.dropFirst() {
+            guard let layer = model.nodes[i].layer else { continue }
+            let weight: Parameter, width: Int
+            if let l = layer as? Linear { weight = l.weight; width = l.outFeatures }
+            else if let c = layer as? Conv2d { weight = c.weight; width = c.outChannels }
+            else { continue }
+            let params = layer.parameters.filter(\.trainable)
+            let macs = layer.macs(model.nodes[i].inputs.map { shapes[$0] })
+            let nzw = weight.nonZeroCount
+            layers.append(LayerMeasurement(
+                name: model.nodes[i].name, kind: layer.kind, width: width,
+                parameters: params.reduce(0) { $0 + $1.value.count },
+                nonZero: params.reduce(0) { $0 + $1.nonZeroCount },
+                weights: weight.value.count, nonZeroWeights: nzw, macsDense: macs,
+                macsEffective: weight.value.count == 0 ? 0 : Int((Double(macs) * Double(nzw) / Double(weight.value.count)).rounded())))
+        }
+        let trainable = model.trainableParameters
+        let macsDense = try model.macs()
+        // Layers other than linear/conv (batch norms, pools) count the same dense or sparse.
+        let other = macsDense - layers.reduce(0) { $0 + $1.macsDense }
+        let macsEffective = other + layers.reduce(0) { $0 + $1.macsEffective }
+        var m = ModelMeasurement(parameters: trainable.reduce(0) { $0 + $1.value.count },
+                                 nonZeroParameters: trainable.reduce(0) { $0 + $1.nonZeroCount },
+                                 macsDense: macsDense, macsEffective: macsEffective,
+                                 flopsDense: 2 * macsDense, flopsEffective: 2 * macsEffective,
+                                 layers: layers, latencyMs: nil, latencyBatch: nil)
+        if let latency {
+            m.latencyMs = try Latency.measure(model, latency)
+            m.latencyBatch = latency.batch
+        }
+        return m
+    }
+}
+
+public struct LatencyOptions: Sendable, Equatable {
+    public var batch: Int
+    public var runs: Int
+    public var warmup: Int
+    public init(batch: Int = 256, runs: Int = 5, warmup: Int = 1) {
+        self.batch = batch
+        self.runs = runs
+        self.warmup = warmup
+    }
+}
+
+/// Wall-clock inference time: the median of a few timed forward passes on a seeded random batch
+/// (the median resists the odd run slowed by other processes).
+public enum Latency {
+    public static func measure(_ model: Model, _ o: LatencyOptions) throws -> Double {
+        guard o.batch >= 1, o.runs >= 1, o.warmup >= 0 else {
+            throw PruningError("latency: batch=\(o.batch) and runs=\(o.runs) must be at least 1 and warmup=\(o.warmup) at least 0")
+        }
+        let x = Tensor(shape: [o.batch] + model.inputShape, zeroed: false)
+        var rng = RandomStream(seed: 0, stream: "latency.input")
+        for i in 0..<x.count { x[i] = rng.normal() }
+        for _ in 0..<o.warmup { _ = model.forward(x, mode: .eval) }
+        var times = [Double]()
+        for _ in 0..<o.runs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = model.forward(x, mode: .eval)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        times.sort()
+        return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+    }
+}

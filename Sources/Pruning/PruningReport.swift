@@ -1,0 +1,93 @@
+import Foundation
+
+/// Requested against realized, before against after: what one `prune` did to a model.
+public struct PruningReport: Sendable, Codable, Equatable {
+    public var method: String
+    public var granularity: Granularity
+    /// "global", "local", "uniform" or "auto".
+    public var scope: String
+    /// The requested fraction of the prunable weights/units; nil for `auto`.
+    public var requested: Double?
+    public var minKeep: Int
+    /// 1-based step of an iterative schedule, and the number of steps.
+    public var step: Int
+    public var steps: Int
+    /// Prunable weights (weights granularity) or units of the prunable groups, before and after.
+    public var prunableBefore: Int
+    public var prunableAfter: Int
+    public var before: ModelMeasurement
+    public var after: ModelMeasurement
+    /// Producers left whole, with the reason ("layer1.0.conv2: residual join ...").
+    public var fixed: [String]
+
+    /// Fraction of the prunable weights/units removed (compare with `requested`).
+    public var realizedSparsity: Double {
+        prunableBefore == 0 ? 0 : 1 - Double(prunableAfter) / Double(prunableBefore)
+    }
+    /// Fraction of the original parameters that are gone or zero.
+    public var parameterSparsity: Double {
+        before.parameters == 0 ? 0 : 1 - Double(after.nonZeroParameters) / Double(before.parameters)
+    }
+
+    /// A human rendering: a summary, then the per-layer table.
+    public var text: String {
+        let unitWord = granularity == .weights ? "weights" : granularity.rawValue
+        var lines = [String]()
+        let amount = requested.map { Format.percent($0) } ?? "auto"
+        let stepText = steps > 1 ? ", step \(step)/\(steps)" : ""
+        lines.append("prune \(amount) \(scope), \(granularity.rawValue), scores: \(method), min_keep \(minKeep)\(stepText)")
+        lines.append("  \(unitWord): requested \(requested.map { Format.percent($0) } ?? "auto"), realized \(Format.percent(realizedSparsity)) (\(Format.count(prunableBefore)) -> \(Format.count(prunableAfter)) prunable)")
+        lines.append("  parameters: \(Format.count(before.parameters)) -> \(Format.count(after.parameters)), non-zero \(Format.count(after.nonZeroParameters)) (\(Format.percent(parameterSparsity)) removed)")
+        lines.append("  FLOPs: dense \(Format.si(before.flopsDense)) -> \(Format.si(after.flopsDense)), effective \(Format.si(after.flopsEffective)) (\(Format.ratio(Double(before.flopsDense), Double(after.flopsEffective))) fewer)")
+        if let a = before.latencyMs, let b = after.latencyMs, let batch = after.latencyBatch {
+            lines.append("  latency: \(Format.ms(a)) -> \(Format.ms(b)) per batch of \(batch) (\(Format.ratio(a, b)) faster)")
+        }
+        lines.append(SparsityTable.render(after, before: before))
+        if !fixed.isEmpty { lines.append("  left whole: " + fixed.joined(separator: "; ")) }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The per-layer table of `show sparsity` and pruning reports.
+public enum SparsityTable {
+    public static func render(_ now: ModelMeasurement, before: ModelMeasurement? = nil) -> String {
+        let old = Dictionary((before?.layers ?? []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var rows = [["layer", "kind", "width", "params", "non-zero", "sparsity", "MACs", "eff. MACs"]]
+        for l in now.layers {
+            let width = old[l.name].map { $0.width == l.width ? "\(l.width)" : "\($0.width) -> \(l.width)" } ?? "\(l.width)"
+            rows.append([l.name, l.kind, width, Format.count(l.parameters), Format.count(l.nonZero),
+                         Format.percent(l.sparsity), Format.si(l.macsDense), Format.si(l.macsEffective)])
+        }
+        rows.append(["total", "", "", Format.count(now.parameters), Format.count(now.nonZeroParameters),
+                     Format.percent(now.sparsity), Format.si(now.macsDense), Format.si(now.macsEffective)])
+        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { c, cell in
+                c < 2 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                      : String(repeating: " ", count: widths[c] - cell.count) + cell
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}
+
+enum Format {
+    static func percent(_ x: Double) -> String { String(format: "%.1f%%", x * 100) }
+    static func ms(_ x: Double) -> String { String(format: "%.2f ms", x) }
+    static func ratio(_ a: Double, _ b: Double) -> String { b > 0 ? String(format: "%.2fx", a / b) : "-" }
+    static func count(_ n: Int) -> String {
+        let digits = Array(String(n))
+        var out = ""
+        for (i, d) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(d)
+        }
+        return out
+    }
+    static func si(_ n: Int) -> String {
+        let x = Double(n)
+        if x >= 1e9 { return String(format: "%.2fG", x / 1e9) }
+        if x >= 1e6 { return String(format: "%.2fM", x / 1e6) }
+        if x >= 1e3 { return String(format: "%.1fK", x / 1e3) }
+        return "\(n)"
+    }
+}

@@ -1,0 +1,124 @@
+import Engine
+
+/// Importance scores from one scoring method: higher means more important.
+///
+/// Per-weight scores are keyed by parameter name (flattened in the weight's own element order);
+/// per-unit scores by group name (the producer node, see `StructureAnalysis`). Methods that decide
+/// by themselves which units to keep (`prune auto`) add keep decisions under the same keys.
+/// A value type: checkpoints copy it for free.
+public struct ScoreSet: Sendable, Codable, Equatable {
+    public var method: String
+    public var granularity: Granularity
+    public var weights: [String: [Float]]
+    public var units: [String: [Float]]
+    /// true = keep; by parameter name (weights) or group name (units).
+    public var decisions: [String: [Bool]]
+
+    public init(method: String, granularity: Granularity, weights: [String: [Float]] = [:],
+                units: [String: [Float]] = [:], decisions: [String: [Bool]] = [:]) {
+        self.method = method
+        self.granularity = granularity
+        self.weights = weights
+        self.units = units
+        self.decisions = decisions
+    }
+
+    /// Whether `prune auto` can use this set.
+    public var decides: Bool { !decisions.isEmpty }
+
+    /// Checks every entry against the model (names exist, sizes match, values are numbers), so a
+    /// stale set (computed before surgery changed the widths) is refused with a clear message.
+    public func validate(against model: Model, structure: StructureAnalysis) throws {
+        let hint = "run score again on the current model"
+        switch granularity {
+        case .weights:
+            let prunable = PrunableWeights.of(model)
+            for p in prunable {
+                guard let s = weights[p.name] else {
+                    throw PruningError("scores from '\(method)' have no entry for weight \(p.name); \(hint)")
+                }
+                guard s.count == p.value.count else {
+                    throw PruningError("scores from '\(method)' hold \(s.count) values for \(p.name), which now has \(p.value.count) weights; \(hint)")
+                }
+                if let d = decisions[p.name], d.count != s.count {
+                    throw PruningError("keep decisions from '\(method)' for \(p.name) hold \(d.count) entries, expected \(s.count)")
+                }
+            }
+            try checkFinite(weights)
+        case .neurons, .channels:
+            for g in try structure.requireGroups(granularity) {
+                guard let s = units[g.name] else {
+                    throw PruningError("scores from '\(method)' have no entry for \(granularity.rawValue) of \(g.name); \(hint)")
+                }
+                guard s.count == g.units else {
+                    throw PruningError("scores from '\(method)' hold \(s.count) values for \(g.name), which now has \(g.units) \(granularity.rawValue); \(hint)")
+                }
+                if let d = decisions[g.name], d.count != g.units {
+                    throw PruningError("keep decisions from '\(method)' for \(g.name) hold \(d.count) entries, expected \(g.units)")
+                }
+            }
+            try checkFinite(units)
+        }
+    }
+
+    private func checkFinite(_ table: [String: [Float]]) throws {
+        for key in table.keys.sorted() {
+            if let bad = table[key]?.firstIndex(where: { !$0.isFinite }) {
+                throw PruningError("scores from '\(method)' for \(key) contain a non-finite value at index \(bad); the scoring run diverged or saw no data")
+            }
+        }
+    }
+}
+
+/// Options shared by scorers; method-specific extras go in `extra` by option name.
+public struct ScoreOptions: Sendable {
+    public var granularity: Granularity
+    public var seed: UInt64
+    /// Training samples a data-driven scorer reads (nil: the method's default).
+    public var samples: Int?
+    public var batchSize: Int
+    /// Norm of a unit's weights for `magnitude` (1 or 2).
+    public var norm: Int
+    public var extra: [String: Double]
+
+    public init(granularity: Granularity = .weights, seed: UInt64 = 0, samples: Int? = nil, batchSize: Int = 64,
+                norm: Int = 1, extra: [String: Double] = [:]) {
+        self.granularity = granularity
+        self.seed = seed
+        self.samples = samples
+        self.batchSize = batchSize
+        self.norm = norm
+        self.extra = extra
+    }
+}
+
+/// A scoring method. Implementations return one score per weight (granularity weights) or per
+/// unit of every group of the requested granularity.
+public protocol Scorer {
+    var name: String { get }
+    /// Whether `score` needs a dataset (data-driven methods).
+    var needsData: Bool { get }
+    func score(_ model: Model, data: Dataset?, options: ScoreOptions) throws -> ScoreSet
+}
+
+/// The weights unstructured pruning may mask: every linear and conv weight, in graph order.
+public enum PrunableWeights {
+    public static func of(_ model: Model) -> [Parameter] {
+        model.nodes.compactMap { node -> Parameter? in
+            switch node.layer {
+            case let l as Linear: return l.weight
+            case let c as Conv2d: return c.weight
+            default: return nil
+            }
+        }
+    }
+
+    /// The weight rows of a producer: [units, fan-in] view of a linear or conv weight.
+    static func producerWeight(_ model: Model, _ group: PruningGroup) -> (weight: Parameter, bias: Parameter?)? {
+        switch model.nodes[group.producer].layer {
+        case let l as Linear: return (l.weight, l.bias)
+        case let c as Conv2d: return (c.weight, c.bias)
+        default: return nil
+        }
+    }
+}
