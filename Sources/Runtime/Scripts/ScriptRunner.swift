@@ -23,7 +23,7 @@ public struct ScriptRunner {
             let exists = FileManager.default.fileExists(atPath: url.path)
             return .failure(ReadFailure(message: "\(path): error: \(exists ? "cannot read the file" : "no such file")\n"))
         }
-        switch SourceFile.decode(name: url.standardizedFileURL.path, bytes: [UInt8](data)) {
+        switch SourceFile.decode(name: path, bytes: [UInt8](data)) {
         case .success(let f): return .success(f)
         case .failure(let d):
             return .failure(ReadFailure(message: DiagnosticRenderer().render([d])))
