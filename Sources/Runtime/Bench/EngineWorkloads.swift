@@ -30,6 +30,7 @@ public enum EngineWorkloads {
 
     public static func mnistModels(_ which: Set<String>) throws -> [BenchResult] {
         var out: [BenchResult] = []
+        guard !which.isDisjoint(with: ["lenet300", "lenet5"]) else { return out }
         let data = try mnist()
         for (name, tag, lr) in [("lenet300", "lenet300", Float(0.1)), ("lenet5", "lenet5", Float(0.05))] where which.contains(name) {
             let model = try Zoo.build(name, ZooOptions(inputShape: data.train.sampleShape, classes: 10, seed: 0))
