@@ -179,7 +179,7 @@ public enum Allocator {
     }
 
     /// Maps a float to an unsigned integer with the same order (-0 and 0 compare equal).
-    @inline(__always) static func orderedBits(_ f: Float) -> UInt32 {
+    @inline(__always) public static func orderedBits(_ f: Float) -> UInt32 {
         let b = (f == 0 ? Float(0) : f).bitPattern
         return b & 0x8000_0000 != 0 ? ~b : b | 0x8000_0000
     }

@@ -86,9 +86,9 @@ public struct SlimmingScorer: Scorer {
 }
 
 /// Per-unit weight norms, also the ranking of the `uniform` allocation.
-enum UnitNorms {
+public enum UnitNorms {
     /// Norm of each leading-dimension row of `w` ([units, ...]).
-    static func rows(_ w: Tensor, p: Int) -> [Float] {
+    public static func rows(_ w: Tensor, p: Int) -> [Float] {
         let units = w.shape[0], fan = w.count / max(units, 1)
         return (0..<units).map { u in
             let row = w.data + u * fan

@@ -113,8 +113,8 @@ public enum PrunableWeights {
         }
     }
 
-    /// The weight rows of a producer: [units, fan-in] view of a linear or conv weight.
-    static func producerWeight(_ model: Model, _ group: PruningGroup) -> (weight: Parameter, bias: Parameter?)? {
+    /// The producer of a group: its weight ([units, ...], one row/filter per unit) and bias.
+    public static func producerWeight(_ model: Model, _ group: PruningGroup) -> (weight: Parameter, bias: Parameter?)? {
         switch model.nodes[group.producer].layer {
         case let l as Linear: return (l.weight, l.bias)
         case let c as Conv2d: return (c.weight, c.bias)
