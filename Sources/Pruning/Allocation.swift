@@ -69,6 +69,8 @@ public enum Allocator {
                                 structure: StructureAnalysis) throws -> KeepSet {
         try request.validate()
         try scores.validate(against: model, structure: structure)
+        var request = request
+        request.minKeep = max(request.minKeep, scores.minKeep ?? 1)
         if case .auto = request.amount, !scores.decides {
             throw PruningError("prune auto: '\(scores.method)' does not decide by itself which units to keep; give a fraction instead, e.g. prune 0.5 global")
         }
@@ -145,14 +147,16 @@ public enum Allocator {
         for s in scores { offsets.append(total); total += s.count }
         var kept = 0
         for l in scores.indices {
-            let order = sortedKeys(scores[l], eligible: eligible[l], offset: 0, skip: nil)
-            for key in order.prefix(minKeep) { result[l][Int(key & 0xFFFF_FFFF)] = true; kept += 1 }
+            for key in bestKeys(scores[l], eligible: eligible[l], count: minKeep) {
+                result[l][Int(key & 0xFFFF_FFFF)] = true
+                kept += 1
+            }
         }
         guard keep > kept else { return result }
         var keys = [UInt64]()
         keys.reserveCapacity(total)
         for l in scores.indices {
-            keys += sortedKeys(scores[l], eligible: eligible[l], offset: offsets[l], skip: result[l], sort: false)
+            keys += unsortedKeys(scores[l], eligible: eligible[l], offset: offsets[l], skip: result[l])
         }
         keys.sort()
         for key in keys.prefix(keep - kept) {
@@ -167,14 +171,28 @@ public enum Allocator {
         return result
     }
 
-    /// Ascending keys = descending score, then ascending position (deterministic ties).
-    private static func sortedKeys(_ s: [Float], eligible: [Bool], offset: Int, skip: [Bool]?, sort: Bool = true) -> [UInt64] {
+    /// The `count` smallest keys of one layer without sorting it (min_keep is small; layers may
+    /// hold millions of weights).
+    private static func bestKeys(_ s: [Float], eligible: [Bool], count: Int) -> [UInt64] {
+        var best = [UInt64]()
+        best.reserveCapacity(count + 1)
+        for i in s.indices where eligible[i] {
+            let key = UInt64(~orderedBits(s[i])) << 32 | UInt64(i)
+            if best.count == count, let worst = best.last, key >= worst { continue }
+            let at = best.firstIndex { $0 > key } ?? best.count
+            best.insert(key, at: at)
+            if best.count > count { best.removeLast() }
+        }
+        return best
+    }
+
+    /// Keys that sort ascending as descending score, then ascending position (deterministic ties).
+    private static func unsortedKeys(_ s: [Float], eligible: [Bool], offset: Int, skip: [Bool]) -> [UInt64] {
         var keys = [UInt64]()
         keys.reserveCapacity(s.count)
-        for i in s.indices where eligible[i] && !(skip?[i] ?? false) {
+        for i in s.indices where eligible[i] && !skip[i] {
             keys.append(UInt64(~orderedBits(s[i])) << 32 | UInt64(offset + i))
         }
-        if sort { keys.sort() }
         return keys
     }
 

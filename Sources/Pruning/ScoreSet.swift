@@ -13,14 +13,18 @@ public struct ScoreSet: Sendable, Codable, Equatable {
     public var units: [String: [Float]]
     /// true = keep; by parameter name (weights) or group name (units).
     public var decisions: [String: [Bool]]
+    /// A floor the method sets under every layer's `min_keep` (receding keeps at least 3);
+    /// the allocator uses the larger of this and the request's.
+    public var minKeep: Int?
 
     public init(method: String, granularity: Granularity, weights: [String: [Float]] = [:],
-                units: [String: [Float]] = [:], decisions: [String: [Bool]] = [:]) {
+                units: [String: [Float]] = [:], decisions: [String: [Bool]] = [:], minKeep: Int? = nil) {
         self.method = method
         self.granularity = granularity
         self.weights = weights
         self.units = units
         self.decisions = decisions
+        self.minKeep = minKeep
     }
 
     /// Whether `prune auto` can use this set.
@@ -30,6 +34,7 @@ public struct ScoreSet: Sendable, Codable, Equatable {
     /// stale set (computed before surgery changed the widths) is refused with a clear message.
     public func validate(against model: Model, structure: StructureAnalysis) throws {
         let hint = "run score again on the current model"
+        if let m = minKeep, m < 1 { throw PruningError("scores from '\(method)' ask for min_keep=\(m); it must be at least 1") }
         switch granularity {
         case .weights:
             let prunable = PrunableWeights.of(model)

@@ -22,6 +22,15 @@ final class AllocationTests: XCTestCase {
         XCTAssertEqual(two.units["3"], [2, 3])
     }
 
+    func testAMethodCanRaiseMinKeep() throws {
+        let (model, s) = try mlp()
+        let scores = ScoreSet(method: "receding-like", granularity: .neurons,
+                              units: ["1": [0.1, 0.3, 0.2], "3": [5, 4, 9, 8, 7]], minKeep: 3)
+        let keep = try Allocator.allocate(model, scores: scores, request: PruneRequest(amount: .ratio(0.9)), structure: s)
+        XCTAssertEqual(keep.units["1"], [0, 1, 2])
+        XCTAssertEqual(keep.units["3"], [2, 3, 4])
+    }
+
     func testLocalRanksWithinLayersAndUniformIgnoresScores() throws {
         let (model, s) = try mlp()
         let scores = ScoreSet(method: "hand", granularity: .neurons,

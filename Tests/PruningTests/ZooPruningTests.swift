@@ -84,6 +84,22 @@ final class ZooPruningTests: XCTestCase {
         }
     }
 
+    /// Sigmoid and no normalisation change the followers; no shape error at any ratio either way.
+    func testNormVariantsPruneWithoutShapeErrors() throws {
+        for z in Fixtures.zoo where !["mlp", "lenet300"].contains(z.name) {
+            for norm in NormKind.allCases {
+                for ratio in [0.5, 0.95] {
+                    let tag = "\(z.name) norm=\(norm) \(ratio)"
+                    let model = try Fixtures.model(z.name, input: z.input, width: z.width, norm: norm)
+                    let scores = try RandomScorer().score(model, data: nil, options: ScoreOptions(granularity: .channels, seed: 7))
+                    try Pruner.prune(model, scores: scores, request: PruneRequest(amount: .ratio(ratio), scope: .global))
+                    try runForwardBackward(model, z.input, tag)
+                    try checkReload(model, z.input, tag)
+                }
+            }
+        }
+    }
+
     private func runForwardBackward(_ model: Model, _ input: [Int], _ tag: String) throws {
         let x = Fixtures.batch(input, 4)
         let logits = model.forward(x, mode: .train)
