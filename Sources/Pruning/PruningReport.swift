@@ -58,8 +58,12 @@ public enum SparsityTable {
             rows.append([l.name, l.kind, width, Format.count(l.parameters), Format.count(l.nonZero),
                          Format.percent(l.sparsity), Format.si(l.macsDense), Format.si(l.macsEffective)])
         }
+        // Sparsity columns are of linear/conv weights (what masks act on); biases and norms are
+        // counted in params and non-zero only.
+        let weights = now.layers.reduce(0) { $0 + $1.weights }, nonZeroWeights = now.layers.reduce(0) { $0 + $1.nonZeroWeights }
         rows.append(["total", "", "", Format.count(now.parameters), Format.count(now.nonZeroParameters),
-                     Format.percent(now.sparsity), Format.si(now.macsDense), Format.si(now.macsEffective)])
+                     Format.percent(weights == 0 ? 0 : 1 - Double(nonZeroWeights) / Double(weights)),
+                     Format.si(now.macsDense), Format.si(now.macsEffective)])
         let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
         return rows.map { row in
             row.enumerated().map { c, cell in
