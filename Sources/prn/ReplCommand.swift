@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Runtime
 
-/// `prn` with no subcommand. Reads statements from standard input when it is not a terminal
-/// (`prn < recipe.prn`); the interactive line editor is a separate piece.
+/// `prn` with no subcommand: the interactive REPL on a terminal; statements read from standard
+/// input otherwise (`prn < recipe.prn`, pipes), checked as a whole and run like a script.
 struct ReplCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "repl", abstract: "Start the interactive REPL (the default).", shouldDisplay: false)
@@ -11,12 +11,45 @@ struct ReplCommand: ParsableCommand {
     @OptionGroup var session: SessionOptions
 
     func run() throws {
-        let runner = try session.runner()
-        Interrupts.install(runner.cancellation)
-        guard !Terminal.isTTY(0) else {
-            FileHandle.standardError.write(Data("prn: the interactive REPL is not available yet in this version; run a script with 'prn run FILE' or pipe statements into 'prn'\n".utf8))
-            throw ExitCode(PrnExit.usage)
+        guard Terminal.isTTY(0) else {
+            let runner = try session.runner()
+            Interrupts.install(runner.cancellation)
+            throw ExitCode(runner.runStandardInput(FileHandle.standardInput.readDataToEndOfFile()))
         }
-        throw ExitCode(runner.runStandardInput(FileHandle.standardInput.readDataToEndOfFile()))
+        throw ExitCode(try interactive())
+    }
+
+    private func interactive() throws -> Int32 {
+        var configuration = REPLEngine.Configuration()
+        configuration.colour = Terminal.colourOnStandardError
+        configuration.quiet = session.quiet
+        configuration.sets = try session.parsedSets()
+        configuration.allow = session.allow
+        configuration.logPath = session.log
+        configuration.progress = Terminal.isTTY(2) && !session.quiet ? TerminalProgress() : nil
+        let cancellation = CancellationFlag()
+        let engine: REPLEngine
+        do {
+            engine = try REPLEngine(configuration: configuration, cancellation: cancellation)
+        } catch {
+            FileHandle.standardError.write(Data("prn: cannot start the session: \(error)\n".utf8))
+            return PrnExit.usage
+        }
+        guard let editor = LineEditor(historyPath: HistoryFile.path()) else {
+            FileHandle.standardError.write(Data("prn: cannot start the line editor on this terminal; pipe statements into 'prn' instead\n".utf8))
+            return PrnExit.usage
+        }
+        editor.completer = { line, cursor in
+            Completion.complete(line: line, cursor: cursor, context: engine.completionContext())
+        }
+        REPLInterrupts.install(cancellation, beforeExit: { editor.saveHistory() })
+        editor.wakeDescriptor = REPLInterrupts.wakeDescriptor
+        editor.interruptPending = { REPLInterrupts.interruptPending }
+        if !session.quiet {
+            print("prn — pruning REPL. :help lists verbs and commands, Tab completes, Ctrl-D leaves.")
+        }
+        let status = REPLLoop(engine: engine, editor: editor).run()
+        editor.close()
+        return status
     }
 }

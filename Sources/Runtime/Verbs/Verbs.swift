@@ -32,6 +32,7 @@ public enum Verbs {
         for (signature, run) in entries {
             registry.register(signature) { inv in
                 let value = try run(inv, session)
+                session.history.append(CommandText.canonical(inv))
                 return value
             }
         }
