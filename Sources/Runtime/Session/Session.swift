@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Language
+import Pruning
 
 /// Everything a script or REPL session has built so far: the seed, the data, the model, its
 /// scores and checkpoints. Verbs read and change it; the interpreter never sees the engine.
@@ -22,8 +23,12 @@ public final class Session {
     public var output: (String) -> Void
     /// Progress lines for long commands (a terminal bar, or nothing).
     public var progress: ProgressDisplay?
-    /// State owned by the pruning verbs (scores, last report), kept here so checkpoints carry it.
-    public var extensions: [String: Any] = [:]
+    /// Scores of the last `score`, with the options that made them (iterative pruning rescores).
+    public var scores: ScoreSet?
+    var scoreRequest: ScoreVerb.Request?
+    /// The model as measured when it was loaded, so reports compare against the dense original.
+    public var denseMeasurement: ModelMeasurement?
+    public var lastPruning: PruningReport?
     var checkpoints: [String: CheckpointVerb.Snapshot] = [:]
 
     public init(paths: PathPolicy, cancellation: CancellationFlag = CancellationFlag(),

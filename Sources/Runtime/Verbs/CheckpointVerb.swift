@@ -1,8 +1,10 @@
 import Engine
 import Language
+import Pruning
 
-/// `checkpoint NAME` / `restore NAME`: snapshot and return to a state of the session (model
-/// with its architecture, weights, masks and optimizer state; the pruning state).
+/// `checkpoint NAME` / `restore NAME`: snapshot and return to a state of the session: the model
+/// with its architecture (so it survives pruning surgery), weights, masks and optimizer state,
+/// and the pruning state (scores, last report).
 enum CheckpointVerb {
     static let checkpoint = VerbSignature(
         "checkpoint", summary: "remember the session's model and scores under a name",
@@ -12,38 +14,20 @@ enum CheckpointVerb {
         arguments: [ArgumentSpec("name", .word, help: "checkpoint name")], provides: ["model"])
 
     struct Snapshot {
-        var architecture: Architecture
-        var values: [String: (value: Tensor, mask: Tensor?, state: [String: Tensor])]
-        var extensions: [String: Any]
+        var model: ModelSnapshot
+        var scores: ScoreSet?
+        var scoreRequest: ScoreVerb.Request?
+        var dense: ModelMeasurement?
+        var lastPruning: PruningReport?
         var modelDescription: String
-
-        init(_ s: Session, _ m: Model) {
-            architecture = Architecture(of: m)
-            values = [:]
-            for p in m.parameters {
-                values[p.name] = (p.value.copy(), p.mask?.copy(), p.state.mapValues { $0.copy() })
-            }
-            extensions = s.extensions
-            modelDescription = s.modelDescription
-        }
-
-        func rebuild() throws -> Model {
-            let m = try architecture.instantiate()
-            for p in m.parameters {
-                guard let v = values[p.name] else { continue }
-                p.value.copy(from: v.value)
-                p.mask = v.mask?.copy()
-                p.state = v.state.mapValues { $0.copy() }
-            }
-            return m
-        }
     }
-
 
     static func runCheckpoint(_ inv: VerbInvocation, _ s: Session) throws -> Value {
         let m = try s.requireModel("checkpoint")
         let name = inv.text("name") ?? ""
-        s.checkpoints[name] = Snapshot(s, m)
+        s.checkpoints[name] = Snapshot(model: ModelSnapshot(m), scores: s.scores, scoreRequest: s.scoreRequest,
+                                       dense: s.denseMeasurement, lastPruning: s.lastPruning,
+                                       modelDescription: s.modelDescription)
         s.say("checkpoint \(name)")
         return .none
     }
@@ -55,8 +39,11 @@ enum CheckpointVerb {
             throw VerbError("no checkpoint named '\(name)'",
                             help: known.isEmpty ? "make one first with 'checkpoint \(name)'" : "checkpoints: \(known.joined(separator: ", "))")
         }
-        s.model = try snap.rebuild()
-        s.extensions = snap.extensions
+        s.model = try snap.model.makeModel()
+        s.scores = snap.scores
+        s.scoreRequest = snap.scoreRequest
+        s.denseMeasurement = snap.dense
+        s.lastPruning = snap.lastPruning
         s.modelDescription = snap.modelDescription
         s.say("restored \(name)")
         return .none

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Language
+import Pruning
 
 /// `eval`: accuracy, loss, size and speed of the current model.
 enum EvalVerb {
@@ -15,6 +16,7 @@ enum EvalVerb {
             ResultField("loss", "mean cross-entropy"), ResultField("params", "parameters in the model's tensors"),
             ResultField("nonzero", "parameters that are not zero"), ResultField("sparsity", "fraction of zero parameters"),
             ResultField("flops", "dense FLOPs per sample (2 x multiply-adds)"),
+            ResultField("flops_effective", "FLOPs per sample skipping zero weights"),
             ResultField("latency_ms", "median time of one forward pass of a single sample"),
             ResultField("samples_per_s", "evaluation throughput"),
         ],
@@ -37,35 +39,23 @@ enum EvalVerb {
         let t0 = Date()
         let e = try Evaluator.evaluate(model, on: data, batchSize: inv.int("batch") ?? 256)
         let throughput = Double(e.count) / max(Date().timeIntervalSince(t0), 1e-9)
-        let size = ModelSize(model)
+        let size = try ModelMeasurement.measure(model)
         let latency = Latency.singleSample(model)
         var fields: [(String, Value)] = [("accuracy", .number(e.top1))]
         if let t5 = e.top5 { fields.append(("top5", .number(t5))) }
-        fields += [("loss", .number(e.loss)), ("params", .number(Double(size.total))),
-                   ("nonzero", .number(Double(size.nonzero))), ("sparsity", .number(size.sparsity)),
-                   ("flops", .number(Double(size.flops))), ("latency_ms", .number(latency)),
+        fields += [("loss", .number(e.loss)), ("params", .number(Double(size.parameters))),
+                   ("nonzero", .number(Double(size.nonZeroParameters))), ("sparsity", .number(size.sparsity)),
+                   ("flops", .number(Double(size.flopsDense))), ("flops_effective", .number(Double(size.flopsEffective))),
+                   ("latency_ms", .number(latency)),
                    ("samples_per_s", .number(throughput))]
-        s.say(String(format: "eval %@: accuracy %.2f%%%@, loss %.4f, params %@ (%@ non-zero, sparsity %.1f%%), %@ FLOPs, latency %.3f ms",
+        s.say(String(format: "eval %@: accuracy %.2f%%%@, loss %.4f, params %@ (%@ non-zero, sparsity %.1f%%), %@ effective FLOPs, latency %.3f ms",
                      split, e.top1 * 100, e.top5.map { String(format: " (top-5 %.2f%%)", $0 * 100) } ?? "", e.loss,
-                     size.total.formatted(), size.nonzero.formatted(), size.sparsity * 100, size.flops.formatted(), latency))
+                     size.parameters.formatted(), size.nonZeroParameters.formatted(), size.sparsity * 100,
+                     size.flopsEffective.formatted(), latency))
         var logged: [String: Any] = ["split": split]
         for (k, v) in fields { if let n = v.number { logged[k] = n } }
         s.logEvent("eval", logged)
         return .record(Record(fields))
-    }
-}
-
-/// Parameter and FLOP counts of a model as it is now.
-struct ModelSize {
-    var total = 0, nonzero = 0, flops = 0
-    var sparsity: Double { total == 0 ? 0 : 1 - Double(nonzero) / Double(total) }
-
-    init(_ model: Model) {
-        for p in model.trainableParameters {
-            total += p.value.count
-            nonzero += p.nonZeroCount
-        }
-        flops = 2 * ((try? model.macs()) ?? 0)
     }
 }
 

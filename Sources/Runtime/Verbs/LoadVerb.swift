@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Language
+import Pruning
 
 /// `load MODEL`: a zoo model built for the session's data, or a model file saved by prn.
 enum LoadVerb {
@@ -32,7 +33,10 @@ enum LoadVerb {
         }
         s.model = model
         s.modelDescription = name
-        s.extensions = [:]
+        s.scores = nil
+        s.scoreRequest = nil
+        s.lastPruning = nil
+        s.denseMeasurement = try? ModelMeasurement.measure(model)
         let params = model.parameterCount
         let flops = 2 * ((try? model.macs()) ?? 0)
         s.say("model \(name): \(params.formatted()) parameters, \(flops.formatted()) FLOPs per sample")

@@ -1,5 +1,7 @@
 import Engine
+import Foundation
 import Language
+import Pruning
 
 /// `score METHOD`: computes importances of weights or units.
 enum ScoreVerb {
@@ -8,39 +10,55 @@ enum ScoreVerb {
         arguments: [ArgumentSpec("method", .choice(Vocabulary.methods), help: "scoring method", noun: "scoring method")],
         options: [
             OptionSpec("granularity", .choice(Vocabulary.granularities), default: .word("weights"), noun: "granularity"),
-            OptionSpec("samples", .integer(min: 1, max: nil), help: "training samples the method looks at (default: method's own)"),
+            OptionSpec("samples", .integer(min: 1, max: nil), help: "training samples the method looks at (default: the method's own)"),
             OptionSpec("p", .integer(min: 1, max: 2), default: .number(1), help: "magnitude: norm of a unit's weights (1 or 2)"),
-            OptionSpec("batch", .integer(min: 1, max: 65_536), default: .number(128)),
+            OptionSpec("batch", .integer(min: 1, max: 65_536), default: .number(64), help: "batch size of data-driven methods"),
         ],
         resultFields: [ResultField("units", "number of scored weights or units"), ResultField("seconds", "time taken")],
         requires: ["model"], provides: ["scores"])
 
-    static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
-        _ = try s.requireModel("score")
-        let method = inv.text("method") ?? ""
-        throw VerbError("scoring method '\(method)' is not available yet in this version of prn")
+    /// What a `score` command asked for, kept so iterative pruning can score again each step.
+    struct Request {
+        var method: String
+        var options: ScoreOptions
     }
-}
 
-/// `prune AMOUNT [SCOPE]`: removes the least important weights or units.
-enum PruneVerb {
-    static let signature = VerbSignature(
-        "prune", summary: "remove the least important weights or units",
-        arguments: [
-            ArgumentSpec("amount", .oneOf([.fraction(lowerOpen: true, upperOpen: true), .choice([Choice("auto", "the method decides (mipp)")])]),
-                         help: "fraction to remove, or auto"),
-            ArgumentSpec("scope", .choice(Vocabulary.scopes), default: .word("global"), noun: "scope"),
-        ],
-        options: [
-            OptionSpec("min_keep", .integer(min: 0, max: nil), help: "units every layer keeps (default 1; receding 3)"),
-            OptionSpec("steps", .integer(min: 1, max: 100), default: .number(1), help: "prune in this many geometric steps"),
-        ],
-        resultFields: [ResultField("sparsity", "realized fraction of prunable parameters removed"),
-                       ResultField("params", "parameters after pruning"), ResultField("flops", "FLOPs per sample after pruning")],
-        requires: ["scores"], provides: ["pruned"])
+    static func scorer(_ method: String) throws -> Scorer {
+        if let s = BaselineScorers.make(method) { return s }
+        throw VerbError("scoring method '\(method)' is not available yet in this version of prn",
+                        help: "available now: \(BaselineScorers.names.joined(separator: ", "))")
+    }
 
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
-        _ = try s.requireModel("prune")
-        throw VerbError("prune needs scores: run 'score METHOD' first")
+        let model = try s.requireModel("score")
+        let method = inv.text("method") ?? ""
+        let granularity = Granularity(rawValue: inv.text("granularity") ?? "weights") ?? .weights
+        let options = ScoreOptions(granularity: granularity, seed: RandomStream.stableHash(s.nextStream("score")) ^ s.seed,
+                                   samples: inv.int("samples"), batchSize: inv.int("batch") ?? 64, norm: inv.int("p") ?? 1)
+        let request = Request(method: method, options: options)
+        let t0 = Date()
+        let scores = try compute(request, model: model, session: s)
+        let seconds = Date().timeIntervalSince(t0)
+        s.scores = scores
+        s.scoreRequest = request
+        let units = scores.granularity == .weights ? scores.weights.values.reduce(0) { $0 + $1.count }
+                                                   : scores.units.values.reduce(0) { $0 + $1.count }
+        s.say(String(format: "score %@: %d %@ scored in %.2fs", method, units, granularity.rawValue, seconds))
+        s.logEvent("score", ["method": method, "granularity": granularity.rawValue, "units": units, "seconds": seconds])
+        return .record(Record(["units": Double(units), "seconds": seconds]))
+    }
+
+    static func compute(_ r: Request, model: Model, session s: Session) throws -> ScoreSet {
+        let scorer = try scorer(r.method)
+        var data: Dataset?
+        if scorer.needsData {
+            guard let bundle = s.data else {
+                throw VerbError("score \(r.method) looks at data", help: "choose a dataset first, e.g. 'data mnist'")
+            }
+            data = bundle.train
+        }
+        do { return try scorer.score(model, data: data, options: r.options) } catch let e as PruningError {
+            throw VerbError("\(e)")
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Engine
 import Language
+import Pruning
 
 /// `show WHAT`: prints a view of the session.
 enum ShowVerb {
@@ -13,17 +14,14 @@ enum ShowVerb {
         "show", summary: "print a view of the session",
         arguments: [ArgumentSpec("what", .choice(what), default: .word("model"), noun: "view")])
 
-    /// Views other verb files add (scores, sparsity), keyed by name.
-    nonisolated(unsafe) static var extraViews: [String: (Session) throws -> String] = [:]
-
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
         let what = inv.text("what") ?? "model"
         let text: String
         switch what {
         case "model":
             let m = try s.requireModel("show model")
-            let size = ModelSize(m)
-            text = "\(s.modelDescription) (\(m.architecture)): input \(m.inputShape), \(m.classes) classes, \(m.nodes.count - 1) nodes, \(size.total.formatted()) parameters (\(size.nonzero.formatted()) non-zero), \(size.flops.formatted()) FLOPs per sample"
+            let size = try ModelMeasurement.measure(m)
+            text = "\(s.modelDescription) (\(m.architecture)): input \(m.inputShape), \(m.classes) classes, \(m.nodes.count - 1) nodes, \(size.parameters.formatted()) parameters (\(size.nonZeroParameters.formatted()) non-zero), \(size.flopsDense.formatted()) FLOPs per sample"
         case "layers":
             text = try layers(s.requireModel("show layers"))
         case "data":
@@ -31,11 +29,13 @@ enum ShowVerb {
             text = "\(s.dataDescription): train \(d.train.count), \(d.val.map { "val \($0.count), " } ?? "")test \(d.test.count), classes \(d.classes), samples \(d.train.sampleShape)\nidentity: \(d.identity)"
         case "history":
             text = s.history.isEmpty ? "(no commands yet)" : s.history.enumerated().map { "\($0 + 1)  \($1)" }.joined(separator: "\n")
+        case "sparsity":
+            text = SparsityTable.render(try ModelMeasurement.measure(s.requireModel("show sparsity")), before: s.denseMeasurement)
         default:
-            guard let view = extraViews[what] else {
-                throw VerbError("show \(what) is not available yet in this version of prn")
+            guard let scores = s.scores else {
+                throw VerbError("show scores needs scores", help: "run 'score METHOD' first")
             }
-            text = try view(s)
+            text = ScoreHistogram.render(scores)
         }
         s.output(text)
         return .string(text)

@@ -1,0 +1,72 @@
+import Engine
+import Foundation
+import Language
+import Pruning
+
+/// `prune AMOUNT [SCOPE]`: removes the least important weights or units and reports requested
+/// against realized sparsity, parameters, FLOPs and latency.
+enum PruneVerb {
+    static let signature = VerbSignature(
+        "prune", summary: "remove the least important weights or units",
+        arguments: [
+            ArgumentSpec("amount", .oneOf([.fraction(lowerOpen: true, upperOpen: true), .choice([Choice("auto", "the method decides (mipp)")])]),
+                         help: "fraction of the prunable weights/units to remove, or auto"),
+            ArgumentSpec("scope", .choice(Vocabulary.scopes), default: .word("global"), noun: "scope"),
+        ],
+        options: [
+            OptionSpec("min_keep", .integer(min: 0, max: nil), help: "units every layer keeps (default 1, or the method's own)"),
+            OptionSpec("steps", .integer(min: 1, max: 100), default: .number(1),
+                       help: "prune in this many geometric steps, scoring again before each"),
+            OptionSpec("latency", .bool, default: .bool(true), help: "time the model before and after (batch 256)"),
+        ],
+        resultFields: [ResultField("sparsity", "realized fraction of the prunable weights/units removed"),
+                       ResultField("requested", "requested fraction"),
+                       ResultField("param_sparsity", "fraction of the original parameters gone or zero"),
+                       ResultField("params", "parameters after pruning"), ResultField("nonzero", "non-zero parameters after"),
+                       ResultField("flops", "dense FLOPs per sample after"), ResultField("flops_effective", "FLOPs skipping zero weights"),
+                       ResultField("speedup", "latency before / after (0 when not measured)")],
+        requires: ["scores"], provides: ["pruned"])
+
+    static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
+        let model = try s.requireModel("prune")
+        guard let scores = s.scores, let scoreRequest = s.scoreRequest else {
+            throw VerbError("prune needs scores", help: "run 'score METHOD' first (scores are cleared by load)")
+        }
+        let amount: PruneAmount
+        if case .word("auto")? = inv.argument("amount") { amount = .auto } else { amount = .ratio(inv.double("amount") ?? 0) }
+        let scope = PruneScope(rawValue: inv.text("scope") ?? "global") ?? .global
+        let minKeep = inv.int("min_keep") ?? scores.minKeep ?? 1
+        let request = PruneRequest(amount: amount, scope: scope, minKeep: minKeep)
+        let latency: LatencyOptions? = (inv.bool("latency") ?? true) ? LatencyOptions() : nil
+        let steps = inv.int("steps") ?? 1
+        var report: PruningReport
+        do {
+            if steps > 1 {
+                let reports = try Pruner.pruneIteratively(model, request: request, steps: steps, latency: latency,
+                                                          score: { try ScoreVerb.compute(scoreRequest, model: $0, session: s) },
+                                                          between: { step, r in s.say(r.text) })
+                guard let last = reports.last else { throw VerbError("prune made no steps") }
+                report = last
+            } else {
+                report = try Pruner.prune(model, scores: scores, request: request, latency: latency)
+            }
+        } catch let e as PruningError {
+            throw VerbError("\(e)")
+        }
+        // Structured surgery changed shapes: the old scores no longer describe the model.
+        if scores.granularity.isStructured { s.scores = nil }
+        s.lastPruning = report
+        s.say(report.text)
+        let speedup = report.before.latencyMs.flatMap { b in report.after.latencyMs.map { b / max($0, 1e-9) } } ?? 0
+        let fields: [(String, Double)] = [
+            ("sparsity", report.realizedSparsity), ("requested", report.requested ?? report.realizedSparsity),
+            ("param_sparsity", report.parameterSparsity), ("params", Double(report.after.parameters)),
+            ("nonzero", Double(report.after.nonZeroParameters)), ("flops", Double(report.after.flopsDense)),
+            ("flops_effective", Double(report.after.flopsEffective)), ("speedup", speedup),
+        ]
+        var logged: [String: Any] = ["method": report.method, "granularity": report.granularity.rawValue, "scope": report.scope]
+        for (k, v) in fields { logged[k] = v }
+        s.logEvent("prune", logged)
+        return .record(Record(fields.map { ($0.0, Value.number($0.1)) }))
+    }
+}

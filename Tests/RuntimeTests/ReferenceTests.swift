@@ -1,0 +1,31 @@
+import Foundation
+import Language
+@testable import Runtime
+import XCTest
+
+/// The docs and the stdlib stay true to the verb table.
+final class ReferenceTests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    func testLanguageReferenceListsTheVerbTable() throws {
+        let doc = try String(contentsOf: Self.root.appendingPathComponent("docs/language.md"), encoding: .utf8)
+        XCTAssertEqual(VerbReference.splice(into: doc), doc,
+                       "docs/language.md is out of date: run scripts/gen-docs")
+        for verb in Verbs.table.names { XCTAssertTrue(doc.contains("### `\(verb)`"), verb) }
+    }
+
+    func testEveryStdlibRecipePassesCheck() throws {
+        let stdlib = Self.root.appendingPathComponent("stdlib")
+        let files = FileManager.default.enumerator(atPath: stdlib.path)?.compactMap { $0 as? String }
+            .filter { $0.hasSuffix(".prn") }.sorted() ?? []
+        XCTAssertFalse(files.isEmpty)
+        for file in files {
+            let url = stdlib.appendingPathComponent(file)
+            let source = SourceFile(name: url.path, text: try String(contentsOf: url, encoding: .utf8))
+            let paths = PathPolicy(base: stdlib, roots: [stdlib])
+            let checked = Checker.check(source, verbs: Verbs.table, resolver: FileImportResolver(paths: paths, stdlib: stdlib))
+            XCTAssertFalse(checked.hasErrors, "\(file): \(DiagnosticRenderer(sources: checked.sources).render(checked.diagnostics))")
+        }
+    }
+}
