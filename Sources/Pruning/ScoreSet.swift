@@ -84,10 +84,14 @@ public struct ScoreOptions: Sendable {
     public var batchSize: Int
     /// Norm of a unit's weights for `magnitude` (1 or 2).
     public var norm: Int
+    /// Numeric method options by name (`k`, `alpha`, `confidence`, `repeats`).
     public var extra: [String: Double]
+    /// Word and flag method options by name (`norm=share`, `blind=true`, `predictor=mlp`).
+    public var words: [String: String]
 
     public init(granularity: Granularity = .weights, seed: UInt64 = 0, samples: Int? = nil, batchSize: Int = 64,
-                norm: Int = 1, extra: [String: Double] = [:]) {
+                norm: Int = 1, extra: [String: Double] = [:], words: [String: String] = [:]) {
+        self.words = words
         self.granularity = granularity
         self.seed = seed
         self.samples = samples

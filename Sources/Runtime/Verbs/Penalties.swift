@@ -10,12 +10,14 @@ enum Penalties {
             switch penalty {
             case "none":
                 return []
-            case "l1":
-                try L1ScalePenalty.check(model)
-                return [try L1ScalePenalty(lambda: inv.float("lambda") ?? 1e-4)]
             default:
-                throw VerbError("penalty '\(penalty)' is not available yet in this version of prn",
-                                help: "train without it (penalty=none) or with penalty=l1")
+                var options: [String: Double] = [:]
+                if let shift = inv.double("shift") { options["shift"] = shift }
+                guard let p = try MethodCatalog.penalty(penalty, lambda: inv.float("lambda"), options: options, model: model) else {
+                    throw VerbError("penalty '\(penalty)' is not available yet in this version of prn",
+                                    help: "train without it (penalty=none)")
+                }
+                return [p]
             }
         } catch let e as PruningError {
             throw VerbError("\(e)")

@@ -13,9 +13,43 @@ enum ScoreVerb {
             OptionSpec("samples", .integer(min: 1, max: nil), help: "training samples the method looks at (default: the method's own)"),
             OptionSpec("p", .integer(min: 1, max: 2), default: .number(1), help: "magnitude: norm of a unit's weights (1 or 2)"),
             OptionSpec("batch", .integer(min: 1, max: 65_536), default: .number(64), help: "batch size of data-driven methods"),
-        ],
+        ] + methodOptions,
         resultFields: [ResultField("units", "number of scored weights or units"), ResultField("seconds", "time taken")],
         requires: ["model"], provides: ["scores"])
+
+    /// Options of the published methods (docs/methods.md says which method reads which).
+    static let methodOptions: [OptionSpec] = [
+        OptionSpec("norm", .choice([Choice("share", "contribution: |w x| / (sum |w x| + |b|), bounded in [0, 1]"),
+                                    Choice("preact", "contribution: |w x| / |a|, the paper's ratio")]),
+                   help: "contribution: how a contribution is normalised (default share)", noun: "contribution norm"),
+        OptionSpec("blind", .bool, help: "contribution: inactive units (ReLU blind range) contribute 0 (default true)"),
+        OptionSpec("k", .number(min: Bound(0), max: nil), help: "contribution: score = mean + k * spread (default 1)"),
+        OptionSpec("alpha", .fraction(lowerOpen: false, upperOpen: false),
+                   help: "screening: weight of the F-statistic against magnitude (default 0.5)"),
+        OptionSpec("predictor", .choice([Choice("linear", "mipp: ridge regression with exact removal downdates"),
+                                         Choice("mlp", "mipp: a one-hidden-layer MLP refit after each removal")]),
+                   help: "mipp: the model that estimates information (default linear)", noun: "predictor"),
+        OptionSpec("confidence", .fraction(lowerOpen: true, upperOpen: true),
+                   help: "mipp: keep a node when this confident it carries information (default 0.95)"),
+        OptionSpec("repeats", .integer(min: 2, max: 100), help: "mipp: repeated estimates per node (default 5)"),
+        OptionSpec("pool", .choice([Choice("avg", "mipp: a channel enters the predictor spatially averaged"),
+                                    Choice("sample", "mipp: as a few sampled positions")]),
+                   help: "mipp: how conv channels are summarised (default avg)", noun: "pooling"),
+    ]
+
+    /// Method options the script gave, split into numbers and words for ScoreOptions.
+    static func methodValues(_ inv: VerbInvocation) -> (numbers: [String: Double], words: [String: String]) {
+        var numbers: [String: Double] = [:], words: [String: String] = [:]
+        for o in methodOptions where inv.given(o.name) {
+            switch inv.option(o.name) {
+            case .number(let v)?: numbers[o.name] = v
+            case .bool(let b)?: words[o.name] = b ? "true" : "false"
+            case let v?: if let t = v.text { words[o.name] = t }
+            case nil: break
+            }
+        }
+        return (numbers, words)
+    }
 
     /// What a `score` command asked for, kept so iterative pruning can score again each step.
     struct Request {
@@ -24,17 +58,19 @@ enum ScoreVerb {
     }
 
     static func scorer(_ method: String) throws -> Scorer {
-        if let s = BaselineScorers.make(method) { return s }
+        if let s = MethodCatalog.scorer(method) { return s }
         throw VerbError("scoring method '\(method)' is not available yet in this version of prn",
-                        help: "available now: \(BaselineScorers.names.joined(separator: ", "))")
+                        help: "available now: \(MethodCatalog.availableScorers.joined(separator: ", "))")
     }
 
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
         let model = try s.requireModel("score")
         let method = inv.text("method") ?? ""
         let granularity = Granularity(rawValue: inv.text("granularity") ?? "weights") ?? .weights
+        let (numbers, words) = methodValues(inv)
         let options = ScoreOptions(granularity: granularity, seed: RandomStream.stableHash(s.nextStream("score")) ^ s.seed,
-                                   samples: inv.int("samples"), batchSize: inv.int("batch") ?? 64, norm: inv.int("p") ?? 1)
+                                   samples: inv.int("samples"), batchSize: inv.int("batch") ?? 64, norm: inv.int("p") ?? 1,
+                                   extra: numbers, words: words)
         let request = Request(method: method, options: options)
         let t0 = Date()
         let scores = try compute(request, model: model, session: s)
