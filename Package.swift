@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: System libraries (each has exactly one importer inside the package)
@@ -23,7 +24,9 @@ let package = Package(
         .target(name: "Engine", dependencies: ["CBLAS", "CZlib"]),
         .target(name: "Pruning", dependencies: ["Engine"]),
         .target(name: "Language"),
-        .target(name: "Runtime", dependencies: ["Language", "Pruning", "Engine"]),
+        // ONNX models: Swift types generated once from onnx.proto (committed) plus converters.
+        .target(name: "ONNX", dependencies: ["Engine", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "Runtime", dependencies: ["Language", "Pruning", "Engine", "ONNX"]),
 
         // MARK: The executable
         .executableTarget(name: "prn", dependencies: [
@@ -38,6 +41,9 @@ let package = Package(
         // Scripts/ and VerbScripts/ hold self-checking .prn files the tests read from the source tree.
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Language", "Pruning", "Engine"],
                     exclude: ["Scripts", "VerbScripts"]),
+        .testTarget(name: "InteropTests", dependencies: ["ONNX", "Engine", "Pruning", "Runtime"]),
+        // Hostile inputs, faults and interruptions; some drive the built `prn` binary.
+        .testTarget(name: "ReliabilityTests", dependencies: ["Runtime", "Language", "Engine", "prn"]),
         // Drives the built `prn` binary through a pseudo-terminal.
         .testTarget(name: "REPLTests", dependencies: ["prn"]),
     ]

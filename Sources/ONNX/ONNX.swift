@@ -1,0 +1,1 @@
+// ONNX export and import (generated protobuf types plus converters).
