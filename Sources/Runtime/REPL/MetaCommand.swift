@@ -47,7 +47,7 @@ public enum MetaCommand: Equatable {
         case ":save": return file { .save($0) }
         case ":quit", ":q", ":exit": return alone(.quit)
         default:
-            let near = Suggestions.closest(to: name, among: names)
+            let near = names.first { $0.hasPrefix(name) && name.count > 1 } ?? Suggestions.closest(to: name, among: names)
             return .failure(MetaCommandError("unknown meta-command '\(name)'"
                 + (near.map { "; did you mean '\($0)'?" } ?? "; type :help for the list")))
         }
