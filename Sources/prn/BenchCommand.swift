@@ -10,11 +10,11 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per line (the PyTorch reference's format).")
     var json = false
 
-    @Argument(help: "Workload groups to run: lenet300, lenet5, vgg, language, scorers (default: all).")
+    @Argument(help: "Workload groups to run: lenet300, lenet5, vgg, language, repl, scorers (default: all).")
     var groups: [String] = []
 
     func run() throws {
-        let which = Set(groups.isEmpty ? ["lenet300", "lenet5", "vgg", "language", "scorers"] : groups)
+        let which = Set(groups.isEmpty ? ["lenet300", "lenet5", "vgg", "language", "repl", "scorers"] : groups)
         var results: [BenchResult] = []
         let emit: (BenchResult) -> Void = { r in
             // Unbuffered: scripts read bench lines while the run goes on.
@@ -23,6 +23,7 @@ struct BenchCommand: ParsableCommand {
         for r in try EngineWorkloads.mnistModels(which) { emit(r); results.append(r) }
         if which.contains("vgg") { for r in try EngineWorkloads.vggSmall() { emit(r) } }
         if which.contains("language") { emit(LanguageWorkloads.check1000()) }
+        if which.contains("repl"), let r = ReplStartupBench.measure() { emit(r) }
         if which.contains("scorers") { for r in try ScorerWorkloads.all() { emit(r) } }
     }
 }
