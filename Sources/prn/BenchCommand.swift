@@ -25,6 +25,7 @@ struct BenchCommand: ParsableCommand {
         if which.contains("language") { emit(LanguageWorkloads.check1000()) }
         if which.contains("repl"), let r = ReplStartupBench.measure() { emit(r) }
         if which.contains("scorers") { for r in try ScorerWorkloads.all() { emit(r) } }
+        if which.contains("sparse") { for r in try SparseWorkloads.all() { emit(r) } }
     }
 }
 

@@ -7,6 +7,8 @@
 /// GEMM on BLAS threads, which would need an extra NCHW transpose). Weight gradients are summed
 /// per worker and reduced in worker order, so results are bitwise reproducible for a fixed
 /// thread count. Sizes come from the parameter shapes, so surgery may replace them.
+/// Eval mode with a sparse masked weight multiplies the columns by a CSR form of W[out, in*k*k]
+/// instead of sgemm (SparseInference).
 public final class Conv2d: Layer {
     public let kind = "conv2d"
     public let weight: Parameter
@@ -29,6 +31,8 @@ public final class Conv2d: Layer {
     private var columns: [Tensor?] = []
     private var gradColumns: [Tensor?] = []
     private var gradWeights: [Tensor?] = []
+    /// CSR form of the weight for eval-mode forwards of sparse masked weights.
+    private let sparseWeight = SparseWeightCache()
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 bias: Bool = true) {
@@ -75,6 +79,7 @@ public final class Conv2d: Layer {
         if let b, let p = bias { p.replace(with: b) }
         input = nil; output = nil; gradInput = nil
         columns = []; gradColumns = []; gradWeights = []
+        sparseWeight.reset()
     }
 
     /// Workers for a batch: one per thread, never more than samples.
@@ -106,12 +111,17 @@ public final class Conv2d: Layer {
         let y = Tensor.reuse(&output, shape: [batch, o, g.outHeight, g.outWidth])
         let cols = g.isPointwise ? [] : Conv2d.prepare(&columns, workers: workerCount(batch), count: kk * hw)
         let xp = x.data, yp = y.data, wp = weight.value.data, bp = bias?.value.data
+        let csr = mode == .eval ? sparseWeight.matrix(for: weight, rows: o) : nil
         perWorker(batch) { w, samples in
             for b in samples {
                 let xb = UnsafePointer(xp + b * inItem), yb = yp + b * o * hw
                 let col: UnsafePointer<Float> = g.isPointwise ? xb : UnsafePointer(cols[w].data)
                 if !g.isPointwise { ConvKernels.im2col(g, xb, cols[w].data) }
                 if let bp { for c in 0..<o { (yb + c * hw).update(repeating: bp[c], count: hw) } }
+                if let csr {
+                    csr.multiply(rows: 0..<o, b: col, n: hw, c: yb, ldc: hw, accumulate: bp != nil)
+                    continue
+                }
                 BLAS.sgemm(m: o, n: hw, k: kk, a: wp, lda: kk, b: col, ldb: hw,
                            beta: bp == nil ? 0 : 1, c: yb, ldc: hw)
             }

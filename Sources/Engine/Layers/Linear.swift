@@ -1,6 +1,7 @@
 /// Fully connected layer, PyTorch layout: weight [out, in], bias [out].
 /// forward  y[B,out] = x[B,in] * W^T + b
 /// backward dW[out,in] += dy^T * x ; db += sum_B dy ; dx[B,in] = dy * W
+/// Eval mode with a sparse masked weight runs the CSR kernel instead (SparseInference).
 public final class Linear: Layer {
     public let kind = "linear"
     public let weight: Parameter
@@ -15,6 +16,8 @@ public final class Linear: Layer {
     private var input: Tensor?
     private var output: Tensor?
     private var gradInput: Tensor?
+    /// CSR path for eval-mode forwards of sparse masked weights (see SparseInference).
+    private let sparse = SparseLinearForward()
 
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) {
         weight = Parameter(name: "weight", role: .weight, value: Tensor(shape: [outFeatures, inFeatures]))
@@ -42,6 +45,7 @@ public final class Linear: Layer {
         let batch = x.shape[0]
         precondition(x.itemCount == inFeatures, "linear: input \(x.shape) vs in=\(inFeatures)")
         let y = Tensor.reuse(&output, shape: [batch, outFeatures])
+        if mode == .eval, sparse.run(weight: weight, bias: bias, x: x, y: y) { return y }
         if let b = bias {
             for r in 0..<batch { (y.data + r * outFeatures).update(from: b.value.data, count: outFeatures) }
         }
@@ -75,5 +79,6 @@ public final class Linear: Layer {
         weight.replace(with: w)
         if let b, let p = bias { p.replace(with: b) }
         input = nil; output = nil; gradInput = nil
+        sparse.reset()
     }
 }

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Language
+import ONNX
 import Pruning
 
 /// `load MODEL`: a zoo model built for the session's data, or a model file saved by prn.
@@ -67,10 +68,7 @@ enum LoadVerb {
 
     static func loadFile(_ path: String, _ s: Session) throws -> Model {
         let url = try s.paths.resolve(path, purpose: "load")
-        if url.pathExtension.lowercased() == "onnx" {
-            throw VerbError("loading ONNX models is not available yet in this version of prn",
-                            help: "save the model from prn as .safetensors, or build it from the zoo")
-        }
+        if url.pathExtension.lowercased() == "onnx" { return try loadONNX(path, url, s) }
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw VerbError("model file '\(path)' does not exist",
                             help: "zoo models are: \(Zoo.names.joined(separator: ", "))")
@@ -84,5 +82,22 @@ enum LoadVerb {
         } catch let e as VerbError { throw e } catch {
             throw VerbError("cannot load \(path): \(error)")
         }
+    }
+
+    /// An ONNX inference graph (e.g. from torch.onnx.export), checked against the session's data.
+    static func loadONNX(_ path: String, _ url: URL, _ s: Session) throws -> Model {
+        let model: Model
+        do { model = try ONNXImport.load(from: url) } catch {
+            throw VerbError("cannot load \(path): \(error)")
+        }
+        if let data = s.data {
+            if data.train.sampleShape != model.inputShape {
+                throw VerbError("\(path) expects samples of shape \(model.inputShape) but \(data.name) has \(data.train.sampleShape)")
+            }
+            if model.classes < data.classes {
+                throw VerbError("\(path) has \(model.classes) outputs but \(data.name) has \(data.classes) classes")
+            }
+        }
+        return model
     }
 }

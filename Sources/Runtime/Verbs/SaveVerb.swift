@@ -1,9 +1,10 @@
 import Engine
 import Foundation
 import Language
+import ONNX
 
 /// `save PATH`: weights, masks and architecture as safetensors (written atomically).
-/// `export PATH`: ONNX, not built yet: it says so instead of writing something else.
+/// `export PATH`: ONNX inference graph (masked weights as their effective values).
 enum SaveVerb {
     static let save = VerbSignature(
         "save", summary: "write the model (weights, masks, architecture) as .safetensors",
@@ -35,8 +36,20 @@ enum SaveVerb {
     }
 
     static func runExport(_ inv: VerbInvocation, _ s: Session) throws -> Value {
-        _ = try s.requireModel("export")
-        throw VerbError("ONNX export is not available yet in this version of prn",
-                        help: "use save \"model.safetensors\" (readable by PyTorch via the safetensors package)")
+        let model = try s.requireModel("export")
+        let path = inv.text("path") ?? ""
+        let url = try s.paths.resolve(path, purpose: "export")
+        guard url.pathExtension.lowercased() == "onnx" else {
+            throw VerbError("export writes .onnx files; '\(path)' has another extension",
+                            help: "name the file e.g. \"\(url.deletingPathExtension().lastPathComponent).onnx\", or use save for .safetensors")
+        }
+        do {
+            try ONNXExport.write(model, to: url, producerVersion: PrnVersion.string)
+        } catch {
+            throw VerbError("could not export \(path): \(error)")
+        }
+        s.say("exported \(path) (ONNX opset \(ONNXExport.opset))")
+        s.logEvent("export", ["path": url.path])
+        return .string(url.path)
     }
 }

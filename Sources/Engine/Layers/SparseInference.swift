@@ -1,0 +1,96 @@
+/// Compressed (CSR) kernels for unstructured pruning at inference time.
+///
+/// Linear and Conv2d switch to a CSR form of their weight in eval mode when the weight carries a
+/// pruning mask and the fraction of nonzero weights is below `densityThreshold`. Training always
+/// runs the dense masked weights (gradients are dense anyway). The threshold was measured on this
+/// engine with `prn bench sparse` and the layer sweep in docs/interop.md: below it the CSR kernel
+/// beats OpenBLAS sgemm on the same shapes.
+public enum SparseInference {
+    /// Nonzero fraction below which eval-mode forwards use the CSR kernels.
+    public nonisolated(unsafe) static var densityThreshold: Double = 0.3
+    /// Off: always the dense kernels (a reference for tests and benchmarks).
+    public nonisolated(unsafe) static var enabled = true
+}
+
+/// A layer's compressed weight, rebuilt whenever the weight's contents change.
+///
+/// Weights change outside training too (pruning writes masks and zeroes values, loading copies
+/// values in place), so the cache is keyed by a fingerprint of the weight's bits rather than by
+/// training steps. The fingerprint is one vectorised pass over the weight: for a batch of B
+/// samples it costs about 1/B of the dense product.
+final class SparseWeightCache {
+    private var key: WeightFingerprint?
+    private var matrix: SparseMatrix?
+
+    /// The CSR form of `weight` viewed as [rows, count/rows], or nil when the dense kernel should
+    /// run (no mask, sparse kernels off, or too dense to gain).
+    func matrix(for weight: Parameter, rows: Int) -> SparseMatrix? {
+        guard SparseInference.enabled, weight.mask != nil, rows > 0 else { return nil }
+        let value = weight.value
+        let print = WeightFingerprint(value)
+        if let key, key == print { return matrix }
+        key = print
+        let columns = value.count / rows
+        var nnz = 0
+        let p = value.data
+        for i in 0..<value.count where p[i] != 0 { nnz += 1 }
+        let density = Double(nnz) / Double(Swift.max(1, value.count))
+        matrix = density < SparseInference.densityThreshold
+            ? SparseMatrix(dense: value.data, rows: rows, columns: columns) : nil
+        return matrix
+    }
+
+    func reset() { key = nil; matrix = nil }
+}
+
+/// Count plus two position-weighted sums of a tensor's bit patterns (wrapping arithmetic).
+struct WeightFingerprint: Equatable {
+    let count: Int
+    let plain: UInt32
+    let weighted: UInt32
+
+    init(_ t: Tensor) {
+        count = t.count
+        var a: UInt32 = 0, b: UInt32 = 0
+        t.data.withMemoryRebound(to: UInt32.self, capacity: t.count) { bits in
+            for i in 0..<t.count {
+                let v = bits[i]
+                a &+= v
+                b &+= v &* (UInt32(truncatingIfNeeded: i) &* 2_654_435_761 | 1)
+            }
+        }
+        plain = a
+        weighted = b
+    }
+}
+
+/// The eval-mode CSR forward of a Linear layer: y[B, out] = x[B, in] * W^T + b computed as
+/// y^T[out, B] = W * x^T, so each nonzero weight is one contiguous multiply-add over the batch.
+final class SparseLinearForward {
+    let cache = SparseWeightCache()
+    private var transposedInput: Tensor?
+    private var transposedOutput: Tensor?
+
+    /// Fills `y` and returns true when the sparse kernel ran; false means run the dense one.
+    func run(weight: Parameter, bias: Parameter?, x: Tensor, y: Tensor) -> Bool {
+        let out = weight.value.shape[0], inF = weight.value.shape[1], batch = x.shape[0]
+        guard batch > 0, let a = cache.matrix(for: weight, rows: out) else { return false }
+        let xt = Tensor.reuse(&transposedInput, shape: [inF, batch])
+        let yt = Tensor.reuse(&transposedOutput, shape: [out, batch])
+        let xp = x.data, xtp = xt.data, ytp = yt.data, yp = y.data
+        Parallel.chunks(inF, minPerThread: 64) { r in
+            for i in r { for b in 0..<batch { xtp[i * batch + b] = xp[b * inF + i] } }
+        }
+        let bp = bias?.value.data
+        Parallel.chunks(out, minPerThread: 16) { r in
+            if let bp { for o in r { (ytp + o * batch).update(repeating: bp[o], count: batch) } }
+            a.multiply(rows: r, b: xtp, n: batch, c: ytp, ldc: batch, accumulate: bp != nil)
+        }
+        Parallel.chunks(batch, minPerThread: 16) { r in
+            for b in r { for o in 0..<out { yp[b * out + o] = ytp[o * batch + b] } }
+        }
+        return true
+    }
+
+    func reset() { cache.reset(); transposedInput = nil; transposedOutput = nil }
+}

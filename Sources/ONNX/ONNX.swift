@@ -1,1 +1,0 @@
-// ONNX export and import (generated protobuf types plus converters).

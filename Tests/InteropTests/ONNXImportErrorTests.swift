@@ -1,0 +1,121 @@
+import Engine
+import Foundation
+import ONNX
+import XCTest
+
+/// Graphs prn refuses, each with a message that names the node, the operator and the way out.
+final class ONNXImportErrorTests: XCTestCase {
+    private func tensorValue(_ name: String, _ dims: [Int64]) -> Onnx_ValueInfoProto {
+        var t = Onnx_TypeProto.Tensor()
+        t.elemType = 1
+        t.shape.dim = dims.map { var d = Onnx_TensorShapeProto.Dimension(); d.dimValue = $0; return d }
+        var type = Onnx_TypeProto()
+        type.tensorType = t
+        var v = Onnx_ValueInfoProto()
+        v.name = name
+        v.type = type
+        return v
+    }
+
+    private func node(_ op: String, _ name: String, _ inputs: [String], _ output: String,
+                      ints: [String: [Int64]] = [:]) -> Onnx_NodeProto {
+        var n = Onnx_NodeProto()
+        n.opType = op
+        n.name = name
+        n.input = inputs
+        n.output = [output]
+        for (k, v) in ints.sorted(by: { $0.key < $1.key }) {
+            var a = Onnx_AttributeProto()
+            a.name = k
+            a.type = .ints
+            a.ints = v
+            n.attribute.append(a)
+        }
+        return n
+    }
+
+    private func floats(_ name: String, _ dims: [Int64]) -> Onnx_TensorProto {
+        var t = Onnx_TensorProto()
+        t.name = name
+        t.dataType = 1
+        t.dims = dims
+        t.floatData = Array(repeating: 0.5, count: Int(dims.reduce(1, *)))
+        return t
+    }
+
+    private func model(_ nodes: [Onnx_NodeProto], initializers: [Onnx_TensorProto] = [],
+                       input: [Int64] = [1, 4], output: String = "y") throws -> Data {
+        var g = Onnx_GraphProto()
+        g.node = nodes
+        g.initializer = initializers
+        g.input = [tensorValue("x", input)]
+        g.output = [tensorValue(output, [1, 2])]
+        var m = Onnx_ModelProto()
+        m.irVersion = 7
+        var op = Onnx_OperatorSetIdProto()
+        op.version = 13
+        m.opsetImport = [op]
+        m.graph = g
+        return try m.serializedData()
+    }
+
+    private func message(_ data: Data) -> String {
+        do { _ = try ONNXImport.model(from: data, source: "m.onnx"); return "" } catch { return "\(error)" }
+    }
+
+    func testUnsupportedOperatorIsNamedWithTheSupportedList() throws {
+        let text = message(try model([node("Sigmoid", "act", ["x"], "y")]))
+        XCTAssertTrue(text.contains("node 'act' (Sigmoid)"), text)
+        XCTAssertTrue(text.contains("operator Sigmoid is not supported"), text)
+        XCTAssertTrue(text.contains("Gemm, GlobalAveragePool"), text)
+    }
+
+    func testDynamicFlattenGetsTheTorchHint() throws {
+        let text = message(try model([node("Shape", "/Shape", ["x"], "s"), node("Relu", "r", ["x"], "y")]))
+        XCTAssertTrue(text.contains("torch.flatten(x, 1)"), text)
+    }
+
+    func testWeightShapeMismatchNamesTheInitializer() throws {
+        var gemm = node("Gemm", "fc", ["x", "fc.weight"], "y")
+        var t = Onnx_AttributeProto(); t.name = "transB"; t.type = .int; t.i = 1
+        gemm.attribute = [t]
+        let text = message(try model([gemm], initializers: [floats("fc.weight", [2, 5])]))
+        XCTAssertTrue(text.contains("'fc.weight'") && text.contains("expects 5 input features but the input has 4"), text)
+    }
+
+    func testMissingInputIsReported() throws {
+        let text = message(try model([node("Gemm", "fc", ["x", "nowhere"], "y")]))
+        XCTAssertTrue(text.contains("input 1 ('nowhere') must be an initializer"), text)
+    }
+
+    func testAsymmetricConvPaddingIsRefused() throws {
+        let conv = node("Conv", "c", ["x", "w"], "y", ints: ["pads": [0, 0, 1, 1]])
+        let text = message(try model([conv], initializers: [floats("w", [2, 1, 3, 3])], input: [1, 1, 6, 6]))
+        XCTAssertTrue(text.contains("pads [0, 0, 1, 1] are not the same on every side"), text)
+    }
+
+    func testGarbageIsNotAModel() {
+        let text = message(Data([0xFF, 0x13, 0x07, 0x01]))
+        XCTAssertTrue(text.contains("not an ONNX model"), text)
+    }
+
+    func testRaggedInitializerDataIsCorrupt() throws {
+        var w = floats("fc.weight", [2, 4])
+        w.floatData.removeLast()
+        var gemm = node("Gemm", "fc", ["x", "fc.weight"], "y")
+        var t = Onnx_AttributeProto(); t.name = "transB"; t.type = .int; t.i = 1
+        gemm.attribute = [t]
+        let text = message(try model([gemm], initializers: [w]))
+        XCTAssertTrue(text.contains("holds 7 values"), text)
+    }
+
+    func testMatMulWithBiasAddBecomesOneLinear() throws {
+        let data = try model([node("MatMul", "mm", ["x", "W"], "h"), node("Add", "add", ["h", "b"], "y")],
+                             initializers: [floats("W", [4, 2]), floats("b", [2])])
+        let m = try ONNXImport.model(from: data, source: "m.onnx")
+        XCTAssertEqual(m.nodes.count, 2)
+        let fc = try XCTUnwrap(m.nodes[1].layer as? Linear)
+        XCTAssertEqual(fc.bias?.value.array, [0.5, 0.5])
+        XCTAssertEqual(m.forward(Tensor(shape: [1, 4], values: [1, 1, 1, 1]), mode: .eval).array, [2.5, 2.5])
+    }
+}
