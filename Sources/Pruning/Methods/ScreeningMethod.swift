@@ -1,7 +1,6 @@
 import Engine
 
-/// Entry point of this method for MethodCatalog. Not built yet: returning nil makes
-/// `score` and `train` say "not available yet" instead of pretending.
+/// Entry point of screening by class-wise significance (METHODS.md §2): `score screening`.
 enum ScreeningMethod {
-    static func scorer() -> Scorer? { nil }
+    static func scorer() -> Scorer? { ScreeningScorer() }
 }

@@ -1,0 +1,126 @@
+import Engine
+
+/// Relative contributions from activation statistics (Hussien et al., arXiv 2410.16151).
+///
+/// Per weight: the mean mu and standard deviation sigma over samples of the contribution
+/// c_ij(x) (see `ContributionNorm`), with inactive units contributing 0 when `blind=true`;
+/// score = mu + k * sigma. Per unit (neurons, channels): the sum of the mean contributions the
+/// unit makes to the layers that read it (every weight of its columns or in-channels).
+///
+/// Options: `norm=share|preact` (share), `blind=true|false` (true), `k` >= 0 (1),
+/// `samples` (the whole split). Batches run in eval mode, so the model is left unchanged.
+public struct ContributionScorer: Scorer {
+    public let name = "contribution"
+    public let needsData = true
+    public static let options = ["norm", "blind", "k"]
+    public init() {}
+
+    struct Settings {
+        var norm: ContributionNorm = .share
+        var blind = true
+        var k: Double = 1
+    }
+
+    static func settings(_ options: ScoreOptions) throws -> Settings {
+        try MethodOptionCheck.refuseForeign(options, method: "contribution", reads: ContributionScorer.options)
+        var s = Settings()
+        if let word = options.words["norm"] {
+            guard let n = ContributionNorm(rawValue: word) else {
+                throw PruningError("contribution: norm=\(word) is not a normalisation; use norm=share or norm=preact")
+            }
+            s.norm = n
+        }
+        s.blind = try MethodOptionCheck.bool(options, "blind", method: "contribution", default: true)
+        if let k = options.extra["k"] {
+            guard k.isFinite, k >= 0 else { throw PruningError("contribution: k=\(k) must be a finite number >= 0") }
+            s.k = k
+        }
+        return s
+    }
+
+    public func score(_ model: Model, data: Dataset?, options: ScoreOptions) throws -> ScoreSet {
+        let settings = try ContributionScorer.settings(options)
+        let structure = try BaselineScorers.structure(model, options)
+        // Weights: every prunable layer. Units: the layers that read the groups.
+        let nodes: [Int]
+        if let (_, groups) = structure {
+            nodes = Array(Set(groups.flatMap { $0.consumers.map(\.node) })).sorted()
+        } else {
+            nodes = PrunableWeights.of(model).isEmpty ? [] : StatLayer.all(model).map(\.node)
+        }
+        let layers = nodes.compactMap { StatLayer.of(model, node: $0) }
+        let accumulators = layers.map { ContributionAccumulator($0, norm: settings.norm, blind: settings.blind) }
+        try StatisticsPass.run(model, data: data, options: options, method: name,
+                               watch: Set(layers.flatMap { [$0.node] + ($0.activation.map { [$0] } ?? []) })) { recorder, _ in
+            for acc in accumulators {
+                guard let x = recorder.inputs[acc.layer.node], let a = recorder.outputs[acc.layer.node] else { continue }
+                acc.add(input: x, preactivation: a, activation: acc.layer.activation.flatMap { recorder.outputs[$0] })
+            }
+        }
+        var set = ScoreSet(method: name, granularity: options.granularity)
+        let moments = Dictionary(uniqueKeysWithValues: accumulators.map { ($0.layer.node, $0.moments()) })
+        if let (_, groups) = structure {
+            for g in groups {
+                var units = [Double](repeating: 0, count: g.units)
+                for c in g.consumers {
+                    guard let m = moments[c.node], let layer = StatLayer.of(model, node: c.node) else { continue }
+                    ContributionScorer.addColumnSums(m.mean, out: layer.outUnits, fan: layer.fan, units: g.units, into: &units)
+                }
+                set.units[g.name] = units.map { Float($0) }
+            }
+        } else {
+            for acc in accumulators {
+                guard let m = moments[acc.layer.node] else { continue }
+                let k = Float(settings.k)
+                set.weights[acc.layer.weight.name] = zip(m.mean, m.spread).map { $0 + k * $1 }
+            }
+        }
+        return set
+    }
+
+    /// Unit u of the reading layer owns the contiguous input columns u*block ..< (u+1)*block
+    /// (one column per dense input, H*W after a flatten, k*k in-channel taps of a conv).
+    static func addColumnSums(_ mean: [Float], out: Int, fan: Int, units: Int, into sums: inout [Double]) {
+        let block = fan / max(units, 1)
+        guard block * units == fan else { return }
+        mean.withUnsafeBufferPointer { m in
+            for j in 0..<out {
+                let row = j * fan
+                for u in 0..<units {
+                    var s: Double = 0
+                    for c in (u * block)..<((u + 1) * block) { s += Double(m[row + c]) }
+                    sums[u] += s
+                }
+            }
+        }
+    }
+}
+
+/// One eval-mode pass over `samples` training inputs with an `ActivationRecorder` attached,
+/// calling `body` after every batch. Shared by the statistics scorers.
+enum StatisticsPass {
+    static func subset(_ data: Dataset?, model: Model, options: ScoreOptions, method: String) throws -> Dataset {
+        guard let data else { throw PruningError("\(method) needs data: choose a dataset (data NAME) before score \(method)") }
+        guard data.sampleShape == model.inputShape else {
+            throw PruningError("\(method): the data's samples have shape \(data.sampleShape) but the model expects \(model.inputShape)")
+        }
+        let samples = options.samples ?? data.count
+        guard samples >= 1, options.batchSize >= 1 else {
+            throw PruningError("\(method): samples=\(samples) and batch=\(options.batchSize) must be at least 1")
+        }
+        return try data.prefix(samples)
+    }
+
+    static func run(_ model: Model, data: Dataset?, options: ScoreOptions, method: String, watch: Set<Int>,
+                    _ body: (ActivationRecorder, Batch) throws -> Void) throws {
+        let subset = try subset(data, model: model, options: options, method: method)
+        let recorder = ActivationRecorder(watching: watch, mode: .eval)
+        let batches = try BatchIterator(subset, batchSize: options.batchSize, shuffle: false)
+        try recorder.attached(to: model) {
+            while let batch = batches.next() {
+                _ = model.forward(batch.images, mode: .eval)
+                try body(recorder, batch)
+            }
+        }
+    }
+}

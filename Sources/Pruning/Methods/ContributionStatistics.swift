@@ -1,0 +1,139 @@
+import Engine
+
+/// How a per-sample contribution |w_ij x_i| is normalised.
+public enum ContributionNorm: String, Sendable {
+    /// |w_ij x_i| / (sum_k |w_kj x_k| + |b_j|): a share in [0, 1].
+    case share
+    /// |w_ij x_i| / max(|a_j|, eps): the ratio of the publication, unbounded near a_j = 0.
+    case preact
+}
+
+/// Streams the mean and second moment of c_ij(x) = |w_ij x_i| * r_j(x) over samples, where
+/// r_j = mask_j / S_j holds the normalisation and the blind range. Because |w_ij| does not
+/// depend on the sample, sum_x c_ij = |w_ij| * sum_x |x_i| r_j and
+/// sum_x c_ij^2 = w_ij^2 * sum_x x_i^2 r_j^2: two GEMMs per batch, never a loop over
+/// samples x weights.
+///
+/// Per-batch sums go into Float buffers (GEMM with beta = 1) and are flushed into Double
+/// totals every `flushEvery` samples, which keeps both the cost and the rounding small.
+public final class ContributionAccumulator {
+    let layer: StatLayer
+    let norm: ContributionNorm
+    let blind: Bool
+    public static let preactEpsilon: Float = 1e-6
+    static let flushEvery = 4096
+
+    private(set) var samples = 0
+    private var sinceFlush = 0
+    private var sum: [Double]
+    private var sumSquares: [Double]
+    private let absWeight: Tensor
+    private let absBias: [Float]
+    private var partial: Tensor
+    private var partialSquares: Tensor
+    private var absX: Tensor?, squareX: Tensor?, ratio: Tensor?, ratioSquared: Tensor?
+
+    init(_ layer: StatLayer, norm: ContributionNorm, blind: Bool) {
+        self.layer = layer
+        self.norm = norm
+        self.blind = blind
+        let w = layer.weight.value
+        absWeight = Tensor(shape: [layer.outUnits, layer.fan])
+        for i in 0..<w.count { absWeight.data[i] = abs(w.data[i]) }
+        absBias = layer.bias.map { b in (0..<b.value.count).map { abs(b.value.data[$0]) } } ?? Array(repeating: 0, count: layer.outUnits)
+        sum = Array(repeating: 0, count: w.count)
+        sumSquares = sum
+        partial = Tensor(shape: [w.count])
+        partialSquares = Tensor(shape: [w.count])
+    }
+
+    /// Adds one batch: the layer's input, its output (pre-activations) and, when the blind range
+    /// applies, the activation's output (> 0 where the unit is active).
+    func add(input x: Tensor, preactivation a: Tensor, activation: Tensor?) {
+        let active = blind ? activation : nil
+        if let conv = layer.conv { addConv(conv, x, a, active) } else { addDense(x, a, active) }
+        if sinceFlush >= ContributionAccumulator.flushEvery { flush() }
+    }
+
+    private func addDense(_ x: Tensor, _ a: Tensor, _ active: Tensor?) {
+        let rows = x.shape[0], fan = layer.fan, out = layer.outUnits
+        let z = Tensor.reuse(&absX, shape: [rows, fan]), z2 = Tensor.reuse(&squareX, shape: [rows, fan])
+        for i in 0..<rows * fan { let v = x.data[i]; z.data[i] = abs(v); z2.data[i] = v * v }
+        let r = Tensor.reuse(&ratio, shape: [rows, out]), r2 = Tensor.reuse(&ratioSquared, shape: [rows, out])
+        if norm == .share {
+            BLAS.sgemm(transB: true, m: rows, n: out, k: fan, a: z.data, lda: fan, b: absWeight.data, ldb: fan,
+                       c: r.data, ldc: out)
+        }
+        fillRatios(r, r2, a.data, active?.data, count: rows * out, unitOf: { $0 % out })
+        BLAS.sgemm(transA: true, m: out, n: fan, k: rows, a: r.data, lda: out, b: z.data, ldb: fan,
+                   beta: 1, c: partial.data, ldc: fan)
+        BLAS.sgemm(transA: true, m: out, n: fan, k: rows, a: r2.data, lda: out, b: z2.data, ldb: fan,
+                   beta: 1, c: partialSquares.data, ldc: fan)
+        samples += rows; sinceFlush += rows
+    }
+
+    private func addConv(_ conv: Conv2d, _ x: Tensor, _ a: Tensor, _ active: Tensor?) {
+        let g = ConvColumns(conv, input: x)
+        let batch = x.shape[0], fan = layer.fan, out = layer.outUnits, pos = g.positions
+        let z = Tensor.reuse(&absX, shape: [fan, pos]), z2 = Tensor.reuse(&squareX, shape: [fan, pos])
+        let r = Tensor.reuse(&ratio, shape: [out, pos]), r2 = Tensor.reuse(&ratioSquared, shape: [out, pos])
+        let inItem = x.itemCount, outItem = out * pos
+        for b in 0..<batch {
+            g.fill(x.data + b * inItem, into: z.data) { abs($0) }
+            for i in 0..<fan * pos { z2.data[i] = z.data[i] * z.data[i] }
+            if norm == .share {
+                BLAS.sgemm(m: out, n: pos, k: fan, a: absWeight.data, lda: fan, b: z.data, ldb: pos, c: r.data, ldc: pos)
+            }
+            fillRatios(r, r2, a.data + b * outItem, active.map { $0.data + b * outItem }, count: outItem,
+                       unitOf: { $0 / pos })
+            BLAS.sgemm(transB: true, m: out, n: fan, k: pos, a: r.data, lda: pos, b: z.data, ldb: pos,
+                       beta: 1, c: partial.data, ldc: fan)
+            BLAS.sgemm(transB: true, m: out, n: fan, k: pos, a: r2.data, lda: pos, b: z2.data, ldb: pos,
+                       beta: 1, c: partialSquares.data, ldc: fan)
+        }
+        samples += batch * pos; sinceFlush += batch * pos
+    }
+
+    /// r = mask / S and r^2. For `share`, `r` arrives holding sum_k |w_kj x_k| (bias added here);
+    /// a unit that receives nothing (S = 0) has no shares and contributes 0.
+    private func fillRatios(_ r: Tensor, _ r2: Tensor, _ a: UnsafeMutablePointer<Float>, _ active: UnsafeMutablePointer<Float>?,
+                            count: Int, unitOf: (Int) -> Int) {
+        let rp = r.data, r2p = r2.data
+        for i in 0..<count {
+            let s: Float
+            switch norm {
+            case .share: s = rp[i] + absBias[unitOf(i)]
+            case .preact: s = max(abs(a[i]), ContributionAccumulator.preactEpsilon)
+            }
+            var v: Float = s > 0 ? 1 / s : 0
+            if let active, !(active[i] > 0) { v = 0 }
+            rp[i] = v
+            r2p[i] = v * v
+        }
+    }
+
+    private func flush() {
+        for i in 0..<sum.count {
+            sum[i] += Double(partial.data[i])
+            sumSquares[i] += Double(partialSquares.data[i])
+        }
+        partial.zero(); partialSquares.zero()
+        sinceFlush = 0
+    }
+
+    /// Per-weight mean and standard deviation of the contributions over every sample seen
+    /// (zeros before any sample).
+    func moments() -> (mean: [Float], spread: [Float]) {
+        flush()
+        let n = Double(max(samples, 1)), w = layer.weight.value.data
+        var mean = [Float](repeating: 0, count: sum.count), spread = mean
+        for i in 0..<sum.count {
+            let aw = Double(abs(w[i]))
+            let m = aw * sum[i] / n
+            let m2 = aw * aw * sumSquares[i] / n
+            mean[i] = Float(m)
+            spread[i] = Float(max(m2 - m * m, 0).squareRoot())
+        }
+        return (mean, spread)
+    }
+}
