@@ -47,7 +47,14 @@ enum ReplStartupBench {
                 break
             }
         }
-        p.terminate()
+        // Leave the way a user would; SIGKILL if it does not (never leave a child behind).
+        _ = ":quit\n".withCString { write(master, $0, 6) }
+        let quitDeadline = DispatchTime.now().uptimeNanoseconds + 2_000_000_000
+        while p.isRunning && DispatchTime.now().uptimeNanoseconds < quitDeadline {
+            var fds = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+            if poll(&fds, 1, 20) > 0 { _ = read(master, &buffer, buffer.count) }
+        }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
         p.waitUntilExit()
         return result
     }
