@@ -4,6 +4,8 @@ import Engine
 public enum PruneScope: String, Sendable, Codable, CaseIterable {
     /// One ranking across all layers: scores are compared as they are, so layers whose scores are
     /// small lose more (the fraction per layer varies; `min_keep` still guards every layer).
+    /// Receding and slimming scores use their publications' quantile threshold (see
+    /// `Allocator.quantileThresholdMethods`).
     case global
     /// The same fraction in every layer, ranked by the method's scores within each layer.
     case local
@@ -128,6 +130,11 @@ public enum Allocator {
             }
         case .ratio(let r):
             if request.scope == .global {
+                // The publications prune once; iterative steps (ratios of reference sizes) keep counts.
+                if quantileThresholdMethods.contains(scores.method), request.reference == nil {
+                    let keep = thresholdKeepCount(ranking, eligible: eligible, ratio: r, minKeep: request.minKeep)
+                    return topK(ranking, eligible: eligible, keep: keep, minKeep: request.minKeep)
+                }
                 let total = sizes.reduce(0, +)
                 let keep = total - Int((r * Double(total)).rounded())
                 return topK(ranking, eligible: eligible, keep: keep, minKeep: request.minKeep)
@@ -137,6 +144,37 @@ public enum Allocator {
                 return topK([ranking[l]], eligible: [eligible[l]], keep: keep, minKeep: request.minKeep)[0]
             }
         }
+    }
+
+    /// Methods whose publications prune `global` by one threshold, the `ratio`-quantile of all
+    /// scores (linear interpolation, as numpy.quantile), keeping only entries strictly above it
+    /// (entries tied at the threshold go) and topping every layer up to `min_keep`: receding
+    /// importances (Suteu and Guo 2022) and network slimming (Liu et al. 2017). The realized
+    /// fraction may then differ slightly from the request; other methods keep exactly the
+    /// requested count.
+    public static let quantileThresholdMethods: Set<String> = ["receding", "slimming"]
+
+    /// How many entries the threshold rule keeps: per layer, those strictly above the global
+    /// quantile, or the layer's best `minKeep` when fewer are. `topK` with this count keeps
+    /// exactly that set, since every entry above the threshold outranks every entry at or below.
+    static func thresholdKeepCount(_ scores: [[Float]], eligible: [[Bool]], ratio: Double, minKeep: Int) -> Int {
+        var all = [Double]()
+        for l in scores.indices { for i in scores[l].indices where eligible[l][i] { all.append(Double(scores[l][i])) } }
+        guard !all.isEmpty else { return 0 }
+        all.sort()
+        let position = ratio * Double(all.count - 1)
+        let below = Int(position.rounded(.down)), above = min(below + 1, all.count - 1)
+        let threshold = all[below] + (all[above] - all[below]) * (position - Double(below))
+        var keep = 0
+        for l in scores.indices {
+            var strictlyAbove = 0, candidates = 0
+            for i in scores[l].indices where eligible[l][i] {
+                candidates += 1
+                if Double(scores[l][i]) > threshold { strictlyAbove += 1 }
+            }
+            keep += max(strictlyAbove, min(minKeep, candidates))
+        }
+        return keep
     }
 
     /// Keeps the `keep` best eligible entries over all layers, after first keeping the best
