@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Pruning
 
 /// The workloads of the PyTorch reference (`shared/bench/torch_ref.py`), on the same shapes,
 /// batch sizes and optimizer settings, so the two can be compared side by side.
@@ -53,6 +54,11 @@ public enum EngineWorkloads {
                    BenchResult("vggsmall-32x32-infer", samplesPerSecond: infer(model, infer2048))]
         let half = try Zoo.build("vgg-small", ZooOptions(inputShape: [3, 32, 32], classes: 10, width: 0.5, seed: 0))
         out.append(BenchResult("vggsmall-half-width-32x32-infer", samplesPerSecond: infer(half, infer2048)))
+        // The trained model with half of every conv layer's filters removed physically (L1 norm,
+        // local): what `score magnitude granularity=channels; prune 0.5 local` produces.
+        let scores = try MagnitudeScorer().score(model, data: nil, options: ScoreOptions(granularity: .channels))
+        try Pruner.prune(model, scores: scores, request: PruneRequest(amount: .ratio(0.5), scope: .local))
+        out.append(BenchResult("vggsmall-pruned50-32x32-infer", samplesPerSecond: infer(model, infer2048)))
         return out
     }
 }
