@@ -52,24 +52,39 @@ public final class ContributionAccumulator {
     func add(input x: Tensor, preactivation a: Tensor, activation: Tensor?) {
         let active = blind ? activation : nil
         if let conv = layer.conv { addConv(conv, x, a, active) } else { addDense(x, a, active) }
-        if sinceFlush >= ContributionAccumulator.flushEvery { flush() }
+        if sinceFlush >= ContributionAccumulator.flushEvery { stageFlush(); flush() }
     }
+
+    /// Dense batches are staged up to `stageRows` rows before the two accumulating GEMMs: a
+    /// rank-64 update of an [out, fan] matrix is bound by memory traffic, a rank-1024 one is not.
+    static let stageRows = 1024
+    private var staged = 0
 
     private func addDense(_ x: Tensor, _ a: Tensor, _ active: Tensor?) {
         let rows = x.shape[0], fan = layer.fan, out = layer.outUnits
-        let z = Tensor.reuse(&absX, shape: [rows, fan]), z2 = Tensor.reuse(&squareX, shape: [rows, fan])
-        for i in 0..<rows * fan { let v = x.data[i]; z.data[i] = abs(v); z2.data[i] = v * v }
-        let r = Tensor.reuse(&ratio, shape: [rows, out]), r2 = Tensor.reuse(&ratioSquared, shape: [rows, out])
+        let capacity = max(ContributionAccumulator.stageRows, rows)
+        if staged + rows > capacity || (absX?.count ?? 0) < capacity * fan { stageFlush() }
+        let z = Tensor.reuse(&absX, shape: [capacity, fan]), z2 = Tensor.reuse(&squareX, shape: [capacity, fan])
+        let r = Tensor.reuse(&ratio, shape: [capacity, out]), r2 = Tensor.reuse(&ratioSquared, shape: [capacity, out])
+        let zp = z.data + staged * fan, z2p = z2.data + staged * fan, rp = r.data + staged * out, r2p = r2.data + staged * out
+        for i in 0..<rows * fan { let v = x.data[i]; zp[i] = abs(v); z2p[i] = v * v }
         if norm == .share {
-            BLAS.sgemm(transB: true, m: rows, n: out, k: fan, a: z.data, lda: fan, b: absWeight.data, ldb: fan,
-                       c: r.data, ldc: out)
+            BLAS.sgemm(transB: true, m: rows, n: out, k: fan, a: zp, lda: fan, b: absWeight.data, ldb: fan, c: rp, ldc: out)
         }
-        fillRatios(r, r2, a.data, active?.data, count: rows * out, unitOf: { $0 % out })
-        BLAS.sgemm(transA: true, m: out, n: fan, k: rows, a: r.data, lda: out, b: z.data, ldb: fan,
-                   beta: 1, c: partial.data, ldc: fan)
-        BLAS.sgemm(transA: true, m: out, n: fan, k: rows, a: r2.data, lda: out, b: z2.data, ldb: fan,
-                   beta: 1, c: partialSquares.data, ldc: fan)
+        fillRatios(rp, r2p, a.data, active?.data, count: rows * out, unitOf: { $0 % out })
+        staged += rows
         samples += rows; sinceFlush += rows
+    }
+
+    /// The accumulating GEMMs over the staged dense rows.
+    private func stageFlush() {
+        guard staged > 0, let z = absX, let z2 = squareX, let r = ratio, let r2 = ratioSquared else { staged = 0; return }
+        let fan = layer.fan, out = layer.outUnits
+        BLAS.sgemm(transA: true, m: out, n: fan, k: staged, a: r.data, lda: out, b: z.data, ldb: fan,
+                   beta: 1, c: partial.data, ldc: fan)
+        BLAS.sgemm(transA: true, m: out, n: fan, k: staged, a: r2.data, lda: out, b: z2.data, ldb: fan,
+                   beta: 1, c: partialSquares.data, ldc: fan)
+        staged = 0
     }
 
     private func addConv(_ conv: Conv2d, _ x: Tensor, _ a: Tensor, _ active: Tensor?) {
@@ -84,7 +99,7 @@ public final class ContributionAccumulator {
             if norm == .share {
                 BLAS.sgemm(m: out, n: pos, k: fan, a: absWeight.data, lda: fan, b: z.data, ldb: pos, c: r.data, ldc: pos)
             }
-            fillRatios(r, r2, a.data + b * outItem, active.map { $0.data + b * outItem }, count: outItem,
+            fillRatios(r.data, r2.data, a.data + b * outItem, active.map { $0.data + b * outItem }, count: outItem,
                        unitOf: { $0 / pos })
             BLAS.sgemm(transB: true, m: out, n: fan, k: pos, a: r.data, lda: pos, b: z.data, ldb: pos,
                        beta: 1, c: partial.data, ldc: fan)
@@ -96,9 +111,8 @@ public final class ContributionAccumulator {
 
     /// r = mask / S and r^2. For `share`, `r` arrives holding sum_k |w_kj x_k| (bias added here);
     /// a unit that receives nothing (S = 0) has no shares and contributes 0.
-    private func fillRatios(_ r: Tensor, _ r2: Tensor, _ a: UnsafeMutablePointer<Float>, _ active: UnsafeMutablePointer<Float>?,
-                            count: Int, unitOf: (Int) -> Int) {
-        let rp = r.data, r2p = r2.data
+    private func fillRatios(_ rp: UnsafeMutablePointer<Float>, _ r2p: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>,
+                            _ active: UnsafeMutablePointer<Float>?, count: Int, unitOf: (Int) -> Int) {
         for i in 0..<count {
             let s: Float
             switch norm {
@@ -124,6 +138,7 @@ public final class ContributionAccumulator {
     /// Per-weight mean and standard deviation of the contributions over every sample seen
     /// (zeros before any sample).
     func moments() -> (mean: [Float], spread: [Float]) {
+        stageFlush()
         flush()
         let n = Double(max(samples, 1)), w = layer.weight.value.data
         var mean = [Float](repeating: 0, count: sum.count), spread = mean

@@ -21,8 +21,9 @@ import Foundation
 /// its lifetime (train-mode passes only); `apply` runs after backward, so they are that batch's.
 public final class PATPenalty: TrainingPenalty {
     public let name = "pat"
-    /// Chosen so the entropy gradient is a fraction of the loss gradient on LeNet-300-100 at the
-    /// default learning rate (docs/methods/contribution-screening.md has the sweep).
+    /// The penalty is a mean entropy (at most log(fan-in), about 6.7 for LeNet-300-100's first
+    /// layer) against a cross-entropy that falls below 0.1; 0.01 keeps the entropy term a small
+    /// fraction of the loss. docs/methods/contribution-screening.md reports what it does.
     public static let defaultLambda: Float = 0.01
     public let lambda: Float
     private weak var model: Model?
