@@ -13,7 +13,7 @@ import SwiftProtobuf
 public enum ONNXImport {
     public static let supportedOperators = [
         "Add", "AveragePool", "BatchNormalization", "Constant", "Conv", "Dropout", "Flatten", "Gemm",
-        "GlobalAveragePool", "Identity", "MatMul", "MaxPool", "Relu", "Reshape",
+        "GlobalAveragePool", "Identity", "MatMul", "MaxPool", "Pad", "Relu", "Reshape", "Slice",
     ]
 
     public static func load(from url: URL) throws -> Model {

@@ -26,6 +26,8 @@ extension GraphImporter {
             try add(n, k, name: nodeName(n, k), Flatten(), inputs: [x], shape: [x.shape.reduce(1, *)])
         case "Reshape": try reshape(n, k)
         case "Add": try residualAdd(n, k)
+        case "Slice": try slice(n, k)
+        case "Pad": try pad(n, k)
         case "Identity", "Dropout":
             try requireSingleOutput(n, k)
             guard let out = n.output.first else { throw ONNXError("\(label(n, k)): the node has no output") }

@@ -78,18 +78,35 @@ final class SparseLinearForward {
         let xt = Tensor.reuse(&transposedInput, shape: [inF, batch])
         let yt = Tensor.reuse(&transposedOutput, shape: [out, batch])
         let xp = x.data, xtp = xt.data, ytp = yt.data, yp = y.data
-        Parallel.chunks(inF, minPerThread: 64) { r in
-            for i in r { for b in 0..<batch { xtp[i * batch + b] = xp[b * inF + i] } }
-        }
+        Self.transpose(xp, rows: batch, columns: inF, into: xtp)
         let bp = bias?.value.data
         Parallel.chunks(out, minPerThread: 16) { r in
             if let bp { for o in r { (ytp + o * batch).update(repeating: bp[o], count: batch) } }
             a.multiply(rows: r, b: xtp, n: batch, c: ytp, ldc: batch, accumulate: bp != nil)
         }
-        Parallel.chunks(batch, minPerThread: 16) { r in
-            for b in r { for o in 0..<out { yp[b * out + o] = ytp[o * batch + b] } }
-        }
+        Self.transpose(ytp, rows: out, columns: batch, into: yp)
         return true
+    }
+
+    /// dst[c, r] = src[r, c] for a row-major [rows, columns] source, in 16x16 tiles so both
+    /// sides stay in cache; tiles of columns are split across threads (disjoint rows of dst).
+    static func transpose(_ src: UnsafePointer<Float>, rows: Int, columns: Int, into dst: UnsafeMutablePointer<Float>) {
+        let tile = 16
+        let tiles = (columns + tile - 1) / tile
+        Parallel.chunks(tiles, minPerThread: Swift.max(1, 4096 / Swift.max(1, rows))) { range in
+            for t in range {
+                let c0 = t * tile, c1 = Swift.min(columns, c0 + tile)
+                var r0 = 0
+                while r0 < rows {
+                    let r1 = Swift.min(rows, r0 + tile)
+                    for c in c0..<c1 {
+                        let out = dst + c * rows
+                        for r in r0..<r1 { out[r] = src[r * columns + c] }
+                    }
+                    r0 = r1
+                }
+            }
+        }
     }
 
     func reset() { cache.reset(); transposedInput = nil; transposedOutput = nil }
