@@ -4,8 +4,20 @@ import Pruning
 
 /// `score-<method>-lenet300-mnist`: seconds to score a trained LeNet-300-100 on the MNIST
 /// training set with every scorer this build has, beside the seconds of one training epoch
-/// (the target: each scorer below one epoch).
+/// (the target: each scorer below one epoch). Node methods (mipp) score neurons; mipp is also
+/// timed with its MLP predictor (`score-mipp-mlp-lenet300-mnist`).
 public enum ScorerWorkloads {
+    /// Granularity and options each scorer is timed with, under the workload's name suffix.
+    static func variants(_ name: String) -> [(suffix: String, options: ScoreOptions)] {
+        switch name {
+        case "mipp":
+            return [("mipp", ScoreOptions(granularity: .neurons)),
+                    ("mipp-mlp", ScoreOptions(granularity: .neurons, words: ["predictor": "mlp"]))]
+        default:
+            return [(name, ScoreOptions(granularity: .weights))]
+        }
+    }
+
     public static func all() throws -> [BenchResult] {
         let data = try EngineWorkloads.mnist()
         let model = try Zoo.build("lenet300", ZooOptions(inputShape: data.train.sampleShape, classes: 10, seed: 0))
@@ -16,14 +28,15 @@ public enum ScorerWorkloads {
         for name in MethodCatalog.availableScorers {
             guard let scorer = MethodCatalog.scorer(name) else { continue }
             // Each method with its own default sample count (contribution and screening: the whole split).
-            let options = ScoreOptions(granularity: .weights)
-            var failure: Error?
-            let t = timed { do { _ = try scorer.score(model, data: data.train, options: options) } catch { failure = error } }
-            if let failure {
-                FileHandle.standardError.write(Data("bench: score-\(name)-lenet300-mnist skipped: \(failure)\n".utf8))
-                continue
+            for (suffix, options) in variants(name) {
+                var failure: Error?
+                let t = timed { do { _ = try scorer.score(model, data: data.train, options: options) } catch { failure = error } }
+                if let failure {
+                    FileHandle.standardError.write(Data("bench: score-\(suffix)-lenet300-mnist skipped: \(failure)\n".utf8))
+                    continue
+                }
+                out.append(BenchResult("score-\(suffix)-lenet300-mnist", seconds: t, extra: ["epochs": t / epoch]))
             }
-            out.append(BenchResult("score-\(name)-lenet300-mnist", seconds: t, extra: ["epochs": t / epoch]))
         }
         return out
     }
