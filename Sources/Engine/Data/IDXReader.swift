@@ -74,9 +74,17 @@ public enum IDXReader {
             let o = 4 + 4 * d
             let dim = Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3])
             dims.append(dim)
-            // Each dim < 2^32, so the product stays far from overflow until it passes the limit.
-            total *= dim
-            if total > FileBytes.maximumBytes { break }
+            // A corrupt header can claim up to (2^32)^rank values: the product saturates instead
+            // of trapping, and the size check below reports the file as truncated.
+            let (product, overflow) = total.multipliedReportingOverflow(by: dim)
+            total = overflow ? Int.max : product
+        }
+        // A zero dimension makes every other one meaningless (and their product unchecked).
+        if dims[0] == 0 {
+            throw DataError(.emptyDataset, "\(path): the header says the file holds 0 items; the file is empty or corrupt, download it again")
+        }
+        if let zero = dims.firstIndex(of: 0) {
+            throw DataError(.badShape, "\(path): the header's dimension \(zero) is 0 (\(dims)); the file is corrupt, download it again")
         }
         let available = bytes.count - headerSize
         guard total <= available else {
@@ -84,9 +92,6 @@ public enum IDXReader {
         }
         guard total == available else {
             throw DataError(.countMismatch, "\(path): \(available - total) unexpected bytes after the \(total) values the header \(dims) describes; the file is corrupt")
-        }
-        guard dims[0] > 0 else {
-            throw DataError(.emptyDataset, "\(path): the header says the file holds 0 items")
         }
         return ParsedFile(dimensions: dims, payload: bytes[headerSize...])
     }

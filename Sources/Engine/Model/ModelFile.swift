@@ -27,7 +27,16 @@ public enum ModelFile {
             throw ModelFileError("\(url.path): no '\(architectureKey)' metadata, so the network's structure is unknown; only model files written by prn's save can be loaded this way")
         }
         let model: Model
-        do { model = try Architecture.parse(archText).instantiate() } catch {
+        do {
+            let architecture = try Architecture.parse(archText)
+            // Every weight must be stored in the file, so an architecture claiming more weights
+            // than the file holds values is corrupt: refuse it before allocating those layers.
+            let stored = tensors.values.reduce(0.0) { $0 + Double($1.count) }
+            guard architecture.weightLowerBound <= stored else {
+                throw ModelFileError("\(url.path): the stored architecture needs at least \(Int(min(architecture.weightLowerBound, 9e18))) weights but the file holds only \(Int(stored)) values; the file is corrupt or was not written by prn")
+            }
+            model = try architecture.instantiate()
+        } catch let e as ModelFileError { throw e } catch {
             throw ModelFileError("\(url.path): the stored architecture is invalid: \(error)")
         }
         var unused = Set(tensors.keys)
