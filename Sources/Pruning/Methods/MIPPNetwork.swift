@@ -11,9 +11,9 @@ public final class MIPPNetwork: MIPPPredictor {
         public var batch = 128
         public var learningRate: Float = 1e-2
         /// Steps of the first fit (about a dozen passes over 3,000 training rows).
-        public var fitSteps = 600
+        public var fitSteps = 400
         /// Steps of the brief refit after each masking.
-        public var refitSteps = 60
+        public var refitSteps = 25
         public init() {}
     }
 
