@@ -3,9 +3,13 @@ import XCTest
 
 /// The CSR eval path against the dense kernels on the same weights.
 final class SparseInferenceTests: XCTestCase {
+    private var savedThreshold = SparseInference.densityThreshold
+
+    override func setUp() { savedThreshold = SparseInference.densityThreshold }
+
     override func tearDown() {
         SparseInference.enabled = true
-        SparseInference.densityThreshold = 0.3
+        SparseInference.densityThreshold = savedThreshold
     }
 
     private func masked(_ p: Parameter, density: Double, seed: UInt64) {
@@ -43,7 +47,7 @@ final class SparseInferenceTests: XCTestCase {
     }
 
     func testLinearMatchesDenseAtSeveralDensitiesAndBatches() {
-        for (density, batch) in [(0.05, 256), (0.2, 3), (0.0, 4), (0.29, 1)] {
+        for (density, batch) in [(0.05, 256), (0.2, 3), (0.0, 4), (0.14, 1)] {
             let fc = Linear(97, 31)
             var rng = RandomStream(seed: 3, stream: "init")
             fc.initialize(&rng)
@@ -68,7 +72,7 @@ final class SparseInferenceTests: XCTestCase {
         let fc = Linear(64, 16)
         var rng = RandomStream(seed: 8, stream: "init")
         fc.initialize(&rng)
-        masked(fc.weight, density: 0.2, seed: 1)
+        masked(fc.weight, density: 0.12, seed: 1)
         let x = random([5, 64], seed: 2)
         _ = compare(fc, x)
         masked(fc.weight, density: 0.05, seed: 3)   // a further pruning step
