@@ -7,7 +7,7 @@ struct PrnCommand: ParsableCommand {
         commandName: "prn",
         abstract: "A language and REPL for neural-network pruning pipelines.",
         discussion: "With no subcommand, starts the REPL (or reads statements from standard input when it is not a terminal).",
-        subcommands: [RunCommand.self, CheckCommand.self, BenchCommand.self, ReferenceCommand.self, ReplCommand.self],
+        subcommands: [RunCommand.self, CheckCommand.self, BenchCommand.self, ReportCommand.self, ReferenceCommand.self, ReplCommand.self],
         defaultSubcommand: ReplCommand.self)
 }
 

@@ -30,6 +30,8 @@ public final class Session {
     public var denseMeasurement: ModelMeasurement?
     public var lastPruning: PruningReport?
     var checkpoints: [String: CheckpointVerb.Snapshot] = [:]
+    /// Every event of the run log, also kept when there is no log file, so `report` can use them.
+    public private(set) var events: [[String: Any]] = []
 
     public init(paths: PathPolicy, cancellation: CancellationFlag = CancellationFlag(),
                 output: @escaping (String) -> Void = { print($0) }) {
@@ -62,8 +64,10 @@ public final class Session {
     }
 
     public func logEvent(_ verb: String, _ fields: [String: Any]) {
+        let event = ReportEvents.enrich(["event": verb].merging(fields) { a, _ in a }, session: self)
+        events.append(event)
         guard let log else { return }
-        do { try log.append(["event": verb].merging(fields) { a, _ in a }) } catch {
+        do { try log.append(event) } catch {
             output("warning: could not write the run log \(log.url.path): \(error)")
         }
     }

@@ -1,13 +1,52 @@
+import Foundation
 import Language
 
-/// `report PATH`: results as a table or plot. Not built yet; it says so.
+/// `report PATH`: the session's results so far (every prune with the evals after it) as a
+/// markdown table, CSV, JSON or an SVG plot, chosen by the file's extension.
 enum ReportVerb {
     static let signature = VerbSignature(
         "report", summary: "write the results so far as a table (.md, .csv, .json) or plot (.svg)",
-        arguments: [ArgumentSpec("path", .path, help: "file to write")])
+        arguments: [ArgumentSpec("path", .path, help: "file to write; the extension chooses the format")],
+        options: [
+            OptionSpec("plot", .choice(ReportPlot.allCases.map { Choice($0.rawValue, $0.help) }), default: .word("accuracy"),
+                       help: "what an .svg shows", noun: "plot"),
+            OptionSpec("ratio", .fraction(lowerOpen: true, upperOpen: true),
+                       help: "plot=widths: the pruning ratio to show (default: the highest every method reached)"),
+        ],
+        resultFields: [ResultField("experiments", "comparisons in the report (model, data, granularity, scope)"),
+                       ResultField("points", "pruned models reported (one per method, ratio and seed)")])
 
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
-        throw VerbError("report is not available yet in this version of prn",
-                        help: "the run log (prn run --log FILE) holds every result as JSON lines")
+        let path = inv.text("path") ?? ""
+        let url = try s.paths.resolve(path, purpose: "report")
+        let plot = ReportPlot(rawValue: inv.text("plot") ?? "accuracy") ?? .accuracy
+        let summary = ReportSummary(sessionInput(s))
+        do {
+            let format = try ReportWriter.format(of: path)
+            let text = try ReportWriter.render(format, summary, plot: plot, ratio: inv.double("ratio"))
+            try ReportWriter.write(text, to: url)
+            s.say("report: wrote \(path) (\(summary.experiments.count) experiment(s), \(summary.input.points.count) pruned model(s))")
+        } catch let f as ReportWriter.Failure {
+            throw VerbError("report \(path): \(f.description)", help: f.help)
+        } catch let e as VerbError {
+            throw e
+        } catch {
+            throw VerbError("report: cannot write \(path): \(error)", help: "check that the folder exists and is writable")
+        }
+        return .record(Record(["experiments": Double(summary.experiments.count), "points": Double(summary.input.points.count)]))
+    }
+
+    /// The session's events, with the run log's manifest (recipe, prn version) when there is one.
+    static func sessionInput(_ s: Session) -> ReportInput {
+        var events = s.events
+        if let url = s.log?.url, let data = FileManager.default.contents(atPath: url.path),
+           let first = String(decoding: data, as: UTF8.self).split(separator: "\n").first,
+           let manifest = try? JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any],
+           manifest["event"] as? String == "manifest" {
+            events.insert(manifest, at: 0)
+        }
+        let source = ReportSource(path: s.log?.url.path ?? "", recipe: "this session", recipeHash: "",
+                                  prnVersion: PrnVersion.string, started: "", threads: nil)
+        return RunExtraction.extract(events, source: source)
     }
 }

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import Runtime
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Build tables and plots from run logs.",
+        discussion: """
+            Reads run logs written by 'prn run SCRIPT --log FILE' (one per seed or method, or a whole \
+            sweep in one) and writes results.md, results.csv, results.json and, for every comparison \
+            (model, data, granularity, scope), SVG plots of accuracy against sparsity and FLOPs, \
+            per-layer widths and importance histograms. Runs of the same method and ratio with \
+            different seeds are averaged (mean and sample standard deviation).
+            """)
+
+    @Argument(help: "Run logs (JSON lines).") var logs: [String]
+    @Option(help: ArgumentHelp("Folder to write the tables and plots into.", valueName: "DIR")) var out: String
+    @Option(help: "Markdown heading level of each comparison (2 = ##).") var headingLevel = 2
+
+    func validate() throws {
+        if logs.isEmpty { throw ValidationError("give at least one run log, e.g. 'prn report run.jsonl --out results'") }
+        if !(1...6).contains(headingLevel) { throw ValidationError("--heading-level must be 1 to 6, got \(headingLevel)") }
+    }
+
+    func run() throws {
+        let input: ReportInput
+        do { input = try RunLogReader.read(logs) } catch {
+            FileHandle.standardError.write(Data("prn report: \(error)\n".utf8))
+            throw ExitCode(PrnExit.usage)
+        }
+        let summary = ReportSummary(input)
+        let dir = URL(fileURLWithPath: out)
+        let files = try ReportWriter.writeAll(summary, to: dir, headingLevel: headingLevel)
+        let points = input.points.count
+        print("prn report: \(logs.count) log(s), \(summary.experiments.count) comparison(s), \(points) pruned model(s)")
+        for f in files { print("  \(dir.appendingPathComponent(f).path)") }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+@testable import Runtime
+import XCTest
+
+/// Events to curve points, points to mean and spread over seeds, and the errors of bad inputs.
+final class ReportExtractionTests: XCTestCase {
+    static func events(seed: Int, pruned: Double, tuned: Double) -> [[String: Any]] {
+        [
+            ["event": "manifest", "script": "r.prn", "prn_version": "9.9", "seed": 0],
+            ["event": "data", "name": "mnist", "seed": seed],
+            ["event": "load", "model": "lenet300", "architecture": "{\"name\":\"lenet300\"}", "seed": seed],
+            ["event": "train", "epochs": 3, "seed": seed],
+            ["event": "eval", "split": "test", "accuracy": 0.98, "params": 1000, "flops": 2000, "seed": seed],
+            ["event": "score", "method": "magnitude", "granularity": "weights", "seed": seed,
+             "histogram": ["scale": "linear", "lo": 0, "hi": 1, "zeros": 0, "counts": [1, 2, 3]]],
+            ["event": "prune", "method": "magnitude", "granularity": "weights", "scope": "global", "requested": 0.9,
+             "sparsity": 0.9, "param_sparsity": 0.85, "params": 1000, "nonzero": 150, "flops": 2000,
+             "flops_effective": 300, "seed": seed,
+             "layers": [["name": "fc1", "kind": "linear", "width_before": 300, "width": 300, "weights_before": 900, "weights": 900,
+                         "nonzero_weights": 100]]],
+            ["event": "eval", "split": "val", "accuracy": 0.1, "seed": seed],
+            ["event": "eval", "split": "test", "accuracy": pruned, "seed": seed],
+            ["event": "epoch", "verb": "finetune", "epoch": 1, "seed": seed],
+            ["event": "finetune", "epochs": 2, "seed": seed],
+            ["event": "eval", "split": "test", "accuracy": tuned, "seed": seed],
+            ["event": "end", "status": "completed", "seed": seed],
+        ]
+    }
+
+    func input(_ seed: Int, _ pruned: Double, _ tuned: Double) -> ReportInput {
+        RunExtraction.extract(Self.events(seed: seed, pruned: pruned, tuned: tuned),
+                              source: ReportSource(path: "log\(seed)", recipe: "?", recipeHash: "", prnVersion: "?", started: "", threads: nil))
+    }
+
+    func testEvalsAreAssignedToDenseRightAfterPruningAndAfterFinetuning() {
+        let a = input(3, 0.5, 0.95)
+        XCTAssertEqual(a.dense.map(\.accuracy), [0.98])
+        XCTAssertEqual(a.points.count, 1)
+        let p = a.points[0]
+        XCTAssertEqual(p.seed, 3)
+        XCTAssertEqual(p.experiment, ReportExperiment(model: "lenet300", dataset: "mnist", granularity: "weights", scope: "global"))
+        XCTAssertEqual(p.accuracyPruned, 0.5, "the validation eval is not the test accuracy")
+        XCTAssertEqual(p.accuracyFinetuned, 0.95)
+        XCTAssertEqual(p.finetuneEpochs, 2)
+        XCTAssertEqual(p.layers.first?.kept(structured: false) ?? 0, 100.0 / 900, accuracy: 1e-12)
+        XCTAssertEqual(a.sources.first?.recipe, "r.prn")
+        XCTAssertEqual(a.sources.first?.prnVersion, "9.9")
+        XCTAssertEqual(a.histograms.first?.counts, [1, 2, 3])
+    }
+
+    func testSeedsAreAveragedWithSampleStandardDeviation() throws {
+        var all = input(0, 0.5, 0.9)
+        all.merge(input(1, 0.7, 0.8))
+        let s = ReportSummary(all)
+        let row = try XCTUnwrap(s.experiments.first?.rows.first)
+        XCTAssertEqual(row.seeds, [0, 1])
+        XCTAssertEqual(row.accuracyFinetuned?.mean ?? 0, 0.85, accuracy: 1e-12)
+        XCTAssertEqual(row.accuracyFinetuned?.std ?? 0, (0.005).squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(row.accuracyPruned?.mean ?? 0, 0.6, accuracy: 1e-12)
+        XCTAssertEqual(s.experiments.first?.dense?.accuracy.n, 2)
+        // The same run read twice (overlapping logs) counts once.
+        var twice = all
+        twice.merge(input(1, 0.7, 0.8))
+        XCTAssertEqual(ReportSummary(twice).experiments.first?.rows.first?.seeds, [0, 1])
+    }
+
+    func testMarkdownAndCSVCarryProvenanceAndEscapeCells() {
+        var all = input(0, 0.5, 0.9)
+        all.points[0].method = "a|b,c"
+        let s = ReportSummary(all)
+        let md = ReportTables.markdown(s)
+        XCTAssertTrue(md.contains("a\\|b,c"))
+        XCTAssertEqual(ReportFormatChecks.checkMarkdownTables(md), 1)
+        XCTAssertTrue(md.contains("`r.prn`") && md.contains("prn 9.9") && md.contains("seeds 0"))
+        let rows = ReportFormatChecks.checkCSV(ReportTables.csv(s))
+        XCTAssertEqual(rows.first?["method"], "a|b,c")
+        XCTAssertEqual(rows.first?["compression"], nil)
+    }
+
+    func testCheckersRejectMalformedTables() {
+        // The checks used on real reports must be able to fail.
+        XCTAssertEqual(ReportFormatChecks.markdownProblems("| a | b |\n|---|---|\n| 1 |\n").problems.count, 1)
+        XCTAssertEqual(ReportFormatChecks.markdownProblems("| a | b |\n| 1 | 2 |\n").problems.count, 1)
+        XCTAssertEqual(ReportFormatChecks.csvProblems("a,b\n1,2,3\n\"x,y\",2\n").problems.count, 1)
+    }
+
+    func testBadInputsNameTheFileAndTheFix() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("prn-report-bad-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = dir.appendingPathComponent("bad.jsonl")
+        try "{\"event\": \"manifest\"}\nnot json\n".write(to: bad, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try RunLogReader.read([bad.path])) { e in
+            XCTAssertTrue("\(e)".contains("bad.jsonl:2:"), "\(e)")
+            XCTAssertTrue("\(e)".contains("--log"), "\(e)")
+        }
+        XCTAssertThrowsError(try RunLogReader.read([dir.appendingPathComponent("missing.jsonl").path])) { e in
+            XCTAssertTrue("\(e)".contains("no such file"), "\(e)")
+        }
+        XCTAssertThrowsError(try ReportWriter.format(of: "results.txt")) { e in
+            XCTAssertTrue("\(e)".contains("'txt'"), "\(e)")
+            XCTAssertEqual((e as? ReportWriter.Failure)?.help?.contains(".svg"), true)
+        }
+        XCTAssertThrowsError(try ReportWriter.render(.svg, ReportSummary(ReportInput()))) { e in
+            XCTAssertEqual((e as? ReportWriter.Failure)?.help, "run 'prune AMOUNT' and then 'eval' first")
+        }
+    }
+
+    func testTicksAreRoundNumbersInsideTheRange() {
+        let a = Axis(covering: [0.12, 0.87], scale: .linear, units: .percent, from: 0, to: 100)
+        XCTAssertTrue(a.ticks.allSatisfy { $0 >= a.lo - 1e-12 && $0 <= a.hi + 1e-12 })
+        XCTAssertTrue(a.ticks.count >= 4 && a.ticks.count <= 12, "\(a.ticks)")
+        XCTAssertEqual(a.label(0.5), "50")
+        let l = Axis(covering: [3e3, 2e6], scale: .log, units: .si, from: 0, to: 100)
+        XCTAssertEqual(l.ticks.map(l.label), ["1K", "10K", "100K", "1M", "10M"])
+        XCTAssertEqual(AxisTicks.si(1_250_000), "1.25M")
+    }
+}
