@@ -89,7 +89,7 @@ public struct ScoreOptions: Sendable {
     /// Word and flag method options by name (`norm=share`, `blind=true`, `predictor=mlp`).
     public var words: [String: String]
 
-    public init(granularity: Granularity = .weights, seed: UInt64 = 0, samples: Int? = nil, batchSize: Int = 64,
+    public init(granularity: Granularity = .weights, seed: UInt64 = 0, samples: Int? = nil, batchSize: Int = 256,
                 norm: Int = 1, extra: [String: Double] = [:], words: [String: String] = [:]) {
         self.words = words
         self.granularity = granularity

@@ -10,11 +10,11 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per line (the PyTorch reference's format).")
     var json = false
 
-    @Argument(help: "Workload groups to run: lenet300, lenet5, vgg, language, repl, scorers (default: all).")
+    @Argument(help: "Workload groups to run: lenet300, lenet5, vgg, sparse, language, repl, scorers (default: all).")
     var groups: [String] = []
 
     func run() throws {
-        let which = Set(groups.isEmpty ? ["lenet300", "lenet5", "vgg", "language", "repl", "scorers"] : groups)
+        let which = Set(groups.isEmpty ? ["lenet300", "lenet5", "vgg", "sparse", "language", "repl", "scorers"] : groups)
         var results: [BenchResult] = []
         let emit: (BenchResult) -> Void = { r in
             // Unbuffered: scripts read bench lines while the run goes on.

@@ -7,7 +7,7 @@ import Pruning
 /// `load MODEL`: a zoo model built for the session's data, or a model file saved by prn.
 enum LoadVerb {
     static let signature = VerbSignature(
-        "load", summary: "bring a model into the session (a zoo name or a saved .safetensors file)",
+        "load", summary: "bring a model into the session (a zoo name, a .safetensors file saved by prn, or an .onnx model)",
         arguments: [ArgumentSpec("model", .oneOf([Vocabulary.choice(Vocabulary.models), .path]),
                                  help: "zoo model name or model file path", noun: "model")],
         options: [
@@ -57,6 +57,8 @@ enum LoadVerb {
         if o.classes < data.classes {
             throw VerbError("classes=\(o.classes) is fewer than the \(data.classes) classes of \(data.name)")
         }
+        // A huge width or hidden= would allocate gigabytes inside Zoo.build: bound it first.
+        try MemoryBudget.checkBeforeBuilding("\(name) for \(data.name)", weights: Zoo.weightLowerBound(name, o))
         do {
             let model = try Zoo.build(name, o)
             try MemoryBudget.check(model: model, batch: 256)

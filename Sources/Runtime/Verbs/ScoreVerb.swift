@@ -12,7 +12,7 @@ enum ScoreVerb {
             OptionSpec("granularity", .choice(Vocabulary.granularities), default: .word("weights"), noun: "granularity"),
             OptionSpec("samples", .integer(min: 1, max: nil), help: "training samples the method looks at (default: the method's own)"),
             OptionSpec("p", .integer(min: 1, max: 2), default: .number(1), help: "magnitude: norm of a unit's weights (1 or 2)"),
-            OptionSpec("batch", .integer(min: 1, max: 65_536), default: .number(64), help: "batch size of data-driven methods"),
+            OptionSpec("batch", .integer(min: 1, max: 65_536), default: .number(256), help: "batch size of data-driven methods (larger batches stream faster)"),
         ] + methodOptions,
         resultFields: [ResultField("units", "number of scored weights or units"), ResultField("seconds", "time taken")],
         requires: ["model"], provides: ["scores"])
@@ -69,7 +69,7 @@ enum ScoreVerb {
         let granularity = Granularity(rawValue: inv.text("granularity") ?? "weights") ?? .weights
         let (numbers, words) = methodValues(inv)
         let options = ScoreOptions(granularity: granularity, seed: RandomStream.stableHash(s.nextStream("score")) ^ s.seed,
-                                   samples: inv.int("samples"), batchSize: inv.int("batch") ?? 64, norm: inv.int("p") ?? 1,
+                                   samples: inv.int("samples"), batchSize: inv.int("batch") ?? 256, norm: inv.int("p") ?? 1,
                                    extra: numbers, words: words)
         let request = Request(method: method, options: options)
         let t0 = Date()
