@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import XCTest
 
 /// Structural checks of report files: SVG parsed as XML, CSV and markdown tables cell by cell.

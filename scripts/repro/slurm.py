@@ -18,6 +18,7 @@ ARRAY = """#!/bin/bash
 set -euo pipefail
 cd {root}
 export PRN_THREADS="${{SLURM_CPUS_PER_TASK:-1}}"
+export PRN_DATA="${{PRN_DATA:-{data}}}"
 line="$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" {tasks})"
 if [ -z "$line" ]; then echo "no task $SLURM_ARRAY_TASK_ID in {tasks}" >&2; exit 64; fi
 eval "$line"
@@ -32,6 +33,7 @@ GATHER = """#!/bin/bash
 # Tables, plots and the results section of docs/results.md from the run logs of the prune array.
 set -euo pipefail
 cd {root}
+export PRN_DATA="${{PRN_DATA:-{data}}}"
 {command}
 """
 
@@ -51,7 +53,7 @@ def line(task):
     return mkdir + " ".join(shlex.quote(c) for c in task.cmd)
 
 
-def write(directory, root, train, prune, gather_command, logs, quick):
+def write(directory, root, train, prune, gather_command, logs, quick, data):
     d = os.path.abspath(directory)
     os.makedirs(d, exist_ok=True)
     written = []
@@ -72,8 +74,8 @@ def write(directory, root, train, prune, gather_command, logs, quick):
         tasks_file = os.path.join(d, f"tasks-{name}.txt")
         put(f"tasks-{name}.txt", "\n".join(line(t) for t in tasks) + "\n")
         put(f"{name}.sbatch", ARRAY.format(name=name, last=len(tasks) - 1, cpus=2, mem="4G", time=limits[name],
-                                           dir=d, what=what, tasks=shlex.quote(tasks_file), root=shlex.quote(root)))
-    put("gather.sbatch", GATHER.format(dir=d, root=shlex.quote(root),
+                                           dir=d, what=what, tasks=shlex.quote(tasks_file), root=shlex.quote(root), data=data))
+    put("gather.sbatch", GATHER.format(dir=d, root=shlex.quote(root), data=data,
                                        command=" ".join(shlex.quote(c) for c in gather_command)))
     put("submit.sh", SUBMIT.format(), executable=True)
     return written
