@@ -4,7 +4,14 @@ import Language
 /// the signature's types and ranges, so these only convert.
 extension VerbInvocation {
     func double(_ name: String) -> Double? { option(name)?.number ?? argument(name)?.number }
-    func int(_ name: String) -> Int? { double(name).map { Int($0) } }
+    /// Integer options without an upper bound in their signature (subset=, min_keep=, ...) may
+    /// be written as 1e300: such values saturate at 2^53 (more than any count prn deals with,
+    /// and small enough that sums of them cannot overflow) instead of trapping in `Int(_:)`.
+    func int(_ name: String) -> Int? {
+        guard let v = double(name), !v.isNaN else { return nil }
+        let limit = Double(1 << 53)
+        return Int(Swift.max(-limit, Swift.min(limit, v)))
+    }
     func float(_ name: String) -> Float? { double(name).map { Float($0) } }
     func bool(_ name: String) -> Bool? {
         if case .bool(let b)? = option(name) ?? argument(name) { return b }

@@ -18,6 +18,16 @@ enum MemoryBudget {
         return params + activations
     }
 
+    /// Before building: weights alone (value, gradient, two optimizer states) of `weights`
+    /// parameters, from a lower bound computed without allocating.
+    static func checkBeforeBuilding(_ what: String, weights: Double) throws {
+        let need = weights * 4 * 4
+        guard need <= bytes else {
+            throw VerbError(String(format: "%@ needs at least %.1f GB of memory for its weights alone (%.3g weights), more than the %.1f GB budget", what, need / 1e9, weights, bytes / 1e9),
+                            help: "use a smaller width=, hidden= or classes=, or raise PRN_MEMORY_GB")
+        }
+    }
+
     static func check(model: Model, batch: Int) throws {
         let need = try estimate(model: model, batch: batch)
         guard need <= bytes else {
