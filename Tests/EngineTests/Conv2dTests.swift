@@ -42,6 +42,22 @@ final class Conv2dTests: XCTestCase {
         }
     }
 
+    /// Small images are convolved several samples per GEMM; group edges (uneven batches, both
+    /// workers, with and without bias) must give exactly the per-sample reference.
+    func testGroupedSamplesMatchReference() {
+        var rng = RandomStream(seed: 12)
+        for (batch, size, bias) in [(9, 6, true), (17, 8, false), (2, 4, true), (33, 5, true)] {
+            let conv = Conv2d(3, 5, kernel: 3, stride: 1, padding: 1, bias: bias)
+            conv.initialize(&rng)
+            let x = GradCheck.randomTensor([batch, 3, size, size], &rng)
+            let y = conv.forward([x], mode: .eval)
+            let ref = Tensor(shape: y.shape)
+            ConvReference.forward(conv.geometry(height: size, width: size), batch: batch, outChannels: 5, x: x.data,
+                                  weight: conv.weight.value.data, bias: conv.bias?.value.data, y: ref.data)
+            assertClose(y, ref, "grouped forward batch \(batch) size \(size)")
+        }
+    }
+
     func testGradientCheck() {
         var rng = RandomStream(seed: 12)
         for (cin, cout, k, s, p) in [(2, 3, 3, 1, 1), (2, 2, 3, 2, 1), (3, 2, 1, 1, 0)] {

@@ -31,6 +31,7 @@ public final class Conv2d: Layer {
     private var columns: [Tensor?] = []
     private var gradColumns: [Tensor?] = []
     private var gradWeights: [Tensor?] = []
+    private var groupOutputs: [Tensor?] = []
     /// CSR form of the weight for eval-mode forwards of sparse masked weights.
     private let sparseWeight = SparseWeightCache()
 
@@ -78,7 +79,7 @@ public final class Conv2d: Layer {
         weight.replace(with: w)
         if let b, let p = bias { p.replace(with: b) }
         input = nil; output = nil; gradInput = nil
-        columns = []; gradColumns = []; gradWeights = []
+        columns = []; gradColumns = []; gradWeights = []; groupOutputs = []
         sparseWeight.reset()
     }
 
@@ -103,15 +104,28 @@ public final class Conv2d: Layer {
         return (0..<workers).map { Tensor.reuse(&slots[$0], shape: [count]) }
     }
 
+    /// Output positions one GEMM should cover at least: below this, BLAS's per-call overhead and
+    /// thin panels dominate (the 8x8 and 16x16 stages of a pruned VGG), so several samples are
+    /// laid side by side in one column matrix.
+    static let minimumGEMMColumns = 1024
+
     public func forward(_ inputs: [Tensor], mode: Mode) -> Tensor {
         let x = inputs[0]
         precondition(x.rank == 4 && x.shape[1] == inChannels, "conv2d: input \(x.shape) vs in=\(inChannels)")
         let batch = x.shape[0], g = geometry(height: x.shape[2], width: x.shape[3])
         let o = outChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount
         let y = Tensor.reuse(&output, shape: [batch, o, g.outHeight, g.outWidth])
-        let cols = g.isPointwise ? [] : Conv2d.prepare(&columns, workers: workerCount(batch), count: kk * hw)
-        let xp = x.data, yp = y.data, wp = weight.value.data, bp = bias?.value.data
         let csr = mode == .eval ? sparseWeight.matrix(for: weight, rows: o) : nil
+        let workers = workerCount(batch)
+        let group = csr != nil || g.isPointwise ? 1
+            : Swift.max(1, Swift.min(Conv2d.minimumGEMMColumns / Swift.max(hw, 1), (batch + workers - 1) / workers))
+        if group > 1 {
+            forwardGrouped(x, y, g, group: group, workers: workers)
+            if mode == .train { input = x }
+            return y
+        }
+        let cols = g.isPointwise ? [] : Conv2d.prepare(&columns, workers: workers, count: kk * hw)
+        let xp = x.data, yp = y.data, wp = weight.value.data, bp = bias?.value.data
         perWorker(batch) { w, samples in
             for b in samples {
                 let xb = UnsafePointer(xp + b * inItem), yb = yp + b * o * hw
@@ -128,6 +142,38 @@ public final class Conv2d: Layer {
         }
         if mode == .train { input = x }
         return y
+    }
+
+    /// Forward over groups of `group` samples: their columns side by side in one matrix
+    /// [C*k*k, group*OH*OW], one GEMM into a scratch [out, group*OH*OW], then each sample's
+    /// block copied to its NCHW place with the bias.
+    private func forwardGrouped(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, group: Int, workers: Int) {
+        let o = outChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount, batch = x.shape[0]
+        let cols = Conv2d.prepare(&columns, workers: workers, count: kk * hw * group)
+        let outs = Conv2d.prepare(&groupOutputs, workers: workers, count: o * hw * group)
+        let xp = x.data, yp = y.data, wp = weight.value.data, bp = bias?.value.data
+        perWorker(batch) { w, samples in
+            var start = samples.lowerBound
+            while start < samples.upperBound {
+                let n = Swift.min(group, samples.upperBound - start), ld = n * hw
+                let col = cols[w].data, out = outs[w].data
+                for j in 0..<n { ConvKernels.im2col(g, xp + (start + j) * inItem, col + j * hw, ld: ld) }
+                BLAS.sgemm(m: o, n: ld, k: kk, a: wp, lda: kk, b: col, ldb: ld, c: out, ldc: ld)
+                for j in 0..<n {
+                    let yb = yp + (start + j) * o * hw
+                    for c in 0..<o {
+                        let src = out + c * ld + j * hw, dst = yb + c * hw
+                        if let bp {
+                            let bias = bp[c]
+                            for q in 0..<hw { dst[q] = src[q] + bias }
+                        } else {
+                            dst.update(from: src, count: hw)
+                        }
+                    }
+                }
+                start += n
+            }
+        }
     }
 
     public func backward(_ dy: Tensor, needInputGrad: [Bool]) -> [Tensor?] {

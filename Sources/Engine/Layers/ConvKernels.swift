@@ -28,8 +28,11 @@ struct ConvGeometry: Equatable {
 /// so W[out, C*k*k] x col = Y[out, OH*OW] lands directly in NCHW order.
 enum ConvKernels {
     /// col[(c,ki,kj), (oh,ow)] = x[c, oh*s - p + ki, ow*s - p + kj] (0 outside the image).
-    static func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
+    /// `ld` is the distance between rows of `col` (default OH*OW); a larger one places several
+    /// samples side by side, so one GEMM serves them all.
+    static func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, ld: Int? = nil) {
         let oh = g.outHeight, ow = g.outWidth, h = g.height, w = g.width, k = g.kernel, s = g.stride, p = g.padding
+        let rowGap = (ld ?? g.colCols) - g.colCols
         var dst = col
         for c in 0..<g.channels {
             let plane = x + c * h * w
@@ -54,6 +57,7 @@ enum ConvKernels {
                         }
                         dst += ow
                     }
+                    dst += rowGap
                 }
             }
         }

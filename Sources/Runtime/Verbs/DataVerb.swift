@@ -5,7 +5,7 @@ import Language
 /// `data NAME`: chooses the dataset (a known name or a folder).
 enum DataVerb {
     static let options: [OptionSpec] = [
-        OptionSpec("val", .number(min: Bound(0), max: nil), default: .number(0),
+        OptionSpec("val", .number(min: Bound(0), max: Bound(100_000_000)), default: .number(0),
                    help: "validation split taken from train: a fraction below 1 or a sample count (0 = none)"),
         OptionSpec("subset", Vocabulary.positiveInt, help: "keep only the first N train and test samples"),
     ]
