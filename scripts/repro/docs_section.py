@@ -34,6 +34,12 @@ def note(quick, seeds, experiments, recipes, skipped, failed, minutes, jobs, thr
 
 def write(out, root, quick, seeds, experiments, recipes, skipped, failed, minutes, jobs, threads, update_docs):
     text = note(quick, seeds, experiments, recipes, skipped, failed, minutes, jobs, threads)
+    readme = os.path.join(out, "README.md")
+    if minutes is None and os.path.exists(readme):
+        # Re-gathered logs: keep how the runs themselves were made.
+        made = [l for l in open(readme).read().splitlines() if l.startswith("Command: ")]
+        if made:
+            text = "\n".join(made[0] if l.startswith("Command: ") else l for l in text.splitlines())
     with open(os.path.join(out, "README.md"), "w") as f:
         f.write("# Reproduction results\n\n" + text + "\n\nTables: [results.md](results.md), [results.csv](results.csv), "
                 "[results.json](results.json).\n")

@@ -104,7 +104,8 @@ struct LineChart {
         var c = SVGCanvas(width: frame.width, height: frame.height)
         let xs = series.flatMap { $0.points.map(\.x) }
         let ys = series.flatMap { $0.points.flatMap { [$0.y - $0.spread, $0.y + $0.spread] } } + references.map(\.y)
-        let x = Axis(covering: xs, scale: xScale, units: xUnits, from: frame.plotLeft + 8, to: frame.plotRight - 8)
+        let x = Axis(covering: xs, scale: xScale, units: xUnits, from: frame.plotLeft + 8, to: frame.plotRight - 8,
+                     clamp: xUnits == .percent ? 0...1 : nil)
         let y = Axis(covering: ys, scale: .linear, units: yUnits, from: frame.plotBottom, to: frame.plotTop,
                      clamp: yUnits == .percent ? 0...1 : nil)
         frame.draw(&c, x: x, y: y, legend: legend)
