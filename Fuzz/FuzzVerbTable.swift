@@ -7,10 +7,10 @@ let fuzzVerbTable = VerbTable([
     VerbSignature("data", summary: "choose the dataset", arguments: [
         ArgumentSpec("name", ValueType.oneOf([ValueType.choice([Choice("mnist", "handwritten digits, 28x28 grey, 10 classes (IDX files)"), Choice("fashion-mnist", "clothing images, 28x28 grey, 10 classes (Debian: dataset-fashion-mnist)"), Choice("cifar10", "32x32 colour images, 10 classes (binary version)"), Choice("cifar100", "32x32 colour images, 100 classes (binary version)"), Choice("synthetic", "seeded Gaussian clusters, for tests and demonstrations")]), ValueType.path]), help: "a dataset name or a folder path", noun: "dataset"),
     ], options: [
-        OptionSpec("val", ValueType.number(min: Bound(0.0, inclusive: true), max: nil), default: DefaultValue.number(0.0), help: "validation split taken from train: a fraction below 1 or a sample count (0 = none)"),
+        OptionSpec("val", ValueType.number(min: Bound(0.0, inclusive: true), max: Bound(100000000.0, inclusive: true)), default: DefaultValue.number(0.0), help: "validation split taken from train: a fraction below 1 or a sample count (0 = none)"),
         OptionSpec("subset", ValueType.integer(min: 1, max: nil), help: "keep only the first N train and test samples"),
     ], resultFields: [ResultField("train", "training samples"), ResultField("test", "test samples"), ResultField("classes", "number of classes")], provides: ["data"]),
-    VerbSignature("load", summary: "bring a model into the session (a zoo name or a saved .safetensors file)", arguments: [
+    VerbSignature("load", summary: "bring a model into the session (a zoo name, a .safetensors file saved by prn, or an .onnx model)", arguments: [
         ArgumentSpec("model", ValueType.oneOf([ValueType.choice([Choice("mlp", "multilayer perceptron, hidden widths from hidden= (default 300,100)"), Choice("lenet300", "LeNet-300-100: 784-300-100-10 dense ReLU network"), Choice("lenet5", "LeNet-5: two 5x5 convs with max-pool, then 120-84 dense"), Choice("vgg-small", "three stages of two 3x3 convs (32, 64, 128) with BN, max-pool, linear"), Choice("vgg11", "CIFAR-style VGG-11 with BN, width= multiplier"), Choice("vgg16", "CIFAR-style VGG-16 with BN, width= multiplier"), Choice("resnet20", "CIFAR ResNet-20, option-A shortcuts"), Choice("resnet56", "CIFAR ResNet-56, option-A shortcuts")]), ValueType.path]), help: "zoo model name or model file path", noun: "model"),
     ], options: [
         OptionSpec("data", ValueType.oneOf([ValueType.choice([Choice("mnist", "handwritten digits, 28x28 grey, 10 classes (IDX files)"), Choice("fashion-mnist", "clothing images, 28x28 grey, 10 classes (Debian: dataset-fashion-mnist)"), Choice("cifar10", "32x32 colour images, 10 classes (binary version)"), Choice("cifar100", "32x32 colour images, 100 classes (binary version)"), Choice("synthetic", "seeded Gaussian clusters, for tests and demonstrations")]), ValueType.path]), help: "load this dataset too (same as a 'data' command first)", provides: ["data"], noun: "dataset"),
@@ -18,7 +18,7 @@ let fuzzVerbTable = VerbTable([
         OptionSpec("norm", ValueType.choice([Choice("bn", "batch normalisation"), Choice("sigmoid", "sigmoid batch normalisation, scale sigma(theta), no shift (receding importances)"), Choice("none", "no normalisation layers")]), help: "normalisation layers (default: bn for VGG/ResNet, none for MLP/LeNet)", noun: "normalisation"),
         OptionSpec("classes", ValueType.integer(min: 2, max: 100000), help: "output classes (default: the dataset's)"),
         OptionSpec("hidden", ValueType.list(ValueType.integer(min: 1, max: 65536)), help: "hidden widths of mlp, e.g. [512, 256]"),
-        OptionSpec("val", ValueType.number(min: Bound(0.0, inclusive: true), max: nil), default: DefaultValue.number(0.0), help: "validation split taken from train: a fraction below 1 or a sample count (0 = none)"),
+        OptionSpec("val", ValueType.number(min: Bound(0.0, inclusive: true), max: Bound(100000000.0, inclusive: true)), default: DefaultValue.number(0.0), help: "validation split taken from train: a fraction below 1 or a sample count (0 = none)"),
         OptionSpec("subset", ValueType.integer(min: 1, max: nil), help: "keep only the first N train and test samples"),
     ], resultFields: [ResultField("params", "trainable parameters"), ResultField("flops", "multiply-adds per sample x2")], provides: ["model"]),
     VerbSignature("train", summary: "train the model, optionally with a penalty", options: [
@@ -46,7 +46,7 @@ let fuzzVerbTable = VerbTable([
         OptionSpec("granularity", ValueType.choice([Choice("weights", "unstructured: individual weights, masked"), Choice("neurons", "dense units, removed physically"), Choice("channels", "convolution filters, removed physically")]), default: DefaultValue.word("weights"), noun: "granularity"),
         OptionSpec("samples", ValueType.integer(min: 1, max: nil), help: "training samples the method looks at (default: the method's own)"),
         OptionSpec("p", ValueType.integer(min: 1, max: 2), default: DefaultValue.number(1.0), help: "magnitude: norm of a unit's weights (1 or 2)"),
-        OptionSpec("batch", ValueType.integer(min: 1, max: 65536), default: DefaultValue.number(64.0), help: "batch size of data-driven methods"),
+        OptionSpec("batch", ValueType.integer(min: 1, max: 65536), default: DefaultValue.number(256.0), help: "batch size of data-driven methods (larger batches stream faster)"),
         OptionSpec("norm", ValueType.choice([Choice("share", "contribution: |w x| / (sum |w x| + |b|), bounded in [0, 1]"), Choice("preact", "contribution: |w x| / |a|, the paper's ratio")]), help: "contribution: how a contribution is normalised (default share)", noun: "contribution norm"),
         OptionSpec("blind", ValueType.bool, help: "contribution: inactive units (ReLU blind range) contribute 0 (default true)"),
         OptionSpec("k", ValueType.number(min: Bound(0.0, inclusive: true), max: nil), help: "contribution: score = mean + k * spread (default 1)"),
