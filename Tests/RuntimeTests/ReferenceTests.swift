@@ -24,7 +24,16 @@ final class ReferenceTests: XCTestCase {
             let url = stdlib.appendingPathComponent(file)
             let source = SourceFile(name: url.path, text: try String(contentsOf: url, encoding: .utf8))
             let paths = PathPolicy(base: stdlib, roots: [stdlib])
-            let checked = Checker.check(source, verbs: Verbs.table, resolver: FileImportResolver(paths: paths, stdlib: stdlib))
+            // A recipe that documents `prn run --set NAME=VALUE` is checked as it would be run.
+            var context = CheckContext()
+            for line in source.text.split(separator: "\n") where line.hasPrefix("#") {
+                for part in line.split(separator: " ") where part.contains("=") && line.contains("--set " + part) {
+                    let name = String(part.prefix { $0 != "=" })
+                    context.variables[name] = ScriptRunner.parseSet(String(part.drop { $0 != "=" }.dropFirst())).staticType
+                }
+            }
+            let checked = Checker.check(source, verbs: Verbs.table, resolver: FileImportResolver(paths: paths, stdlib: stdlib),
+                                        context: context)
             XCTAssertFalse(checked.hasErrors, "\(file): \(DiagnosticRenderer(sources: checked.sources).render(checked.diagnostics))")
         }
     }
