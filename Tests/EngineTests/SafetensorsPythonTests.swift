@@ -17,9 +17,18 @@ final class SafetensorsPythonTests: XCTestCase {
     override func tearDown() { if let folder { DataFixtures.remove(folder) } }
 
     private func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        // The interop environment that scripts/setup-interop prepares (PRN_PYTHON overrides it),
+        // else whatever python3 is on PATH.
+        let env = ProcessInfo.processInfo.environment
+        let venv = (env["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache") + "/prn/interop-venv/bin/python"
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
+        if let chosen = env["PRN_PYTHON"] ?? (FileManager.default.isExecutableFile(atPath: venv) ? venv : nil) {
+            process.executableURL = URL(fileURLWithPath: chosen)
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3"] + arguments
+        }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

@@ -110,7 +110,7 @@ struct StatementScan {
             case UInt8(ascii: "\""): inString = true; current.append(b)
             case UInt8(ascii: "["): depth += 1; current.append(b)
             case UInt8(ascii: "]"): depth -= 1; current.append(b)
-            case UInt8(ascii: " "), UInt8(ascii: "\t") where depth <= 0:
+            case UInt8(ascii: " ") where depth <= 0, UInt8(ascii: "\t") where depth <= 0:
                 if !current.isEmpty { words.append(String(decoding: current, as: UTF8.self)); current = [] }
             default: current.append(b)
             }
