@@ -15,12 +15,11 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let which = Set(groups.isEmpty ? ["lenet300", "lenet5", "vgg", "sparse", "language", "repl", "scorers"] : groups)
-        var results: [BenchResult] = []
         let emit: (BenchResult) -> Void = { r in
             // Unbuffered: scripts read bench lines while the run goes on.
             FileHandle.standardOutput.write(Data(((json ? r.json : r.human) + "\n").utf8))
         }
-        for r in try EngineWorkloads.mnistModels(which) { emit(r); results.append(r) }
+        for r in try EngineWorkloads.mnistModels(which) { emit(r) }
         if which.contains("vgg") { for r in try EngineWorkloads.vggSmall() { emit(r) } }
         if which.contains("language") { emit(LanguageWorkloads.check1000()) }
         if which.contains("repl"), let r = ReplStartupBench.measure() { emit(r) }

@@ -118,8 +118,8 @@ public struct ScriptRunner {
         case .rejected: return PrnExit.staticError
         case .cancelled: return PrnExit.interrupted
         case .failed:
-            let interrupted = outcome.diagnostics.contains { $0.notes.contains { $0.message == InterruptMarker.note } }
-            return interrupted ? PrnExit.interrupted : PrnExit.runtimeError
+            // A command stopped by Ctrl-C/SIGTERM fails with its own message; the flag says why.
+            return cancellation.isCancelled ? PrnExit.interrupted : PrnExit.runtimeError
         }
     }
 }

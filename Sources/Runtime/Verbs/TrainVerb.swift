@@ -111,7 +111,7 @@ enum TrainVerb {
         if result.interrupted {
             s.say("\(inv.verb) interrupted after \(result.epochs.count) full epoch(s); the model is kept as of the last finished batch")
             s.logEvent(inv.verb, ["interrupted": true, "epochs": result.epochs.count])
-            throw VerbError("interrupted", help: nil, notes: [InterruptMarker.note])
+            throw VerbError("interrupted", notes: ["stopped by an interrupt at a batch boundary"])
         }
         let last = result.epochs.last
         let seconds = result.epochs.reduce(0) { $0 + $1.seconds }
@@ -121,11 +121,6 @@ enum TrainVerb {
                                "epochs": Double(result.epochs.count), "seconds": seconds,
                                "samples_per_s": result.samplesPerSecond]))
     }
-}
-
-/// Marks a VerbError that stands for an interruption, so the CLI exits with 130.
-enum InterruptMarker {
-    static let note = "stopped by an interrupt at a batch boundary"
 }
 
 enum ProgressText {
