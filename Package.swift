@@ -21,7 +21,9 @@ let package = Package(
                        providers: [.apt(["libedit-dev"])]),
 
         // MARK: Libraries; imports flow prn -> Runtime -> (Language, Pruning), Pruning -> Engine
-        .target(name: "Engine", dependencies: ["CBLAS", "CZlib"]),
+        // Hot loops in C, compiled per instruction set and picked at load time (CKernels.h).
+        .target(name: "CKernels"),
+        .target(name: "Engine", dependencies: ["CBLAS", "CZlib", "CKernels"]),
         .target(name: "Pruning", dependencies: ["Engine"]),
         .target(name: "Language"),
         // ONNX models: Swift types generated once from onnx.proto (committed) plus converters.

@@ -3,6 +3,8 @@ import CEditLine
 import Foundation
 import Runtime
 
+BLASSpinLimit.applyByReexecuting()
+
 // Line-buffer standard output even into files and pipes: training progress and results must
 // appear as they happen in `prn run ... > log` and `prn run | tee`, not when the run ends.
 setvbuf(prn_stdout(), nil, _IOLBF, 0)

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// The engine's own loop threads. Never nested inside a BLAS call: kernels either hand a large
@@ -18,10 +19,13 @@ public enum Parallel {
             return
         }
         withoutActuallyEscaping(body) { body in
-            let box = UncheckedBox(body)
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                let lo = count * w / workers, hi = count * (w + 1) / workers
-                if lo < hi { box.value(lo..<hi) }
+            var job = ChunkJob(count: count, workers: workers, body: body)
+            withUnsafeMutablePointer(to: &job) { pointer in
+                prn_parallel(workers, { context, worker in
+                    let job = context!.assumingMemoryBound(to: ChunkJob.self).pointee
+                    let lo = job.count * worker / job.workers, hi = job.count * (worker + 1) / job.workers
+                    if lo < hi { job.body(lo..<hi) }
+                }, pointer)
             }
         }
     }
@@ -30,6 +34,13 @@ public enum Parallel {
     public static func forEach(_ count: Int, minPerThread: Int = 1, _ body: (Int) -> Void) {
         chunks(count, minPerThread: minPerThread) { r in for i in r { body(i) } }
     }
+}
+
+/// One `chunks` call as the pool's workers see it.
+private struct ChunkJob {
+    let count: Int
+    let workers: Int
+    let body: (Range<Int>) -> Void
 }
 
 /// Carries a non-Sendable value into a concurrent loop whose iterations touch disjoint memory.

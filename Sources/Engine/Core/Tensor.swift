@@ -47,6 +47,18 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
         self.owner = base.owner ?? base
     }
 
+    /// A view of `shape` over `base`'s storage starting `offset` elements in: a contiguous run of
+    /// samples, read without copying. Writes through it change `base`.
+    public init(sliceOf base: Tensor, offset: Int, shape: [Int]) {
+        let n = shape.reduce(1, *)
+        precondition(offset >= 0 && offset + n <= base.count, "slice [\(offset), \(offset + n)) outside \(base.shape)")
+        self.shape = shape
+        self.count = n
+        self.capacity = Swift.max(n, 1)
+        self.data = base.data + offset
+        self.owner = base.owner ?? base
+    }
+
     deinit { if owner == nil { data.deallocate() } }
 
     public var rank: Int { shape.count }

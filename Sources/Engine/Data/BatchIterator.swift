@@ -54,9 +54,15 @@ public final class BatchIterator {
     private let padValues: [Float]
     private var position = 0
     private var augmentStream: RandomStream
+    /// Batches are views of the dataset's own storage instead of copies (see `init`).
+    private let borrows: Bool
 
+    /// With `borrowSamples`, an iterator that neither shuffles nor augments hands out batches that
+    /// are views of the dataset's storage (consecutive samples are contiguous) rather than copies:
+    /// evaluation then reads each sample once, from every thread, instead of first copying it on
+    /// one. The caller must not write into such a batch; evaluation only reads its input.
     public init(_ dataset: Dataset, batchSize: Int, shuffle: Bool = true, seed: UInt64 = 0,
-                augmentation: Augmentation = .none) throws {
+                augmentation: Augmentation = .none, borrowSamples: Bool = false) throws {
         guard batchSize >= 1 else {
             throw DataError(.badOption, "batch=\(batchSize): the batch size must be at least 1")
         }
@@ -73,6 +79,7 @@ public final class BatchIterator {
         self.shuffle = shuffle
         self.seed = seed
         self.augmentation = augmentation
+        borrows = borrowSamples && !shuffle && !augmentation.isEnabled
         let n = dataset.count
         batchCount = (n + batchSize - 1) / batchSize
         let b = min(batchSize, n)
@@ -112,8 +119,17 @@ public final class BatchIterator {
         let n = order.count
         guard position < n else { return nil }
         let b = min(fullShape[0], n - position)
-        images.reshape(b == fullShape[0] ? fullShape : lastShape)
         let size = dataset.sampleSize
+        if borrows {
+            for r in 0..<b { labelStorage[r] = dataset.labels[position + r] }
+            let view = Tensor(sliceOf: dataset.samples, offset: position * size, shape: b == fullShape[0] ? fullShape : lastShape)
+            let batch = Batch(images: view,
+                              labels: UnsafeBufferPointer(rebasing: labelStorage[0..<b]),
+                              indices: UnsafeBufferPointer(rebasing: order[position..<(position + b)]))
+            position += b
+            return batch
+        }
+        images.reshape(b == fullShape[0] ? fullShape : lastShape)
         let src = dataset.samples.data
         for r in 0..<b {
             let index = order[position + r]

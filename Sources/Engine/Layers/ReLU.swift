@@ -1,3 +1,5 @@
+import CKernels
+
 /// y = max(x, 0); dx = dy where y > 0.
 /// Both loops are written branch-free (select, not if): activations are positive about half the
 /// time, so a branch mispredicts constantly; the select form vectorises.
@@ -16,7 +18,7 @@ public final class ReLU: Layer {
         let y = Tensor.reuse(&output, shape: x.shape)
         let xp = x.data, yp = y.data
         Parallel.chunks(x.count, minPerThread: 1 << 16) { r in
-            for i in r { yp[i] = Swift.max(xp[i], 0) }
+            prn_relu(xp + r.lowerBound, yp + r.lowerBound, r.count)
         }
         return y
     }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// A matrix in compressed sparse row (CSR) form, built from the nonzeros of a dense row-major
 /// matrix: `rowStart[r]..<rowStart[r+1]` index the nonzeros of row r, in column order.
 ///
@@ -47,27 +49,27 @@ public final class SparseMatrix {
 
     public var density: Double { Double(nonZeroCount) / Double(rows * columns) }
 
+    private var csr: prn_csr {
+        prn_csr(row_start: rowStart, column_index: columnIndex, values: values, rows: rows, columns: columns)
+    }
+
     /// C[r, :] (+)= sum_j A[r, j] * B[j, :] for r in `rowRange`. B is [columns, n] with row
     /// stride n; C has row stride `ldc`. Without `accumulate` the rows of C are overwritten.
     public func multiply(rows rowRange: Range<Int>, b: UnsafePointer<Float>, n: Int,
                          c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-        for r in rowRange {
-            let out = c + r * ldc
-            if !accumulate { out.update(repeating: 0, count: n) }
-            let end = Int(rowStart[r + 1])
-            var k = Int(rowStart[r])
-            // Two nonzeros per pass halve the loads and stores of the output row.
-            while k + 1 < end {
-                let v0 = values[k], v1 = values[k + 1]
-                let s0 = b + Int(columnIndex[k]) * n, s1 = b + Int(columnIndex[k + 1]) * n
-                for i in 0..<n { out[i] += v0 * s0[i] + v1 * s1[i] }
-                k += 2
-            }
-            if k < end {
-                let v = values[k], s = b + Int(columnIndex[k]) * n
-                for i in 0..<n { out[i] += v * s[i] }
-            }
-        }
+        prn_csr_multiply(csr, rowRange.lowerBound, rowRange.upperBound, b, n, c, ldc, accumulate ? 1 : 0)
+    }
+
+    /// Samples per panel of the linear kernel (PANEL in Sources/CKernels/sparse.c): splitting a
+    /// batch across threads at multiples of it keeps every panel but the last full.
+    public static let linearPanel = 16
+
+    /// y[s, :] = bias + A * x[s, :] for the samples in `samples` of a row-major batch x [B, columns]
+    /// into y [B, rows]; `bias` (rows entries) may be nil.
+    public func linear(bias: UnsafePointer<Float>?, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                       samples: Range<Int>) {
+        guard !samples.isEmpty else { return }
+        prn_csr_linear(csr, bias, x, y, samples.lowerBound, samples.upperBound)
     }
 
     /// The dense matrix back, for tests and inspection.

@@ -12,7 +12,7 @@ public struct Evaluation: Sendable, Codable {
 public enum Evaluator {
     public static func evaluate(_ model: Model, on data: Dataset, batchSize: Int = 256) throws -> Evaluation {
         let loss = SoftmaxCrossEntropy()
-        let batches = try BatchIterator(data, batchSize: batchSize, shuffle: false)
+        let batches = try BatchIterator(data, batchSize: batchSize, shuffle: false, borrowSamples: true)
         var lossSum = 0.0, correct = 0, top5 = 0, seen = 0
         let k = model.classes
         while let batch = batches.next() {

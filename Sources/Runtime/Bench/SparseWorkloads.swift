@@ -33,8 +33,9 @@ public enum SparseWorkloads {
         ]
     }
 
-    /// One Linear 784->300 (batch 256) and one 3x3 Conv 64->64 on 16x16 (batch 32), each with a
-    /// random mask at several densities: CSR forward time against the dense kernel's.
+    /// One Linear 784->300 (batch 256), a classifier head Linear 100->10 (batch 256) and one 3x3
+    /// Conv 64->64 on 16x16 (batch 32), each with a random mask at several densities: CSR forward
+    /// time against the dense kernel's.
     public static func layerSweep(densities: [Double] = [0.05, 0.1, 0.2, 0.3, 0.4, 0.6]) throws -> [BenchResult] {
         var out: [BenchResult] = []
         let saved = SparseInference.densityThreshold
@@ -47,6 +48,11 @@ public enum SparseWorkloads {
             mask(fc.weight, density: d, &rng)
             let x = randomInput([256, 784], &rng)
             out.append(compare("sparse-linear784x300-d\(percent(d))", batch: 256, d) { _ = fc.forward([x], mode: .eval) })
+            let head = Linear(100, 10)
+            head.initialize(&rng)
+            mask(head.weight, density: d, &rng)
+            let xh = randomInput([256, 100], &rng)
+            out.append(compare("sparse-linear100x10-d\(percent(d))", batch: 256, d) { _ = head.forward([xh], mode: .eval) })
             let conv = Conv2d(64, 64, kernel: 3, padding: 1)
             conv.initialize(&rng)
             mask(conv.weight, density: d, &rng)

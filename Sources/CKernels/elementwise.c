@@ -1,0 +1,10 @@
+// Element-wise loops of the engine's layers (see include/CKernels.h).
+#include "CKernels.h"
+
+#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+
+CLONES
+void prn_relu(const float *restrict x, float *restrict y, long count) {
+    // Exactly Swift's max(x, 0) (`0 >= x ? 0 : x`): NaN passes through, -0 becomes +0.
+    for (long i = 0; i < count; i++) y[i] = 0.0f >= x[i] ? 0.0f : x[i];
+}

@@ -1,0 +1,41 @@
+// Hot inner loops of the engine written in C so that each is compiled several times, for
+// AVX-512, for AVX2+FMA and for baseline x86-64, and the loader picks the best version for the
+// running CPU (clang's target_clones). Swift code is compiled for the baseline only, where these
+// loops would run with 4-wide SSE2 and no fused multiply-add.
+#ifndef PRN_CKERNELS_H
+#define PRN_CKERNELS_H
+
+#include <stdint.h>
+
+#include "CKernelsPool.h"
+
+/// A matrix in compressed sparse row form: row r's nonzeros are row_start[r]..<row_start[r+1]
+/// of column_index and values, in column order.
+typedef struct {
+    const int32_t *row_start;
+    const int32_t *column_index;
+    const float *values;
+    long rows;
+    long columns;
+} prn_csr;
+
+/// C[r, 0..<n] (+)= sum_j A[r, j] * B[j, 0..<n] for r in [row_begin, row_end); B has row stride
+/// n, C row stride ldc. Without `accumulate` the rows of C are overwritten.
+void prn_csr_multiply(prn_csr a, long row_begin, long row_end, const float *b, long n, float *c,
+                      long ldc, int accumulate);
+
+/// y[s, 0..<rows] = bias + A * x[s, 0..<columns] for the samples s in [sample_begin, sample_end)
+/// of a row-major batch (x row stride A.columns, y row stride A.rows); bias may be NULL.
+/// Samples are taken in panels of 16 held transposed in a scratch buffer, so each nonzero of A
+/// is one vector multiply-add over 16 samples with the sums kept in registers.
+void prn_csr_linear(prn_csr a, const float *bias, const float *x, float *y, long sample_begin,
+                    long sample_end);
+
+/// y[i] = max(x[i], 0) with Swift's semantics for NaN and -0 (see elementwise.c).
+void prn_relu(const float *x, float *y, long count);
+
+/// Two position-weighted wrapping sums of `count` 32-bit words: a cheap fingerprint that tells
+/// whether a weight tensor's bits changed.
+void prn_fingerprint(const uint32_t *bits, long count, uint32_t *plain, uint32_t *weighted);
+
+#endif

@@ -1,0 +1,171 @@
+// CSR kernels for inference on unstructured-pruned weights (see include/CKernels.h).
+#include "CKernels.h"
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+
+CLONES
+void prn_csr_multiply(prn_csr a, long row_begin, long row_end, const float *restrict b, long n,
+                      float *restrict c, long ldc, int accumulate) {
+    for (long r = row_begin; r < row_end; r++) {
+        float *restrict out = c + r * ldc;
+        if (!accumulate) memset(out, 0, (size_t)n * sizeof(float));
+        long k = a.row_start[r], end = a.row_start[r + 1];
+        // Two nonzeros per pass halve the loads and stores of the output row.
+        for (; k + 1 < end; k += 2) {
+            const float v0 = a.values[k], v1 = a.values[k + 1];
+            const float *restrict s0 = b + (long)a.column_index[k] * n;
+            const float *restrict s1 = b + (long)a.column_index[k + 1] * n;
+            for (long i = 0; i < n; i++) out[i] += v0 * s0[i] + v1 * s1[i];
+        }
+        if (k < end) {
+            const float v = a.values[k];
+            const float *restrict s = b + (long)a.column_index[k] * n;
+            for (long i = 0; i < n; i++) out[i] += v * s[i];
+        }
+    }
+}
+
+// Panels of 16 samples: each nonzero weight is one 16-wide multiply-add (one AVX-512 register,
+// two AVX2 ones) whose index and value loads serve 16 samples, and every transpose is made of
+// 8x8 blocks of vector shuffles. Scalar transposes (or the scatters a vectoriser makes of them)
+// cost more than the products here.
+enum { PANEL = 16 };
+typedef float v8 __attribute__((vector_size(32), aligned(4)));
+typedef float v16 __attribute__((vector_size(64), aligned(4)));
+
+// Helpers pass vectors through pointers and are always inlined, so each clone of the kernels
+// compiles them for its own instruction set (a vector argument would fix one calling convention).
+#define INLINE static inline __attribute__((always_inline))
+#define LOAD8(p) ({ v8 v_; memcpy(&v_, (p), sizeof v_); v_; })
+#define LOAD16(p) ({ v16 v_; memcpy(&v_, (p), sizeof v_); v_; })
+#define STORE8(p, v) do { v8 w_ = (v); memcpy((p), &w_, sizeof w_); } while (0)
+
+// Rows r[0..8] of 8 floats in, their columns out: c[j][i] = r[i][j].
+INLINE void transpose8(const v8 r[8], v8 c[8]) {
+    v8 t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+        t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = __builtin_shufflevector(t[i], t[i + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[i + 1] = __builtin_shufflevector(t[i], t[i + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+        u[i + 2] = __builtin_shufflevector(t[i + 1], t[i + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[i + 3] = __builtin_shufflevector(t[i + 1], t[i + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+    }
+    for (int i = 0; i < 4; i++) {
+        c[i] = __builtin_shufflevector(u[i], u[i + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+        c[i + 4] = __builtin_shufflevector(u[i], u[i + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+    }
+}
+
+// One output row over the panel: bias + sum of value * xt[column], four independent sums so
+// the multiply-adds do not wait on each other.
+INLINE void row_panel(prn_csr a, long o, float bias, const float *restrict xt, v16 *result) {
+    v16 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+    long k = a.row_start[o], end = a.row_start[o + 1];
+    for (; k + 3 < end; k += 4) {
+        s0 += a.values[k] * LOAD16(xt + (long)a.column_index[k] * PANEL);
+        s1 += a.values[k + 1] * LOAD16(xt + (long)a.column_index[k + 1] * PANEL);
+        s2 += a.values[k + 2] * LOAD16(xt + (long)a.column_index[k + 2] * PANEL);
+        s3 += a.values[k + 3] * LOAD16(xt + (long)a.column_index[k + 3] * PANEL);
+    }
+    for (; k < end; k++) s0 += a.values[k] * LOAD16(xt + (long)a.column_index[k] * PANEL);
+    *result = (s0 + s1) + (s2 + s3) + bias;
+}
+
+CLONES
+static void linear_panel(prn_csr a, const float *restrict bias, const float *restrict x,
+                         float *restrict y, long samples, float *restrict xt) {
+    const long in = a.columns, out = a.rows;
+    static const float zeros[8] = {0};
+    // xt[j][s] = x[s][j], built from 8x8 blocks (samples 0-7, then 8-15); missing samples of a
+    // short panel read as zero and are never stored.
+    long j = 0;
+    for (; j + 8 <= in; j += 8) {
+        for (int half = 0; half < PANEL; half += 8) {
+            v8 r[8], c[8];
+            for (int s = 0; s < 8; s++) r[s] = LOAD8(half + s < samples ? x + (half + s) * in + j : zeros);
+            transpose8(r, c);
+            for (int i = 0; i < 8; i++) STORE8(xt + (j + i) * PANEL + half, c[i]);
+        }
+    }
+    for (; j < in; j++)
+        for (long s = 0; s < PANEL; s++) xt[j * PANEL + s] = s < samples ? x[s * in + j] : 0.0f;
+
+    long o = 0;
+    for (; o + 8 <= out; o += 8) {
+        v16 r[8];
+        for (int i = 0; i < 8; i++) row_panel(a, o + i, bias ? bias[o + i] : 0.0f, xt, &r[i]);
+        v8 lo[8], hi[8], c[8];
+        for (int i = 0; i < 8; i++) {
+            lo[i] = __builtin_shufflevector(r[i], r[i], 0, 1, 2, 3, 4, 5, 6, 7);
+            hi[i] = __builtin_shufflevector(r[i], r[i], 8, 9, 10, 11, 12, 13, 14, 15);
+        }
+        transpose8(lo, c);  // c[s] = outputs o..o+8 of sample s
+        for (long s = 0; s < samples && s < 8; s++) STORE8(y + s * out + o, c[s]);
+        transpose8(hi, c);  // samples 8..15
+        for (long s = 8; s < samples; s++) STORE8(y + s * out + o, c[s - 8]);
+    }
+    for (; o < out; o++) {
+        v16 r;
+        row_panel(a, o, bias ? bias[o] : 0.0f, xt, &r);
+        for (long s = 0; s < samples; s++) y[s * out + o] = r[s];
+    }
+}
+
+// Each thread's transposed panel lives as long as the thread: allocated per call it would be
+// mapped and faulted in afresh every batch (glibc serves blocks this size with mmap).
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+typedef struct { size_t capacity; float data[]; } scratch;
+
+static void make_scratch_key(void) { pthread_key_create(&scratch_key, free); }
+
+static float *thread_scratch(size_t floats) {
+    pthread_once(&scratch_once, make_scratch_key);
+    scratch *s = pthread_getspecific(scratch_key);
+    if (s && s->capacity >= floats) return s->data;
+    free(s);
+    s = malloc(sizeof(scratch) + floats * sizeof(float));
+    if (!s) abort();
+    s->capacity = floats;
+    pthread_setspecific(scratch_key, s);
+    return s->data;
+}
+
+void prn_csr_linear(prn_csr a, const float *bias, const float *x, float *y, long sample_begin,
+                    long sample_end) {
+    float *xt = thread_scratch((size_t)(a.columns * PANEL));
+    for (long s = sample_begin; s < sample_end; s += PANEL) {
+        long samples = sample_end - s < PANEL ? sample_end - s : PANEL;
+        linear_panel(a, bias, x + s * a.columns, y + s * a.rows, samples, xt);
+    }
+}
+
+CLONES
+void prn_fingerprint(const uint32_t *restrict bits, long count, uint32_t *plain, uint32_t *weighted) {
+    // Sixteen lanes of Fletcher-style running sums (a += word; b += a): two additions per word,
+    // no multiplications, and b weights every word by its position within its lane.
+    uint32_t a[16] = {0}, b[16] = {0};
+    long i = 0;
+    for (; i + 16 <= count; i += 16)
+        for (int l = 0; l < 16; l++) {
+            a[l] += bits[i + l];
+            b[l] += a[l];
+        }
+    for (; i < count; i++) {
+        a[0] += bits[i];
+        b[0] += a[0];
+    }
+    uint32_t p = 0, w = 0;
+    for (int l = 0; l < 16; l++) {
+        p += a[l];
+        w += b[l] * (2u * (uint32_t)l + 1u);  // lanes weighted differently, so a word moved between lanes counts
+    }
+    *plain = p;
+    *weighted = w;
+}
