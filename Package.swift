@@ -24,7 +24,7 @@ let package = Package(
         // Hot loops in C, compiled per instruction set and picked at load time (CKernels.h).
         .target(name: "CKernels"),
         .target(name: "Engine", dependencies: ["CBLAS", "CZlib", "CKernels"]),
-        .target(name: "Pruning", dependencies: ["Engine"]),
+        .target(name: "Pruning", dependencies: ["Engine", "CKernels"]),
         .target(name: "Language"),
         // ONNX models: Swift types generated once from onnx.proto (committed) plus converters.
         .target(name: "ONNX", dependencies: ["Engine", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),

@@ -34,6 +34,26 @@ void prn_csr_linear(prn_csr a, const float *bias, const float *x, float *y, long
 /// y[i] = max(x[i], 0) with Swift's semantics for NaN and -0 (see elementwise.c).
 void prn_relu(const float *x, float *y, long count);
 
+/// Screening moments of dense inputs (one value per unit) for the units in [unit_begin,
+/// unit_end): for each of `count` samples (row-major, `units` wide) with class labels[s],
+/// d = x - entry_ref is added to entry_sum and d^2 to entry_squares, and v = d + entry_ref - ref
+/// to the label's row of class_sums ([classes, units]) and v^2 to class_squares.
+void prn_screening_add_dense(const float *samples, const int32_t *labels, long count, long units,
+                             long unit_begin, long unit_end, const float *entry_ref, const float *ref,
+                             double *entry_sum, double *entry_squares, double *class_sums,
+                             double *class_squares);
+
+/// absolute[i] = |x[i]|, square[i] = x[i]^2.
+void prn_abs_and_square(const float *x, float *absolute, float *square, long count);
+
+/// The contribution scorer's per-unit factors r = 1/S (0 where S <= 0 or the unit is inactive)
+/// and r^2 for entries [begin, end), entry i belonging to unit (i / inner) % units. With
+/// `share`, `ratio` arrives holding sum_k |w_kj x_k| and S adds |bias|; otherwise
+/// S = max(|preactivation|, epsilon). `active` (may be NULL) marks active units with values > 0.
+void prn_contribution_ratios(float *ratio, float *ratio_squared, const float *preactivation,
+                             const float *active, long begin, long end, long inner, long units,
+                             const float *abs_bias, int share, float epsilon);
+
 /// Two position-weighted wrapping sums of `count` 32-bit words: a cheap fingerprint that tells
 /// whether a weight tensor's bits changed.
 void prn_fingerprint(const uint32_t *bits, long count, uint32_t *plain, uint32_t *weighted);

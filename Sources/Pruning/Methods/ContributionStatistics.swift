@@ -1,3 +1,4 @@
+import CKernels
 import Engine
 
 /// How a per-sample contribution |w_ij x_i| is normalised.
@@ -67,11 +68,14 @@ public final class ContributionAccumulator {
         let z = Tensor.reuse(&absX, shape: [capacity, fan]), z2 = Tensor.reuse(&squareX, shape: [capacity, fan])
         let r = Tensor.reuse(&ratio, shape: [capacity, out]), r2 = Tensor.reuse(&ratioSquared, shape: [capacity, out])
         let zp = z.data + staged * fan, z2p = z2.data + staged * fan, rp = r.data + staged * out, r2p = r2.data + staged * out
-        for i in 0..<rows * fan { let v = x.data[i]; zp[i] = abs(v); z2p[i] = v * v }
+        let xp = x.data
+        Parallel.chunks(rows * fan, minPerThread: 1 << 15) { r in
+            prn_abs_and_square(xp + r.lowerBound, zp + r.lowerBound, z2p + r.lowerBound, r.count)
+        }
         if norm == .share {
             BLAS.sgemm(transB: true, m: rows, n: out, k: fan, a: zp, lda: fan, b: absWeight.data, ldb: fan, c: rp, ldc: out)
         }
-        fillRatios(rp, r2p, a.data, active?.data, count: rows * out, unitOf: { $0 % out })
+        fillRatios(rp, r2p, a.data, active?.data, count: rows * out, inner: 1)
         staged += rows
         samples += rows; sinceFlush += rows
     }
@@ -100,7 +104,7 @@ public final class ContributionAccumulator {
                 BLAS.sgemm(m: out, n: pos, k: fan, a: absWeight.data, lda: fan, b: z.data, ldb: pos, c: r.data, ldc: pos)
             }
             fillRatios(r.data, r2.data, a.data + b * outItem, active.map { $0.data + b * outItem }, count: outItem,
-                       unitOf: { $0 / pos })
+                       inner: pos)
             BLAS.sgemm(transB: true, m: out, n: fan, k: pos, a: r.data, lda: pos, b: z.data, ldb: pos,
                        beta: 1, c: partial.data, ldc: fan)
             BLAS.sgemm(transB: true, m: out, n: fan, k: pos, a: r2.data, lda: pos, b: z2.data, ldb: pos,
@@ -110,19 +114,17 @@ public final class ContributionAccumulator {
     }
 
     /// r = mask / S and r^2. For `share`, `r` arrives holding sum_k |w_kj x_k| (bias added here);
-    /// a unit that receives nothing (S = 0) has no shares and contributes 0.
+    /// a unit that receives nothing (S = 0) has no shares and contributes 0. Entry i belongs to
+    /// unit (i / inner) % units: inner 1 for dense rows, the positions per channel for conv.
     private func fillRatios(_ rp: UnsafeMutablePointer<Float>, _ r2p: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>,
-                            _ active: UnsafeMutablePointer<Float>?, count: Int, unitOf: (Int) -> Int) {
-        for i in 0..<count {
-            let s: Float
-            switch norm {
-            case .share: s = rp[i] + absBias[unitOf(i)]
-            case .preact: s = max(abs(a[i]), ContributionAccumulator.preactEpsilon)
+                            _ active: UnsafeMutablePointer<Float>?, count: Int, inner: Int) {
+        let units = layer.outUnits, share: Int32 = norm == .share ? 1 : 0
+        absBias.withUnsafeBufferPointer { bias in
+            let biasBase = bias.baseAddress!
+            Parallel.chunks(count, minPerThread: 1 << 14) { r in
+                prn_contribution_ratios(rp, r2p, a, active, r.lowerBound, r.upperBound, inner, units, biasBase, share,
+                                        ContributionAccumulator.preactEpsilon)
             }
-            var v: Float = s > 0 ? 1 / s : 0
-            if let active, !(active[i] > 0) { v = 0 }
-            rp[i] = v
-            r2p[i] = v * v
         }
     }
 

@@ -1,3 +1,4 @@
+import CKernels
 import Engine
 
 /// Streams, for every unit of a layer's input, the per-class count, sum and sum of squares of
@@ -50,6 +51,10 @@ public final class ScreeningAccumulator {
             }
         }
         guard let ref = reference else { return }
+        if block == 1 {
+            try addDense(x, labels: labels, entryReference: eref, reference: ref)
+            return
+        }
         for s in 0..<n {
             let label = Int(labels[s])
             guard label >= 0, label < classes else {
@@ -77,6 +82,35 @@ public final class ScreeningAccumulator {
             }
         }
         entries += n * block
+    }
+
+    /// Dense inputs (one value per unit): the same sums as the general path, by a vectorised
+    /// kernel (CKernels) with the units split across threads.
+    private func addDense(_ x: Tensor, labels: UnsafeBufferPointer<Int32>, entryReference eref: [Float],
+                          reference ref: [Float]) throws {
+        let n = labels.count, units = self.units
+        for s in 0..<n {
+            let label = Int(labels[s])
+            guard label >= 0, label < classes else {
+                throw PruningError("screening: label \(label) lies outside the \(classes) classes of the dataset")
+            }
+        }
+        guard n > 0, let labelBase = labels.baseAddress else { return }
+        for s in 0..<n { counts[Int(labels[s])] += 1 }
+        let xp = UnsafePointer(x.data)
+        eref.withUnsafeBufferPointer { er in ref.withUnsafeBufferPointer { rf in
+            sums.withUnsafeMutableBufferPointer { sp in squares.withUnsafeMutableBufferPointer { qp in
+                entrySum.withUnsafeMutableBufferPointer { ep in entrySquares.withUnsafeMutableBufferPointer { eq in
+                    let pointers = UncheckedBox((er.baseAddress!, rf.baseAddress!, sp.baseAddress!, qp.baseAddress!,
+                                                 ep.baseAddress!, eq.baseAddress!))
+                    Parallel.chunks(units, minPerThread: 128) { r in
+                        let (e, f, sm, sq, es, eq2) = pointers.value
+                        prn_screening_add_dense(xp, labelBase, n, units, r.lowerBound, r.upperBound, e, f, es, eq2, sm, sq)
+                    }
+                } }
+            } }
+        } }
+        entries += n
     }
 
     /// One-way ANOVA F per unit over the classes present. Constant units, a single class present

@@ -1,0 +1,58 @@
+// Streaming statistics of the pruning scorers (see include/CKernels.h).
+#include "CKernels.h"
+
+// The Swift code these loops replace rounds every product and sum separately; keep it that way.
+#pragma STDC FP_CONTRACT OFF
+
+#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+
+CLONES
+void prn_screening_add_dense(const float *restrict samples, const int32_t *restrict labels, long count,
+                             long units, long unit_begin, long unit_end, const float *restrict entry_ref,
+                             const float *restrict ref, double *restrict entry_sum,
+                             double *restrict entry_squares, double *restrict class_sums,
+                             double *restrict class_squares) {
+    for (long s = 0; s < count; s++) {
+        const float *restrict x = samples + s * units;
+        double *restrict sums = class_sums + (long)labels[s] * units;
+        double *restrict squares = class_squares + (long)labels[s] * units;
+        for (long u = unit_begin; u < unit_end; u++) {
+            const float d = x[u] - entry_ref[u];
+            const float d2 = d * d;
+            entry_sum[u] += (double)d;
+            entry_squares[u] += (double)d2;
+            const double v = (double)(d + entry_ref[u] - ref[u]);
+            sums[u] += v;
+            squares[u] += v * v;
+        }
+    }
+}
+
+CLONES
+void prn_abs_and_square(const float *restrict x, float *restrict absolute, float *restrict square, long count) {
+    for (long i = 0; i < count; i++) {
+        const float v = x[i];
+        absolute[i] = v < 0 ? -v : v;
+        square[i] = v * v;
+    }
+}
+
+CLONES
+void prn_contribution_ratios(float *restrict ratio, float *restrict ratio_squared,
+                             const float *restrict preactivation, const float *restrict active,
+                             long begin, long end, long inner, long units, const float *restrict abs_bias,
+                             int share, float epsilon) {
+    for (long i = begin; i < end; i++) {
+        float s;
+        if (share) {
+            s = ratio[i] + abs_bias[(i / inner) % units];
+        } else {
+            const float a = preactivation[i] < 0 ? -preactivation[i] : preactivation[i];
+            s = epsilon >= a ? epsilon : a;  // Swift's max(|a|, epsilon), NaN passing through
+        }
+        float v = s > 0 ? 1.0f / s : 0.0f;
+        if (active && !(active[i] > 0)) v = 0;
+        ratio[i] = v;
+        ratio_squared[i] = v * v;
+    }
+}
