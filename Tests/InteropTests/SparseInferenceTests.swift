@@ -116,4 +116,25 @@ final class SparseInferenceTests: XCTestCase {
         let sparse = ModelFixtures.logits(m, x)
         XCTAssertLessThanOrEqual(maxAbsDifference(dense, sparse), 1e-4)
     }
+
+    /// An evaluation pass checks each weight once, on its first batch; a change made between two
+    /// passes (pruning further, editing a weight) must still reach the next pass.
+    func testEvaluationPassesFollowWeightChangesBetweenPasses() throws {
+        let m = try ModelFixtures.masked(ModelFixtures.build("lenet300", [1, 28, 28]), ratio: 0.9)
+        let data = try SyntheticData.make(.init(trainCount: 600, testCount: 1, classes: 10, sampleShape: [1, 28, 28]), seed: 4).train
+        func bothWays() throws -> (sparse: Evaluation, dense: Evaluation) {
+            let sparse = try Evaluator.evaluate(m, on: data, batchSize: 64)
+            SparseInference.enabled = false
+            defer { SparseInference.enabled = true }
+            return (sparse, try Evaluator.evaluate(m, on: data, batchSize: 64))
+        }
+        let first = try bothWays()
+        XCTAssertEqual(first.sparse.loss, first.dense.loss, accuracy: 1e-4)
+        let fc = try XCTUnwrap(m.nodes.compactMap { $0.layer as? Linear }.first)
+        masked(fc.weight, density: 0.02, seed: 11)          // pruned further between passes
+        for i in 0..<50 { fc.weight.value[i * 7] *= 3 }      // and edited in place
+        let second = try bothWays()
+        XCTAssertEqual(second.sparse.loss, second.dense.loss, accuracy: 1e-4)
+        XCTAssertNotEqual(second.sparse.loss, first.sparse.loss, accuracy: 1e-6)
+    }
 }

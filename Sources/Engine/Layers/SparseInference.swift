@@ -20,6 +20,21 @@ public enum SparseInference {
     /// Off: always the dense kernels (a reference for tests and benchmarks).
     public nonisolated(unsafe) static var enabled = true
 
+    /// The evaluation pass running now, if any (see `withWeightsFixed`).
+    nonisolated(unsafe) static var currentPass: Int?
+    nonisolated(unsafe) private static var passes = 0
+
+    /// Runs `body` as one pass in which no weight changes (an evaluation loop): each layer then
+    /// checks its weight against its compressed copy on the first batch only, instead of on
+    /// every batch. Nested calls join the outer pass.
+    public static func withWeightsFixed<T>(_ body: () throws -> T) rethrows -> T {
+        if currentPass != nil { return try body() }
+        passes += 1
+        currentPass = passes
+        defer { currentPass = nil }
+        return try body()
+    }
+
     /// The density below which a weight of `count` entries runs compressed.
     static func threshold(weights count: Int, linear: Bool) -> Double {
         linear && count <= smallLinearWeights ? Swift.max(densityThreshold, smallLinearDensityThreshold) : densityThreshold
@@ -31,16 +46,22 @@ public enum SparseInference {
 /// Weights change outside training too (pruning writes masks and zeroes values, loading copies
 /// values in place), so the cache is keyed by a fingerprint of the weight's bits rather than by
 /// training steps. The fingerprint is one vectorised pass over the weight: for a batch of B
-/// samples it costs about 1/B of the dense product.
+/// samples it costs about 1/B of the dense product, and inside an evaluation pass
+/// (`SparseInference.withWeightsFixed`) it is taken on the first batch only.
 final class SparseWeightCache {
     private var key: WeightFingerprint?
     private var matrix: SparseMatrix?
+    /// The evaluation pass in which `key` was last compared with the weight.
+    private var checkedInPass: Int?
 
     /// The CSR form of `weight` viewed as [rows, count/rows], or nil when the dense kernel should
     /// run (no mask, sparse kernels off, or too dense to gain).
     func matrix(for weight: Parameter, rows: Int, linear: Bool = false) -> SparseMatrix? {
         guard SparseInference.enabled, weight.mask != nil, rows > 0 else { return nil }
         let value = weight.value
+        let pass = SparseInference.currentPass
+        if let pass, checkedInPass == pass, key != nil { return matrix }
+        checkedInPass = pass
         let print = WeightFingerprint(value)
         if let key, key == print { return matrix }
         key = print
@@ -54,7 +75,7 @@ final class SparseWeightCache {
         return matrix
     }
 
-    func reset() { key = nil; matrix = nil }
+    func reset() { key = nil; matrix = nil; checkedInPass = nil }
 }
 
 /// Count plus two position-weighted sums of a tensor's bit patterns (wrapping arithmetic).

@@ -11,6 +11,11 @@ public struct Evaluation: Sendable, Codable {
 /// Inference over a dataset split in eval mode.
 public enum Evaluator {
     public static func evaluate(_ model: Model, on data: Dataset, batchSize: Int = 256) throws -> Evaluation {
+        // Nothing changes the weights between batches here (see SparseInference).
+        try SparseInference.withWeightsFixed { try evaluatePass(model, on: data, batchSize: batchSize) }
+    }
+
+    private static func evaluatePass(_ model: Model, on data: Dataset, batchSize: Int) throws -> Evaluation {
         let loss = SoftmaxCrossEntropy()
         let batches = try BatchIterator(data, batchSize: batchSize, shuffle: false, borrowSamples: true)
         var lossSum = 0.0, correct = 0, top5 = 0, seen = 0
