@@ -27,6 +27,9 @@ enum ReplStartupBench {
         var env = ProcessInfo.processInfo.environment
         env["PRN_HISTORY"] = ""
         env["TERM"] = "xterm"
+        // As launched from a shell: prn then sets the OpenBLAS spin limit and re-executes itself
+        // (BLASSpinLimit), which is part of what a user waits for.
+        env[BLASSpinLimit.variable] = nil
         p.environment = env
         let tty = FileHandle(fileDescriptor: slave, closeOnDealloc: true)
         p.standardInput = tty; p.standardOutput = tty; p.standardError = tty
