@@ -1,7 +1,7 @@
 // Element-wise loops of the engine's layers (see include/CKernels.h).
 #include "CKernels.h"
+#include "clones.h"
 
-#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
 CLONES
 void prn_relu(const float *restrict x, float *restrict y, long count) {

@@ -1,10 +1,10 @@
 // CSR kernels for inference on unstructured-pruned weights (see include/CKernels.h).
 #include "CKernels.h"
+#include "clones.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
 CLONES
 void prn_csr_multiply(prn_csr a, long row_begin, long row_end, const float *restrict b, long n,

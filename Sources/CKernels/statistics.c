@@ -1,10 +1,10 @@
 // Streaming statistics of the pruning scorers (see include/CKernels.h).
 #include "CKernels.h"
+#include "clones.h"
 
 // The Swift code these loops replace rounds every product and sum separately; keep it that way.
 #pragma STDC FP_CONTRACT OFF
 
-#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
 CLONES
 void prn_screening_add_dense(const float *restrict samples, const int32_t *restrict labels, long count,
