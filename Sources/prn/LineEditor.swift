@@ -97,9 +97,13 @@ final class LineEditor {
         return entries
     }
 
+    /// Writes a temporary file beside the history and renames it over the old one, so a crash or
+    /// a kill during the write leaves the previous history whole rather than a truncated file.
     func saveHistory() {
         guard let historyPath, !closed else { return }
-        if prn_history_save(history, historyPath) < 0 {
+        let temporary = historyPath + ".tmp-\(getpid())"
+        if prn_history_save(history, temporary) < 0 || rename(temporary, historyPath) != 0 {
+            unlink(temporary)
             FileHandle.standardError.write(Data("prn: could not write the history file \(historyPath); set PRN_HISTORY to a writable path\n".utf8))
         }
     }
