@@ -98,7 +98,10 @@ public enum Surgery {
         let n = p.value.count
         return Sliced(value: slice(p.value, axis: axis, kept, block: block),
                       mask: p.mask.flatMap { $0.count == n ? slice($0, axis: axis, kept, block: block) : nil },
-                      state: p.state.compactMapValues { $0.count == n ? slice($0, axis: axis, kept, block: block) : nil })
+                      state: p.state.compactMapValues {
+                          // Per-entry state is cut like the value; a one-entry counter (Adam's step) is kept whole.
+                          $0.count == n ? slice($0, axis: axis, kept, block: block) : $0.count == 1 ? $0.copy() : nil
+                      })
     }
 
     /// `resize`/`keepChannels` drop masks and state; put the sliced ones back.

@@ -50,6 +50,21 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(p.value[1], 1.01, accuracy: 1e-4)
     }
 
+    /// A second `train` builds a new optimizer: the moments on the parameter must continue with
+    /// their own bias correction, exactly as if one optimizer had taken every step.
+    func testAdamContinuesAcrossOptimizers() {
+        let grads: [[Float]] = [[3, -0.5], [1, 0.25], [-2, 0.75]]
+        let one = param([1, 1], grad: [0, 0]), split = param([1, 1], grad: [0, 0])
+        let adam = Adam(learningRate: 0.01)
+        for (i, g) in grads.enumerated() {
+            for (j, v) in g.enumerated() { one.grad[j] = v; split.grad[j] = v }
+            adam.step([one])
+            Adam(learningRate: 0.01).step([split])   // a fresh optimizer every step
+            XCTAssertEqual(split.value.array, one.value.array, "step \(i + 1)")
+        }
+        XCTAssertEqual(split.state["adam.t"]?[0], 3)
+    }
+
     func testAdamWDecouplesDecay() {
         let p = param([2], grad: [0])
         Adam(learningRate: 0.1, weightDecay: 0.5, decoupled: true).step([p])

@@ -12,7 +12,8 @@ public final class Parameter: @unchecked Sendable {
     public var grad: Tensor
     /// 1 keeps, 0 prunes. Applied to the value after each update and to gradients before it.
     public var mask: Tensor?
-    /// Optimizer state by name ("momentum", "adam.m", "adam.v"); masked like the value.
+    /// Optimizer state by name ("momentum", "adam.m", "adam.v", and Adam's one-entry step count
+    /// "adam.t"); entries of the value's size are masked like the value.
     public var state: [String: Tensor] = [:]
     /// Optimizer group, for per-group learning-rate multipliers and weight-decay rules
     /// (for example "sigmoid-bn": 10x learning rate, no weight decay).

@@ -76,7 +76,6 @@ public final class Adam: Optimizer {
     public var weightDecay: Float
     public var decoupled: Bool
     public var groups: [String: ParameterGroupRule]
-    private var t = 0
 
     public init(learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
                 weightDecay: Float = 0, decoupled: Bool = false, groups: [String: ParameterGroupRule] = [:]) {
@@ -87,11 +86,16 @@ public final class Adam: Optimizer {
         self.groups = groups
     }
 
+    /// The step count of the bias correction is kept per parameter, beside its moments
+    /// ("adam.t"), not in the optimizer: a later `train` or `finetune` (a new optimizer), a
+    /// checkpoint restored or a pruned model continues the same moment estimates with the
+    /// correction that belongs to them, and loading a model (which clears the moments) restarts both.
     public func step(_ parameters: [Parameter]) {
-        t += 1
-        let c1 = 1 - Float(Foundation.pow(Double(beta1), Double(t)))
-        let c2 = 1 - Float(Foundation.pow(Double(beta2), Double(t)))
         for p in parameters where p.trainable {
+            let steps = stepCounter(p)
+            steps[0] += 1
+            let c1 = 1 - Float(Foundation.pow(Double(beta1), Double(steps[0])))
+            let c2 = 1 - Float(Foundation.pow(Double(beta2), Double(steps[0])))
             maskGradients(p)
             let rule = groups[p.group] ?? ParameterGroupRule()
             let lr = learningRate * rule.lrMultiplier
@@ -109,6 +113,14 @@ public final class Adam: Optimizer {
             p.applyMask()
         }
     }
+}
+
+/// Adam's step count for `p`, a one-element state tensor.
+func stepCounter(_ p: Parameter) -> Tensor {
+    if let s = p.state["adam.t"], s.count == 1 { return s }
+    let s = Tensor(shape: [1])
+    p.state["adam.t"] = s
+    return s
 }
 
 /// Optimizer state lives on the parameter (so checkpoints and surgery carry it along).
