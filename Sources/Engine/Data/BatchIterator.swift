@@ -86,7 +86,8 @@ public final class BatchIterator {
         fullShape = [b] + dataset.sampleShape
         let remainder = n % b
         lastShape = [remainder == 0 ? b : remainder] + dataset.sampleShape
-        images = Tensor(shape: fullShape, zeroed: false)
+        // A borrowing iterator hands out views and never fills a batch buffer of its own.
+        images = Tensor(shape: borrows ? [0] : fullShape, zeroed: false)
         labelStorage = .allocate(capacity: b)
         order = .allocate(capacity: n)
         padValues = (0..<dataset.channels).map { dataset.normalization?.normalizedZero(channel: $0) ?? 0 }
