@@ -5,9 +5,13 @@ import datetime, os, re, subprocess
 MARK = "<!-- {which} RESULTS {mode}: written by scripts/reproduce; do not edit by hand -->"
 
 
-def note(quick, seeds, experiments, recipes, skipped, failed, minutes, jobs, threads):
+def note(quick, seeds, experiments, recipes, skipped, failed, minutes, jobs, threads, subset=False, earlier=(), earlier_skips=()):
+    """`experiments`: those with run logs in the folder; `subset`: this run made only some of
+    them, so `earlier` (the Command lines of the runs that made the rest) stay listed."""
     mode = "quick" if quick else "full"
     cmd = "scripts/reproduce" + (" --quick" if quick else "") + (f" --jobs {jobs}" if jobs > 1 else "")
+    if subset:
+        cmd += " --experiments " + ",".join(subset)
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     except OSError:
@@ -18,12 +22,15 @@ def note(quick, seeds, experiments, recipes, skipped, failed, minutes, jobs, thr
         f"Command: `{cmd}`; seeds {', '.join(map(str, seeds))}; "
         + (f"{minutes:.1f} min with {jobs} job(s) x PRN_THREADS={threads}" if minutes is not None else "gathered from existing run logs")
         + (f"; source commit {commit}" if commit else "") + f"; {datetime.date.today().isoformat()}.",
+        *[l for l in earlier if subset and not l.startswith(f"Command: `{cmd}`")],
         "Recipes: " + ", ".join(f"`{recipes[e]}`" for e in experiments) + ".",
     ]
-    if skipped:
+    kept = [l for l in earlier_skips if subset and l.split(":", 1)[0][2:] not in subset]
+    if skipped or kept:
         lines.append("")
         lines.append("Skipped methods:")
         lines.append("")
+        lines += kept
         for e, m, why in skipped:
             lines.append(f"- {e}: `{m}` ({why})")
     if failed:
@@ -32,14 +39,17 @@ def note(quick, seeds, experiments, recipes, skipped, failed, minutes, jobs, thr
     return "\n".join(lines)
 
 
-def write(out, root, quick, seeds, experiments, recipes, skipped, failed, minutes, jobs, threads, update_docs):
-    text = note(quick, seeds, experiments, recipes, skipped, failed, minutes, jobs, threads)
+def write(out, root, quick, seeds, experiments, recipes, skipped, failed, minutes, jobs, threads, update_docs, subset=False):
     readme = os.path.join(out, "README.md")
-    if minutes is None and os.path.exists(readme):
+    old = open(readme).read().splitlines() if os.path.exists(readme) else []
+    made = [l for l in old if l.startswith("Command: ")]
+    skips = [l for l in old if re.match(r"- [\w-]+: `", l)]
+    text = note(quick, seeds, experiments, recipes, skipped, failed, minutes, jobs, threads, subset, made, skips)
+    if minutes is None and made:
         # Re-gathered logs: keep how the runs themselves were made.
-        made = [l for l in open(readme).read().splitlines() if l.startswith("Command: ")]
-        if made:
-            text = "\n".join(made[0] if l.startswith("Command: ") else l for l in text.splitlines())
+        lines = [l for l in text.splitlines() if not l.startswith("Command: ")]
+        at = next(i for i, l in enumerate(lines) if l.startswith("Recipes: "))
+        text = "\n".join(lines[:at] + made + lines[at:])
     with open(os.path.join(out, "README.md"), "w") as f:
         f.write("# Reproduction results\n\n" + text + "\n\nTables: [results.md](results.md), [results.csv](results.csv), "
                 "[results.json](results.json).\n")

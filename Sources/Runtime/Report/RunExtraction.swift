@@ -8,11 +8,16 @@ import Foundation
 /// point is open (after `load`, `train` or `score`) measures the dense model. `restore` is not
 /// logged, so a recipe that evaluates a restored dense model scores it first (as
 /// stdlib/sweep.prn does) or loads it.
+///
+/// A model's variant (a requested norm, the training penalties; logged by `load` and `train`)
+/// becomes part of its name, "lenet300 penalty=pat", so a PAT-trained model and a plain one are
+/// separate experiments with their own dense reference.
 enum RunExtraction {
     static func extract(_ events: [[String: Any]], source: ReportSource) -> ReportInput {
         var input = ReportInput()
         var src = source
-        var model = "model", dataset = "data"
+        var base = "model", variant = "", dataset = "data"
+        var model: String { variant.isEmpty ? base : "\(base) \(variant)" }
         var open: Int?
         var finetuned = false
         for e in events {
@@ -27,10 +32,12 @@ enum RunExtraction {
             case "data":
                 if let name = e["name"] as? String { dataset = datasetName(name) }
             case "load":
-                model = architectureName(e["architecture"]) ?? (e["model"] as? String).map(modelName) ?? model
+                base = architectureName(e["architecture"]) ?? (e["model"] as? String).map(modelName) ?? base
+                variant = e["variant"] as? String ?? ""
                 open = nil
             case "train", "score":
                 open = nil
+                if e["event"] as? String == "train", let v = e["variant"] as? String { variant = v }
                 if e["event"] as? String == "score", let h = histogram(e, model: model, dataset: dataset, seed: seed) {
                     input.histograms.append(h)
                 }

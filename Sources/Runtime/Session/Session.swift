@@ -12,6 +12,10 @@ public final class Session {
     public var dataDescription = ""
     public var model: Model?
     public var modelDescription = ""
+    /// How the model differs from its zoo default in ways its architecture name does not say:
+    /// a requested norm and the training penalties applied ("norm=sigmoid penalty=receding").
+    /// Kept in saved model files and run logs so reports keep such models apart.
+    public var modelVariant = ""
     /// Per-verb command counters: separate random streams for the second `train` of a session.
     public var streamCounters: [String: Int] = [:]
     public var history: [String] = []
@@ -38,6 +42,12 @@ public final class Session {
         self.paths = paths
         self.cancellation = cancellation
         self.output = output
+    }
+
+    /// Adds one "key=value" to `modelVariant` (once).
+    func addVariant(_ word: String) {
+        let words = modelVariant.split(separator: " ").map(String.init)
+        if !words.contains(word) { modelVariant = (words + [word]).joined(separator: " ") }
     }
 
     public func say(_ text: String) { if !quiet { output(text) } }

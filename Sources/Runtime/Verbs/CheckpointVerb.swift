@@ -20,6 +20,7 @@ enum CheckpointVerb {
         var dense: ModelMeasurement?
         var lastPruning: PruningReport?
         var modelDescription: String
+        var modelVariant: String
     }
 
     static func runCheckpoint(_ inv: VerbInvocation, _ s: Session) throws -> Value {
@@ -27,7 +28,7 @@ enum CheckpointVerb {
         let name = inv.text("name") ?? ""
         s.checkpoints[name] = Snapshot(model: ModelSnapshot(m), scores: s.scores, scoreRequest: s.scoreRequest,
                                        dense: s.denseMeasurement, lastPruning: s.lastPruning,
-                                       modelDescription: s.modelDescription)
+                                       modelDescription: s.modelDescription, modelVariant: s.modelVariant)
         s.say("checkpoint \(name)")
         return .none
     }
@@ -45,6 +46,7 @@ enum CheckpointVerb {
         s.denseMeasurement = snap.dense
         s.lastPruning = snap.lastPruning
         s.modelDescription = snap.modelDescription
+        s.modelVariant = snap.modelVariant
         s.say("restored \(name)")
         return .none
     }

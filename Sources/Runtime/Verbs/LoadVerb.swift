@@ -27,11 +27,14 @@ enum LoadVerb {
         if let dataName = inv.text("data") { try DataVerb.load(name: dataName, inv, s) }
         let name = inv.text("model") ?? ""
         let model: Model
+        var variant = ""
         if Zoo.names.contains(name) {
             model = try buildZoo(name, inv, s)
+            if let n = inv.text("norm"), NormKind(rawValue: n) != Zoo.defaultNorm(name) { variant = "norm=\(n)" }
         } else {
-            model = try loadFile(name, s)
+            (model, variant) = try loadFile(name, s)
         }
+        s.modelVariant = variant
         s.model = model
         s.modelDescription = name
         s.scores = nil
@@ -41,7 +44,8 @@ enum LoadVerb {
         let params = model.parameterCount
         let flops = 2 * ((try? model.macs()) ?? 0)
         s.say("model \(name): \(params.formatted()) parameters, \(flops.formatted()) FLOPs per sample")
-        s.logEvent("load", ["model": name, "params": params, "flops": flops, "architecture": Architecture(of: model).json()])
+        s.logEvent("load", ["model": name, "params": params, "flops": flops, "architecture": Architecture(of: model).json(),
+                            "variant": variant])
         return .record(Record(["params": Double(params), "flops": Double(flops)]))
     }
 
@@ -68,19 +72,20 @@ enum LoadVerb {
         }
     }
 
-    static func loadFile(_ path: String, _ s: Session) throws -> Model {
+    /// The model and its variant (see `Session.modelVariant`; ONNX models have none).
+    static func loadFile(_ path: String, _ s: Session) throws -> (Model, String) {
         let url = try s.paths.resolve(path, purpose: "load")
-        if url.pathExtension.lowercased() == "onnx" { return try loadONNX(path, url, s) }
+        if url.pathExtension.lowercased() == "onnx" { return (try loadONNX(path, url, s), "") }
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw VerbError("model file '\(path)' does not exist",
                             help: "zoo models are: \(Zoo.names.joined(separator: ", "))")
         }
         do {
-            let model = try ModelFile.load(from: url).model
+            let (model, metadata) = try ModelFile.load(from: url)
             if let data = s.data, data.train.sampleShape != model.inputShape {
                 throw VerbError("\(path) expects samples of shape \(model.inputShape) but \(data.name) has \(data.train.sampleShape)")
             }
-            return model
+            return (model, metadata[ModelVariantKey.name] ?? "")
         } catch let e as VerbError { throw e } catch {
             throw VerbError("cannot load \(path): \(error)")
         }

@@ -26,7 +26,8 @@ enum SaveVerb {
         }
         do {
             try ModelFile.save(model, to: url, metadata: ["prn.seed": String(s.seed), "prn.data": s.dataDescription,
-                                                          "prn.version": PrnVersion.string])
+                                                          "prn.version": PrnVersion.string,
+                                                          ModelVariantKey.name: s.modelVariant])
         } catch {
             throw VerbError("could not write \(path): \(error)")
         }
@@ -52,4 +53,9 @@ enum SaveVerb {
         s.logEvent("export", ["path": url.path])
         return .string(url.path)
     }
+}
+
+/// The model-file metadata key that keeps `Session.modelVariant` (how the model was trained).
+enum ModelVariantKey {
+    static let name = "prn.variant"
 }

@@ -115,8 +115,9 @@ enum TrainVerb {
         }
         let last = result.epochs.last
         let seconds = result.epochs.reduce(0) { $0 + $1.seconds }
+        if inv.verb == "train", let penalty = inv.text("penalty"), penalty != "none" { s.addVariant("penalty=\(penalty)") }
         s.logEvent(inv.verb, ["epochs": result.epochs.count, "loss": last?.loss ?? 0, "accuracy": last?.accuracy ?? 0,
-                              "seconds": seconds, "samples_per_s": result.samplesPerSecond])
+                              "seconds": seconds, "samples_per_s": result.samplesPerSecond, "variant": s.modelVariant])
         return .record(Record(["loss": last?.loss ?? 0, "accuracy": last?.accuracy ?? 0,
                                "epochs": Double(result.epochs.count), "seconds": seconds,
                                "samples_per_s": result.samplesPerSecond]))
