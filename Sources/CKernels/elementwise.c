@@ -8,3 +8,18 @@ void prn_relu(const float *restrict x, float *restrict y, long count) {
     // Exactly Swift's max(x, 0) (`0 >= x ? 0 : x`): NaN passes through, -0 becomes +0.
     for (long i = 0; i < count; i++) y[i] = 0.0f >= x[i] ? 0.0f : x[i];
 }
+
+CLONES
+void prn_affine_relu(const float *src, float *dst, long count, float scale, float shift, int relu) {
+    // src may be dst (in place), so no restrict. Where the CPU has FMA the multiply-add is
+    // contracted into one rounding, so fused outputs may differ from the separate layers' in the
+    // last bit.
+    if (relu) {
+        for (long i = 0; i < count; i++) {
+            const float v = scale * src[i] + shift;
+            dst[i] = 0.0f >= v ? 0.0f : v;
+        }
+    } else {
+        for (long i = 0; i < count; i++) dst[i] = scale * src[i] + shift;
+    }
+}

@@ -44,7 +44,30 @@ final class Conv2dTests: XCTestCase {
 
     /// Small images are convolved several samples per GEMM; group edges (uneven batches, both
     /// workers, with and without bias) must give exactly the per-sample reference.
+    /// Eval-mode stride-1 "same" convolutions run without a column matrix (padded-width grid,
+    /// 8-channel blocks, 16-position tiles): channel counts that are not multiples of 8, widths
+    /// that are not multiples of 16, non-square images, 3x3 and 5x5, with and without bias.
+    func testDirectConvolutionMatchesReference() {
+        var rng = RandomStream(seed: 13)
+        for (cin, cout, k, h, w) in [(3, 5, 3, 8, 8), (4, 13, 3, 9, 12), (2, 8, 5, 10, 8), (16, 17, 3, 16, 16), (1, 3, 3, 31, 33)] {
+            for bias in [true, false] {
+                let conv = Conv2d(cin, cout, kernel: k, stride: 1, padding: k / 2, bias: bias)
+                conv.initialize(&rng)
+                let g = conv.geometry(height: h, width: w)
+                XCTAssertTrue(Conv2d.directConvolution(g), "\(cin)x\(h)x\(w) k\(k) takes the direct path")
+                let x = GradCheck.randomTensor([3, cin, h, w], &rng)
+                let y = conv.forward([x], mode: .eval)
+                let ref = Tensor(shape: y.shape)
+                ConvReference.forward(g, batch: 3, outChannels: cout, x: x.data, weight: conv.weight.value.data,
+                                      bias: conv.bias?.value.data, y: ref.data)
+                assertClose(y, ref, "direct forward \(cin)->\(cout) k\(k) \(h)x\(w) bias \(bias)")
+            }
+        }
+    }
+
     func testGroupedSamplesMatchReference() {
+        Conv2d.directEnabled = false
+        defer { Conv2d.directEnabled = true }
         var rng = RandomStream(seed: 12)
         for (batch, size, bias) in [(9, 6, true), (17, 8, false), (2, 4, true), (33, 5, true)] {
             let conv = Conv2d(3, 5, kernel: 3, stride: 1, padding: 1, bias: bias)

@@ -20,6 +20,32 @@ final class PoolingTests: XCTestCase {
         XCTAssertThrowsError(try MaxPool2d(kernel: 3).outputShape([[3, 2, 2]]))
     }
 
+    /// The 2x2/2 kernel against window maxima computed here: odd sizes drop the last row and
+    /// column, ties send the gradient to the first maximum in row-major order, NaN never wins.
+    func testMaxPool2x2OddSizesTiesAndNaN() {
+        var rng = RandomStream(seed: 33)
+        let (b, c, h, w) = (2, 3, 5, 7)
+        // Values from {0, 1, 2}: many ties.
+        var values = (0..<(b * c * h * w)).map { _ in Float(Int(rng.uniform() * 3) % 3) }
+        values[3] = .nan
+        let x = Tensor(shape: [b, c, h, w], values: values)
+        let pool = MaxPool2d(kernel: 2)
+        let y = pool.forward([x], mode: .train)
+        XCTAssertEqual(y.shape, [b, c, 2, 3])
+        let dx = pool.backward(Tensor(shape: y.shape, repeating: 1), needInputGrad: [true])[0]!
+        var expectedDx = [Float](repeating: 0, count: x.count)
+        for p in 0..<(b * c) { for i in 0..<2 { for j in 0..<3 {
+            var best = p * h * w + 2 * i * w + 2 * j
+            for (di, dj) in [(0, 1), (1, 0), (1, 1)] {
+                let at = p * h * w + (2 * i + di) * w + 2 * j + dj
+                if values[at] > values[best] { best = at }
+            }
+            XCTAssertEqual(y.data[(p * 2 + i) * 3 + j].bitPattern, values[best].bitPattern, "plane \(p) window \(i),\(j)")
+            expectedDx[best] += 1
+        } } }
+        XCTAssertEqual(dx.array, expectedDx)
+    }
+
     func testAvgPoolAndGlobal() {
         var rng = RandomStream(seed: 32)
         GradCheck.check(AvgPool2d(kernel: 2), inputs: [GradCheck.randomTensor([2, 2, 4, 4], &rng)])

@@ -31,6 +31,36 @@ void prn_csr_multiply(prn_csr a, long row_begin, long row_end, const float *b, l
 void prn_csr_linear(prn_csr a, const float *bias, const float *x, float *y, long sample_begin,
                     long sample_end);
 
+/// The column matrix of one sample [channels, height, width] of a square-kernel convolution:
+/// row (c*kernel + ki)*kernel + kj holds x[c, oh*stride - padding + ki, ow*stride - padding + kj]
+/// for every output position (0 outside the image); rows are `ld` floats apart (>= OH*OW, so
+/// several samples can sit side by side).
+void prn_im2col(const float *x, float *col, long channels, long height, long width, long kernel,
+                long stride, long padding, long ld);
+
+/// Direct convolution of one sample for stride 1 and "same" padding (2*padding = kernel - 1),
+/// without a column matrix (see direct_conv.c). Buffers: `padded` of
+/// prn_direct_conv_padded_size floats, filled by prn_direct_conv_pad from x [C, H, W];
+/// `weight_t` the weight transposed to [C*k*k][outs rounded up to 8] (zeros in the extra
+/// columns); `grid` of prn_direct_conv_grid_size floats receives the raw products at the padded
+/// width; prn_direct_conv_output writes y [outs, H, W] = scale * grid + shift (then ReLU), where
+/// scale/shift may be NULL (1 and 0).
+long prn_direct_conv_padded_size(long channels, long height, long width, long padding);
+long prn_direct_conv_grid_size(long outs, long height, long width, long padding);
+void prn_direct_conv_pad(const float *x, float *padded, long channels, long height, long width, long padding);
+void prn_direct_conv(const float *padded, const float *weight_t, float *grid, long channels, long height,
+                     long width, long kernel, long padding, long outs);
+void prn_direct_conv_output(const float *grid, float *y, long outs, long height, long width, long padding,
+                            const float *scale, const float *shift, int relu);
+
+/// 2x2, stride-2 max pooling of `planes` planes [height, width] (odd edges dropped), with the
+/// index within its plane of each maximum (the first one on ties; NaN never wins).
+void prn_maxpool2x2(const float *x, float *y, int32_t *argmax, long planes, long height, long width);
+
+/// dst[i] = scale * src[i] + shift, then max(., 0) when `relu`; src may equal dst. A
+/// convolution's output channel with the batch norm and ReLU that follow it folded in.
+void prn_affine_relu(const float *src, float *dst, long count, float scale, float shift, int relu);
+
 /// y[i] = max(x[i], 0) with Swift's semantics for NaN and -0 (see elementwise.c).
 void prn_relu(const float *x, float *y, long count);
 

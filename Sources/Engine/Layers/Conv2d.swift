@@ -1,3 +1,5 @@
+import CKernels
+
 /// 2-D convolution, PyTorch layout: weight [out, in, k, k], bias [out]; input [B, in, H, W].
 /// forward  col_b = im2col(x_b) [in*k*k, OH*OW] ; y_b[out, OH*OW] = W[out, in*k*k] * col_b + b
 /// backward dW += sum_b dy_b * col_b^T ; db += sum_{b,pos} dy ; dx_b = col2im(W^T * dy_b)
@@ -32,6 +34,11 @@ public final class Conv2d: Layer {
     private var gradColumns: [Tensor?] = []
     private var gradWeights: [Tensor?] = []
     private var groupOutputs: [Tensor?] = []
+    /// Direct-convolution scratch: padded inputs and padded-width output grids per worker, and
+    /// the transposed weight.
+    private var paddedInputs: [Tensor?] = []
+    private var grids: [Tensor?] = []
+    private var transposedWeight: Tensor?
     /// CSR form of the weight for eval-mode forwards of sparse masked weights.
     private let sparseWeight = SparseWeightCache()
 
@@ -80,6 +87,7 @@ public final class Conv2d: Layer {
         if let b, let p = bias { p.replace(with: b) }
         input = nil; output = nil; gradInput = nil
         columns = []; gradColumns = []; gradWeights = []; groupOutputs = []
+        paddedInputs = []; grids = []; transposedWeight = nil
         sparseWeight.reset()
     }
 
@@ -110,22 +118,37 @@ public final class Conv2d: Layer {
     static let minimumGEMMColumns = 1024
 
     public func forward(_ inputs: [Tensor], mode: Mode) -> Tensor {
-        let x = inputs[0]
+        run(inputs[0], mode: mode, epilogue: nil)
+    }
+
+    /// An eval-mode forward with `epilogue` applied to every output channel as it is written
+    /// (the layer's bias is part of the epilogue's shift; see InferenceFusion).
+    public func forwardEval(_ x: Tensor, epilogue: ConvEpilogue) -> Tensor {
+        run(x, mode: .eval, epilogue: epilogue)
+    }
+
+    private func run(_ x: Tensor, mode: Mode, epilogue: ConvEpilogue?) -> Tensor {
         precondition(x.rank == 4 && x.shape[1] == inChannels, "conv2d: input \(x.shape) vs in=\(inChannels)")
         let batch = x.shape[0], g = geometry(height: x.shape[2], width: x.shape[3])
         let o = outChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount
         let y = Tensor.reuse(&output, shape: [batch, o, g.outHeight, g.outWidth])
         let csr = mode == .eval ? sparseWeight.matrix(for: weight, rows: o) : nil
         let workers = workerCount(batch)
+        if mode == .eval, csr == nil, Conv2d.directConvolution(g) {
+            forwardDirect(x, y, g, workers: workers, epilogue: epilogue)
+            return y
+        }
         let group = csr != nil || g.isPointwise ? 1
             : Swift.max(1, Swift.min(Conv2d.minimumGEMMColumns / Swift.max(hw, 1), (batch + workers - 1) / workers))
         if group > 1 {
-            forwardGrouped(x, y, g, group: group, workers: workers)
+            forwardGrouped(x, y, g, group: group, workers: workers, epilogue: epilogue)
             if mode == .train { input = x }
             return y
         }
         let cols = g.isPointwise ? [] : Conv2d.prepare(&columns, workers: workers, count: kk * hw)
-        let xp = x.data, yp = y.data, wp = weight.value.data, bp = bias?.value.data
+        let xp = x.data, yp = y.data, wp = weight.value.data
+        // With an epilogue the bias is in its shift, applied after the product.
+        let bp = epilogue == nil ? bias?.value.data : nil
         perWorker(batch) { w, samples in
             for b in samples {
                 let xb = UnsafePointer(xp + b * inItem), yb = yp + b * o * hw
@@ -134,20 +157,60 @@ public final class Conv2d: Layer {
                 if let bp { for c in 0..<o { (yb + c * hw).update(repeating: bp[c], count: hw) } }
                 if let csr {
                     csr.multiply(rows: 0..<o, b: col, n: hw, c: yb, ldc: hw, accumulate: bp != nil)
-                    continue
+                } else {
+                    BLAS.sgemm(m: o, n: hw, k: kk, a: wp, lda: kk, b: col, ldb: hw,
+                               beta: bp == nil ? 0 : 1, c: yb, ldc: hw)
                 }
-                BLAS.sgemm(m: o, n: hw, k: kk, a: wp, lda: kk, b: col, ldb: hw,
-                           beta: bp == nil ? 0 : 1, c: yb, ldc: hw)
+                if let e = epilogue {
+                    for c in 0..<o { e.apply(channel: c, from: yb + c * hw, to: yb + c * hw, count: hw) }
+                }
             }
         }
         if mode == .train { input = x }
         return y
     }
 
+    /// Eval-mode convolutions that run without a column matrix (CKernels/direct_conv.c):
+    /// stride 1, "same" padding, images at least `minimumDirectWidth` wide (narrower ones waste
+    /// too much on the padded width and go through grouped GEMMs). Off: always im2col + GEMM.
+    nonisolated(unsafe) public static var directEnabled = true
+    static let minimumDirectWidth = 8
+
+    static func directConvolution(_ g: ConvGeometry) -> Bool {
+        directEnabled && g.stride == 1 && 2 * g.padding == g.kernel - 1 && !g.isPointwise && g.width >= minimumDirectWidth
+    }
+
+    private func forwardDirect(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, workers: Int, epilogue: ConvEpilogue?) {
+        let o = outChannels, c = inChannels, k = kernel, p = padding, h = g.height, w = g.width
+        let taps = c * k * k, rounded = (o + 7) / 8 * 8, inItem = x.itemCount, outItem = o * h * w
+        let wt = Tensor.reuse(&transposedWeight, shape: [taps * rounded])
+        let src = weight.value.data, dstW = wt.data
+        for t in 0..<taps {
+            for j in 0..<rounded { dstW[t * rounded + j] = j < o ? src[j * taps + t] : 0 }
+        }
+        let pads = Conv2d.prepare(&paddedInputs, workers: workers, count: prn_direct_conv_padded_size(c, h, w, p))
+        let outs = Conv2d.prepare(&grids, workers: workers, count: prn_direct_conv_grid_size(o, h, w, p))
+        let xp = x.data, yp = y.data, bp = bias?.value.data
+        let scale = epilogue?.scale, shift = epilogue?.shift, relu: Int32 = epilogue?.relu == true ? 1 : 0
+        perWorker(x.shape[0]) { worker, samples in
+            let pad = pads[worker].data, grid = outs[worker].data
+            for b in samples {
+                prn_direct_conv_pad(xp + b * inItem, pad, c, h, w, p)
+                prn_direct_conv(pad, dstW, grid, c, h, w, k, p, o)
+                if let scale, let shift {
+                    prn_direct_conv_output(grid, yp + b * outItem, o, h, w, p, scale, shift, relu)
+                } else {
+                    prn_direct_conv_output(grid, yp + b * outItem, o, h, w, p, nil, bp, 0)
+                }
+            }
+        }
+    }
+
     /// Forward over groups of `group` samples: their columns side by side in one matrix
     /// [C*k*k, group*OH*OW], one GEMM into a scratch [out, group*OH*OW], then each sample's
-    /// block copied to its NCHW place with the bias.
-    private func forwardGrouped(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, group: Int, workers: Int) {
+    /// block copied to its NCHW place with the bias (or through the epilogue).
+    private func forwardGrouped(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, group: Int, workers: Int,
+                                epilogue: ConvEpilogue?) {
         let o = outChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount, batch = x.shape[0]
         let cols = Conv2d.prepare(&columns, workers: workers, count: kk * hw * group)
         let outs = Conv2d.prepare(&groupOutputs, workers: workers, count: o * hw * group)
@@ -163,7 +226,9 @@ public final class Conv2d: Layer {
                     let yb = yp + (start + j) * o * hw
                     for c in 0..<o {
                         let src = out + c * ld + j * hw, dst = yb + c * hw
-                        if let bp {
+                        if let e = epilogue {
+                            e.apply(channel: c, from: src, to: dst, count: hw)
+                        } else if let bp {
                             let bias = bp[c]
                             for q in 0..<hw { dst[q] = src[q] + bias }
                         } else {

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Geometry of one 2-D convolution over a single sample [C, H, W] with a square kernel.
 /// Shared by Conv2d's fast path (im2col/col2im + GEMM) and its naive reference.
 struct ConvGeometry: Equatable {
@@ -31,36 +33,7 @@ enum ConvKernels {
     /// `ld` is the distance between rows of `col` (default OH*OW); a larger one places several
     /// samples side by side, so one GEMM serves them all.
     static func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, ld: Int? = nil) {
-        let oh = g.outHeight, ow = g.outWidth, h = g.height, w = g.width, k = g.kernel, s = g.stride, p = g.padding
-        let rowGap = (ld ?? g.colCols) - g.colCols
-        var dst = col
-        for c in 0..<g.channels {
-            let plane = x + c * h * w
-            for ki in 0..<k {
-                let rows = g.validRange(offset: ki, extent: h, outExtent: oh)
-                for kj in 0..<k {
-                    let cols = g.validRange(offset: kj, extent: w, outExtent: ow)
-                    for o in 0..<oh {
-                        if !rows.contains(o) {
-                            dst.update(repeating: 0, count: ow)
-                        } else {
-                            let src = plane + (o * s - p + ki) * w - p + kj
-                            if cols.lowerBound > 0 { dst.update(repeating: 0, count: cols.lowerBound) }
-                            if s == 1 {
-                                (dst + cols.lowerBound).update(from: src + cols.lowerBound, count: cols.count)
-                            } else {
-                                for q in cols { dst[q] = src[q * s] }
-                            }
-                            if cols.upperBound < ow {
-                                (dst + cols.upperBound).update(repeating: 0, count: ow - cols.upperBound)
-                            }
-                        }
-                        dst += ow
-                    }
-                    dst += rowGap
-                }
-            }
-        }
+        prn_im2col(x, col, g.channels, g.height, g.width, g.kernel, g.stride, g.padding, ld ?? g.colCols)
     }
 
     /// The adjoint of im2col: dx[c, ih, iw] += col[(c,ki,kj), (oh,ow)]. `dx` must be zeroed first.

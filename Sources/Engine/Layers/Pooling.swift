@@ -1,3 +1,5 @@
+import CKernels
+
 /// Square-window pooling over [B,C,H,W] without padding (PyTorch's floor output size):
 /// OH = (H - k) / s + 1, OW = (W - k) / s + 1.
 struct PoolGeometry {
@@ -62,6 +64,14 @@ public final class MaxPool2d: Layer {
         let y = Tensor.reuse(&output, shape: [x.shape[0], x.shape[1], oh, ow])
         argmax.reserve(y.count)
         let xp = x.data, yp = y.data, ap = argmax.data, k = kernel, s = stride
+        if k == 2 && s == 2 {
+            Parallel.chunks(planes, minPerThread: Swift.max(1, 16384 / (h * w))) { r in
+                prn_maxpool2x2(xp + r.lowerBound * h * w, yp + r.lowerBound * oh * ow, ap + r.lowerBound * oh * ow,
+                               r.count, h, w)
+            }
+            inputShape = x.shape
+            return y
+        }
         Parallel.chunks(planes, minPerThread: Swift.max(1, 16384 / (h * w))) { r in
             for p in r {
                 let src = xp + p * h * w

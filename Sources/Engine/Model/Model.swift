@@ -75,14 +75,23 @@ public final class Model {
     public var parameterCount: Int { trainableParameters.reduce(0) { $0 + $1.value.count } }
 
     /// Runs the graph on a batch [B, inputShape...] and returns the last node's output (owned by
-    /// its layer: copy it to keep it past the next call).
+    /// its layer: copy it to keep it past the next call). Unobserved eval-mode forwards fuse
+    /// conv -> batch norm -> ReLU chains (InferenceFusion).
     public func forward(_ x: Tensor, mode: Mode) -> Tensor {
         if outputs.count != nodes.count { outputs = Array(repeating: nil, count: nodes.count) }
         outputs[0] = x
-        for i in 1..<nodes.count {
+        let fused = mode == .eval && observers.isEmpty ? InferenceFusion.chains(self) : [:]
+        var done = Array(repeating: false, count: nodes.count)
+        for i in 1..<nodes.count where !done[i] {
             let n = nodes[i]
             let ins = n.inputs.map { outputs[$0]! }
-            let y = n.layer!.forward(ins, mode: mode)
+            let y: Tensor
+            if let chain = fused[i] {
+                y = chain.conv.forwardEval(ins[0], epilogue: chain.epilogue)
+                for j in chain.covered { outputs[j] = y; done[j] = true }
+            } else {
+                y = n.layer!.forward(ins, mode: mode)
+            }
             outputs[i] = y
             for o in observers { o.didForward(model: self, node: i, inputs: ins, output: y, mode: mode) }
         }

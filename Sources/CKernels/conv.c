@@ -1,0 +1,85 @@
+// Convolution and pooling data movement (see include/CKernels.h). In Swift these loops ran as
+// one short memmove/memset call per output row (8 to 32 floats in vgg-small), which cost more
+// than the copying itself; here each row is a plain loop the compiler vectorises.
+#include "CKernels.h"
+#include "clones.h"
+
+// no_builtin: the zeroing loops (often one or two floats at a row's edge) would otherwise become
+// memset calls that cost more than the stores.
+CLONES __attribute__((no_builtin("memset", "memcpy")))
+void prn_im2col(const float *restrict x, float *restrict col, long channels, long height, long width,
+                long kernel, long stride, long padding, long ld) {
+    const long oh = (height + 2 * padding - kernel) / stride + 1;
+    const long ow = (width + 2 * padding - kernel) / stride + 1;
+    float *row = col;
+    for (long c = 0; c < channels; c++) {
+        const float *plane = x + c * height * width;
+        for (long ki = 0; ki < kernel; ki++) {
+            for (long kj = 0; kj < kernel; kj++, row += ld) {
+                // Output columns whose input column q*stride - padding + kj lies inside the image.
+                long lo = 0, hi = ow;
+                while (lo < ow && lo * stride - padding + kj < 0) lo++;
+                while (hi > lo && (hi - 1) * stride - padding + kj >= width) hi--;
+                if (stride == 1 && oh == height && ow == width) {
+                    // "Same" padding: the row is the whole plane shifted by one flat offset, so
+                    // it is one long copy; then the rows and columns that fall outside the image
+                    // are zeroed (at most `padding` of each per side).
+                    const long shift = (ki - padding) * width + (kj - padding);
+                    long first = 0, last = oh;
+                    while (first < oh && first - padding + ki < 0) first++;
+                    while (last > first && last - 1 - padding + ki >= height) last--;
+                    for (long i = 0; i < first * ow; i++) row[i] = 0.0f;
+                    const float *src = plane + shift;
+                    for (long i = first * ow; i < last * ow; i++) row[i] = src[i];
+                    for (long i = last * ow; i < oh * ow; i++) row[i] = 0.0f;
+                    for (long o = first; o < last; o++) {
+                        for (long q = 0; q < lo; q++) row[o * ow + q] = 0.0f;
+                        for (long q = hi; q < ow; q++) row[o * ow + q] = 0.0f;
+                    }
+                    continue;
+                }
+                float *dst = row;
+                for (long o = 0; o < oh; o++, dst += ow) {
+                    const long iy = o * stride - padding + ki;
+                    if (iy < 0 || iy >= height) {
+                        for (long q = 0; q < ow; q++) dst[q] = 0.0f;
+                        continue;
+                    }
+                    const float *src = plane + iy * width - padding + kj;
+                    for (long q = 0; q < lo; q++) dst[q] = 0.0f;
+                    if (stride == 1) {
+                        for (long q = lo; q < hi; q++) dst[q] = src[q];
+                    } else {
+                        for (long q = lo; q < hi; q++) dst[q] = src[q * stride];
+                    }
+                    for (long q = hi; q < ow; q++) dst[q] = 0.0f;
+                }
+            }
+        }
+    }
+}
+
+CLONES
+void prn_maxpool2x2(const float *restrict x, float *restrict y, int32_t *restrict argmax, long planes,
+                    long height, long width) {
+    const long oh = height / 2, ow = width / 2;
+    for (long p = 0; p < planes; p++) {
+        const float *src = x + p * height * width;
+        float *dst = y + p * oh * ow;
+        int32_t *arg = argmax + p * oh * ow;
+        for (long i = 0; i < oh; i++) {
+            const float *r0 = src + 2 * i * width, *r1 = r0 + width;
+            const int32_t base = (int32_t)(2 * i * width);
+            for (long j = 0; j < ow; j++) {
+                // Same order and strict comparisons as the generic loop: the first maximum wins.
+                float m = r0[2 * j];
+                int32_t best = base + (int32_t)(2 * j);
+                if (r0[2 * j + 1] > m) { m = r0[2 * j + 1]; best = base + (int32_t)(2 * j + 1); }
+                if (r1[2 * j] > m) { m = r1[2 * j]; best = base + (int32_t)(width + 2 * j); }
+                if (r1[2 * j + 1] > m) { m = r1[2 * j + 1]; best = base + (int32_t)(width + 2 * j + 1); }
+                dst[i * ow + j] = m;
+                arg[i * ow + j] = best;
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+// Direct convolution for stride-1 "same" convolutions in eval mode (see include/CKernels.h).
+//
+// The input is copied once into a zero-padded plane per channel, [C, H + 2p (+1), W + 2p]. On
+// that plane, with the output also laid out at the padded width Wp, the input of output
+// position q for tap (ki, kj) is at q + ki*Wp + kj: every tap of 16 consecutive output
+// positions is one contiguous (unaligned) load. So the convolution needs no column matrix: per
+// block of 8 output channels and 16 positions, each tap is one load and 8 multiply-adds into
+// register accumulators. The two extra columns per output row (Wp - W of them) are computed and
+// dropped by the copy-out; that waste (6% at width 32, 25% at width 8) is far less than
+// writing, then packing, a column matrix nine times the input's size.
+#include "CKernels.h"
+#include "clones.h"
+
+// 16 floats at any float-aligned address (loads and stores through it are unaligned ones). No
+// helper functions take or return it: passing a 64-byte vector by value would change the ABI
+// of the clones built without AVX-512.
+typedef float v16 __attribute__((vector_size(64), aligned(4)));
+#define load16(p) (*(const v16 *)(p))
+#define store16(p, v) (*(v16 *)(p) = (v))
+
+long prn_direct_conv_padded_size(long channels, long height, long width, long padding) {
+    // One spare row per channel plane end, plus a vector's worth of slack: the last tile's
+    // loads run past the last valid position.
+    const long hp = height + 2 * padding + 1, wp = width + 2 * padding;
+    return channels * hp * wp + 16;
+}
+
+long prn_direct_conv_grid_size(long outs, long height, long width, long padding) {
+    const long wp = width + 2 * padding, n = height * wp;
+    return ((outs + 7) / 8 * 8) * ((n + 15) / 16 * 16);
+}
+
+CLONES
+void prn_direct_conv_pad(const float *restrict x, float *restrict padded, long channels, long height,
+                         long width, long padding) {
+    const long hp = height + 2 * padding + 1, wp = width + 2 * padding;
+    const long total = prn_direct_conv_padded_size(channels, height, width, padding);
+    for (long i = 0; i < total; i++) padded[i] = 0.0f;
+    for (long c = 0; c < channels; c++) {
+        const float *src = x + c * height * width;
+        float *dst = padded + c * hp * wp + padding * wp + padding;
+        for (long r = 0; r < height; r++) {
+            for (long q = 0; q < width; q++) dst[r * wp + q] = src[r * width + q];
+        }
+    }
+}
+
+CLONES
+void prn_direct_conv(const float *restrict padded, const float *restrict weight_t, float *restrict grid,
+                     long channels, long height, long width, long kernel, long padding, long outs) {
+    const long hp = height + 2 * padding + 1, wp = width + 2 * padding;
+    const long n = height * wp, nr = (n + 15) / 16 * 16, or8 = (outs + 7) / 8 * 8;
+    const long taps = channels * kernel * kernel, plane = hp * wp;
+    for (long o0 = 0; o0 < or8; o0 += 8) {
+        for (long t = 0; t < nr; t += 16) {
+            v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+            const float *w = weight_t + o0;
+            for (long c = 0; c < channels; c++) {
+                const float *base = padded + c * plane + t;
+                for (long ki = 0; ki < kernel; ki++) {
+                    for (long kj = 0; kj < kernel; kj++, w += or8) {
+                        const v16 v = load16(base + ki * wp + kj);
+                        a0 += w[0] * v; a1 += w[1] * v; a2 += w[2] * v; a3 += w[3] * v;
+                        a4 += w[4] * v; a5 += w[5] * v; a6 += w[6] * v; a7 += w[7] * v;
+                    }
+                }
+            }
+            float *g = grid + o0 * nr + t;
+            store16(g, a0); store16(g + nr, a1); store16(g + 2 * nr, a2); store16(g + 3 * nr, a3);
+            store16(g + 4 * nr, a4); store16(g + 5 * nr, a5); store16(g + 6 * nr, a6); store16(g + 7 * nr, a7);
+        }
+    }
+    (void)taps;
+}
+
+CLONES
+void prn_direct_conv_output(const float *restrict grid, float *restrict y, long outs, long height, long width,
+                            long padding, const float *scale, const float *shift, int relu) {
+    const long wp = width + 2 * padding, n = height * wp, nr = (n + 15) / 16 * 16;
+    for (long o = 0; o < outs; o++) {
+        const float a = scale ? scale[o] : 1.0f, b = shift ? shift[o] : 0.0f;
+        const float *src = grid + o * nr;
+        float *dst = y + o * height * width;
+        for (long r = 0; r < height; r++) {
+            const float *s = src + r * wp;
+            float *d = dst + r * width;
+            if (relu) {
+                for (long q = 0; q < width; q++) {
+                    const float v = a * s[q] + b;
+                    d[q] = 0.0f >= v ? 0.0f : v;
+                }
+            } else {
+                for (long q = 0; q < width; q++) d[q] = a * s[q] + b;
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import XCTest
+@testable import Engine
+
+/// Unobserved eval-mode forwards fold conv -> batch norm -> ReLU into the convolution's output
+/// pass; observed ones run layer by layer. Both must give the same logits (to rounding: the
+/// fused multiply-add rounds once), on networks with batch norm, without it, and with residual
+/// adds (where a batch norm feeding an add must not be fused with anything after it).
+final class InferenceFusionTests: XCTestCase {
+    final class Watcher: ModelObserver {}
+
+    func testFusedEvalMatchesLayerByLayer() throws {
+        for (name, shape, width) in [("vgg-small", [3, 32, 32], 0.25), ("resnet20", [3, 16, 16], 0.5), ("lenet5", [1, 28, 28], 1)] {
+            var o = ZooOptions(inputShape: shape, classes: 10, seed: 3)
+            o.width = width
+            let model = try Zoo.build(name, o)
+            var rng = RandomStream(seed: 4)
+            // Batch-norm statistics and affine parameters far from their identity start.
+            for node in model.nodes {
+                guard let bn = node.layer as? BatchNorm else { continue }
+                for c in 0..<bn.channels {
+                    bn.runningMean.value.data[c] = rng.uniform() - 0.5
+                    bn.runningVar.value.data[c] = 0.2 + rng.uniform()
+                    bn.weight.value.data[c] = 0.5 + rng.uniform()
+                    bn.bias.value.data[c] = rng.uniform() - 0.5
+                }
+            }
+            let x = GradCheck.randomTensor([5] + shape, &rng)
+            XCTAssertFalse(InferenceFusion.chains(model).isEmpty, "\(name) has conv chains to fuse")
+            let fused = model.forward(x, mode: .eval).array
+            let watcher = Watcher()
+            model.observers.append(watcher)
+            let plain = model.forward(x, mode: .eval).array
+            model.observers.removeAll()
+            XCTAssertEqual(fused.count, plain.count)
+            var worst: Float = 0
+            for (a, b) in zip(fused, plain) { worst = max(worst, abs(a - b) / max(1, abs(b))) }
+            XCTAssertLessThan(worst, 1e-4, "\(name): fused and layer-by-layer logits")
+            XCTAssertEqual(model.forward(x, mode: .eval).array, fused, "\(name): fused forwards are deterministic")
+        }
+    }
+}
