@@ -134,8 +134,9 @@ public final class Conv2d: Layer {
         let y = Tensor.reuse(&output, shape: [batch, o, g.outHeight, g.outWidth])
         let csr = mode == .eval ? sparseWeight.matrix(for: weight, rows: o) : nil
         let workers = workerCount(batch)
-        if mode == .eval, csr == nil, Conv2d.directConvolution(g) {
+        if csr == nil, Conv2d.directConvolution(g) {
             forwardDirect(x, y, g, workers: workers, epilogue: epilogue)
+            if mode == .train { input = x }
             return y
         }
         let group = csr != nil || g.isPointwise ? 1
@@ -170,7 +171,7 @@ public final class Conv2d: Layer {
         return y
     }
 
-    /// Eval-mode convolutions that run without a column matrix (CKernels/direct_conv.c):
+    /// Forward convolutions that run without a column matrix (CKernels/direct_conv.c):
     /// stride 1, "same" padding, images at least `minimumDirectWidth` wide (narrower ones waste
     /// too much on the padded width and go through grouped GEMMs). Off: always im2col + GEMM.
     nonisolated(unsafe) public static var directEnabled = true
