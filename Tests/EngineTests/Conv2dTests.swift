@@ -44,7 +44,7 @@ final class Conv2dTests: XCTestCase {
 
     /// Small images are convolved several samples per GEMM; group edges (uneven batches, both
     /// workers, with and without bias) must give exactly the per-sample reference.
-    /// Eval-mode stride-1 "same" convolutions run without a column matrix (padded-width grid,
+    /// Stride-1 "same" convolutions run forward without a column matrix (padded-width grid,
     /// 8-channel blocks, 16-position tiles): channel counts that are not multiples of 8, widths
     /// that are not multiples of 16, non-square images, 3x3 and 5x5, with and without bias.
     func testDirectConvolutionMatchesReference() {
@@ -61,6 +61,16 @@ final class Conv2dTests: XCTestCase {
                 ConvReference.forward(g, batch: 3, outChannels: cout, x: x.data, weight: conv.weight.value.data,
                                       bias: conv.bias?.value.data, y: ref.data)
                 assertClose(y, ref, "direct forward \(cin)->\(cout) k\(k) \(h)x\(w) bias \(bias)")
+                // Training forwards take the same path and keep the input for the backward pass.
+                assertClose(conv.forward([x], mode: .train), ref, "direct training forward")
+                let dy = GradCheck.randomTensor(y.shape, &rng)
+                conv.weight.grad.zero()
+                let dx = conv.backward(dy, needInputGrad: [true])[0]!
+                let refDx = Tensor(shape: x.shape), refDw = Tensor(shape: conv.weight.value.shape), refDb = Tensor(shape: [cout])
+                ConvReference.backward(g, batch: 3, outChannels: cout, x: x.data, weight: conv.weight.value.data,
+                                       dy: dy.data, dx: refDx.data, dw: refDw.data, db: refDb.data)
+                assertClose(dx, refDx, "dx after a direct training forward")
+                assertClose(conv.weight.grad, refDw, "dw after a direct training forward")
             }
         }
     }
