@@ -10,6 +10,7 @@
 // writing, then packing, a column matrix nine times the input's size.
 #include "CKernels.h"
 #include "clones.h"
+#include "affine.h"
 
 // 16 floats at any float-aligned address (loads and stores through it are unaligned ones). No
 // helper functions take or return it: passing a 64-byte vector by value would change the ABI
@@ -50,7 +51,7 @@ void prn_direct_conv(const float *restrict padded, const float *restrict weight_
                      long channels, long height, long width, long kernel, long padding, long outs) {
     const long hp = height + 2 * padding + 1, wp = width + 2 * padding;
     const long n = height * wp, nr = (n + 15) / 16 * 16, or8 = (outs + 7) / 8 * 8;
-    const long taps = channels * kernel * kernel, plane = hp * wp;
+    const long plane = hp * wp;
     for (long o0 = 0; o0 < or8; o0 += 8) {
         for (long t = 0; t < nr; t += 16) {
             v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
@@ -70,7 +71,6 @@ void prn_direct_conv(const float *restrict padded, const float *restrict weight_
             store16(g + 4 * nr, a4); store16(g + 5 * nr, a5); store16(g + 6 * nr, a6); store16(g + 7 * nr, a7);
         }
     }
-    (void)taps;
 }
 
 CLONES
@@ -81,17 +81,6 @@ void prn_direct_conv_output(const float *restrict grid, float *restrict y, long 
         const float a = scale ? scale[o] : 1.0f, b = shift ? shift[o] : 0.0f;
         const float *src = grid + o * nr;
         float *dst = y + o * height * width;
-        for (long r = 0; r < height; r++) {
-            const float *s = src + r * wp;
-            float *d = dst + r * width;
-            if (relu) {
-                for (long q = 0; q < width; q++) {
-                    const float v = a * s[q] + b;
-                    d[q] = 0.0f >= v ? 0.0f : v;
-                }
-            } else {
-                for (long q = 0; q < width; q++) d[q] = a * s[q] + b;
-            }
-        }
+        for (long r = 0; r < height; r++) prn_affine_relu_run(src + r * wp, dst + r * width, width, a, b, relu);
     }
 }

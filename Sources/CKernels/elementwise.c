@@ -1,6 +1,7 @@
 // Element-wise loops of the engine's layers (see include/CKernels.h).
 #include "CKernels.h"
 #include "clones.h"
+#include "affine.h"
 
 
 CLONES
@@ -11,15 +12,5 @@ void prn_relu(const float *restrict x, float *restrict y, long count) {
 
 CLONES
 void prn_affine_relu(const float *src, float *dst, long count, float scale, float shift, int relu) {
-    // src may be dst (in place), so no restrict. Where the CPU has FMA the multiply-add is
-    // contracted into one rounding, so fused outputs may differ from the separate layers' in the
-    // last bit.
-    if (relu) {
-        for (long i = 0; i < count; i++) {
-            const float v = scale * src[i] + shift;
-            dst[i] = 0.0f >= v ? 0.0f : v;
-        }
-    } else {
-        for (long i = 0; i < count; i++) dst[i] = scale * src[i] + shift;
-    }
+    prn_affine_relu_run(src, dst, count, scale, shift, relu);
 }

@@ -1,0 +1,19 @@
+// The per-channel epilogue of a convolution (scale, shift, optional ReLU), shared by the kernels
+// that write convolution outputs; static inline, so each target clone compiles its own copy.
+#ifndef PRN_CKERNELS_AFFINE_H
+#define PRN_CKERNELS_AFFINE_H
+
+// dst[i] = scale * src[i] + shift, then max(., 0) when `relu`; src may be dst (no restrict).
+// Where the CPU has FMA the multiply-add contracts into one rounding.
+static inline void prn_affine_relu_run(const float *src, float *dst, long count, float scale, float shift, int relu) {
+    if (relu) {
+        for (long i = 0; i < count; i++) {
+            const float v = scale * src[i] + shift;
+            dst[i] = 0.0f >= v ? 0.0f : v;
+        }
+    } else {
+        for (long i = 0; i < count; i++) dst[i] = scale * src[i] + shift;
+    }
+}
+
+#endif
