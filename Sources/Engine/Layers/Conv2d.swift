@@ -39,6 +39,10 @@ public final class Conv2d: Layer {
     private var paddedInputs: [Tensor?] = []
     private var grids: [Tensor?] = []
     private var transposedWeight: Tensor?
+    /// The same for the input gradient of the backward pass (the adjoint convolution).
+    private var gradPadded: [Tensor?] = []
+    private var gradGrids: [Tensor?] = []
+    private var adjointWeight: Tensor?
     /// CSR form of the weight for eval-mode forwards of sparse masked weights.
     private let sparseWeight = SparseWeightCache()
 
@@ -88,6 +92,7 @@ public final class Conv2d: Layer {
         input = nil; output = nil; gradInput = nil
         columns = []; gradColumns = []; gradWeights = []; groupOutputs = []
         paddedInputs = []; grids = []; transposedWeight = nil
+        gradPadded = []; gradGrids = []; adjointWeight = nil
         sparseWeight.reset()
     }
 
@@ -183,25 +188,23 @@ public final class Conv2d: Layer {
 
     private func forwardDirect(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, workers: Int, epilogue: ConvEpilogue?) {
         let o = outChannels, c = inChannels, k = kernel, p = padding, h = g.height, w = g.width
-        let taps = c * k * k, rounded = (o + 7) / 8 * 8, inItem = x.itemCount, outItem = o * h * w
-        let wt = Tensor.reuse(&transposedWeight, shape: [taps * rounded])
-        let src = weight.value.data, dstW = wt.data
-        for t in 0..<taps {
-            for j in 0..<rounded { dstW[t * rounded + j] = j < o ? src[j * taps + t] : 0 }
-        }
+        let inItem = x.itemCount, outItem = o * h * w
+        let wt = Tensor.reuse(&transposedWeight, shape: [c * k * k * ((o + 7) / 8 * 8)])
+        ConvKernels.directWeights(weight.value.data, outChannels: o, inChannels: c, kernel: k, adjoint: false, into: wt.data)
         let pads = Conv2d.prepare(&paddedInputs, workers: workers, count: prn_direct_conv_padded_size(c, h, w, p))
         let outs = Conv2d.prepare(&grids, workers: workers, count: prn_direct_conv_grid_size(o, h, w, p))
-        let xp = x.data, yp = y.data, bp = bias?.value.data
-        let scale = epilogue?.scale, shift = epilogue?.shift, relu: Int32 = epilogue?.relu == true ? 1 : 0
-        perWorker(x.shape[0]) { worker, samples in
-            let pad = pads[worker].data, grid = outs[worker].data
-            for b in samples {
-                prn_direct_conv_pad(xp + b * inItem, pad, c, h, w, p)
-                prn_direct_conv(pad, dstW, grid, c, h, w, k, p, o)
-                if let scale, let shift {
-                    prn_direct_conv_output(grid, yp + b * outItem, o, h, w, p, scale, shift, relu)
-                } else {
-                    prn_direct_conv_output(grid, yp + b * outItem, o, h, w, p, nil, bp, 0)
+        let xp = x.data, yp = y.data, wp = UnsafePointer(wt.data), bp = bias?.value.data
+        let scale = epilogue?.scale ?? [], shift = epilogue?.shift ?? [], relu = epilogue?.relu ?? false
+        scale.withUnsafeBufferPointer { sc in
+            shift.withUnsafeBufferPointer { sh in
+                let scalePointer = epilogue == nil ? nil : sc.baseAddress
+                let shiftPointer = epilogue == nil ? bp.map { UnsafePointer($0) } : sh.baseAddress
+                perWorker(x.shape[0]) { worker, samples in
+                    for b in samples {
+                        ConvKernels.directSample(xp + b * inItem, channels: c, outs: o, height: h, width: w, kernel: k,
+                                                 weights: wp, pad: pads[worker].data, grid: outs[worker].data,
+                                                 into: yp + b * outItem, scale: scalePointer, shift: shiftPointer, relu: relu)
+                    }
                 }
             }
         }
@@ -249,13 +252,27 @@ public final class Conv2d: Layer {
         precondition(dy.count == batch * o * hw, "conv2d.backward: gradient \(dy.shape) vs output [\(batch), \(o), \(g.outHeight), \(g.outWidth)]")
         let workers = workerCount(batch), wantDx = needInputGrad[0]
         let cols = g.isPointwise ? [] : Conv2d.prepare(&columns, workers: workers, count: kk * hw)
-        let dcols = g.isPointwise || !wantDx ? [] : Conv2d.prepare(&gradColumns, workers: workers, count: kk * hw)
+        let dcols = g.isPointwise || !wantDx || Conv2d.directConvolution(g) ? []
+            : Conv2d.prepare(&gradColumns, workers: workers, count: kk * hw)
         // Worker 0 accumulates straight into weight.grad; the others into zeroed scratch, reduced below.
         let dws = workers > 1 ? Conv2d.prepare(&gradWeights, workers: workers, count: o * kk) : []
         for w in 1..<Swift.max(1, workers) { dws[w].zero() }
         let dx = wantDx ? Tensor.reuse(&gradInput, shape: x.shape) : nil
         let xp = x.data, dyp = dy.data, wp = weight.value.data, dxp = dx?.data
         let gradW = weight.grad.data
+        // Stride-1 "same" convolutions get dx as the adjoint direct convolution of dy (no column
+        // gradient, no col2im).
+        let direct = wantDx && Conv2d.directConvolution(g)
+        let c = inChannels, k = kernel, h = g.height, wd = g.width
+        var adjoint: UnsafePointer<Float>?
+        var pads: [Tensor] = [], outs: [Tensor] = []
+        if direct {
+            let wt = Tensor.reuse(&adjointWeight, shape: [o * k * k * ((c + 7) / 8 * 8)])
+            ConvKernels.directWeights(wp, outChannels: o, inChannels: c, kernel: k, adjoint: true, into: wt.data)
+            adjoint = UnsafePointer(wt.data)
+            pads = Conv2d.prepare(&gradPadded, workers: workers, count: prn_direct_conv_padded_size(o, h, wd, padding))
+            outs = Conv2d.prepare(&gradGrids, workers: workers, count: prn_direct_conv_grid_size(c, h, wd, padding))
+        }
         perWorker(batch) { w, samples in
             let dW = w == 0 ? gradW : dws[w].data
             for b in samples {
@@ -266,7 +283,10 @@ public final class Conv2d: Layer {
                            beta: 1, c: dW, ldc: kk)
                 guard let dxp else { continue }
                 let dxb = dxp + b * inItem
-                if g.isPointwise {
+                if let adjoint {
+                    ConvKernels.directSample(dyb, channels: o, outs: c, height: h, width: wd, kernel: k, weights: adjoint,
+                                             pad: pads[w].data, grid: outs[w].data, into: dxb, scale: nil, shift: nil, relu: false)
+                } else if g.isPointwise {
                     BLAS.sgemm(transA: true, m: kk, n: hw, k: o, a: wp, lda: kk, b: dyb, ldb: hw, c: dxb, ldc: hw)
                 } else {
                     let dcol = dcols[w].data

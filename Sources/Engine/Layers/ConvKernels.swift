@@ -36,6 +36,37 @@ enum ConvKernels {
         prn_im2col(x, col, g.channels, g.height, g.width, g.kernel, g.stride, g.padding, ld ?? g.colCols)
     }
 
+    /// The weight as prn_direct_conv reads it: [inputs*k*k][outputs rounded up to 8], zeros in the
+    /// extra outputs. `adjoint` gives the convolution that maps an output gradient to the input
+    /// gradient (for stride 1 and "same" padding): inputs are the layer's output channels and
+    /// W'[c, o, ki, kj] = W[o, c, k-1-ki, k-1-kj].
+    static func directWeights(_ w: UnsafePointer<Float>, outChannels o: Int, inChannels c: Int, kernel k: Int,
+                              adjoint: Bool, into dst: UnsafeMutablePointer<Float>) {
+        let (ins, outs) = adjoint ? (o, c) : (c, o)
+        let rounded = (outs + 7) / 8 * 8, area = k * k
+        for i in 0..<ins { for ki in 0..<k { for kj in 0..<k {
+            let row = dst + ((i * k + ki) * k + kj) * rounded
+            for j in 0..<rounded {
+                guard j < outs else { row[j] = 0; continue }
+                row[j] = adjoint ? w[(i * c + j) * area + (k - 1 - ki) * k + (k - 1 - kj)]
+                                 : w[(j * c + i) * area + ki * k + kj]
+            }
+        } } }
+    }
+
+    /// One sample of a direct convolution (CKernels/direct_conv.c): x [channels, h, w] ->
+    /// y [outs, h, w] = scale * conv + shift (then ReLU); `pad` and `grid` are scratch of the
+    /// sizes prn_direct_conv_padded_size / prn_direct_conv_grid_size give.
+    static func directSample(_ x: UnsafePointer<Float>, channels: Int, outs: Int, height: Int, width: Int, kernel: Int,
+                             weights: UnsafePointer<Float>, pad: UnsafeMutablePointer<Float>, grid: UnsafeMutablePointer<Float>,
+                             into y: UnsafeMutablePointer<Float>, scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?,
+                             relu: Bool) {
+        let p = kernel / 2
+        prn_direct_conv_pad(x, pad, channels, height, width, p)
+        prn_direct_conv(pad, weights, grid, channels, height, width, kernel, p, outs)
+        prn_direct_conv_output(grid, y, outs, height, width, p, scale, shift, relu ? 1 : 0)
+    }
+
     /// The adjoint of im2col: dx[c, ih, iw] += col[(c,ki,kj), (oh,ow)]. `dx` must be zeroed first.
     static func col2im(_ g: ConvGeometry, _ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
         let oh = g.outHeight, ow = g.outWidth, h = g.height, w = g.width, k = g.kernel, s = g.stride, p = g.padding
