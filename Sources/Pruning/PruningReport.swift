@@ -29,6 +29,18 @@ public struct PruningReport: Sendable, Codable, Equatable {
         before.parameters == 0 ? 0 : 1 - Double(after.nonZeroParameters) / Double(before.parameters)
     }
 
+    /// Layers held at `min_keep`, listed when the realized fraction falls short of the request by
+    /// more than one unit per layer (structured pruning): the reason the two differ, which the
+    /// report states instead of leaving the user to find it.
+    public var heldAtMinKeep: [String] {
+        guard granularity != .weights, let r = requested else { return [] }
+        let old = Dictionary(before.layers.map { ($0.name, $0.width) }, uniquingKeysWith: { a, _ in a })
+        let pruned = after.layers.filter { (old[$0.name] ?? 0) > $0.width }.count
+        let removed = Double(prunableBefore - prunableAfter)
+        guard r * Double(prunableBefore) - removed >= Double(max(pruned, 1)) else { return [] }
+        return after.layers.filter { (old[$0.name] ?? 0) > minKeep && $0.width == minKeep }.map(\.name)
+    }
+
     /// A human rendering: a summary, then the per-layer table.
     public var text: String {
         let unitWord = granularity == .weights ? "weights" : granularity.rawValue
@@ -41,6 +53,10 @@ public struct PruningReport: Sendable, Codable, Equatable {
         lines.append("  FLOPs: dense \(Format.si(before.flopsDense)) -> \(Format.si(after.flopsDense)), effective \(Format.si(after.flopsEffective)) (\(Format.ratio(Double(before.flopsDense), Double(after.flopsEffective))) fewer)")
         if let a = before.latencyMs, let b = after.latencyMs, let batch = after.latencyBatch {
             lines.append("  latency: \(Format.ms(a)) -> \(Format.ms(b)) per batch of \(batch) (\(Format.ratio(a, b)) faster)")
+        }
+        let held = heldAtMinKeep
+        if !held.isEmpty {
+            lines.append("  short of the request: min_keep \(minKeep) holds \(held.joined(separator: ", ")) at \(minKeep) \(unitWord) (a lower min_keep prunes further)")
         }
         lines.append(SparsityTable.render(after, before: before))
         if !fixed.isEmpty { lines.append("  left whole: " + fixed.joined(separator: "; ")) }
