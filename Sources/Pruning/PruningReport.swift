@@ -33,11 +33,18 @@ public struct PruningReport: Sendable, Codable, Equatable {
     /// more than one unit per layer (structured pruning): the reason the two differ, which the
     /// report states instead of leaving the user to find it.
     public var heldAtMinKeep: [String] {
-        guard granularity != .weights, let r = requested else { return [] }
+        guard let r = requested else { return [] }
         let old = Dictionary(before.layers.map { ($0.name, $0.width) }, uniquingKeysWith: { a, _ in a })
         let pruned = after.layers.filter { (old[$0.name] ?? 0) > $0.width }.count
         let removed = Double(prunableBefore - prunableAfter)
         guard r * Double(prunableBefore) - removed >= Double(max(pruned, 1)) else { return [] }
+        return cutToMinKeep
+    }
+
+    /// Layers structured pruning cut down to exactly `min_keep` units.
+    public var cutToMinKeep: [String] {
+        guard granularity != .weights else { return [] }
+        let old = Dictionary(before.layers.map { ($0.name, $0.width) }, uniquingKeysWith: { a, _ in a })
         return after.layers.filter { (old[$0.name] ?? 0) > minKeep && $0.width == minKeep }.map(\.name)
     }
 
@@ -54,9 +61,14 @@ public struct PruningReport: Sendable, Codable, Equatable {
         if let a = before.latencyMs, let b = after.latencyMs, let batch = after.latencyBatch {
             lines.append("  latency: \(Format.ms(a)) -> \(Format.ms(b)) per batch of \(batch) (\(Format.ratio(a, b)) faster)")
         }
-        let held = heldAtMinKeep
+        let held = heldAtMinKeep, cut = cutToMinKeep
         if !held.isEmpty {
             lines.append("  short of the request: min_keep \(minKeep) holds \(held.joined(separator: ", ")) at \(minKeep) \(unitWord) (a lower min_keep prunes further)")
+        } else if !cut.isEmpty && scope == "global" {
+            // One threshold across layers compares their scores directly; when their scales
+            // differ (row norms of different fan-in), a whole layer can fall below it.
+            lines.append("  warning: the global threshold cut \(cut.joined(separator: ", ")) to min_keep (\(minKeep) \(unitWord)); "
+                         + "scores of different layers may not be comparable: scope=local ranks within each layer, a larger min_keep keeps more")
         }
         lines.append(SparsityTable.render(after, before: before))
         if !fixed.isEmpty { lines.append("  left whole: " + fixed.joined(separator: "; ")) }

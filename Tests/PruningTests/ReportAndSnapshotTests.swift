@@ -68,6 +68,18 @@ final class ReportAndSnapshotTests: XCTestCase {
                                    request: PruneRequest(amount: .ratio(0.5), scope: .local))
         XCTAssertEqual(met.heldAtMinKeep, [], "a met request has no shortfall note")
         XCTAssertFalse(met.text.contains("short of the request"), met.text)
+        XCTAssertFalse(met.text.contains("warning"), met.text)
+    }
+
+    /// Global ranking of row norms across layers of very different fan-in can cut a whole layer
+    /// to min_keep while meeting the request: the report warns.
+    func testGlobalCollapseOfALayerIsReported() throws {
+        let model = try Fixtures.model("lenet5", input: [1, 28, 28])
+        let scores = try MagnitudeScorer().score(model, data: nil, options: ScoreOptions(granularity: .neurons))
+        let report = try Pruner.prune(model, scores: scores, request: PruneRequest(amount: .ratio(0.6), scope: .global))
+        XCTAssertEqual(report.heldAtMinKeep, [], "the request is met")
+        XCTAssertFalse(report.cutToMinKeep.isEmpty, "\(report.text)")
+        XCTAssertTrue(report.text.contains("warning: the global threshold cut"), report.text)
     }
 
     func testSnapshotRestoresShapesValuesMasksAndStateAcrossSurgery() throws {
