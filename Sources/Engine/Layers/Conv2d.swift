@@ -10,7 +10,9 @@ import CKernels
 /// per worker and reduced in worker order, so results are bitwise reproducible for a fixed
 /// thread count. Sizes come from the parameter shapes, so surgery may replace them.
 /// Eval mode with a sparse masked weight multiplies the columns by a CSR form of W[out, in*k*k]
-/// instead of sgemm (SparseInference).
+/// instead of sgemm (SparseInference). Stride-1 "same" convolutions on images 8 or more wide
+/// skip the column matrix: the forward and the input gradient are direct convolutions
+/// (CKernels/direct_conv.c); only the weight gradient still builds columns.
 public final class Conv2d: Layer {
     public let kind = "conv2d"
     public let weight: Parameter
@@ -179,7 +181,7 @@ public final class Conv2d: Layer {
     /// Forward convolutions that run without a column matrix (CKernels/direct_conv.c):
     /// stride 1, "same" padding, images at least `minimumDirectWidth` wide (narrower ones waste
     /// too much on the padded width and go through grouped GEMMs). Off: always im2col + GEMM.
-    nonisolated(unsafe) public static var directEnabled = true
+    nonisolated(unsafe) static var directEnabled = true
     static let minimumDirectWidth = 8
 
     static func directConvolution(_ g: ConvGeometry) -> Bool {
