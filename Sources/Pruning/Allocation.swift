@@ -5,7 +5,7 @@ public enum PruneScope: String, Sendable, Codable, CaseIterable {
     /// One ranking across all layers: scores are compared as they are, so layers whose scores are
     /// small lose more (the fraction per layer varies; `min_keep` still guards every layer).
     /// Receding and slimming scores use their publications' quantile threshold (see
-    /// `Allocator.quantileThresholdMethods`).
+    /// `ScoreSet.quantileThreshold`).
     case global
     /// The same fraction in every layer, ranked by the method's scores within each layer.
     case local
@@ -131,7 +131,7 @@ public enum Allocator {
         case .ratio(let r):
             if request.scope == .global {
                 // The publications prune once; iterative steps (ratios of reference sizes) keep counts.
-                if quantileThresholdMethods.contains(scores.method), request.reference == nil {
+                if scores.quantileThreshold, request.reference == nil {
                     let keep = thresholdKeepCount(ranking, eligible: eligible, ratio: r, minKeep: request.minKeep)
                     return topK(ranking, eligible: eligible, keep: keep, minKeep: request.minKeep)
                 }
@@ -146,13 +146,12 @@ public enum Allocator {
         }
     }
 
-    /// Methods whose publications prune `global` by one threshold, the `ratio`-quantile of all
-    /// scores (linear interpolation, as numpy.quantile), keeping only entries strictly above it
-    /// (entries tied at the threshold go) and topping every layer up to `min_keep`: receding
-    /// importances (Suteu and Guo 2022) and network slimming (Liu et al. 2017). The realized
-    /// fraction may then differ slightly from the request; other methods keep exactly the
-    /// requested count.
-    public static let quantileThresholdMethods: Set<String> = ["receding", "slimming"]
+    // Score sets marked `quantileThreshold` (their publications prune `global` by one
+    // threshold: receding importances, Suteu and Guo 2022; network slimming, Liu et al. 2017)
+    // keep the entries strictly above the `ratio`-quantile of all scores (linear interpolation,
+    // as numpy.quantile; entries tied at the threshold go), every layer topped up to `min_keep`.
+    // The realized fraction may then differ slightly from the request; other methods keep
+    // exactly the requested count.
 
     /// How many entries the threshold rule keeps: per layer, those strictly above the global
     /// quantile, or the layer's best `minKeep` when fewer are. `topK` with this count keeps

@@ -74,7 +74,7 @@ public struct SlimmingScorer: Scorer {
         guard let (_, groups) = try BaselineScorers.structure(model, options) else {
             throw PruningError("slimming scores channels or neurons through BatchNorm scales; use granularity=channels (or neurons)")
         }
-        var set = ScoreSet(method: name, granularity: options.granularity)
+        var set = ScoreSet(method: name, granularity: options.granularity, quantileThreshold: true)
         for g in groups {
             guard let bn = g.followers.lazy.compactMap({ model.nodes[$0].layer as? BatchNorm }).first else {
                 throw PruningError("slimming needs a BatchNorm after \(g.name), which has none; load the model with norm=bn or use magnitude")

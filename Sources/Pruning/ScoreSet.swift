@@ -16,15 +16,20 @@ public struct ScoreSet: Sendable, Codable, Equatable {
     /// A floor the method sets under every layer's `min_keep` (receding keeps at least 3);
     /// the allocator uses the larger of this and the request's.
     public var minKeep: Int?
+    /// The method's publication prunes `global` by one quantile threshold of the scores rather
+    /// than by count (receding, slimming; see `Allocator`): set by the scorer, not by its name.
+    public var quantileThreshold: Bool
 
     public init(method: String, granularity: Granularity, weights: [String: [Float]] = [:],
-                units: [String: [Float]] = [:], decisions: [String: [Bool]] = [:], minKeep: Int? = nil) {
+                units: [String: [Float]] = [:], decisions: [String: [Bool]] = [:], minKeep: Int? = nil,
+                quantileThreshold: Bool = false) {
         self.method = method
         self.granularity = granularity
         self.weights = weights
         self.units = units
         self.decisions = decisions
         self.minKeep = minKeep
+        self.quantileThreshold = quantileThreshold
     }
 
     /// Whether `prune auto` can use this set.
