@@ -1,13 +1,13 @@
-// Direct convolution for stride-1 "same" convolutions in eval mode (see include/CKernels.h).
+// Direct convolution for stride-1 convolutions (see include/CKernels.h).
 //
-// The input is copied once into a zero-padded plane per channel, [C, H + 2p (+1), W + 2p]. On
-// that plane, with the output also laid out at the padded width Wp, the input of output
-// position q for tap (ki, kj) is at q + ki*Wp + kj: every tap of 16 consecutive output
-// positions is one contiguous (unaligned) load. So the convolution needs no column matrix: per
-// block of 8 output channels and 16 positions, each tap is one load and 8 multiply-adds into
-// register accumulators. The two extra columns per output row (Wp - W of them) are computed and
-// dropped by the copy-out; that waste (6% at width 32, 25% at width 8) is far less than
-// writing, then packing, a column matrix nine times the input's size.
+// The input is copied once into a zero-padded plane per channel, [C, H + 2p (+1), Wp] with
+// Wp = W + 2p. With the output laid out at that padded width too, the input of output position
+// q for tap (ki, kj) is at q + ki*Wp + kj: every tap of 16 consecutive output positions is one
+// contiguous (unaligned) load. So the convolution needs no column matrix: per block of 8 output
+// channels and 16 positions, each tap is one load and 8 multiply-adds into register
+// accumulators. The Wp - OW extra columns per output row are computed and dropped by the
+// copy-out; for "same" 3x3 convolutions that waste (6% at width 32, 25% at width 8) is far less
+// than writing, then packing, a column matrix nine times the input's size.
 #include "CKernels.h"
 #include "clones.h"
 #include "affine.h"
@@ -19,16 +19,20 @@ typedef float v16 __attribute__((vector_size(64), aligned(4)));
 #define load16(p) (*(const v16 *)(p))
 #define store16(p, v) (*(v16 *)(p) = (v))
 
+// Output rows, and positions on the padded-width grid rounded up to whole 16-float tiles.
+static long out_rows(long height, long kernel, long padding) { return height + 2 * padding - kernel + 1; }
+static long grid_row(long n) { return (n + 15) / 16 * 16; }
+
 long prn_direct_conv_padded_size(long channels, long height, long width, long padding) {
-    // One spare row per channel plane end, plus a vector's worth of slack: the last tile's
-    // loads run past the last valid position.
+    // One spare row per channel plane, plus a vector's worth of slack: the last tile's loads
+    // run past the last valid position.
     const long hp = height + 2 * padding + 1, wp = width + 2 * padding;
     return channels * hp * wp + 16;
 }
 
-long prn_direct_conv_grid_size(long outs, long height, long width, long padding) {
-    const long wp = width + 2 * padding, n = height * wp;
-    return ((outs + 7) / 8 * 8) * ((n + 15) / 16 * 16);
+long prn_direct_conv_grid_size(long outs, long height, long width, long kernel, long padding) {
+    const long wp = width + 2 * padding, n = out_rows(height, kernel, padding) * wp;
+    return ((outs + 7) / 8 * 8) * grid_row(n);
 }
 
 CLONES
@@ -49,9 +53,8 @@ void prn_direct_conv_pad(const float *restrict x, float *restrict padded, long c
 CLONES
 void prn_direct_conv(const float *restrict padded, const float *restrict weight_t, float *restrict grid,
                      long channels, long height, long width, long kernel, long padding, long outs) {
-    const long hp = height + 2 * padding + 1, wp = width + 2 * padding;
-    const long n = height * wp, nr = (n + 15) / 16 * 16, or8 = (outs + 7) / 8 * 8;
-    const long plane = hp * wp;
+    const long hp = height + 2 * padding + 1, wp = width + 2 * padding, plane = hp * wp;
+    const long nr = grid_row(out_rows(height, kernel, padding) * wp), or8 = (outs + 7) / 8 * 8;
     for (long o0 = 0; o0 < or8; o0 += 8) {
         for (long t = 0; t < nr; t += 16) {
             v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
@@ -75,12 +78,13 @@ void prn_direct_conv(const float *restrict padded, const float *restrict weight_
 
 CLONES
 void prn_direct_conv_output(const float *restrict grid, float *restrict y, long outs, long height, long width,
-                            long padding, const float *scale, const float *shift, int relu) {
-    const long wp = width + 2 * padding, n = height * wp, nr = (n + 15) / 16 * 16;
+                            long kernel, long padding, const float *scale, const float *shift, int relu) {
+    const long wp = width + 2 * padding, oh = out_rows(height, kernel, padding), ow = wp - kernel + 1;
+    const long nr = grid_row(oh * wp);
     for (long o = 0; o < outs; o++) {
         const float a = scale ? scale[o] : 1.0f, b = shift ? shift[o] : 0.0f;
         const float *src = grid + o * nr;
-        float *dst = y + o * height * width;
-        for (long r = 0; r < height; r++) prn_affine_relu_run(src + r * wp, dst + r * width, width, a, b, relu);
+        float *dst = y + o * oh * ow;
+        for (long r = 0; r < oh; r++) prn_affine_relu_run(src + r * wp, dst + r * ow, ow, a, b, relu);
     }
 }

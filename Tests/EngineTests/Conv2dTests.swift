@@ -44,17 +44,21 @@ final class Conv2dTests: XCTestCase {
 
     /// Small images are convolved several samples per GEMM; group edges (uneven batches, both
     /// workers, with and without bias) must give exactly the per-sample reference.
-    /// Stride-1 "same" convolutions run forward without a column matrix (padded-width grid,
-    /// 8-channel blocks, 16-position tiles): channel counts that are not multiples of 8, widths
-    /// that are not multiples of 16, non-square images, 3x3 and 5x5, with and without bias.
+    /// Stride-1 convolutions run forward and backward (input gradient) without a column matrix
+    /// (padded-width grid, 8-channel blocks, 16-position tiles): channel counts that are not
+    /// multiples of 8, widths that are not multiples of 16, non-square images, 3x3 and 5x5,
+    /// "same", valid and partial padding, with and without bias.
     func testDirectConvolutionMatchesReference() {
         var rng = RandomStream(seed: 13)
-        for (cin, cout, k, h, w) in [(3, 5, 3, 8, 8), (4, 13, 3, 9, 12), (2, 8, 5, 10, 8), (16, 17, 3, 16, 16), (1, 3, 3, 31, 33)] {
+        let cases = [(3, 5, 3, 1, 8, 8), (4, 13, 3, 1, 9, 12), (2, 8, 5, 2, 10, 8), (16, 17, 3, 1, 16, 16), (1, 3, 3, 1, 31, 33),
+                     (3, 5, 3, 0, 12, 12), (2, 4, 5, 1, 16, 16)]
+        for (cin, cout, k, pad, h, w) in cases {
             for bias in [true, false] {
-                let conv = Conv2d(cin, cout, kernel: k, stride: 1, padding: k / 2, bias: bias)
+                let conv = Conv2d(cin, cout, kernel: k, stride: 1, padding: pad, bias: bias)
                 conv.initialize(&rng)
                 let g = conv.geometry(height: h, width: w)
-                XCTAssertTrue(Conv2d.directConvolution(g), "\(cin)x\(h)x\(w) k\(k) takes the direct path")
+                XCTAssertTrue(Conv2d.directConvolution(g), "\(cin)x\(h)x\(w) k\(k) p\(pad) takes the direct path")
+                XCTAssertTrue(Conv2d.directConvolution(conv.adjointGeometry(g)), "and so does its input gradient")
                 let x = GradCheck.randomTensor([3, cin, h, w], &rng)
                 let y = conv.forward([x], mode: .eval)
                 let ref = Tensor(shape: y.shape)

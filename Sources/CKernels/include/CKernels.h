@@ -38,20 +38,20 @@ void prn_csr_linear(prn_csr a, const float *bias, const float *x, float *y, long
 void prn_im2col(const float *x, float *col, long channels, long height, long width, long kernel,
                 long stride, long padding, long ld);
 
-/// Direct convolution of one sample for stride 1 and "same" padding (2*padding = kernel - 1),
-/// without a column matrix (see direct_conv.c). Buffers: `padded` of
-/// prn_direct_conv_padded_size floats, filled by prn_direct_conv_pad from x [C, H, W];
-/// `weight_t` the weight transposed to [C*k*k][outs rounded up to 8] (zeros in the extra
-/// columns); `grid` of prn_direct_conv_grid_size floats receives the raw products at the padded
-/// width; prn_direct_conv_output writes y [outs, H, W] = scale * grid + shift (then ReLU), where
-/// scale/shift may be NULL (1 and 0).
+/// Direct convolution of one sample for stride 1 (any padding up to kernel - 1), without a
+/// column matrix (see direct_conv.c). Buffers: `padded` of prn_direct_conv_padded_size floats,
+/// filled by prn_direct_conv_pad from x [C, H, W]; `weight_t` the weight transposed to
+/// [C*k*k][outs rounded up to 8] (zeros in the extra columns); `grid` of
+/// prn_direct_conv_grid_size floats receives the raw products at the padded width;
+/// prn_direct_conv_output writes y [outs, OH, OW] = scale * grid + shift (then ReLU), where
+/// scale/shift may be NULL (1 and 0). OH = H + 2p - k + 1, likewise OW.
 long prn_direct_conv_padded_size(long channels, long height, long width, long padding);
-long prn_direct_conv_grid_size(long outs, long height, long width, long padding);
+long prn_direct_conv_grid_size(long outs, long height, long width, long kernel, long padding);
 void prn_direct_conv_pad(const float *x, float *padded, long channels, long height, long width, long padding);
 void prn_direct_conv(const float *padded, const float *weight_t, float *grid, long channels, long height,
                      long width, long kernel, long padding, long outs);
-void prn_direct_conv_output(const float *grid, float *y, long outs, long height, long width, long padding,
-                            const float *scale, const float *shift, int relu);
+void prn_direct_conv_output(const float *grid, float *y, long outs, long height, long width, long kernel,
+                            long padding, const float *scale, const float *shift, int relu);
 
 /// 2x2, stride-2 max pooling of `planes` planes [height, width] (odd edges dropped), with the
 /// index within its plane of each maximum (the first one on ties; NaN never wins).

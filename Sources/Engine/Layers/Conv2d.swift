@@ -10,8 +10,8 @@ import CKernels
 /// per worker and reduced in worker order, so results are bitwise reproducible for a fixed
 /// thread count. Sizes come from the parameter shapes, so surgery may replace them.
 /// Eval mode with a sparse masked weight multiplies the columns by a CSR form of W[out, in*k*k]
-/// instead of sgemm (SparseInference). Stride-1 "same" convolutions on images 8 or more wide
-/// skip the column matrix: the forward and the input gradient are direct convolutions
+/// instead of sgemm (SparseInference). Stride-1 convolutions with outputs 8 or more wide skip
+/// the column matrix (see `directConvolution`): the forward and the input gradient are direct convolutions
 /// (CKernels/direct_conv.c); only the weight gradient still builds columns.
 public final class Conv2d: Layer {
     public let kind = "conv2d"
@@ -178,23 +178,34 @@ public final class Conv2d: Layer {
         return y
     }
 
-    /// Forward convolutions that run without a column matrix (CKernels/direct_conv.c):
-    /// stride 1, "same" padding, images at least `minimumDirectWidth` wide (narrower ones waste
-    /// too much on the padded width and go through grouped GEMMs). Off: always im2col + GEMM.
+    /// Convolutions that run without a column matrix (CKernels/direct_conv.c): stride 1,
+    /// padding below the kernel size, outputs at least `minimumDirectWidth` wide. The k-1
+    /// columns of each padded row past the output are computed and dropped; narrower outputs go
+    /// through grouped GEMMs. (Measured: a limit of 16 instead of 8 made both vgg-small
+    /// workloads slower; also requiring the output to be 3/4 of the padded width, which sends
+    /// LeNet-5's 5x5 valid conv2 (10 of 14) back to GEMMs, made LeNet-5 inference ~30% slower.)
+    /// Off: always im2col + GEMM.
     nonisolated(unsafe) static var directEnabled = true
     static let minimumDirectWidth = 8
 
     static func directConvolution(_ g: ConvGeometry) -> Bool {
-        directEnabled && g.stride == 1 && 2 * g.padding == g.kernel - 1 && !g.isPointwise && g.width >= minimumDirectWidth
+        directEnabled && g.stride == 1 && g.padding < g.kernel && !g.isPointwise && g.outWidth >= minimumDirectWidth
+    }
+
+    /// The convolution whose forward is this layer's input gradient: over the output gradient
+    /// (out channels, OH x OW), padding k-1-p, giving H x W.
+    func adjointGeometry(_ g: ConvGeometry) -> ConvGeometry {
+        ConvGeometry(channels: outChannels, height: g.outHeight, width: g.outWidth, kernel: g.kernel, stride: 1,
+                     padding: g.kernel - 1 - g.padding)
     }
 
     private func forwardDirect(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, workers: Int, epilogue: ConvEpilogue?) {
         let o = outChannels, c = inChannels, k = kernel, p = padding, h = g.height, w = g.width
-        let inItem = x.itemCount, outItem = o * h * w
+        let inItem = x.itemCount, outItem = o * g.outHeight * g.outWidth
         let wt = Tensor.reuse(&transposedWeight, shape: [c * k * k * ((o + 7) / 8 * 8)])
         ConvKernels.directWeights(weight.value.data, outChannels: o, inChannels: c, kernel: k, adjoint: false, into: wt.data)
         let pads = Conv2d.prepare(&paddedInputs, workers: workers, count: prn_direct_conv_padded_size(c, h, w, p))
-        let outs = Conv2d.prepare(&grids, workers: workers, count: prn_direct_conv_grid_size(o, h, w, p))
+        let outs = Conv2d.prepare(&grids, workers: workers, count: prn_direct_conv_grid_size(o, h, w, k, p))
         let xp = x.data, yp = y.data, wp = UnsafePointer(wt.data), bp = bias?.value.data
         let scale = epilogue?.scale ?? [], shift = epilogue?.shift ?? [], relu = epilogue?.relu ?? false
         scale.withUnsafeBufferPointer { sc in
@@ -204,7 +215,7 @@ public final class Conv2d: Layer {
                 perWorker(x.shape[0]) { worker, samples in
                     for b in samples {
                         ConvKernels.directSample(xp + b * inItem, channels: c, outs: o, height: h, width: w, kernel: k,
-                                                 weights: wp, pad: pads[worker].data, grid: outs[worker].data,
+                                                 padding: p, weights: wp, pad: pads[worker].data, grid: outs[worker].data,
                                                  into: yp + b * outItem, scale: scalePointer, shift: shiftPointer, relu: relu)
                     }
                 }
@@ -254,7 +265,9 @@ public final class Conv2d: Layer {
         precondition(dy.count == batch * o * hw, "conv2d.backward: gradient \(dy.shape) vs output [\(batch), \(o), \(g.outHeight), \(g.outWidth)]")
         let workers = workerCount(batch), wantDx = needInputGrad[0]
         let cols = g.isPointwise ? [] : Conv2d.prepare(&columns, workers: workers, count: kk * hw)
-        let dcols = g.isPointwise || !wantDx || Conv2d.directConvolution(g) ? []
+        let adjointG = adjointGeometry(g)
+        let direct = wantDx && g.stride == 1 && Conv2d.directConvolution(adjointG)
+        let dcols = g.isPointwise || !wantDx || direct ? []
             : Conv2d.prepare(&gradColumns, workers: workers, count: kk * hw)
         // Worker 0 accumulates straight into weight.grad; the others into zeroed scratch, reduced below.
         let dws = workers > 1 ? Conv2d.prepare(&gradWeights, workers: workers, count: o * kk) : []
@@ -262,18 +275,17 @@ public final class Conv2d: Layer {
         let dx = wantDx ? Tensor.reuse(&gradInput, shape: x.shape) : nil
         let xp = x.data, dyp = dy.data, wp = weight.value.data, dxp = dx?.data
         let gradW = weight.grad.data
-        // Stride-1 "same" convolutions get dx as the adjoint direct convolution of dy (no column
+        // Stride-1 convolutions get dx as the adjoint direct convolution of dy (no column
         // gradient, no col2im).
-        let direct = wantDx && Conv2d.directConvolution(g)
-        let c = inChannels, k = kernel, h = g.height, wd = g.width
+        let c = inChannels, k = kernel, oh = g.outHeight, ow = g.outWidth, ap = adjointG.padding
         var adjoint: UnsafePointer<Float>?
         var pads: [Tensor] = [], outs: [Tensor] = []
         if direct {
             let wt = Tensor.reuse(&adjointWeight, shape: [o * k * k * ((c + 7) / 8 * 8)])
             ConvKernels.directWeights(wp, outChannels: o, inChannels: c, kernel: k, adjoint: true, into: wt.data)
             adjoint = UnsafePointer(wt.data)
-            pads = Conv2d.prepare(&gradPadded, workers: workers, count: prn_direct_conv_padded_size(o, h, wd, padding))
-            outs = Conv2d.prepare(&gradGrids, workers: workers, count: prn_direct_conv_grid_size(c, h, wd, padding))
+            pads = Conv2d.prepare(&gradPadded, workers: workers, count: prn_direct_conv_padded_size(o, oh, ow, ap))
+            outs = Conv2d.prepare(&gradGrids, workers: workers, count: prn_direct_conv_grid_size(c, oh, ow, k, ap))
         }
         perWorker(batch) { w, samples in
             let dW = w == 0 ? gradW : dws[w].data
@@ -286,8 +298,8 @@ public final class Conv2d: Layer {
                 guard let dxp else { continue }
                 let dxb = dxp + b * inItem
                 if let adjoint {
-                    ConvKernels.directSample(dyb, channels: o, outs: c, height: h, width: wd, kernel: k, weights: adjoint,
-                                             pad: pads[w].data, grid: outs[w].data, into: dxb, scale: nil, shift: nil, relu: false)
+                    ConvKernels.directSample(dyb, channels: o, outs: c, height: oh, width: ow, kernel: k, padding: ap,
+                                             weights: adjoint, pad: pads[w].data, grid: outs[w].data, into: dxb, scale: nil, shift: nil, relu: false)
                 } else if g.isPointwise {
                     BLAS.sgemm(transA: true, m: kk, n: hw, k: o, a: wp, lda: kk, b: dyb, ldb: hw, c: dxb, ldc: hw)
                 } else {

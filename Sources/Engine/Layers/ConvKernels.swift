@@ -38,7 +38,7 @@ enum ConvKernels {
 
     /// The weight as prn_direct_conv reads it: [inputs*k*k][outputs rounded up to 8], zeros in the
     /// extra outputs. `adjoint` gives the convolution that maps an output gradient to the input
-    /// gradient (for stride 1 and "same" padding): inputs are the layer's output channels and
+    /// gradient (for stride 1, with padding k-1-p): inputs are the layer's output channels and
     /// W'[c, o, ki, kj] = W[o, c, k-1-ki, k-1-kj].
     static func directWeights(_ w: UnsafePointer<Float>, outChannels o: Int, inChannels c: Int, kernel k: Int,
                               adjoint: Bool, into dst: UnsafeMutablePointer<Float>) {
@@ -54,17 +54,16 @@ enum ConvKernels {
         } } }
     }
 
-    /// One sample of a direct convolution (CKernels/direct_conv.c): x [channels, h, w] ->
-    /// y [outs, h, w] = scale * conv + shift (then ReLU); `pad` and `grid` are scratch of the
-    /// sizes prn_direct_conv_padded_size / prn_direct_conv_grid_size give.
+    /// One sample of a stride-1 direct convolution (CKernels/direct_conv.c): x [channels, h, w]
+    /// -> y [outs, h+2p-k+1, w+2p-k+1] = scale * conv + shift (then ReLU); `pad` and `grid` are
+    /// scratch of the sizes prn_direct_conv_padded_size / prn_direct_conv_grid_size give.
     static func directSample(_ x: UnsafePointer<Float>, channels: Int, outs: Int, height: Int, width: Int, kernel: Int,
-                             weights: UnsafePointer<Float>, pad: UnsafeMutablePointer<Float>, grid: UnsafeMutablePointer<Float>,
-                             into y: UnsafeMutablePointer<Float>, scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?,
-                             relu: Bool) {
-        let p = kernel / 2
+                             padding p: Int, weights: UnsafePointer<Float>, pad: UnsafeMutablePointer<Float>,
+                             grid: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>,
+                             scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, relu: Bool) {
         prn_direct_conv_pad(x, pad, channels, height, width, p)
         prn_direct_conv(pad, weights, grid, channels, height, width, kernel, p, outs)
-        prn_direct_conv_output(grid, y, outs, height, width, p, scale, shift, relu ? 1 : 0)
+        prn_direct_conv_output(grid, y, outs, height, width, kernel, p, scale, shift, relu ? 1 : 0)
     }
 
     /// The adjoint of im2col: dx[c, ih, iw] += col[(c,ki,kj), (oh,ow)]. `dx` must be zeroed first.
