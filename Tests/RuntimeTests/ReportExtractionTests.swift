@@ -115,4 +115,14 @@ final class ReportExtractionTests: XCTestCase {
         XCTAssertEqual(l.ticks.map(l.label), ["1K", "10K", "100K", "1M", "10M"])
         XCTAssertEqual(AxisTicks.si(1_250_000), "1.25M")
     }
+
+    /// Titles shrink to fit the figure: a variant's long experiment label must not run off it.
+    func testLongTitlesShrinkToFitTheFigure() {
+        let long = "Accuracy vs sparsity: lenet5 norm=sigmoid penalty=receding on fashion-mnist, structured (channels), local"
+        let size = SVGCanvas.fittedSize(long, width: 800, preferred: 16, minimum: 9)
+        XCTAssertLessThan(size, 16)
+        XCTAssertLessThanOrEqual(0.62 * Double(long.count) * size, 800 - 24 + 1e-9, "fits at the estimated glyph width")
+        XCTAssertEqual(SVGCanvas.fittedSize("Accuracy vs sparsity", width: 800, preferred: 16, minimum: 9), 16, "short titles keep their size")
+        XCTAssertEqual(SVGCanvas.fittedSize(String(repeating: "x", count: 5000), width: 800, preferred: 16, minimum: 9), 9)
+    }
 }

@@ -121,8 +121,11 @@ enum ReportFigures {
         let columns = min(3, methods.count), panelW = 330.0, panelH = 262.0, legendW = 170.0, head = 56.0
         let rowsCount = (methods.count + columns - 1) / columns
         var c = SVGCanvas(width: Double(columns) * panelW + legendW, height: head + Double(rowsCount) * panelH)
-        c.text("Importance scores: \(e.experiment.label)", c.width / 2, 24, size: 16, anchor: .middle, weight: "bold", cls: "title")
-        c.text(subtitle(e, s) + "; all layers pooled, first seed", c.width / 2, 42, size: 11, anchor: .middle, cls: "subtitle", fill: "#555")
+        let title = "Importance scores: \(e.experiment.label)", sub = subtitle(e, s) + "; all layers pooled, first seed"
+        c.text(title, c.width / 2, 24, size: SVGCanvas.fittedSize(title, width: c.width, preferred: 16, minimum: 9), anchor: .middle,
+               weight: "bold", cls: "title")
+        c.text(sub, c.width / 2, 42, size: SVGCanvas.fittedSize(sub, width: c.width, preferred: 11, minimum: 7), anchor: .middle,
+               cls: "subtitle", fill: "#555")
         var legend: [LegendEntry] = []
         for (i, m) in methods.enumerated() {
             guard let h = e.histograms[m] else { continue }

@@ -17,6 +17,14 @@ struct SVGCanvas {
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
+    /// A font size at which `text` fits in `width` (sans-serif, about 0.62 em per character in
+    /// bold), never above `preferred` nor below `minimum`: long experiment labels ("lenet5
+    /// norm=sigmoid penalty=receding on ...") shrink instead of running off the figure.
+    static func fittedSize(_ text: String, width: Double, preferred: Double, minimum: Double) -> Double {
+        let needed = 0.62 * Double(text.count)
+        return max(minimum, min(preferred, (width - 24) / max(needed, 1)))
+    }
+
     static func f(_ x: Double) -> String { String(format: "%.2f", x.isFinite ? x : 0) }
 
     mutating func raw(_ element: String) { body.append(element) }

@@ -25,8 +25,12 @@ struct ChartFrame {
 
     /// Draws everything but the data; category labels replace numeric x ticks when given.
     func draw(_ c: inout SVGCanvas, x: Axis?, y: Axis, categories: [(String, Double)] = [], legend: [LegendEntry]) {
-        c.text(title, width / 2, 24, size: 16, anchor: .middle, weight: "bold", cls: "title")
-        if let subtitle { c.text(subtitle, width / 2, 42, size: 11, anchor: .middle, cls: "subtitle", fill: "#555") }
+        c.text(title, width / 2, 24, size: SVGCanvas.fittedSize(title, width: width, preferred: 16, minimum: 9), anchor: .middle,
+               weight: "bold", cls: "title")
+        if let subtitle {
+            c.text(subtitle, width / 2, 42, size: SVGCanvas.fittedSize(subtitle, width: width, preferred: 11, minimum: 7),
+                   anchor: .middle, cls: "subtitle", fill: "#555")
+        }
         c.rect(plotLeft, plotTop, plotRight - plotLeft, plotBottom - plotTop, fill: "#fafafa", stroke: "#cccccc")
         for t in y.ticks {
             let py = y.position(t)
