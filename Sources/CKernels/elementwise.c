@@ -14,3 +14,8 @@ CLONES
 void prn_affine_relu(const float *src, float *dst, long count, float scale, float shift, int relu) {
     prn_affine_relu_run(src, dst, count, scale, shift, relu);
 }
+
+CLONES
+void prn_relu_backward(const float *restrict y, const float *restrict dy, float *restrict dx, long count) {
+    for (long i = 0; i < count; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}

@@ -61,6 +61,16 @@ void prn_maxpool2x2(const float *x, float *y, int32_t *argmax, long planes, long
 /// convolution's output channel with the batch norm and ReLU that follow it folded in.
 void prn_affine_relu(const float *src, float *dst, long count, float scale, float shift, int relu);
 
+/// Over `count` entries: sum = sum g, dot = sum g * (x - center) (float partial sums; batch
+/// norm's backward reduction for one plane).
+void prn_sum_and_centered_dot(const float *g, const float *x, long count, float center, float *sum, float *dot);
+
+/// dx[i] = a * g[i] - k * x[i] - offset: batch norm's training-mode input gradient for one plane.
+void prn_norm_input_gradient(const float *g, const float *x, float *dx, long count, float a, float k, float offset);
+
+/// dx[i] = dy[i] where y[i] > 0, else 0 (ReLU's backward from its output).
+void prn_relu_backward(const float *y, const float *dy, float *dx, long count);
+
 /// y[i] = max(x[i], 0) with Swift's semantics for NaN and -0 (see elementwise.c).
 void prn_relu(const float *x, float *y, long count);
 

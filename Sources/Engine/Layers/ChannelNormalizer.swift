@@ -1,3 +1,5 @@
+import CKernels
+
 /// The normalisation shared by BatchNorm and SigmoidBatchNorm, per channel c of [B,C] or [B,C,H,W]:
 /// xhat = (x - mu_c) / sqrt(var_c + eps), y = scale_c * xhat + shift_c.
 /// Train mode uses the batch's mean and biased variance and updates the running estimates the
@@ -107,9 +109,10 @@ final class ChannelNormalizer {
             for ch in r {
                 let mu = mp[ch], inv = ip[ch]
                 var s: Double = 0, sx: Double = 0
+                var t: Float = 0, tx: Float = 0
                 for b in 0..<batch {
                     let off = (b * c + ch) * hw
-                    let (t, tx) = Reductions.sumAndCenteredDot(gp + off, xp + off, hw, center: mu)
+                    prn_sum_and_centered_dot(gp + off, xp + off, hw, mu, &t, &tx)
                     s += Double(t); sx += Double(tx)
                 }
                 sg[ch] = Float(s)
@@ -122,7 +125,7 @@ final class ChannelNormalizer {
                     let k = a * meanGX * inv, offset = a * meanG - k * mu
                     for b in 0..<batch {
                         let off = (b * c + ch) * hw
-                        for i in 0..<hw { dxp[off + i] = a * gp[off + i] - k * xp[off + i] - offset }
+                        prn_norm_input_gradient(gp + off, xp + off, dxp + off, hw, a, k, offset)
                     }
                 } else {
                     for b in 0..<batch { let off = (b * c + ch) * hw; for i in 0..<hw { dxp[off + i] = a * gp[off + i] } }

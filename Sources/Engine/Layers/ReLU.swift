@@ -1,8 +1,8 @@
 import CKernels
 
-/// y = max(x, 0); dx = dy where y > 0.
-/// Both loops are written branch-free (select, not if): activations are positive about half the
-/// time, so a branch mispredicts constantly; the select form vectorises.
+/// y = max(x, 0); dx = dy where y > 0. Both loops are C (CKernels/elementwise.c): branch-free
+/// selects that vectorise (activations are positive about half the time, so a branch would
+/// mispredict constantly).
 public final class ReLU: Layer {
     public let kind = "relu"
     public var config: [String: Double] { [:] }
@@ -28,16 +28,7 @@ public final class ReLU: Layer {
         let dx = Tensor.reuse(&gradInput, shape: dy.shape)
         let yp = y.data, gp = dy.data, dp = dx.data
         Parallel.chunks(dy.count, minPerThread: 1 << 16) { r in
-            var i = r.lowerBound
-            let zero = SIMD8<Float>(repeating: 0)
-            while i + 8 <= r.upperBound {
-                let yv = UnsafeRawPointer(yp + i).loadUnaligned(as: SIMD8<Float>.self)
-                let gv = UnsafeRawPointer(gp + i).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(dp + i).storeBytes(of: zero.replacing(with: gv, where: yv .> zero),
-                                                           as: SIMD8<Float>.self)
-                i += 8
-            }
-            while i < r.upperBound { dp[i] = yp[i] > 0 ? gp[i] : 0; i += 1 }
+            prn_relu_backward(yp + r.lowerBound, gp + r.lowerBound, dp + r.lowerBound, r.count)
         }
         return [dx]
     }

@@ -35,25 +35,6 @@ enum Reductions {
         return s
     }
 
-    /// (sum g[i], sum g[i] * (x[i] - c))
-    @inline(__always)
-    static func sumAndCenteredDot(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int,
-                                  center c: Float) -> (Float, Float) {
-        let cv = SIMD8<Float>(repeating: c)
-        var s0 = SIMD8<Float>(), s1 = s0, d0 = s0, d1 = s0
-        var i = 0
-        while i + 16 <= n {
-            let g0 = load(g + i), g1 = load(g + i + 8)
-            s0 += g0; s1 += g1
-            d0 += g0 * (load(x + i) - cv); d1 += g1 * (load(x + i + 8) - cv)
-            i += 16
-        }
-        while i + 8 <= n { let gv = load(g + i); s0 += gv; d0 += gv * (load(x + i) - cv); i += 8 }
-        var s = (s0 + s1).sum(), d = (d0 + d1).sum()
-        while i < n { s += g[i]; d += g[i] * (x[i] - c); i += 1 }
-        return (s, d)
-    }
-
     @inline(__always)
     static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
