@@ -35,19 +35,27 @@ long prn_direct_conv_grid_size(long outs, long height, long width, long kernel, 
     return ((outs + 7) / 8 * 8) * grid_row(n);
 }
 
-CLONES
+// no_builtin: the border loops are one or two floats long; as memset/memcpy calls they would
+// cost more than the stores.
+CLONES __attribute__((no_builtin("memset", "memcpy")))
 void prn_direct_conv_pad(const float *restrict x, float *restrict padded, long channels, long height,
                          long width, long padding) {
+    // Every float is written once: the border (top rows, left and right columns, bottom rows
+    // with the spare one) as zeros, the interior from x, and the slack after the last plane.
     const long hp = height + 2 * padding + 1, wp = width + 2 * padding;
-    const long total = prn_direct_conv_padded_size(channels, height, width, padding);
-    for (long i = 0; i < total; i++) padded[i] = 0.0f;
     for (long c = 0; c < channels; c++) {
         const float *src = x + c * height * width;
-        float *dst = padded + c * hp * wp + padding * wp + padding;
+        float *plane = padded + c * hp * wp;
+        for (long i = 0; i < padding * wp; i++) plane[i] = 0.0f;
         for (long r = 0; r < height; r++) {
-            for (long q = 0; q < width; q++) dst[r * wp + q] = src[r * width + q];
+            float *row = plane + (padding + r) * wp;
+            for (long q = 0; q < padding; q++) row[q] = 0.0f;
+            for (long q = 0; q < width; q++) row[padding + q] = src[r * width + q];
+            for (long q = padding + width; q < wp; q++) row[q] = 0.0f;
         }
+        for (long i = (padding + height) * wp; i < hp * wp; i++) plane[i] = 0.0f;
     }
+    for (long i = channels * hp * wp; i < channels * hp * wp + 16; i++) padded[i] = 0.0f;
 }
 
 CLONES

@@ -34,18 +34,23 @@ public struct PruningReport: Sendable, Codable, Equatable {
     /// report states instead of leaving the user to find it.
     public var heldAtMinKeep: [String] {
         guard let r = requested else { return [] }
-        let old = Dictionary(before.layers.map { ($0.name, $0.width) }, uniquingKeysWith: { a, _ in a })
+        let cut = cutToMinKeep
+        guard !cut.isEmpty else { return [] }
+        let old = widthsBefore
         let pruned = after.layers.filter { (old[$0.name] ?? 0) > $0.width }.count
         let removed = Double(prunableBefore - prunableAfter)
-        guard r * Double(prunableBefore) - removed >= Double(max(pruned, 1)) else { return [] }
-        return cutToMinKeep
+        return r * Double(prunableBefore) - removed >= Double(pruned) ? cut : []
     }
 
     /// Layers structured pruning cut down to exactly `min_keep` units.
     public var cutToMinKeep: [String] {
         guard granularity != .weights else { return [] }
-        let old = Dictionary(before.layers.map { ($0.name, $0.width) }, uniquingKeysWith: { a, _ in a })
+        let old = widthsBefore
         return after.layers.filter { (old[$0.name] ?? 0) > minKeep && $0.width == minKeep }.map(\.name)
+    }
+
+    private var widthsBefore: [String: Int] {
+        Dictionary(before.layers.map { ($0.name, $0.width) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// A human rendering: a summary, then the per-layer table.

@@ -38,17 +38,11 @@ public final class BatchNorm: Layer {
         return [dx]
     }
 
-    /// The eval-mode map y = scale[c] * x + shift[c] (running statistics), computed as the
-    /// layer's own eval forward computes it.
+    /// The eval-mode map y = scale[c] * x + shift[c] (running statistics), the one the layer's
+    /// own eval forward applies.
     public func evalAffine() -> (scale: [Float], shift: [Float]) {
         checkSizes()
-        var scale = [Float](repeating: 0, count: channels), shift = scale
-        for c in 0..<channels {
-            let a = weight.value[c] * (1 / (runningVar.value[c] + eps).squareRoot())
-            scale[c] = a
-            shift[c] = bias.value[c] - a * runningMean.value[c]
-        }
-        return (scale, shift)
+        return core.evalAffine(scale: weight.value.data, shift: bias.value.data)
     }
 
     /// Surgery replaces all four tensors; a mismatch would read out of bounds, so stop clearly.

@@ -74,10 +74,7 @@ final class ChannelNormalizer {
             }
             input = x
         } else {
-            for ch in 0..<c {
-                mp[ch] = runningMean.value[ch]
-                ip[ch] = 1 / (runningVar.value[ch] + eps).squareRoot()
-            }
+            for ch in 0..<c { (mp[ch], ip[ch]) = evalStatistics(ch) }
             input = x
         }
         lastMode = mode
@@ -86,12 +83,34 @@ final class ChannelNormalizer {
         Parallel.chunks(batch * c, minPerThread: Swift.max(1, 8192 / hw)) { r in
             for plane in r {
                 let ch = plane % c
-                let a = scale[ch] * ip[ch], bb = (shift?[ch] ?? 0) - a * mp[ch]
+                let (a, bb) = ChannelNormalizer.affine(scale: scale[ch], shift: shift?[ch] ?? 0, mean: mp[ch], invStd: ip[ch])
                 let src = xp + plane * hw, dst = yp + plane * hw
                 for i in 0..<hw { dst[i] = a * src[i] + bb }
             }
         }
         return y
+    }
+
+    /// Channel `ch`'s mean and 1/std in eval mode: the running estimates.
+    private func evalStatistics(_ ch: Int) -> (mean: Float, invStd: Float) {
+        (runningMean.value[ch], 1 / (runningVar.value[ch] + eps).squareRoot())
+    }
+
+    /// y = a * x + b for a channel: a = scale / std, b = shift - a * mean.
+    private static func affine(scale: Float, shift: Float, mean: Float, invStd: Float) -> (a: Float, b: Float) {
+        let a = scale * invStd
+        return (a, shift - a * mean)
+    }
+
+    /// The eval-mode map of every channel as one scale and shift (what the forward applies with
+    /// the running statistics), for folding into the layer before (InferenceFusion).
+    func evalAffine(scale: UnsafePointer<Float>, shift: UnsafePointer<Float>?) -> (scale: [Float], shift: [Float]) {
+        var a = [Float](repeating: 0, count: channels), b = a
+        for ch in 0..<channels {
+            let s = evalStatistics(ch)
+            (a[ch], b[ch]) = ChannelNormalizer.affine(scale: scale[ch], shift: shift?[ch] ?? 0, mean: s.mean, invStd: s.invStd)
+        }
+        return (a, b)
     }
 
     /// Fills `sumGrad` and `sumGradXhat`, and returns dx when asked.

@@ -206,19 +206,14 @@ public final class Conv2d: Layer {
         ConvKernels.directWeights(weight.value.data, outChannels: o, inChannels: c, kernel: k, adjoint: false, into: wt.data)
         let pads = Conv2d.prepare(&paddedInputs, workers: workers, count: prn_direct_conv_padded_size(c, h, w, p))
         let outs = Conv2d.prepare(&grids, workers: workers, count: prn_direct_conv_grid_size(o, h, w, k, p))
-        let xp = x.data, yp = y.data, wp = UnsafePointer(wt.data), bp = bias?.value.data
-        let scale = epilogue?.scale ?? [], shift = epilogue?.shift ?? [], relu = epilogue?.relu ?? false
-        scale.withUnsafeBufferPointer { sc in
-            shift.withUnsafeBufferPointer { sh in
-                let scalePointer = epilogue == nil ? nil : sc.baseAddress
-                let shiftPointer = epilogue == nil ? bp.map { UnsafePointer($0) } : sh.baseAddress
-                perWorker(x.shape[0]) { worker, samples in
-                    for b in samples {
-                        ConvKernels.directSample(xp + b * inItem, channels: c, outs: o, height: h, width: w, kernel: k,
-                                                 padding: p, weights: wp, pad: pads[worker].data, grid: outs[worker].data,
-                                                 into: yp + b * outItem, scale: scalePointer, shift: shiftPointer, relu: relu)
-                    }
-                }
+        let xp = x.data, yp = y.data, wp = UnsafePointer(wt.data)
+        // Without a fused chain the output pass only adds the bias (scale 1).
+        let e = epilogue ?? ConvEpilogue(conv: self, norm: nil, relu: false)
+        perWorker(x.shape[0]) { worker, samples in
+            for b in samples {
+                ConvKernels.directSample(xp + b * inItem, channels: c, outs: o, height: h, width: w, kernel: k,
+                                         padding: p, weights: wp, pad: pads[worker].data, grid: outs[worker].data,
+                                         into: yp + b * outItem, scale: e.scale, shift: e.shift, relu: e.relu)
             }
         }
     }

@@ -35,12 +35,12 @@ enum RunExtraction {
                 base = architectureName(e["architecture"]) ?? (e["model"] as? String).map(modelName) ?? base
                 variant = e["variant"] as? String ?? ""
                 open = nil
-            case "train", "score":
+            case "train":
                 open = nil
-                if e["event"] as? String == "train", let v = e["variant"] as? String { variant = v }
-                if e["event"] as? String == "score", let h = histogram(e, model: model, dataset: dataset, seed: seed) {
-                    input.histograms.append(h)
-                }
+                if let v = e["variant"] as? String { variant = v }
+            case "score":
+                open = nil
+                if let h = histogram(e, model: model, dataset: dataset, seed: seed) { input.histograms.append(h) }
             case "prune":
                 let experiment = ReportExperiment(model: model, dataset: dataset,
                                                   granularity: e["granularity"] as? String ?? "weights",
