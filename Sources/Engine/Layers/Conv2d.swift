@@ -181,9 +181,10 @@ public final class Conv2d: Layer {
     /// Convolutions that run without a column matrix (CKernels/direct_conv.c): stride 1,
     /// padding below the kernel size, outputs at least `minimumDirectWidth` wide. The k-1
     /// columns of each padded row past the output are computed and dropped; narrower outputs go
-    /// through grouped GEMMs. (Measured: a limit of 16 instead of 8 made both vgg-small
-    /// workloads slower; also requiring the output to be 3/4 of the padded width, which sends
-    /// LeNet-5's 5x5 valid conv2 (10 of 14) back to GEMMs, made LeNet-5 inference ~30% slower.)
+    /// through grouped GEMMs. (Measured with `prn bench vgg` / `prn bench lenet5`: a limit of 16
+    /// instead of 8 made both vgg-small workloads slower; also requiring the output to be 3/4 of
+    /// the padded width, which sends LeNet-5's valid 5x5 conv2 (10 of 14) back to GEMMs, made
+    /// LeNet-5 inference slower.)
     /// Off: always im2col + GEMM.
     nonisolated(unsafe) static var directEnabled = true
     static let minimumDirectWidth = 8
