@@ -37,22 +37,42 @@ void prn_abs_and_square(const float *restrict x, float *restrict absolute, float
     }
 }
 
+// r = 1/S for one entry (0 where S <= 0 or the unit is inactive); S arrives in ratio[i] for share.
+static inline __attribute__((always_inline))
+void contribution_ratio(float *restrict ratio, float *restrict ratio_squared, const float *restrict preactivation,
+                        const float *restrict active, long i, float abs_bias, int share, float epsilon) {
+    float s;
+    if (share) {
+        s = ratio[i] + abs_bias;
+    } else {
+        const float a = preactivation[i] < 0 ? -preactivation[i] : preactivation[i];
+        s = epsilon >= a ? epsilon : a;  // Swift's max(|a|, epsilon), NaN passing through
+    }
+    float v = s > 0 ? 1.0f / s : 0.0f;
+    if (active && !(active[i] > 0)) v = 0;
+    ratio[i] = v;
+    ratio_squared[i] = v * v;
+}
+
+// Entries come in runs of `inner` that share a unit; the unit is worked out once per run (once per
+// row of units for dense layers), not with a division per entry, so the inner loops vectorise.
 CLONES
 void prn_contribution_ratios(float *restrict ratio, float *restrict ratio_squared,
                              const float *restrict preactivation, const float *restrict active,
                              long begin, long end, long inner, long units, const float *restrict abs_bias,
                              int share, float epsilon) {
-    for (long i = begin; i < end; i++) {
-        float s;
-        if (share) {
-            s = ratio[i] + abs_bias[(i / inner) % units];
-        } else {
-            const float a = preactivation[i] < 0 ? -preactivation[i] : preactivation[i];
-            s = epsilon >= a ? epsilon : a;  // Swift's max(|a|, epsilon), NaN passing through
+    long i = begin;
+    if (inner == 1) {
+        while (i < end) {
+            const long row = i - i % units, stop = row + units < end ? row + units : end;
+            for (; i < stop; i++) contribution_ratio(ratio, ratio_squared, preactivation, active, i,
+                                                     abs_bias[i - row], share, epsilon);
         }
-        float v = s > 0 ? 1.0f / s : 0.0f;
-        if (active && !(active[i] > 0)) v = 0;
-        ratio[i] = v;
-        ratio_squared[i] = v * v;
+        return;
+    }
+    while (i < end) {
+        const long run = i / inner, stop = (run + 1) * inner < end ? (run + 1) * inner : end;
+        const float b = abs_bias[run % units];
+        for (; i < stop; i++) contribution_ratio(ratio, ratio_squared, preactivation, active, i, b, share, epsilon);
     }
 }

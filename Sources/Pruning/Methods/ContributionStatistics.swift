@@ -129,9 +129,14 @@ public final class ContributionAccumulator {
     }
 
     private func flush() {
-        for i in 0..<sum.count {
-            sum[i] += Double(partial.data[i])
-            sumSquares[i] += Double(partialSquares.data[i])
+        let p = partial.data, q = partialSquares.data
+        sum.withUnsafeMutableBufferPointer { s in
+            sumSquares.withUnsafeMutableBufferPointer { s2 in
+                for i in 0..<s.count {
+                    s[i] += Double(p[i])
+                    s2[i] += Double(q[i])
+                }
+            }
         }
         partial.zero(); partialSquares.zero()
         sinceFlush = 0
