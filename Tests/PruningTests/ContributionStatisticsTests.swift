@@ -121,6 +121,24 @@ final class ContributionStatisticsTests: XCTestCase {
         Fixtures.assertClose(units, expected, tolerance: 1e-4, "channel sums")
     }
 
+    /// A batch of 1001 rows of 33 units is 33,033 per-unit factors, which the factor kernel
+    /// splits across threads in the middle of a row: the unit (and its bias) must still be
+    /// found from the entry's place in its row.
+    func testLargeBatchSplitMidRowMatchesDirectComputation() throws {
+        let m = Model(inputShape: [6], classes: 3)
+        let a = Linear(6, 33), b = Linear(33, 3)
+        var rng = RandomStream(seed: 5, stream: "test.contribution.split")
+        a.initialize(&rng); b.initialize(&rng)
+        for j in 0..<33 { a.bias?.value[j] = Float(j % 5) * 0.3 - 0.6 }
+        m.add("fc1", a); m.add("relu1", ReLU()); m.add("fc2", b)
+        let data = try Self.data([6], count: 1001)
+        let samples = (0..<data.count).map { s in (0..<6).map { data.samples[s * 6 + $0] } }
+        let mean = try scores(m, data, k: 0, batch: 1001).weights["fc1.weight"] ?? []
+        let d = Self.direct(w: a.weight.value.array, b: a.bias?.value.array ?? [], out: 33, fan: 6, samples: samples,
+                            activeFollows: true, norm: .share, blind: true)
+        Fixtures.assertClose(mean, d.mean.map { Float($0) }, tolerance: 2e-4, "mean over a split batch")
+    }
+
     func testNeuronScoresSumMeanContributionsToTheNextLayer() throws {
         let model = Self.denseModel(), data = try Self.data([6], count: 40)
         let units = try XCTUnwrap(try scores(model, data, k: 1, granularity: .neurons).units["fc1"])
