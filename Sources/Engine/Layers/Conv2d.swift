@@ -185,8 +185,8 @@ public final class Conv2d: Layer {
     /// instead of 8 made both vgg-small workloads slower; also requiring the output to be 3/4 of
     /// the padded width, which sends LeNet-5's valid 5x5 conv2 (10 of 14) back to GEMMs, made
     /// LeNet-5 inference slower; a limit of 7, which sends vgg-small's 7x7 stage on 28x28 inputs
-    /// to the direct kernel, made its eval latency on Fashion-MNIST about half again as long,
-    /// `eval` after `load vgg-small data=fashion-mnist`.)
+    /// to the direct kernel, made its `eval` latency after `load vgg-small data=fashion-mnist`
+    /// longer.)
     /// Off: always im2col + GEMM.
     nonisolated(unsafe) static var directEnabled = true
     static let minimumDirectWidth = 8

@@ -66,12 +66,10 @@ final class SparseWeightCache {
         if let key, key == print { return matrix }
         key = print
         let columns = value.count / rows
-        var nnz = 0
-        let p = value.data
-        for i in 0..<value.count where p[i] != 0 { nnz += 1 }
+        let nnz = SparseMatrix.nonZeroCount(value.data, count: value.count)
         let density = Double(nnz) / Double(Swift.max(1, value.count))
         matrix = density < SparseInference.threshold(weights: value.count, linear: linear)
-            ? SparseMatrix(dense: value.data, rows: rows, columns: columns) : nil
+            ? SparseMatrix(dense: value.data, rows: rows, columns: columns, nonZeroCount: nnz) : nil
         return matrix
     }
 

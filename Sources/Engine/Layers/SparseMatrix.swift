@@ -16,11 +16,18 @@ public final class SparseMatrix {
     let columnIndex: UnsafeMutablePointer<Int32>
     let values: UnsafeMutablePointer<Float>
 
-    /// Compresses `dense` ([rows, columns], row-major), keeping every entry that is not exactly 0.
-    public init(dense: UnsafePointer<Float>, rows: Int, columns: Int) {
-        precondition(rows > 0 && columns > 0 && columns <= Int(Int32.max), "sparse matrix: bad size \(rows)x\(columns)")
+    /// The entries of `dense` (`count` floats) that are not exactly 0.
+    public static func nonZeroCount(_ dense: UnsafePointer<Float>, count: Int) -> Int {
         var nnz = 0
-        for i in 0..<(rows * columns) where dense[i] != 0 { nnz += 1 }
+        for i in 0..<count where dense[i] != 0 { nnz += 1 }
+        return nnz
+    }
+
+    /// Compresses `dense` ([rows, columns], row-major), keeping every entry that is not exactly 0.
+    /// `nonZeroCount`, when the caller has counted already, must be `nonZeroCount(dense, ...)`.
+    public init(dense: UnsafePointer<Float>, rows: Int, columns: Int, nonZeroCount known: Int? = nil) {
+        precondition(rows > 0 && columns > 0 && columns <= Int(Int32.max), "sparse matrix: bad size \(rows)x\(columns)")
+        let nnz = known ?? SparseMatrix.nonZeroCount(dense, count: rows * columns)
         precondition(nnz <= Int(Int32.max), "sparse matrix: too many nonzeros")
         self.rows = rows
         self.columns = columns
