@@ -32,7 +32,7 @@ let package = Package(
 
         // MARK: The executable
         .executableTarget(name: "prn", dependencies: [
-            "Runtime", "CEditLine",
+            "Runtime", "Engine", "CEditLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

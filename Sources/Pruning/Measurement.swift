@@ -77,6 +77,12 @@ public struct LatencyOptions: Sendable, Equatable {
     public var batch: Int
     public var runs: Int
     public var warmup: Int
+    /// Polled between forward passes: a requested stop ends the probe.
+    public var cancellation: CancellationFlag?
+
+    public static func == (a: LatencyOptions, b: LatencyOptions) -> Bool {
+        (a.batch, a.runs, a.warmup) == (b.batch, b.runs, b.warmup)
+    }
     public init(batch: Int = 256, runs: Int = 5, warmup: Int = 1) {
         self.batch = batch
         self.runs = runs
@@ -94,9 +100,13 @@ public enum Latency {
         let x = Tensor(shape: [o.batch] + model.inputShape, zeroed: false)
         var rng = RandomStream(seed: 0, stream: "latency.input")
         for i in 0..<x.count { x[i] = rng.normal() }
-        for _ in 0..<o.warmup { _ = model.forward(x, mode: .eval) }
+        for _ in 0..<o.warmup {
+            try o.cancellation?.check("the latency probe")
+            _ = model.forward(x, mode: .eval)
+        }
         var times = [Double]()
         for _ in 0..<o.runs {
+            try o.cancellation?.check("the latency probe")
             let start = DispatchTime.now().uptimeNanoseconds
             _ = model.forward(x, mode: .eval)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)

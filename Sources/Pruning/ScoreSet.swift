@@ -93,6 +93,8 @@ public struct ScoreOptions: Sendable {
     public var extra: [String: Double]
     /// Word and flag method options by name (`norm=share`, `blind=true`, `predictor=mlp`).
     public var words: [String: String]
+    /// Polled between batches by data-driven scorers: a requested stop ends scoring early.
+    public var cancellation: CancellationFlag?
 
     public init(granularity: Granularity = .weights, seed: UInt64 = 0, samples: Int? = nil, batchSize: Int = 256,
                 norm: Int = 1, extra: [String: Double] = [:], words: [String: String] = [:]) {

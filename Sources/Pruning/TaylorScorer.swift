@@ -37,6 +37,7 @@ public struct TaylorScorer: Scorer {
         let loss = SoftmaxCrossEntropy()
         let batches = try BatchIterator(subset, batchSize: options.batchSize, shuffle: false)
         while let batch = batches.next() {
+            try options.cancellation?.check("scoring with taylor")
             model.zeroGrad()
             let logits = model.forward(batch.images, mode: .train)
             loss(logits, labels: batch.labels)

@@ -56,7 +56,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let runner = try session.runner()
-        Interrupts.install(runner.cancellation)
+        RunInterrupts.install(runner.cancellation)
         throw ExitCode(runner.run(file))
     }
 }

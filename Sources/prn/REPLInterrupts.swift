@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Engine
 import Runtime
 
 /// Ctrl-C in the REPL. At the prompt it discards the line. During a command the first one asks
@@ -104,9 +105,17 @@ enum REPLInterrupts {
             let count = countDuringCommand
             lock.unlock()
             guard inCommand else { continue }
-            if Int32(byte) == SIGTERM || count == 1 {
-                FileHandle.standardError.write(Data("\nprn: interrupt: stopping at the next batch boundary (Ctrl-C again to exit)\n".utf8))
-                cancellation?.cancel()
+            if Int32(byte) == SIGTERM {
+                // SIGTERM ends the session: the command gets the same grace as under `prn run`.
+                FileHandle.standardError.write(Data("\nprn: SIGTERM: stopping the running command, then exiting\n".utf8))
+                cancellation?.cancel(signal: SIGTERM)
+                DispatchQueue.global().asyncAfter(deadline: .now() + RunInterrupts.grace) {
+                    beforeExit()
+                    _exit(PrnExit.terminated)
+                }
+            } else if count == 1 {
+                FileHandle.standardError.write(Data("\nprn: interrupt: stopping the running command (Ctrl-C again to exit)\n".utf8))
+                cancellation?.cancel(signal: SIGINT)
             } else {
                 FileHandle.standardError.write(Data("\nprn: interrupted again, exiting\n".utf8))
                 beforeExit()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Engine
 import Runtime
 
 /// `prn` with no subcommand: the interactive REPL on a terminal; statements read from standard
@@ -13,7 +14,7 @@ struct ReplCommand: ParsableCommand {
     func run() throws {
         guard Terminal.isTTY(0) else {
             let runner = try session.runner()
-            Interrupts.install(runner.cancellation)
+            RunInterrupts.install(runner.cancellation)
             throw ExitCode(runner.runStandardInput(FileHandle.standardInput.readDataToEndOfFile()))
         }
         throw ExitCode(try interactive())

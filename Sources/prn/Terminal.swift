@@ -33,28 +33,3 @@ final class TerminalProgress: ProgressDisplay {
         active = false
     }
 }
-
-/// Ctrl-C / SIGTERM: the first asks the running command to stop at its next batch boundary
-/// (the run log is already on disk, written after each event); a second exits at once.
-enum Interrupts {
-    nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
-    nonisolated(unsafe) static var count = 0
-
-    static func install(_ flag: CancellationFlag) {
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                count += 1
-                if count > 1 {
-                    FileHandle.standardError.write(Data("\nprn: interrupted again, exiting\n".utf8))
-                    exit(130)
-                }
-                FileHandle.standardError.write(Data("\nprn: interrupt: stopping at the next batch boundary (again to exit now)\n".utf8))
-                flag.cancel()
-            }
-            source.resume()
-            sources.append(source)
-        }
-    }
-}

@@ -32,9 +32,15 @@ final class InferenceFusionTests: XCTestCase {
             let plain = model.forward(x, mode: .eval).array
             model.observers.removeAll()
             XCTAssertEqual(fused.count, plain.count)
+            // The bound is relative to the logits' scale, not to each logit: through resnet20's
+            // nineteen convolutions with these batch-norm statistics the logits reach the
+            // thousands, and a logit near zero in the same batch carries the rounding of that
+            // scale. Which BLAS kernel runs (AVX2 or AVX-512) changes the rounding, so the bound
+            // allows a few hundred ulps of the scale; a wrong fusion is off by the scale itself.
+            let scale = max(plain.map { abs($0) }.max() ?? 0, .leastNormalMagnitude)
             var worst: Float = 0
-            for (a, b) in zip(fused, plain) { worst = max(worst, abs(a - b) / max(1, abs(b))) }
-            XCTAssertLessThan(worst, 1e-4, "\(name): fused and layer-by-layer logits")
+            for (a, b) in zip(fused, plain) { worst = max(worst, abs(a - b) / scale) }
+            XCTAssertLessThan(worst, 1e-5, "\(name): fused and layer-by-layer logits, relative to their scale \(scale)")
             XCTAssertEqual(model.forward(x, mode: .eval).array, fused, "\(name): fused forwards are deterministic")
         }
     }

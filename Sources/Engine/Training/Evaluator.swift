@@ -10,17 +10,22 @@ public struct Evaluation: Sendable, Codable {
 
 /// Inference over a dataset split in eval mode.
 public enum Evaluator {
-    public static func evaluate(_ model: Model, on data: Dataset, batchSize: Int = 256) throws -> Evaluation {
+    public static func evaluate(_ model: Model, on data: Dataset, batchSize: Int = 256,
+                                cancellation: CancellationFlag? = nil) throws -> Evaluation {
         // Nothing changes the weights between batches here (see SparseInference).
-        try SparseInference.withWeightsFixed { try evaluatePass(model, on: data, batchSize: batchSize) }
+        try SparseInference.withWeightsFixed {
+            try evaluatePass(model, on: data, batchSize: batchSize, cancellation: cancellation)
+        }
     }
 
-    private static func evaluatePass(_ model: Model, on data: Dataset, batchSize: Int) throws -> Evaluation {
+    private static func evaluatePass(_ model: Model, on data: Dataset, batchSize: Int,
+                                     cancellation: CancellationFlag?) throws -> Evaluation {
         let loss = SoftmaxCrossEntropy()
         let batches = try BatchIterator(data, batchSize: batchSize, shuffle: false, borrowSamples: true)
         var lossSum = 0.0, correct = 0, top5 = 0, seen = 0
         let k = model.classes
         while let batch = batches.next() {
+            try cancellation?.check("evaluation")
             let logits = model.forward(batch.images, mode: .eval)
             let (l, c) = loss(logits, labels: batch.labels, computeGradient: false)
             lossSum += l * Double(batch.count)

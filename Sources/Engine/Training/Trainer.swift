@@ -42,10 +42,17 @@ public struct EpochRecord: Sendable, Codable {
     public var penalty: Double
     public var learningRate: Double
     public var seconds: Double
+    /// Batches this record covers, and how many make a whole epoch: fewer only when an
+    /// interrupt stopped the epoch, and such a record must never be shown as a full epoch.
+    public var batches: Int
+    public var batchesPerEpoch: Int
+    public var isPartial: Bool { batches < batchesPerEpoch }
 }
 
 public struct TrainResult: Sendable {
+    /// Every epoch begun, the last one partial when an interrupt stopped it mid-way.
     public var epochs: [EpochRecord] = []
+    public var fullEpochs: [EpochRecord] { epochs.filter { !$0.isPartial } }
     /// True when `shouldStop` ended the run at a batch boundary.
     public var interrupted = false
     public var samplesPerSecond: Double = 0
@@ -143,7 +150,8 @@ public final class Trainer {
                 let record = EpochRecord(epoch: epoch + 1, loss: lossSum / Double(seen),
                                          accuracy: Double(correct) / Double(seen), penalty: penaltySum / Double(seen),
                                          learningRate: Double(optimizer.learningRate),
-                                         seconds: Date().timeIntervalSince(epochStart))
+                                         seconds: Date().timeIntervalSince(epochStart),
+                                         batches: b, batchesPerEpoch: perEpoch)
                 result.epochs.append(record)
                 onEpoch?(record)
             }

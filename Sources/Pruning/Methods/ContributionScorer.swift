@@ -118,6 +118,7 @@ enum StatisticsPass {
         let batches = try BatchIterator(subset, batchSize: options.batchSize, shuffle: false)
         try recorder.attached(to: model) {
             while let batch = batches.next() {
+                try options.cancellation?.check("scoring with \(method)")
                 _ = model.forward(batch.images, mode: .eval)
                 try body(recorder, batch)
             }

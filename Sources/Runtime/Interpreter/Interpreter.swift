@@ -1,3 +1,4 @@
+import Engine
 import Language
 
 /// Runs checked programs. State (variables, procedures, imported files) persists across
@@ -6,6 +7,8 @@ public final class Interpreter {
     let registry: VerbRegistry
     let output: (String) -> Void
     public let cancellation: CancellationFlag
+    /// The command running now ("file:line: verb"), readable from a signal's watchdog thread.
+    public let running = RunningCommand()
     /// Deepest allowed chain of procedure calls.
     public static let maxCallDepth = 200
 

@@ -1,3 +1,4 @@
+import Engine
 import Language
 
 /// Commands: verbs through their handlers, user procedures through a new scope.
@@ -14,8 +15,12 @@ extension Interpreter {
             throw failure(.verbFailed, "'\(name)' is not available in this build", command.verb.range)
         }
         let value: Value
+        running.set("\(command.range.file):\(command.range.start.line): \(name)")
+        defer { running.set(nil) }
         do {
             value = try handler.run(invocation)
+        } catch let error as Interrupted {
+            throw failure(.cancelled, error.description, command.range)
         } catch let error as VerbError {
             throw failure(.verbFailed, error.message, command.range,
                           notes: error.notes.map { DiagnosticNote($0) }, help: error.help)

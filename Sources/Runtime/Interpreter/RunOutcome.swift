@@ -26,29 +26,22 @@ public struct RunOutcome: Sendable {
     public var results: [CommandResult]
 }
 
-/// Set from another thread (e.g. a Ctrl-C handler); the interpreter checks it between
-/// statements and stops with a diagnostic at the statement it was about to run.
-public final class CancellationFlag: @unchecked Sendable {
+/// The command being run, set by the interpreter's thread and read by a signal's watchdog.
+public final class RunningCommand: @unchecked Sendable {
     private let lock = NSLock()
-    private var cancelled = false
+    private var value: String?
 
     public init() {}
 
-    public var isCancelled: Bool {
+    public var current: String? {
         lock.lock()
         defer { lock.unlock() }
-        return cancelled
+        return value
     }
 
-    public func cancel() {
+    func set(_ text: String?) {
         lock.lock()
-        cancelled = true
-        lock.unlock()
-    }
-
-    public func reset() {
-        lock.lock()
-        cancelled = false
+        value = text
         lock.unlock()
     }
 }

@@ -1,8 +1,18 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// prn's exit codes (BSD sysexits where one fits).
 public enum PrnExit {
     public static let success: Int32 = 0
     public static let usage: Int32 = 64
     public static let staticError: Int32 = 65
     public static let runtimeError: Int32 = 70
-    public static let interrupted: Int32 = 130
+    /// 128 + the signal, as a shell reports a process the signal ended: Ctrl-C (SIGINT).
+    public static let interrupted: Int32 = 128 + SIGINT
+    /// SIGTERM.
+    public static let terminated: Int32 = 128 + SIGTERM
+
+    /// The status for a run stopped at the request of `signal` (SIGINT when unknown).
+    public static func stopped(by signal: Int32?) -> Int32 { 128 + (signal ?? SIGINT) }
 }

@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Language
 
@@ -110,16 +111,26 @@ public struct ScriptRunner {
         }
         let interpreter = Interpreter(verbs: Verbs.registry(for: session), cancellation: cancellation, output: output)
         for (name, text) in sets { interpreter.define(name, Self.parseSet(text)) }
+        // When a command does not reach a stopping point in time, the signal's watchdog ends
+        // the process; the log must still say what was running and that the run was stopped.
+        cancellation.setLastResort { [log = session.log, running = interpreter.running] sig in
+            log?.close(with: [["event": "interrupted", "signal": Interrupted.name(sig),
+                               "during": running.current ?? "between commands"],
+                              ["event": "end", "status": "cancelled"]])
+        }
+        defer { cancellation.setLastResort(nil) }
         let outcome = interpreter.run(checked)
         if !outcome.diagnostics.isEmpty { errors(renderer.render(outcome.diagnostics)) }
-        session.logEvent("end", ["status": "\(outcome.status)"])
-        switch outcome.status {
+        // A signal that arrived during the last command stops the run too, even when that
+        // command finished: the run was asked to stop and must not report success.
+        let stopped = cancellation.signal
+        let status = stopped != nil && outcome.status != .rejected ? RunStatus.cancelled : outcome.status
+        session.logEvent("end", ["status": "\(status)"])
+        switch status {
         case .completed: return PrnExit.success
         case .rejected: return PrnExit.staticError
-        case .cancelled: return PrnExit.interrupted
-        case .failed:
-            // A command stopped by Ctrl-C/SIGTERM fails with its own message; the flag says why.
-            return cancellation.isCancelled ? PrnExit.interrupted : PrnExit.runtimeError
+        case .cancelled: return PrnExit.stopped(by: stopped)
+        case .failed: return PrnExit.runtimeError
         }
     }
 }

@@ -5,9 +5,12 @@ import Foundation
 /// machine), then one event per command with its results. The whole file is rewritten
 /// atomically after every event, so it is always complete and readable, even after a crash or
 /// an interrupt; logs are small, so this costs nothing measurable.
-public final class RunLog {
+public final class RunLog: @unchecked Sendable {
     public let url: URL
     private var lines: [String] = []
+    /// Appends come from the interpreter and, once, from a signal's watchdog thread.
+    private let lock = NSLock()
+    private var closed = false
 
     public init(url: URL, manifest: [String: Any]) throws {
         self.url = url
@@ -15,6 +18,23 @@ public final class RunLog {
     }
 
     public func append(_ object: [String: Any]) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !closed else { return }
+        try write(object)
+    }
+
+    /// Writes the closing events and refuses every later append: after a forced stop nothing
+    /// may follow the `end` event.
+    public func close(with objects: [[String: Any]]) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !closed else { return }
+        for object in objects { try? write(object) }
+        closed = true
+    }
+
+    private func write(_ object: [String: Any]) throws {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         lines.append(String(decoding: data, as: UTF8.self))
         try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: url)

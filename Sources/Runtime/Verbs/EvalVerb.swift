@@ -37,7 +37,7 @@ enum EvalVerb {
         default: data = bundle.test
         }
         let t0 = Date()
-        let e = try Evaluator.evaluate(model, on: data, batchSize: inv.int("batch") ?? 256)
+        let e = try Evaluator.evaluate(model, on: data, batchSize: inv.int("batch") ?? 256, cancellation: s.cancellation)
         let throughput = Double(e.count) / max(Date().timeIntervalSince(t0), 1e-9)
         let size = try ModelMeasurement.measure(model)
         let latency = Latency.singleSample(model)

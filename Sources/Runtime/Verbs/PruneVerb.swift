@@ -37,7 +37,8 @@ enum PruneVerb {
         let scope = PruneScope(rawValue: inv.text("scope") ?? "global") ?? .global
         let minKeep = inv.int("min_keep") ?? scores.minKeep ?? 1
         let request = PruneRequest(amount: amount, scope: scope, minKeep: minKeep)
-        let latency: LatencyOptions? = (inv.bool("latency") ?? true) ? LatencyOptions() : nil
+        var latency: LatencyOptions? = (inv.bool("latency") ?? true) ? LatencyOptions() : nil
+        latency?.cancellation = s.cancellation
         let steps = inv.int("steps") ?? 1
         var report: PruningReport
         do {

@@ -68,9 +68,10 @@ enum ScoreVerb {
         let method = inv.text("method") ?? ""
         let granularity = Granularity(rawValue: inv.text("granularity") ?? "weights") ?? .weights
         let (numbers, words) = methodValues(inv)
-        let options = ScoreOptions(granularity: granularity, seed: RandomStream.stableHash(s.nextStream("score")) ^ s.seed,
+        var options = ScoreOptions(granularity: granularity, seed: RandomStream.stableHash(s.nextStream("score")) ^ s.seed,
                                    samples: inv.int("samples"), batchSize: inv.int("batch") ?? 256, norm: inv.int("p") ?? 1,
                                    extra: numbers, words: words)
+        options.cancellation = s.cancellation
         let request = Request(method: method, options: options)
         let t0 = Date()
         let scores = try compute(request, model: model, session: s)

@@ -97,10 +97,13 @@ enum TrainVerb {
         }
         trainer.onEpoch = { r in
             s.progress?.finish()
-            s.say(String(format: "%@ epoch %d: loss %.4f, accuracy %.2f%%%@, %.1fs", inv.verb, r.epoch, r.loss, r.accuracy * 100,
+            let part = r.isPartial ? " (partial: \(r.batches) of \(r.batchesPerEpoch) batches)" : ""
+            s.say(String(format: "%@ epoch %d%@: loss %.4f, accuracy %.2f%%%@, %.1fs", inv.verb, r.epoch, part, r.loss, r.accuracy * 100,
                          r.penalty != 0 ? String(format: ", penalty %.4g", r.penalty) : "", r.seconds))
-            s.logEvent("epoch", ["verb": inv.verb, "epoch": r.epoch, "loss": r.loss, "accuracy": r.accuracy,
-                                 "penalty": r.penalty, "lr": r.learningRate, "seconds": r.seconds])
+            var event: [String: Any] = ["verb": inv.verb, "epoch": r.epoch, "loss": r.loss, "accuracy": r.accuracy,
+                                        "penalty": r.penalty, "lr": r.learningRate, "seconds": r.seconds]
+            if r.isPartial { event.merge(["partial": true, "batches": r.batches, "batches_total": r.batchesPerEpoch]) { a, _ in a } }
+            s.logEvent("epoch", event)
         }
         let result: TrainResult
         do { result = try trainer.run(on: data.train) } catch let e as TrainingDiverged {
@@ -109,8 +112,10 @@ enum TrainVerb {
         }
         s.progress?.finish()
         if result.interrupted {
-            s.say("\(inv.verb) interrupted after \(result.epochs.count) full epoch(s); the model is kept as of the last finished batch")
-            s.logEvent(inv.verb, ["interrupted": true, "epochs": result.epochs.count])
+            let full = result.fullEpochs.count
+            let batches = result.epochs.last.map { $0.isPartial ? " and \($0.batches) of \($0.batchesPerEpoch) batches" : "" } ?? ""
+            s.say("\(inv.verb) interrupted after \(full) full epoch(s)\(batches); the model is kept as of the last finished batch")
+            s.logEvent(inv.verb, ["interrupted": true, "epochs": full, "batches": result.epochs.last?.batches ?? 0])
             throw VerbError("interrupted", notes: ["stopped by an interrupt at a batch boundary"])
         }
         let last = result.epochs.last
