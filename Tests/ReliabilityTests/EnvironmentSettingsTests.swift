@@ -50,7 +50,7 @@ final class EnvironmentSettingsTests: XCTestCase {
     func testMissingDataRootIsNamedWhenADatasetIsNotFound() throws {
         let outcome = try run(["PRN_DATA": "/nonexistent-prn-data"], script: "data mnist\n")
         XCTAssertEqual(outcome.status, 70, outcome.summary)
-        XCTAssertTrue(outcome.stderr.contains("/nonexistent-prn-data (PRN_DATA, does not exist)"), outcome.summary)
+        XCTAssertTrue(outcome.stderr.contains("/nonexistent-prn-data (PRN_DATA): does not exist"), outcome.summary)
     }
 
     /// Good values still run (control: the checks above fail for the value, not the variable).
