@@ -9,8 +9,9 @@ public enum EnvironmentSettings {
     public static let threadsVariable = "PRN_THREADS"
     /// Below 10 MB nothing prn builds fits; above a petabyte the number is a typo, not a machine.
     public static let memoryRange = 0.01...1_000_000.0
-    /// The loop pool runs at most 256 shares at once; a larger count only adds waiting.
-    public static let threadRange = 1...256
+    /// Beyond the largest machines' core counts a value is a typo; more threads than cores only
+    /// add waiting (the loop pool itself runs at most 256 at once).
+    public static let threadRange = 1...1024
 
     /// Gigabytes from `PRN_MEMORY_GB`, nil when unset or unusable (then `problems` says why).
     public static func memoryGigabytes(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Double? {
