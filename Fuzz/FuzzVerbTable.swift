@@ -18,6 +18,7 @@ let fuzzVerbTable = VerbTable([
         OptionSpec("norm", ValueType.choice([Choice("bn", "batch normalisation"), Choice("sigmoid", "sigmoid batch normalisation, scale sigma(theta), no shift (receding importances)"), Choice("none", "no normalisation layers")]), help: "normalisation layers (default: bn for VGG/ResNet, none for MLP/LeNet)", noun: "normalisation"),
         OptionSpec("classes", ValueType.integer(min: 2, max: 100000), help: "output classes (default: the dataset's)"),
         OptionSpec("hidden", ValueType.list(ValueType.integer(min: 1, max: 65536)), help: "hidden widths of mlp, e.g. [512, 256]"),
+        OptionSpec("allow_nonfinite", ValueType.bool, default: DefaultValue.bool(false), help: "model files: accept NaN or infinite weights (to inspect a model that diverged)"),
         OptionSpec("val", ValueType.number(min: Bound(0.0, inclusive: true), max: Bound(100000000.0, inclusive: true)), default: DefaultValue.number(0.0), help: "validation split taken from train: a fraction below 1 or a sample count (0 = none)"),
         OptionSpec("subset", ValueType.integer(min: 1, max: nil), help: "keep only the first N train and test samples"),
     ], resultFields: [ResultField("params", "trainable parameters"), ResultField("flops", "multiply-adds per sample x2")], provides: ["model"]),

@@ -209,8 +209,10 @@ public enum Allocator {
     }
 
     /// The `count` smallest keys of one layer without sorting it (min_keep is small; layers may
-    /// hold millions of weights).
+    /// hold millions of weights). `count` comes from the script and may exceed any layer: the
+    /// layer's own size bounds what is reserved.
     private static func bestKeys(_ s: [Float], eligible: [Bool], count: Int) -> [UInt64] {
+        let count = Swift.min(count, s.count)
         var best = [UInt64]()
         best.reserveCapacity(count + 1)
         for i in s.indices where eligible[i] {

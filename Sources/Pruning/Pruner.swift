@@ -63,6 +63,7 @@ public enum Pruner {
                               step: Int, steps: Int, baseline: Baseline?) throws -> PruningReport {
         let structure = try StructureAnalysis(model)
         let keep = try Allocator.allocate(model, scores: scores, request: request, structure: structure)
+        let heldWhole = try Self.heldWhole(model, scores.granularity, structure, minKeep: Swift.max(request.minKeep, scores.minKeep ?? 1))
         let start = try baseline ?? Baseline(model, scores.granularity, structure: structure, latency: latency)
         try Surgery.apply(keep, to: model, structure: structure)
         let after = try ModelMeasurement.measure(model, latency: latency)
@@ -81,7 +82,19 @@ public enum Pruner {
                              prunableAfter: try prunableCount(model, scores.granularity, StructureAnalysis(model), nonZero: true),
                              before: start.measurement, after: after,
                              fixed: structure.fixed.filter { $0.reason.hasPrefix("output layer") == false }
-                                .map { "\($0.name) (\($0.reason))" })
+                                .map { "\($0.name) (\($0.reason))" },
+                             heldWhole: requested.map { $0 > 0 } == true ? heldWhole : [])
+    }
+
+    /// Layers whose prunable size (unmasked weights, or units) is no more than `minKeep`.
+    static func heldWhole(_ model: Model, _ g: Granularity, _ structure: StructureAnalysis, minKeep: Int) throws -> [String] {
+        if g.isStructured { return structure.groups(g).filter { $0.units <= minKeep }.map(\.name) }
+        return PrunableWeights.of(model).filter { p in
+            guard let m = p.mask, m.count == p.value.count else { return p.value.count <= minKeep }
+            var kept = 0
+            for i in 0..<m.count where m[i] != 0 { kept += 1 }
+            return kept <= minKeep
+        }.map(\.name)
     }
 
     /// Prunable weights (non-zero ones when asked) or units of the prunable groups.

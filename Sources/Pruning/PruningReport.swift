@@ -19,6 +19,9 @@ public struct PruningReport: Sendable, Codable, Equatable {
     public var after: ModelMeasurement
     /// Producers left whole, with the reason ("layer1.0.conv2: residual join ...").
     public var fixed: [String]
+    /// Layers (parameter names for weights, group names for units) no larger than `min_keep`,
+    /// so it kept them whole whatever the request asked.
+    public var heldWhole: [String] = []
 
     /// Fraction of the prunable weights/units removed (compare with `requested`).
     public var realizedSparsity: Double {
@@ -67,6 +70,15 @@ public struct PruningReport: Sendable, Codable, Equatable {
             lines.append("  latency: \(Format.ms(a)) -> \(Format.ms(b)) per batch of \(batch) (\(Format.ratio(a, b)) faster)")
         }
         let held = heldAtMinKeep, cut = cutToMinKeep
+        if !heldWhole.isEmpty {
+            let layers = heldWhole.joined(separator: ", ")
+            if let r = requested, r * Double(prunableBefore) - Double(prunableBefore - prunableAfter) >= 1 {
+                lines.append("  short of the request: min_keep \(minKeep) is at least the size of \(layers), so they were kept whole; "
+                             + "realized \(Format.percent(realizedSparsity)) of the requested \(Format.percent(r)) (a lower min_keep prunes further)")
+            } else {
+                lines.append("  min_keep \(minKeep) is at least the size of \(layers), so they were kept whole")
+            }
+        }
         if !held.isEmpty {
             lines.append("  short of the request: min_keep \(minKeep) holds \(held.joined(separator: ", ")) at \(minKeep) \(unitWord) (a lower min_keep prunes further)")
         } else if !cut.isEmpty && scope == "global" {

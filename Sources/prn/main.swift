@@ -4,6 +4,7 @@ import Foundation
 import Runtime
 
 BLASSpinLimit.applyByReexecuting()
+EnvironmentCheck.refuseUnusableSettings()
 
 // Line-buffer standard output even into files and pipes: training progress and results must
 // appear as they happen in `prn run ... > log` and `prn run | tee`, not when the run ends.

@@ -34,7 +34,7 @@ enum MalformedInputCases {
     static let staticError: Int32 = 65, runtimeError: Int32 = 70
     static let mnistScript = "seed 1\ndata mnist\n"
 
-    static var all: [MalformedCase] { idx + cifar + csv + safetensors + onnx + scripts + options }
+    static var all: [MalformedCase] { idx + cifar + csv + safetensors + onnx + scripts + options + modelFileChecks }
 
     static var idx: [MalformedCase] { [
         MalformedCase("idx truncated images", status: runtimeError, mentions: ["train-images-idx3-ubyte", "truncated", "main.prn:2"],
@@ -140,7 +140,7 @@ enum MalformedInputCases {
                           script: load, setup: file(F.safetensors(header: #"{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, dataBytes: 4))),
             MalformedCase("safetensors architecture claims huge layer", status: runtimeError, mentions: ["m.safetensors", "needs at least"],
                           script: load, setup: file(F.safetensors(header: good.replacingOccurrences(
-                            of: F.jsonQuoted(arch), with: F.jsonQuoted(F.linearArchitecture(inputs: 4, outputs: 900_000_000))), dataBytes: 40))),
+                            of: F.jsonQuoted(arch), with: F.jsonQuoted(#"{"classes":2,"input":[4],"name":"mlp","nodes":[{"config":{"bias":1,"in":4,"out":900000000},"inputs":[0],"kind":"linear","name":"0"},{"config":{"bias":1,"in":900000000,"out":2},"inputs":[1],"kind":"linear","name":"1"}]}"#)), dataBytes: 40))),
             MalformedCase("safetensors shape mismatch", status: runtimeError, mentions: ["m.safetensors", "0.weight", "[2, 4]"],
                           script: load, setup: file(F.safetensors(header: good.replacingOccurrences(of: "[2,4]", with: "[4,2]"), dataBytes: 40))),
             MalformedCase("safetensors model for other data", status: runtimeError, mentions: ["main.prn:2", "m.safetensors", "[4]", "[1, 28, 28]"],

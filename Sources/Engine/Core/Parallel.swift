@@ -7,7 +7,7 @@ public enum Parallel {
     /// Worker count; `PRN_THREADS` overrides the core count. Results are bitwise reproducible for
     /// a fixed value because work is split into the same contiguous chunks every time.
     public nonisolated(unsafe) static var threads: Int = {
-        if let s = ProcessInfo.processInfo.environment["PRN_THREADS"], let n = Int(s), n > 0 { return n }
+        if let n = EnvironmentSettings.threads() { return n }
         return Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 

@@ -69,7 +69,10 @@ public struct DataLocator: Sendable {
                     }
                 }
             }
-            searched.append("\(root.url.path) (\(root.label))")
+            // A root that does not exist is no error until a dataset is sought there; then it is
+            // the likeliest reason the search failed.
+            let exists = FileManager.default.fileExists(atPath: root.url.path)
+            searched.append("\(root.url.path) (\(root.label))\(exists ? "" : ": does not exist")")
         }
         var message = "dataset '\(name)' not found. Searched for folders named \(aliases.joined(separator: ", ")) in:\n"
         message += searched.map { "  " + $0 }.joined(separator: "\n")

@@ -46,8 +46,30 @@ public enum IDXReader {
         return try Dataset(name: name, samples: x, labels: y, classes: classes)
     }
 
+    /// The whole file's size as its header declares it, once the header has been inflated; nil
+    /// while it is incomplete or not an IDX header (parse then reports what is wrong).
+    static func declaredSize(_ bytes: [UInt8]) -> FileBytes.DeclaredSize? {
+        guard bytes.count >= 4, bytes[0] == 0, bytes[1] == 0 else { return nil }
+        let rank = Int(bytes[3])
+        let headerSize = 4 + 4 * rank
+        guard bytes.count >= headerSize else { return nil }
+        let dims = (0..<rank).map { d in
+            let o = 4 + 4 * d
+            return Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3])
+        }
+        var total = headerSize
+        var values = 1
+        for dim in dims {
+            let (product, overflow) = values.multipliedReportingOverflow(by: dim)
+            values = overflow ? Int.max : product
+        }
+        let (sum, overflow) = total.addingReportingOverflow(values)
+        total = overflow ? Int.max : sum
+        return FileBytes.DeclaredSize(bytes: total, source: "the IDX header \(dims) (\(headerSize) header bytes + \(values) values)")
+    }
+
     static func parse(_ url: URL, expectedRanks: Set<Int>, role: String) throws -> ParsedFile {
-        let bytes = try FileBytes.read(url)
+        let bytes = try FileBytes.read(url, declaredSize: declaredSize)
         let path = url.path
         guard bytes.count >= 4 else {
             throw DataError(.truncated, "\(path): \(bytes.count) bytes is too short for an IDX header; the file is truncated")

@@ -32,6 +32,8 @@ public struct Architecture: Codable, Equatable, Sendable {
     public static func parse(_ text: String) throws -> Architecture {
         do {
             return try JSONDecoder().decode(Architecture.self, from: Data(text.utf8))
+        } catch let e as ShapeError {
+            throw e
         } catch {
             throw ShapeError("architecture metadata is not valid: \(error)")
         }
@@ -50,7 +52,11 @@ public struct Architecture: Codable, Equatable, Sendable {
             guard m.node(named: n.name) == nil else { throw ShapeError("duplicate node name \(n.name)") }
             m.add(n.name, try LayerFactory.make(kind: n.kind, config: n.config), inputs: n.inputs)
         }
-        _ = try m.shapes()
+        // Evaluation reads `classes` logits per sample: the last node must produce exactly that.
+        let output = try m.shapes().last ?? input
+        guard output == [classes] else {
+            throw ShapeError("the architecture declares \(classes) classes but its last node outputs \(output) values per sample")
+        }
         return m
     }
 }

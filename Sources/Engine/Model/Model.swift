@@ -53,15 +53,34 @@ public final class Model {
     }
 
     /// Per-sample output shape of every node; throws the first shape mismatch, naming the node.
+    /// Every node's output is bounded, so layers can multiply the dimensions of their inputs
+    /// without overflowing: a model file may describe, say, convolutions padded by 10^9.
     public func shapes() throws -> [[Int]] {
+        try Self.checkSize(inputShape, "the input")
         var s: [[Int]] = [inputShape]
         for n in nodes.dropFirst() {
             guard let layer = n.layer else { throw ShapeError("node \(n.name) has no layer") }
             do { s.append(try layer.outputShape(n.inputs.map { s[$0] })) } catch let e as ShapeError {
                 throw ShapeError("\(n.name) (\(layer.kind)): \(e.message)")
             }
+            try Self.checkSize(s[s.count - 1], "node \(n.name) (\(layer.kind))")
         }
         return s
+    }
+
+    /// Values one sample may hold at any node (8 GB of floats).
+    public static let maximumSampleValues = 1 << 31
+
+    private static func checkSize(_ shape: [Int], _ what: String) throws {
+        var values = 1
+        for d in shape {
+            guard d >= 0 else { throw ShapeError("\(what) has a negative dimension in \(shape)") }
+            let (product, overflow) = values.multipliedReportingOverflow(by: d)
+            values = overflow ? Int.max : product
+        }
+        guard values <= maximumSampleValues else {
+            throw ShapeError("\(what) would hold \(shape) = \(values == Int.max ? "more than 2^63" : String(values)) values per sample, more than the \(maximumSampleValues) prn handles")
+        }
     }
 
     /// Dense multiply-accumulates per sample.

@@ -26,7 +26,9 @@ public final class SoftmaxCrossEntropy {
             let label = Int(labels[r])
             let logSum = logf(s) + m
             total += Double(logSum - z[label])
-            if arg == label { correct += 1 }
+            // NaN compares false with everything, so the scan above falls back to class 0; a row
+            // holding one names no class and counts as wrong.
+            if arg == label && !containsNaN(z, k) { correct += 1 }
             if let g {
                 let gp = g.data + r * k
                 let inv = 1 / s
@@ -36,4 +38,9 @@ public final class SoftmaxCrossEntropy {
         }
         return (total / Double(b), correct)
     }
+}
+
+@inline(__always) func containsNaN(_ row: UnsafeMutablePointer<Float>, _ count: Int) -> Bool {
+    for j in 0..<count where row[j].isNaN { return true }
+    return false
 }

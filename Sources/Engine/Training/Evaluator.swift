@@ -33,6 +33,9 @@ public enum Evaluator {
             if k >= 10 {
                 for r in 0..<batch.count {
                     let row = logits.data + r * k
+                    // A NaN anywhere in the row makes the ranking meaningless (it compares false
+                    // both ways), so the sample is a miss, as in top-1.
+                    if containsNaN(row, k) { continue }
                     let target = row[Int(batch.labels[r])]
                     var above = 0
                     for j in 0..<k where row[j] > target { above += 1 }

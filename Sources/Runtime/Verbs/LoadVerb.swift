@@ -19,6 +19,8 @@ enum LoadVerb {
                        help: "normalisation layers (default: bn for VGG/ResNet, none for MLP/LeNet)", noun: "normalisation"),
             OptionSpec("classes", .integer(min: 2, max: 100_000), help: "output classes (default: the dataset's)"),
             OptionSpec("hidden", .list(.integer(min: 1, max: 1 << 16)), help: "hidden widths of mlp, e.g. [512, 256]"),
+            OptionSpec("allow_nonfinite", .bool, default: .bool(false),
+                       help: "model files: accept NaN or infinite weights (to inspect a model that diverged)"),
         ] + DataVerb.options,
         resultFields: [ResultField("params", "trainable parameters"), ResultField("flops", "multiply-adds per sample x2")],
         provides: ["model"])
@@ -32,7 +34,12 @@ enum LoadVerb {
             model = try buildZoo(name, inv, s)
             if let n = inv.text("norm"), NormKind(rawValue: n) != Zoo.defaultNorm(name) { variant = "norm=\(n)" }
         } else {
-            (model, variant) = try loadFile(name, s)
+            let allow = inv.bool("allow_nonfinite") ?? false
+            (model, variant) = try loadFile(name, s, allowNonFinite: allow)
+            let nonFinite = ModelValueChecks.nonFiniteCount(model)
+            if allow && nonFinite > 0 {
+                s.say("warning: \(name) holds \(nonFinite) non-finite values (NaN or infinite), accepted by allow_nonfinite=true; its outputs will not be meaningful")
+            }
         }
         s.modelVariant = variant
         s.model = model
@@ -73,15 +80,23 @@ enum LoadVerb {
     }
 
     /// The model and its variant (see `Session.modelVariant`; ONNX models have none).
-    static func loadFile(_ path: String, _ s: Session) throws -> (Model, String) {
+    static func loadFile(_ path: String, _ s: Session, allowNonFinite: Bool) throws -> (Model, String) {
         let url = try s.paths.resolve(path, purpose: "load")
-        if url.pathExtension.lowercased() == "onnx" { return (try loadONNX(path, url, s), "") }
+        if url.pathExtension.lowercased() == "onnx" {
+            let model = try loadONNX(path, url, s)
+            if !allowNonFinite, let p = model.parameters.first(where: { ModelValueChecks.firstNonFinite($0.value) != nil }),
+               let bad = ModelValueChecks.firstNonFinite(p.value) {
+                throw VerbError("cannot load \(path): tensor '\(p.name)' holds \(ModelValueChecks.describe(bad.value)) at index \(bad.index) (\(bad.count) non-finite of \(p.value.count))",
+                                help: "load it with allow_nonfinite=true to inspect it anyway")
+            }
+            return (model, "")
+        }
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw VerbError("model file '\(path)' does not exist",
                             help: "zoo models are: \(Zoo.names.joined(separator: ", "))")
         }
         do {
-            let (model, metadata) = try ModelFile.load(from: url)
+            let (model, metadata) = try ModelFile.load(from: url, allowNonFinite: allowNonFinite)
             if let data = s.data, data.train.sampleShape != model.inputShape {
                 throw VerbError("\(path) expects samples of shape \(model.inputShape) but \(data.name) has \(data.train.sampleShape)")
             }

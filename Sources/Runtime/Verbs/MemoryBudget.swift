@@ -4,10 +4,7 @@ import Foundation
 /// Refuses models and batches that would not fit, before allocating them, with the amount
 /// needed. The budget is `PRN_MEMORY_GB` or 3/4 of physical memory.
 enum MemoryBudget {
-    static var bytes: Double {
-        if let s = ProcessInfo.processInfo.environment["PRN_MEMORY_GB"], let g = Double(s), g > 0 { return g * 1e9 }
-        return Double(ProcessInfo.processInfo.physicalMemory) * 0.75
-    }
+    static var bytes: Double { EnvironmentSettings.memoryBudgetBytes() }
 
     /// Parameters (value, gradient, two optimizer states) plus activations and their gradients
     /// for one batch: a deliberate over-estimate.

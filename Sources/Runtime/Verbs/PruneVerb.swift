@@ -67,6 +67,7 @@ enum PruneVerb {
         ]
         var logged: [String: Any] = ["method": report.method, "granularity": report.granularity.rawValue, "scope": report.scope]
         for (k, v) in fields { logged[k] = v }
+        if !report.heldWhole.isEmpty { logged["held_whole"] = report.heldWhole }
         if !report.heldAtMinKeep.isEmpty { logged["held_at_min_keep"] = report.heldAtMinKeep }
         if !report.cutToMinKeep.isEmpty { logged["cut_to_min_keep"] = report.cutToMinKeep }
         s.logEvent("prune", logged)
