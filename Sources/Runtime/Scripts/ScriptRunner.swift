@@ -16,14 +16,16 @@ public struct ScriptRunner {
 
     public init() {}
 
-    /// Reads a script file; a diagnostic-shaped message when it cannot be read.
-    static func read(_ path: String) -> Result<SourceFile, ReadFailure> {
+    /// Reads a script file; a diagnostic-shaped message when it cannot be read. `name` is how
+    /// diagnostics call it (the path as the user wrote it).
+    static func read(_ path: String, name: String? = nil) -> Result<SourceFile, ReadFailure> {
         let url = URL(fileURLWithPath: path)
+        let name = name ?? path
         guard let data = FileManager.default.contents(atPath: url.path) else {
             let exists = FileManager.default.fileExists(atPath: url.path)
-            return .failure(ReadFailure(message: "\(path): error: \(exists ? "cannot read the file" : "no such file")\n"))
+            return .failure(ReadFailure(message: "\(name): error: \(exists ? "cannot read the file" : "no such file")\n"))
         }
-        switch SourceFile.decode(name: path, bytes: [UInt8](data)) {
+        switch SourceFile.decode(name: name, bytes: [UInt8](data)) {
         case .success(let f): return .success(f)
         case .failure(let d):
             return .failure(ReadFailure(message: DiagnosticRenderer().render([d])))
@@ -100,12 +102,19 @@ public struct ScriptRunner {
         session.quiet = quiet
         session.progress = progress
         if let logPath {
+            let url: URL
+            do { url = try paths.resolveForWriting(logPath, purpose: "--log") } catch let e as VerbError {
+                errors("prn: " + Self.message(e))
+                return PrnExit.usage
+            } catch {
+                errors("prn: --log \(logPath): \(error)\n")
+                return PrnExit.usage
+            }
             do {
-                let url = try paths.resolve(logPath, purpose: "--log")
                 session.log = try RunLog(url: url, manifest: RunLog.manifest(scriptName: path, scriptText: source.text, seed: 0))
             } catch {
                 errors("prn: cannot write the run log \(logPath): \(error)\n")
-                return PrnExit.usage
+                return PrnExit.ioError
             }
         }
         let interpreter = Interpreter(verbs: Verbs.registry(for: session), cancellation: cancellation, output: output)
@@ -113,6 +122,11 @@ public struct ScriptRunner {
         let outcome = interpreter.run(checked)
         if !outcome.diagnostics.isEmpty { errors(renderer.render(outcome.diagnostics)) }
         session.logEvent("end", ["status": "\(outcome.status)"])
+        if session.logFailed {
+            // Not yet reported when only the final event failed.
+            if let failure = session.takeLogFailure() { errors("prn: " + Self.message(failure)) }
+            return PrnExit.ioError
+        }
         switch outcome.status {
         case .completed: return PrnExit.success
         case .rejected: return PrnExit.staticError
@@ -121,6 +135,13 @@ public struct ScriptRunner {
             // A command stopped by Ctrl-C/SIGTERM fails with its own message; the flag says why.
             return cancellation.isCancelled ? PrnExit.interrupted : PrnExit.runtimeError
         }
+    }
+}
+
+extension ScriptRunner {
+    /// A verb error outside any script line (command-line options, meta-commands): message and fix.
+    static func message(_ e: VerbError) -> String {
+        e.message + (e.help.map { "\n  help: \($0)" } ?? "") + "\n"
     }
 }
 

@@ -8,9 +8,20 @@ import Foundation
 public final class RunLog {
     public let url: URL
     private var lines: [String] = []
+    private let lock: RunLogLock
 
+    /// Opens the log for one run: creates missing folders (as `report` does, so `--log
+    /// runs/seed0.jsonl` works in a fresh checkout), refuses a target that is not a regular file,
+    /// takes the lock that keeps other runs off this log, and writes the manifest.
     public init(url: URL, manifest: [String: Any]) throws {
         self.url = url
+        let folder = url.deletingLastPathComponent()
+        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+            throw RunLogError("cannot create the folder \(folder.path) for the run log \(url.path) (\(error.localizedDescription))",
+                              help: "check that the folder can be created, or write the log elsewhere")
+        }
+        try AtomicFile.checkReplaceable(url)
+        lock = try RunLogLock(for: url)
         try append(["event": "manifest"].merging(manifest) { a, _ in a })
     }
 
