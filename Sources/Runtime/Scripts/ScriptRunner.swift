@@ -121,10 +121,13 @@ public struct ScriptRunner {
         for (name, text) in sets { interpreter.define(name, Self.parseSet(text)) }
         let outcome = interpreter.run(checked)
         if !outcome.diagnostics.isEmpty { errors(renderer.render(outcome.diagnostics)) }
+        let reported = session.logFailed
         session.logEvent("end", ["status": "\(outcome.status)"])
         if session.logFailed {
-            // Not yet reported when only the final event failed.
-            if let failure = session.takeLogFailure() { errors("prn: " + Self.message(failure)) }
+            // A failure during the run was reported by the command it stopped; one at the
+            // final event has not been reported yet.
+            let failure = session.takeLogFailure()
+            if !reported, let failure { errors("prn: " + Self.message(failure)) }
             return PrnExit.ioError
         }
         switch outcome.status {

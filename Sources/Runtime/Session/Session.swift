@@ -81,14 +81,17 @@ public final class Session {
         let event = ReportEvents.enrich(["event": verb].merging(fields) { a, _ in a }, session: self)
         events.append(event)
         guard let log else { return }
-        do { try log.append(event) } catch {
+        do { try log.append(event) } catch let error as FileWriteError {
             logFailed = true
             if pendingLogFailure == nil {
-                pendingLogFailure = VerbError("the run log \(log.url.path) could not be written: \(error)",
+                pendingLogFailure = VerbError("could not write the run log: \(error)",
                                               help: "free space or write the log elsewhere (--log FILE); the log on disk keeps every event before this one")
             }
             // Stops a long command (training) at its next batch instead of running on unrecorded.
             cancellation.cancel()
+        } catch {
+            // An event that cannot be encoded is lost alone; the log stays writable.
+            output("warning: could not write an event to the run log \(log.url.path): \(error)")
         }
     }
 
