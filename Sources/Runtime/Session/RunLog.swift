@@ -51,6 +51,19 @@ public final class RunLog {
     }
 }
 
+/// A run log that cannot be opened or written (exit 74); names the log and the fix.
+public struct RunLogError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public let help: String?
+
+    init(_ message: String, help: String? = nil) {
+        self.message = message
+        self.help = help
+    }
+
+    public var description: String { help.map { "\(message); \($0)" } ?? message }
+}
+
 public enum PrnVersion {
     public static let string = "0.1.0"
 }

@@ -1,4 +1,3 @@
-import Engine
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -64,17 +63,4 @@ final class RunLogLock {
         guard n > 0 else { return nil }
         return Int32(String(decoding: bytes[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
-}
-
-/// A run log that cannot be opened or written (exit 74); names the log and the fix.
-public struct RunLogError: Error, CustomStringConvertible, Sendable {
-    public let message: String
-    public let help: String?
-
-    init(_ message: String, help: String? = nil) {
-        self.message = message
-        self.help = help
-    }
-
-    public var description: String { help.map { "\(message); \($0)" } ?? message }
 }
