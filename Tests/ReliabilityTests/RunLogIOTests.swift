@@ -74,6 +74,24 @@ final class RunLogIOTests: XCTestCase {
         XCTAssertTrue(text.hasPrefix("{") && text.contains("\"manifest\""), text)
     }
 
+    /// The disk fills during a long training: training stops at the next batch instead of
+    /// running all its epochs unrecorded.
+    func testLogThatFailsDuringTrainingStopsTheTraining() throws {
+        let folder = try folderWithData(train: 512, test: 64)
+        try folder.write("long.prn", text: "seed 1\ndata mnist\nload lenet300\ntrain epochs=500 batch=64\nprint \"not reached\"\n")
+        let prn = try PrnProcess.binary().path
+        let wrapper = "ulimit -f 8 && trap '' XFSZ && exec \"$0\" \"$@\""
+        let outcome = try ShellProcess.run(["/bin/sh", "-c", wrapper, prn, "run", "long.prn", "--log", "run.jsonl"],
+                                           in: folder.url, environment: environment(folder))
+        assertLogFailure(outcome, naming: "run.jsonl")
+        XCTAssertTrue(outcome.stderr.contains("long.prn:4"), "the error does not name the train line: \(outcome.summary)")
+        XCTAssertTrue(outcome.stdout.contains("train epoch 1:"), "the log failed before training: \(outcome.stdout)")
+        // (stdout is under the same size limit, so a missing late epoch line alone proves nothing.)
+        XCTAssertTrue(outcome.stdout.contains("train interrupted after"), "training did not stop when the log failed: \(outcome.stdout.suffix(300))")
+        XCTAssertFalse(outcome.stdout.contains("train epoch 100:"), "training went on after the log failed")
+        XCTAssertFalse(outcome.stdout.contains("not reached"), outcome.summary)
+    }
+
     /// A second run on a log that a running process holds fails at once, naming that process;
     /// once the first is gone (even killed) the log can be used again.
     func testSecondRunOnTheSameLogFailsNamingTheFirst() throws {
