@@ -49,7 +49,7 @@ struct SessionOptions: ParsableArguments {
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Check a script as a whole, then run it.",
-        discussion: "Exit status: 0 success, 64 usage, 65 static error, 70 runtime error, 130 interrupted.")
+        discussion: "Exit status: 0 success, 64 usage, 65 static error, 70 runtime error, 74 the run log cannot be written, 130 interrupted.")
 
     @Argument(help: "The .prn script.") var file: String
     @OptionGroup var session: SessionOptions

@@ -32,9 +32,13 @@ struct ReplCommand: ParsableCommand {
         let engine: REPLEngine
         do {
             engine = try REPLEngine(configuration: configuration, cancellation: cancellation)
-        } catch {
-            FileHandle.standardError.write(Data("prn: cannot start the session: \(error)\n".utf8))
+        } catch let e as VerbError {
+            FileHandle.standardError.write(Data("prn: cannot start the session: \(e.message)\(e.help.map { "; \($0)" } ?? "")\n".utf8))
             return PrnExit.usage
+        } catch {
+            // Everything else is the run log failing to open (not writable, held by another run).
+            FileHandle.standardError.write(Data("prn: cannot start the session: \(error)\n".utf8))
+            return PrnExit.ioError
         }
         guard let editor = LineEditor(historyPath: HistoryFile.path()) else {
             FileHandle.standardError.write(Data("prn: cannot start the line editor on this terminal; pipe statements into 'prn' instead\n".utf8))

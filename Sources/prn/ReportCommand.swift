@@ -24,6 +24,10 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
+        do { try DataRoots().checkWritable(commandLine: out, option: "--out") } catch let e as VerbError {
+            FileHandle.standardError.write(Data("prn report: \(e.message)\(e.help.map { "; \($0)" } ?? "")\n".utf8))
+            throw ExitCode(PrnExit.usage)
+        }
         let input: ReportInput
         do { input = try RunLogReader.read(logs) } catch {
             FileHandle.standardError.write(Data("prn report: \(error)\n".utf8))

@@ -41,7 +41,7 @@ public final class REPLEngine {
         self.errors = errors
         let paths = Self.paths(configuration)
         if let logPath = configuration.logPath {
-            let url = try paths.resolve(logPath, purpose: "--log")
+            let url = try paths.resolveForWriting(logPath, purpose: "--log")
             log = try RunLog(url: url, manifest: RunLog.manifest(scriptName: "<repl>", scriptText: "", seed: 0))
         } else {
             log = nil
@@ -84,10 +84,20 @@ public final class REPLEngine {
         return run(SourceFile(name: "<repl:\(entryCount)>", text: text), recordAs: nil)
     }
 
-    /// `:load FILE`: runs a script in this session.
+    /// `:load FILE`: runs a script in this session. The file must be where `load` and `import`
+    /// may read (the working directory, the data roots, `--allow` folders): a refused file is
+    /// neither run nor shown in diagnostics.
     @discardableResult
     public func load(_ path: String) -> RunStatus {
-        switch ScriptRunner.read(path) {
+        let url: URL
+        do { url = try session.paths.resolve(path, purpose: ":load") } catch let e as VerbError {
+            errors(ScriptRunner.message(e))
+            return .rejected
+        } catch {
+            errors("\(error)\n")
+            return .rejected
+        }
+        switch ScriptRunner.read(url.path, name: path) {
         case .failure(let failure):
             errors(failure.message)
             return .rejected
@@ -157,7 +167,7 @@ public final class REPLEngine {
 
     /// Writes the recipe atomically (a crash never leaves half a file). Returns the path written.
     public func saveRecipe(to path: String) throws -> URL {
-        let url = try session.paths.resolve(path, purpose: ":save")
+        let url = try session.paths.resolveForWriting(path, purpose: ":save")
         try AtomicFile.write(Data(recipeText().utf8), to: url)
         return url
     }

@@ -8,6 +8,8 @@ public enum PrnExit {
     public static let usage: Int32 = 64
     public static let staticError: Int32 = 65
     public static let runtimeError: Int32 = 70
+    /// EX_IOERR: the run log could not be written (disk full, not writable, held by another run).
+    public static let ioError: Int32 = 74
     /// 128 + the signal, as a shell reports a process the signal ended: Ctrl-C (SIGINT).
     public static let interrupted: Int32 = 128 + SIGINT
     /// SIGTERM.

@@ -17,14 +17,16 @@ public struct ScriptRunner {
 
     public init() {}
 
-    /// Reads a script file; a diagnostic-shaped message when it cannot be read.
-    static func read(_ path: String) -> Result<SourceFile, ReadFailure> {
+    /// Reads a script file; a diagnostic-shaped message when it cannot be read. `name` is how
+    /// diagnostics call it (the path as the user wrote it).
+    static func read(_ path: String, name: String? = nil) -> Result<SourceFile, ReadFailure> {
         let url = URL(fileURLWithPath: path)
+        let name = name ?? path
         guard let data = FileManager.default.contents(atPath: url.path) else {
             let exists = FileManager.default.fileExists(atPath: url.path)
-            return .failure(ReadFailure(message: "\(path): error: \(exists ? "cannot read the file" : "no such file")\n"))
+            return .failure(ReadFailure(message: "\(name): error: \(exists ? "cannot read the file" : "no such file")\n"))
         }
-        switch SourceFile.decode(name: path, bytes: [UInt8](data)) {
+        switch SourceFile.decode(name: name, bytes: [UInt8](data)) {
         case .success(let f): return .success(f)
         case .failure(let d):
             return .failure(ReadFailure(message: DiagnosticRenderer().render([d])))
@@ -101,12 +103,19 @@ public struct ScriptRunner {
         session.quiet = quiet
         session.progress = progress
         if let logPath {
+            let url: URL
+            do { url = try paths.resolveForWriting(logPath, purpose: "--log") } catch let e as VerbError {
+                errors("prn: " + Self.message(e))
+                return PrnExit.usage
+            } catch {
+                errors("prn: --log \(logPath): \(error)\n")
+                return PrnExit.usage
+            }
             do {
-                let url = try paths.resolve(logPath, purpose: "--log")
                 session.log = try RunLog(url: url, manifest: RunLog.manifest(scriptName: path, scriptText: source.text, seed: 0))
             } catch {
                 errors("prn: cannot write the run log \(logPath): \(error)\n")
-                return PrnExit.usage
+                return PrnExit.ioError
             }
         }
         let interpreter = Interpreter(verbs: Verbs.registry(for: session), cancellation: cancellation, output: output)
@@ -125,13 +134,28 @@ public struct ScriptRunner {
         // command finished: the run was asked to stop and must not report success.
         let stopped = cancellation.signal
         let status = stopped != nil && outcome.status != .rejected ? RunStatus.cancelled : outcome.status
+        let reported = session.logFailed
         session.logEvent("end", ["status": "\(status)"])
+        if session.logFailed {
+            // A failure during the run was reported by the command it stopped; one at the
+            // final event has not been reported yet.
+            let failure = session.takeLogFailure()
+            if !reported, let failure { errors("prn: " + Self.message(failure)) }
+            return PrnExit.ioError
+        }
         switch status {
         case .completed: return PrnExit.success
         case .rejected: return PrnExit.staticError
         case .cancelled: return PrnExit.stopped(by: stopped)
         case .failed: return PrnExit.runtimeError
         }
+    }
+}
+
+extension ScriptRunner {
+    /// A verb error outside any script line (command-line options, meta-commands): message and fix.
+    static func message(_ e: VerbError) -> String {
+        e.message + (e.help.map { "\n  help: \($0)" } ?? "") + "\n"
     }
 }
 

@@ -8,18 +8,29 @@ import Foundation
 public final class RunLog: @unchecked Sendable {
     public let url: URL
     private var lines: [String] = []
+    private let lock: RunLogLock
     /// Appends come from the interpreter and, once, from a signal's watchdog thread.
-    private let lock = NSLock()
+    private let appending = NSLock()
     private var closed = false
 
+    /// Opens the log for one run: creates missing folders (as `report` does, so `--log
+    /// runs/seed0.jsonl` works in a fresh checkout), refuses a target that is not a regular file,
+    /// takes the lock that keeps other runs off this log, and writes the manifest.
     public init(url: URL, manifest: [String: Any]) throws {
         self.url = url
+        let folder = url.deletingLastPathComponent()
+        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+            throw RunLogError("cannot create the folder \(folder.path) for the run log \(url.path) (\(error.localizedDescription))",
+                              help: "check that the folder can be created, or write the log elsewhere")
+        }
+        try AtomicFile.checkReplaceable(url)
+        lock = try RunLogLock(for: url)
         try append(["event": "manifest"].merging(manifest) { a, _ in a })
     }
 
     public func append(_ object: [String: Any]) throws {
-        lock.lock()
-        defer { lock.unlock() }
+        appending.lock()
+        defer { appending.unlock() }
         guard !closed else { return }
         try write(object)
     }
@@ -27,8 +38,8 @@ public final class RunLog: @unchecked Sendable {
     /// Writes the closing events and refuses every later append: after a forced stop nothing
     /// may follow the `end` event.
     public func close(with objects: [[String: Any]]) {
-        lock.lock()
-        defer { lock.unlock() }
+        appending.lock()
+        defer { appending.unlock() }
         guard !closed else { return }
         for object in objects { try? write(object) }
         closed = true
@@ -58,6 +69,19 @@ public final class RunLog: @unchecked Sendable {
             "started": ISO8601DateFormatter().string(from: Date()),
         ]
     }
+}
+
+/// A run log that cannot be opened or written (exit 74); names the log and the fix.
+public struct RunLogError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public let help: String?
+
+    init(_ message: String, help: String? = nil) {
+        self.message = message
+        self.help = help
+    }
+
+    public var description: String { help.map { "\(message); \($0)" } ?? message }
 }
 
 public enum PrnVersion {

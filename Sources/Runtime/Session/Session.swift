@@ -21,6 +21,10 @@ public final class Session {
     public var history: [String] = []
     public var paths: PathPolicy
     public var log: RunLog?
+    /// Set once a run-log write failed: the run stops (exit 74) rather than go on without its
+    /// record. `pendingLogFailure` is the error the current command fails with.
+    public private(set) var logFailed = false
+    private var pendingLogFailure: VerbError?
     public var quiet = false
     public let cancellation: CancellationFlag
     /// Human output (results, tables).
@@ -77,9 +81,24 @@ public final class Session {
         let event = ReportEvents.enrich(["event": verb].merging(fields) { a, _ in a }, session: self)
         events.append(event)
         guard let log else { return }
-        do { try log.append(event) } catch {
-            output("warning: could not write the run log \(log.url.path): \(error)")
+        do { try log.append(event) } catch let error as FileWriteError {
+            logFailed = true
+            if pendingLogFailure == nil {
+                pendingLogFailure = VerbError("could not write the run log: \(error)",
+                                              help: "free space or write the log elsewhere (--log FILE); the log on disk keeps every event before this one")
+            }
+            // Stops a long command (training) at its next batch instead of running on unrecorded.
+            cancellation.cancel()
+        } catch {
+            // An event that cannot be encoded is lost alone; the log stays writable.
+            output("warning: could not write an event to the run log \(log.url.path): \(error)")
         }
+    }
+
+    /// The run-log failure not yet reported, cleared by taking it.
+    func takeLogFailure() -> VerbError? {
+        defer { pendingLogFailure = nil }
+        return pendingLogFailure
     }
 }
 

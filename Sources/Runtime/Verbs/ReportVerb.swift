@@ -18,7 +18,7 @@ enum ReportVerb {
 
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
         let path = inv.text("path") ?? ""
-        let url = try s.paths.resolve(path, purpose: "report")
+        let url = try s.paths.resolveForWriting(path, purpose: "report")
         let plot = ReportPlot(rawValue: inv.text("plot") ?? "accuracy") ?? .accuracy
         let summary = ReportSummary(sessionInput(s))
         do {

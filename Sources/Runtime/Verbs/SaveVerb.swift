@@ -19,7 +19,7 @@ enum SaveVerb {
     static func runSave(_ inv: VerbInvocation, _ s: Session) throws -> Value {
         let model = try s.requireModel("save")
         let path = inv.text("path") ?? ""
-        let url = try s.paths.resolve(path, purpose: "save")
+        let url = try s.paths.resolveForWriting(path, purpose: "save")
         guard url.pathExtension.lowercased() == "safetensors" else {
             throw VerbError("save writes .safetensors files; '\(path)' has another extension",
                             help: "name the file e.g. \"\(url.deletingPathExtension().lastPathComponent).safetensors\", or use export for ONNX")
@@ -39,7 +39,7 @@ enum SaveVerb {
     static func runExport(_ inv: VerbInvocation, _ s: Session) throws -> Value {
         let model = try s.requireModel("export")
         let path = inv.text("path") ?? ""
-        let url = try s.paths.resolve(path, purpose: "export")
+        let url = try s.paths.resolveForWriting(path, purpose: "export")
         guard url.pathExtension.lowercased() == "onnx" else {
             throw VerbError("export writes .onnx files; '\(path)' has another extension",
                             help: "name the file e.g. \"\(url.deletingPathExtension().lastPathComponent).onnx\", or use save for .safetensors")

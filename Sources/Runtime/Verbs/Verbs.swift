@@ -31,7 +31,13 @@ public enum Verbs {
         var registry = VerbRegistry()
         for (signature, run) in entries {
             registry.register(signature) { inv in
-                let value = try run(inv, session)
+                let value: Value
+                do { value = try run(inv, session) } catch {
+                    // A command stopped because its log failed reports the log, not "interrupted".
+                    if let failure = session.takeLogFailure() { throw failure }
+                    throw error
+                }
+                if let failure = session.takeLogFailure() { throw failure }
                 session.history.append(CommandText.canonical(inv))
                 return value
             }
