@@ -39,7 +39,7 @@ enum FormatFuzz: String, CaseIterable {
         case .runlog:
             // What `prn report` does with a log: extraction, aggregation, every table and plot.
             guard let input = try? RunLogReader.parse(bytes, path: "fuzz.jsonl") else { return }
-            _ = ReportWriter.renderAll(ReportSummary(input))
+            _ = try? ReportWriter.renderAll(ReportSummary(input))
         case .onnx:
             _ = try? ONNXImport.model(from: bytes, source: "fuzz.onnx")
         case .safetensors:
