@@ -14,6 +14,22 @@ public func fuzzFormats(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
+/// SwiftPM links an executable target's entry point as `main`, so libFuzzer's own main is not
+/// used: this one hands the command line to libFuzzer's driver.
+@main
+enum FormatFuzzMain {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        exit(runFuzzerDriver(&argc, &argv, fuzzFormats))
+    }
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>,
+                     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+
 enum FormatFuzz: String, CaseIterable {
     case runlog, safetensors, onnx, idx
 
