@@ -90,7 +90,12 @@ enum Replay {
         let folder = try TemporaryFolder("replay-\(target)")
         switch target {
         case "language":
-            try folder.write("main.prn", bytes)
+            // As in Fuzz/FuzzEntry.swift, lines `#--- NAME` start a module the script can import.
+            let parts = modules(bytes)
+            try folder.write("main.prn", parts[0].body)
+            for (name, body) in parts.dropFirst() where !name.isEmpty && !name.contains("/") && name != ".." && name != "main.prn" {
+                try folder.write(name, body)
+            }
             return [("", try PrnProcess.run(["check", "main.prn"], in: folder.url, timeout: timeout),
                      [PrnExit.success, PrnExit.usage, PrnExit.staticError])]
         case "runlog":
@@ -118,6 +123,21 @@ enum Replay {
             XCTFail("no replay for target '\(target)'")
             return []
         }
+    }
+}
+
+extension Replay {
+    static func modules(_ bytes: [UInt8]) -> [(name: String, body: [UInt8])] {
+        let marker = Array("#--- ".utf8)
+        var parts: [(name: String, body: [UInt8])] = [("main.prn", [])]
+        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            if line.starts(with: marker) {
+                parts.append((String(decoding: line.dropFirst(marker.count), as: UTF8.self), []))
+            } else {
+                parts[parts.count - 1].body += line + [UInt8(ascii: "\n")]
+            }
+        }
+        return parts
     }
 }
 
