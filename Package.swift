@@ -50,3 +50,11 @@ let package = Package(
         .testTarget(name: "REPLTests", dependencies: ["prn"]),
     ]
 )
+
+// The fuzz target of the file readers (Fuzz/Formats, driven by scripts/fuzz). libFuzzer supplies
+// its main, so it links only when built with -sanitize=fuzzer: it is declared only when
+// PRN_FUZZ_FORMATS is set, and ordinary builds never see it.
+if Context.environment["PRN_FUZZ_FORMATS"] != nil {
+    package.targets.append(.executableTarget(name: "prn-fuzz-formats", dependencies: ["Runtime", "Engine", "ONNX"],
+                                             path: "Fuzz/Formats"))
+}

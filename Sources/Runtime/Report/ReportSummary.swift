@@ -122,8 +122,9 @@ public struct ReportSummary: Sendable {
             let same = all.compactMap { $0.first { $0.name == l.name } }
             let n = Double(max(same.count, 1))
             var out = l
-            out.width = Int((Double(same.reduce(0) { $0 + $1.width }) / n).rounded())
-            out.nonZeroWeights = Int((Double(same.reduce(0) { $0 + $1.nonZeroWeights }) / n).rounded())
+            // Added as doubles: many seeds' counts could overflow Int, their mean cannot.
+            out.width = Int((same.reduce(0.0) { $0 + Double($1.width) } / n).rounded())
+            out.nonZeroWeights = Int((same.reduce(0.0) { $0 + Double($1.nonZeroWeights) } / n).rounded())
             return out
         }
     }

@@ -44,22 +44,26 @@ public enum ReportWriter {
     /// layer-width and score-histogram plots. Returns the files written, relative to `dir`.
     @discardableResult
     public static func writeAll(_ s: ReportSummary, to dir: URL, headingLevel: Int = 2) throws -> [String] {
-        var written: [String] = []
-        func put(_ name: String, _ text: String) throws {
-            try write(text, to: dir.appendingPathComponent(name))
-            written.append(name)
-        }
-        try put("results.md", ReportTables.markdown(s, headingLevel: headingLevel) + "\n" + figureLinks(s) + "\n")
-        try put("results.csv", ReportTables.csv(s))
-        try put("results.json", ReportTables.json(s))
+        let files = try renderAll(s, headingLevel: headingLevel)
+        for (name, text) in files { try write(text, to: dir.appendingPathComponent(name)) }
+        return files.map(\.name)
+    }
+
+    /// The files of writeAll with their text, in memory.
+    public static func renderAll(_ s: ReportSummary, headingLevel: Int = 2) throws -> [(name: String, text: String)] {
+        var files: [(name: String, text: String)] = [
+            ("results.md", ReportTables.markdown(s, headingLevel: headingLevel) + "\n" + figureLinks(s) + "\n"),
+            ("results.csv", ReportTables.csv(s)),
+            ("results.json", try ReportTables.json(s)),
+        ]
         for (i, e) in s.experiments.enumerated() {
             let one = ReportSummary(single: s, index: i)
             for plot in ReportPlot.allCases {
                 guard let svg = ReportFigures.svg(plot, one) else { continue }
-                try put("\(e.experiment.slug)-\(plot.rawValue).svg", svg)
+                files.append(("\(e.experiment.slug)-\(plot.rawValue).svg", svg))
             }
         }
-        return written
+        return files
     }
 
     /// Markdown image links to the plots writeAll makes, grouped by experiment.

@@ -121,9 +121,11 @@ enum RunExtraction {
         }
     }
 
-    static func int(_ v: Any?) -> Int? { double(v).flatMap { $0.isFinite ? Int($0) : nil } }
+    /// Whole numbers that fit the type, else nil: a converting initializer would trap on 1e300.
+    /// Logs are range-checked before extraction (RunLogNumbers); live events come from prn itself.
+    static func int(_ v: Any?) -> Int? { double(v).flatMap { Int(exactly: $0.rounded(.towardZero)) } }
     static func uint(_ v: Any?) -> UInt64? {
         if let u = v as? UInt64 { return u }
-        return double(v).flatMap { $0.isFinite && $0 >= 0 ? UInt64($0) : nil }
+        return double(v).flatMap { UInt64(exactly: $0) }
     }
 }

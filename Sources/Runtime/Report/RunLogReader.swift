@@ -6,8 +6,11 @@ public enum RunLogReader {
         public var description: String
     }
 
-    /// Every log's events, merged. A line that is not a JSON object is an error naming the file
-    /// and line; a log without events is an error too, since it most likely is the wrong file.
+    static let origin = "run logs are written by 'prn run SCRIPT --log FILE'"
+
+    /// Every log's events, merged. A line that is not a JSON object, or whose numbers are out of
+    /// range, is an error naming the file and line; a log without events is an error too, since it
+    /// most likely is the wrong file.
     public static func read(_ paths: [String]) throws -> ReportInput {
         var input = ReportInput()
         for path in paths {
@@ -21,19 +24,26 @@ public enum RunLogReader {
             let exists = FileManager.default.fileExists(atPath: path)
             throw Failure(description: "\(path): \(exists ? "cannot read the file" : "no such file")")
         }
+        return try parse(data, path: path)
+    }
+
+    /// The events of a log held in memory; `path` names it in errors and in the report.
+    public static func parse(_ data: Data, path: String) throws -> ReportInput {
         var events: [[String: Any]] = []
         for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let text = line.trimmingCharacters(in: .whitespaces)
             if text.isEmpty { continue }
             guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
                   object["event"] is String else {
-                throw Failure(description: "\(path):\(i + 1): not a run log event (a JSON object with an \"event\" field); "
-                              + "run logs are written by 'prn run SCRIPT --log FILE'")
+                throw Failure(description: "\(path):\(i + 1): not a run log event (a JSON object with an \"event\" field); \(origin)")
+            }
+            if let problem = RunLogNumbers.problem(in: object) {
+                throw Failure(description: "\(path):\(i + 1): \(problem); the log is damaged or was not written by prn (\(origin))")
             }
             events.append(object)
         }
         if events.isEmpty {
-            throw Failure(description: "\(path): the file is empty; run logs are written by 'prn run SCRIPT --log FILE'")
+            throw Failure(description: "\(path): the file is empty; \(origin)")
         }
         let source = ReportSource(path: path, recipe: URL(fileURLWithPath: path).lastPathComponent, recipeHash: "",
                                   prnVersion: PrnVersion.string, started: "", threads: nil)
