@@ -6,6 +6,8 @@ public final class Interpreter {
     let registry: VerbRegistry
     let output: (String) -> Void
     public let cancellation: CancellationFlag
+    /// Limits on values built at run time; the size limit follows the memory budget.
+    public let limits: ValueLimits
     /// Deepest allowed chain of procedure calls.
     public static let maxCallDepth = 200
 
@@ -25,6 +27,7 @@ public final class Interpreter {
         self.registry = verbs
         self.cancellation = cancellation
         self.output = output
+        limits = ValueLimits(memoryBudget: MemoryBudget.bytes)
     }
 
     /// Top-level variables, e.g. for the REPL's checker context.
