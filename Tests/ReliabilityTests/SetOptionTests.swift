@@ -44,7 +44,7 @@ final class SetOptionTests: XCTestCase {
             let outcome = try run([set])
             XCTAssertEqual(outcome.status, 64, "--set \(set): " + outcome.summary)
             XCTAssertTrue(outcome.stderr.contains("--set " + set.prefix(while: { $0 != "\n" })), "--set \(set): " + outcome.summary)
-            XCTAssertTrue(outcome.stderr.contains("numbers, strings"), "--set \(set): " + outcome.summary)
+            XCTAssertTrue(outcome.stderr.contains("strings in double quotes"), "--set \(set): " + outcome.summary)
             XCTAssertFalse(outcome.stdout.contains("2"), "--set \(set) ran the script: " + outcome.summary)
         }
     }
