@@ -62,6 +62,8 @@ public struct DiagnosticCode: Sendable, Hashable, CustomStringConvertible {
     public static let verbFailed = DiagnosticCode("E504", "a verb reported an error")
     public static let cancelled = DiagnosticCode("E505", "run interrupted")
     public static let recursionTooDeep = DiagnosticCode("E506", "procedure calls nested too deeply")
+    public static let valueTooDeep = DiagnosticCode("E507", "list nested deeper than the limit")
+    public static let valueTooLarge = DiagnosticCode("E508", "list or string larger than the size limit")
 
     /// Every code, in order, for documentation and `:help errors`.
     public static let catalog: [DiagnosticCode] = [
@@ -72,6 +74,7 @@ public struct DiagnosticCode: Sendable, Hashable, CustomStringConvertible {
         typeMismatch, outOfRange, tooManyArguments, missingArgument,
         returnOutsideProcedure, importNotFound, importCycle, missingPrerequisite, misplacedDefinition,
         assertionFailed, runtimeType, divisionByZero, verbFailed, cancelled, recursionTooDeep,
+        valueTooDeep, valueTooLarge,
     ]
 }
 

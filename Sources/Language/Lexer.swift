@@ -136,6 +136,12 @@ public struct Lexer {
             report(.malformedNumber, "malformed number '\(text)'", from: start, help: nil)
             return make(.invalid, from: start, spaced)
         }
+        // Reading saturates to infinity, which would pass every `>` range check downstream.
+        guard value.isFinite else {
+            report(.malformedNumber, "number '\(Self.abbreviated(text))' is too large for a 64-bit floating-point number",
+                   from: start, help: "numbers must be below about 1.8e308")
+            return make(.invalid, from: start, spaced)
+        }
         var percent = false
         if index < bytes.count, bytes[index] == UInt8(ascii: "%") {
             index += 1
@@ -258,6 +264,11 @@ public struct Lexer {
         }
         tracked = location
         return location
+    }
+
+    /// A number's text short enough to quote in a message (400 digits are not).
+    static func abbreviated(_ text: String) -> String {
+        text.count <= 24 ? text : "\(text.prefix(12))...\(text.suffix(8)) (\(text.count) characters)"
     }
 
     static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }

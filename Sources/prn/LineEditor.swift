@@ -14,6 +14,8 @@ final class LineEditor {
         case interrupted
         /// Ctrl-D on an empty line (or the terminal went away).
         case end
+        /// A line longer than `InputLimits.maxLineBytes`: dropped up to its end, not kept.
+        case tooLong
     }
 
     private let editLine: OpaquePointer
@@ -28,6 +30,10 @@ final class LineEditor {
     /// blocking in read(), where a Ctrl-C would otherwise go unnoticed.
     var wakeDescriptor: Int32 = -1
     var interruptPending: () -> Bool = { false }
+    /// Bytes of the line being typed, and whether it passed the limit: libedit would otherwise
+    /// keep a line of any length (a paste that never ends) in memory.
+    private var lineBytes = 0
+    private var overlong = false
 
     init?(historyPath: String?) {
         // Multibyte input needs a UTF-8 character type; fall back when the locale is plain C.
@@ -69,6 +75,11 @@ final class LineEditor {
             var count: Int32 = 0
             errno = 0
             let raw = el_gets(editLine, &count)
+            lineBytes = 0
+            if overlong {
+                overlong = false
+                return .tooLong
+            }
             if interruptPending() { return .interrupted }
             if let raw, count > 0 {
                 var line = String(cString: raw)
@@ -121,8 +132,19 @@ final class LineEditor {
 
     /// One character for libedit, decoded from UTF-8; -1 with errno EINTR on Ctrl-C.
     fileprivate func readCharacter(_ out: UnsafeMutablePointer<wchar_t>?) -> Int32 {
-        let first = readByte()
+        var first = readByte()
         guard first > 0 else { return first == 0 ? 0 : -1 }
+        if first - 1 == 0x0A || first - 1 == 0x0D {
+            lineBytes = 0
+        } else {
+            lineBytes += 1
+            if lineBytes > InputLimits.maxLineBytes {
+                // Drop the rest of the line, then end it so libedit hands back what it holds.
+                overlong = true
+                while first > 0, first - 1 != 0x0A, first - 1 != 0x0D { first = readByte() }
+                guard first > 0 else { return first == 0 ? 0 : -1 }
+            }
+        }
         let lead = UInt8(first - 1)
         let extra = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0
         var scalar = extra == 0 ? UInt32(lead) : UInt32(lead) & (0x3F >> UInt32(extra))

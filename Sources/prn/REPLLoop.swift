@@ -25,6 +25,9 @@ struct REPLLoop {
                 if REPLInterrupts.terminationRequested { return 128 + SIGTERM }
                 say("^C")
                 pending = []
+            case .tooLong:
+                fail("the line is longer than 1 MiB (\(InputLimits.maxLineBytes) bytes) and was discarded")
+                pending = []
             case .line(let line):
                 editor.addHistory(line)
                 if pending.isEmpty {
@@ -37,6 +40,12 @@ struct REPLLoop {
                 }
                 pending.append(line)
                 let text = pending.joined(separator: "\n")
+                // An entry whose bracket never closes would otherwise grow with every line.
+                if text.utf8.count > InputLimits.maxLineBytes {
+                    fail("the entry is longer than 1 MiB (\(InputLimits.maxLineBytes) bytes) and was discarded; close the open bracket sooner, or run long scripts with 'prn run'")
+                    pending = []
+                    continue
+                }
                 if InputCompleteness.needsMoreInput(text) { continue }
                 pending = []
                 command { engine.evaluate(text) }

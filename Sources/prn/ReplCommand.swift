@@ -15,7 +15,13 @@ struct ReplCommand: ParsableCommand {
         guard Terminal.isTTY(0) else {
             let runner = try session.runner()
             RunInterrupts.install(runner.cancellation)
-            throw ExitCode(runner.runStandardInput(FileHandle.standardInput.readDataToEndOfFile()))
+            switch InputLimits.readStatements(from: 0) {
+            case .failure(let failure):
+                FileHandle.standardError.write(Data(failure.message.utf8))
+                throw ExitCode(PrnExit.staticError)
+            case .success(let bytes):
+                throw ExitCode(runner.runStandardInput(Data(bytes)))
+            }
         }
         throw ExitCode(try interactive())
     }

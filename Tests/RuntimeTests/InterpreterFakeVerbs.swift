@@ -82,7 +82,7 @@ final class FakeSession {
             resultFields: [ResultField("value"), ResultField("mode"), ResultField("given")])) { invocation in
             .record(Record([("value", invocation.arguments.first ?? .none),
                             ("mode", invocation.options["mode"] ?? .none),
-                            ("given", .list(invocation.givenOptions.sorted().map(Value.string)))]))
+                            ("given", .list(ValueList(invocation.givenOptions.sorted().map(Value.string))))]))
         }
         return registry
     }

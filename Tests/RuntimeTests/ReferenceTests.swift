@@ -29,7 +29,7 @@ final class ReferenceTests: XCTestCase {
             for line in source.text.split(separator: "\n") where line.hasPrefix("#") {
                 for part in line.split(separator: " ") where part.contains("=") && line.contains("--set " + part) {
                     let name = String(part.prefix { $0 != "=" })
-                    context.variables[name] = ScriptRunner.parseSet(String(part.drop { $0 != "=" }.dropFirst())).staticType
+                    context.variables[name] = try SetOption.parse(name: name, text: String(part.drop { $0 != "=" }.dropFirst())).staticType
                 }
             }
             let checked = Checker.check(source, verbs: Verbs.table, resolver: FileImportResolver(paths: paths, stdlib: stdlib),

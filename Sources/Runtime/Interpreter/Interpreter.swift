@@ -9,6 +9,8 @@ public final class Interpreter {
     public let cancellation: CancellationFlag
     /// The command running now ("file:line: verb"), readable from a signal's watchdog thread.
     public let running = RunningCommand()
+    /// Limits on values built at run time; the size limit follows the memory budget.
+    public let limits: ValueLimits
     /// Deepest allowed chain of procedure calls.
     public static let maxCallDepth = 200
 
@@ -28,6 +30,7 @@ public final class Interpreter {
         self.registry = verbs
         self.cancellation = cancellation
         self.output = output
+        limits = ValueLimits(memoryBudget: MemoryBudget.bytes)
     }
 
     /// Top-level variables, e.g. for the REPL's checker context.

@@ -12,7 +12,9 @@ extension Interpreter {
         case .name(let name):
             return try variable(name, range: expr.range, in: scope)
         case .list(let elements):
-            return .list(try elements.map { try evaluate($0, in: scope) })
+            let list = ValueList(try elements.map { try evaluate($0, in: scope) })
+            try checkList(depth: list.depth, size: list.size, at: expr.range)
+            return .list(list)
         case .field(let base, let field):
             let value = try evaluate(base, in: scope)
             guard case .record(let record) = value else {
@@ -77,8 +79,12 @@ extension Interpreter {
         case .add:
             switch (left, right) {
             case (.number(let a), .number(let b)): return .number(a + b)
-            case (.string(let a), .string(let b)): return .string(a + b)
-            case (.list(let a), .list(let b)): return .list(a + b)
+            case (.string(let a), .string(let b)):
+                try checkString(bytes: a.utf8.count + b.utf8.count, at: range)
+                return .string(a + b)
+            case (.list(let a), .list(let b)):
+                try checkList(depth: max(a.depth, b.depth), size: Value.saturatingAdd(a.size, b.size) - 1, at: range)
+                return .list(ValueList(a.items + b.items))
             default: throw mismatch("two numbers, two strings or two lists")
             }
         case .subtract, .multiply, .divide:

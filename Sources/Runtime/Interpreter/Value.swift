@@ -28,12 +28,13 @@ public struct Record: Sendable, Equatable {
     public var fields: [(name: String, value: Value)] { Array(zip(names, values)) }
 }
 
-/// A runtime value.
-public indirect enum Value: Sendable, Equatable {
+/// A runtime value. Printing, comparing and freeing walk nested lists with explicit stacks, not
+/// recursion, so no value can exhaust the stack (ValueText, ValueEquality, ValueList).
+public enum Value: Sendable, Equatable {
     case number(Double)
     case string(String)
     case bool(Bool)
-    case list([Value])
+    case list(ValueList)
     case record(Record)
     /// A bare word such as `global` or `mipp`.
     case word(String)
@@ -44,30 +45,6 @@ public indirect enum Value: Sendable, Equatable {
         switch self {
         case .string(let s): return s
         default: return literal
-        }
-    }
-
-    /// The value as it would be written back in a script (strings quoted).
-    public var literal: String {
-        switch self {
-        case .number(let v): return formatNumber(v)
-        case .string(let s):
-            var escaped = ""
-            for character in s {
-                switch character {
-                case "\\": escaped += "\\\\"
-                case "\"": escaped += "\\\""
-                case "\n": escaped += "\\n"
-                default: escaped.append(character)
-                }
-            }
-            return "\"\(escaped)\""
-        case .bool(let b): return b ? "true" : "false"
-        case .list(let items): return "[" + items.map(\.literal).joined(separator: ", ") + "]"
-        case .record(let record):
-            return "{" + record.fields.map { "\($0.name): \($0.value.literal)" }.joined(separator: ", ") + "}"
-        case .word(let w): return w
-        case .none: return "none"
         }
     }
 
@@ -103,17 +80,7 @@ public indirect enum Value: Sendable, Equatable {
         case .string(let s): self = .string(s)
         case .bool(let b): self = .bool(b)
         case .word(let w): self = .word(w)
-        case .list(let items): self = .list(items.map(Value.init))
-        }
-    }
-
-    /// Equality as the language sees it: a word equals the string with the same text.
-    public func languageEquals(_ other: Value) -> Bool {
-        switch (self, other) {
-        case (.word(let a), .string(let b)), (.string(let a), .word(let b)): return a == b
-        case (.list(let a), .list(let b)):
-            return a.count == b.count && zip(a, b).allSatisfy { $0.languageEquals($1) }
-        default: return self == other
+        case .list(let items): self = .list(ValueList(items.map(Value.init)))
         }
     }
 

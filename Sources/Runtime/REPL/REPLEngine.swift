@@ -18,6 +18,8 @@ public final class REPLEngine {
     }
 
     public let configuration: Configuration
+    /// The `--set` values, read once (`SetOption`).
+    let setValues: [(String, Value)]
     public let cancellation: CancellationFlag
     public private(set) var session: Session
     public private(set) var interpreter: Interpreter
@@ -39,6 +41,7 @@ public final class REPLEngine {
         self.cancellation = cancellation
         self.output = output
         self.errors = errors
+        setValues = try configuration.sets.map { name, text in (name, try SetOption.parse(name: name, text: text)) }
         let paths = Self.paths(configuration)
         if let logPath = configuration.logPath {
             let url = try paths.resolveForWriting(logPath, purpose: "--log")
@@ -46,14 +49,15 @@ public final class REPLEngine {
         } else {
             log = nil
         }
-        (session, interpreter, context) = Self.fresh(configuration, cancellation, paths, log, output)
+        (session, interpreter, context) = Self.fresh(configuration, setValues, cancellation, paths, log, output)
     }
 
     static func paths(_ c: Configuration) -> PathPolicy {
         PathPolicy.standard(scriptFolder: nil, extra: c.allow.map { URL(fileURLWithPath: $0) })
     }
 
-    static func fresh(_ c: Configuration, _ cancellation: CancellationFlag, _ paths: PathPolicy, _ log: RunLog?,
+    static func fresh(_ c: Configuration, _ setValues: [(String, Value)], _ cancellation: CancellationFlag,
+                      _ paths: PathPolicy, _ log: RunLog?,
                       _ output: @escaping (String) -> Void) -> (Session, Interpreter, CheckContext) {
         let session = Session(paths: paths, cancellation: cancellation, output: output)
         session.quiet = c.quiet
@@ -61,8 +65,7 @@ public final class REPLEngine {
         session.log = log
         let interpreter = Interpreter(verbs: Verbs.registry(for: session), cancellation: cancellation, output: output)
         var context = CheckContext()
-        for (name, text) in c.sets {
-            let value = ScriptRunner.parseSet(text)
+        for (name, value) in setValues {
             interpreter.define(name, value)
             context.variables[name] = value.staticType
         }
@@ -71,7 +74,7 @@ public final class REPLEngine {
 
     /// `:reset`: a fresh session and interpreter (the `--set` variables are defined again).
     public func reset() {
-        (session, interpreter, context) = Self.fresh(configuration, cancellation, Self.paths(configuration), log, output)
+        (session, interpreter, context) = Self.fresh(configuration, setValues, cancellation, Self.paths(configuration), log, output)
         recipe = []
         leftOut = 0
     }
@@ -158,7 +161,7 @@ public final class REPLEngine {
     public func recipeText() -> String {
         var lines = ["# prn recipe: the successful statements of a REPL session, in order.",
                      "# Run it with: prn run FILE"]
-        for (name, text) in configuration.sets { lines.append("let \(name) = \(ScriptRunner.parseSet(text).literal)") }
+        for (name, value) in setValues { lines.append("let \(name) = \(value.literal)") }
         let startsWithSeed = recipe.first.map { $0.hasPrefix("seed ") || $0.hasPrefix("seed\t") } ?? false
         if !startsWithSeed { lines.append("seed 0") }
         lines += recipe

@@ -38,23 +38,25 @@ public struct ScriptRunner {
         return PathPolicy.standard(scriptFolder: folder, extra: allow.map { URL(fileURLWithPath: $0) })
     }
 
-    func context() -> CheckContext {
-        var c = CheckContext()
-        for (name, text) in sets { c.variables[name] = Self.parseSet(text).staticType }
-        return c
+    /// The `--set` values, or nil after reporting the first one that is not a literal.
+    func setValues() -> [(String, Value)]? {
+        do {
+            return try sets.map { name, text in (name, try SetOption.parse(name: name, text: text)) }
+        } catch {
+            errors("prn: \(error)\n")
+            return nil
+        }
     }
 
-    /// `--set NAME=VALUE`: numbers (and 50%), true/false, otherwise a string.
-    static func parseSet(_ text: String) -> Value {
-        if text == "true" { return .bool(true) }
-        if text == "false" { return .bool(false) }
-        if text.hasSuffix("%"), let v = Double(text.dropLast()) { return .number(v / 100) }
-        if let v = Double(text) { return .number(v) }
-        return .string(text)
+    func context(_ values: [(String, Value)]) -> CheckContext {
+        var c = CheckContext()
+        for (name, value) in values { c.variables[name] = value.staticType }
+        return c
     }
 
     /// Static checks only. Returns the exit code.
     public func check(_ paths: [String]) -> Int32 {
+        guard let values = setValues() else { return PrnExit.usage }
         var code = PrnExit.success
         for path in paths {
             switch Self.read(path) {
@@ -63,7 +65,7 @@ public struct ScriptRunner {
                 code = PrnExit.staticError
             case .success(let source):
                 let checked = Checker.check(source, verbs: Verbs.table,
-                                            resolver: FileImportResolver(paths: policy(for: path)), context: context())
+                                            resolver: FileImportResolver(paths: policy(for: path)), context: context(values))
                 if !checked.diagnostics.isEmpty {
                     errors(DiagnosticRenderer(sources: checked.sources, colour: colour).render(checked.diagnostics))
                 }
@@ -91,9 +93,10 @@ public struct ScriptRunner {
     }
 
     func run(source: SourceFile, paths: PathPolicy) -> Int32 {
+        guard let values = setValues() else { return PrnExit.usage }
         let path = source.name
         let checked = Checker.check(source, verbs: Verbs.table, resolver: FileImportResolver(paths: paths),
-                                    context: context())
+                                    context: context(values))
         let renderer = DiagnosticRenderer(sources: checked.sources, colour: colour)
         if checked.hasErrors {
             errors(renderer.render(checked.diagnostics))
@@ -119,7 +122,7 @@ public struct ScriptRunner {
             }
         }
         let interpreter = Interpreter(verbs: Verbs.registry(for: session), cancellation: cancellation, output: output)
-        for (name, text) in sets { interpreter.define(name, Self.parseSet(text)) }
+        for (name, value) in values { interpreter.define(name, value) }
         // When a command does not reach a stopping point in time, the signal's watchdog ends
         // the process; the log must still say what was running and that the run was stopped.
         cancellation.setLastResort { [log = session.log, running = interpreter.running] sig in
@@ -159,6 +162,7 @@ extension ScriptRunner {
     }
 }
 
-struct ReadFailure: Error {
-    let message: String
+/// A script or input that could not be read, with its message already formatted.
+public struct ReadFailure: Error {
+    public let message: String
 }
