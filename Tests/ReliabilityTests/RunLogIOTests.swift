@@ -87,7 +87,7 @@ final class RunLogIOTests: XCTestCase {
         XCTAssertTrue(outcome.stderr.contains("long.prn:4"), "the error does not name the train line: \(outcome.summary)")
         XCTAssertTrue(outcome.stdout.contains("train epoch 1:"), "the log failed before training: \(outcome.stdout)")
         // (stdout is under the same size limit, so a missing late epoch line alone proves nothing.)
-        XCTAssertTrue(outcome.stdout.contains("train interrupted after"), "training did not stop when the log failed: \(outcome.stdout.suffix(300))")
+        XCTAssertTrue(outcome.stdout.contains("train stopped because the run log could not be written after"), "training did not stop when the log failed: \(outcome.stdout.suffix(300))")
         XCTAssertFalse(outcome.stdout.contains("train epoch 100:"), "training went on after the log failed")
         XCTAssertFalse(outcome.stdout.contains("not reached"), outcome.summary)
     }

@@ -114,8 +114,9 @@ enum TrainVerb {
         if result.interrupted {
             let full = result.fullEpochs.count
             let batches = result.epochs.last.map { $0.isPartial ? " and \($0.batches) of \($0.batchesPerEpoch) batches" : "" } ?? ""
-            // A run log that failed stopped the training: the log's error says so, not this line.
-            if !s.logFailed { s.say("\(inv.verb) interrupted after \(full) full epoch(s)\(batches); the model is kept as of the last finished batch") }
+            // A run log that failed stops training too; the line says which of the two it was.
+            let why = s.logFailed ? "stopped because the run log could not be written" : "interrupted"
+            s.say("\(inv.verb) \(why) after \(full) full epoch(s)\(batches); the model is kept as of the last finished batch")
             s.logEvent(inv.verb, ["interrupted": true, "epochs": full, "batches": result.epochs.last?.batches ?? 0])
             throw VerbError("interrupted", notes: ["stopped by an interrupt at a batch boundary"])
         }
