@@ -42,7 +42,7 @@ final class ValueNestingTests: XCTestCase {
 
     func testDeepValueIsFreedWithoutRecursion() {
         var value: Value? = nested(depth)
-        XCTAssertEqual(value?.depth, depth + 1)
+        XCTAssertEqual(value?.depth, depth)
         value = nil
         // Shared inner lists stay intact while an outer list is freed.
         let inner = nested(depth)
