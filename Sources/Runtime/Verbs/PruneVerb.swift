@@ -24,7 +24,7 @@ enum PruneVerb {
                        ResultField("param_sparsity", "fraction of the original parameters gone or zero"),
                        ResultField("params", "parameters after pruning"), ResultField("nonzero", "non-zero parameters after"),
                        ResultField("flops", "dense FLOPs per sample after"), ResultField("flops_effective", "FLOPs skipping zero weights"),
-                       ResultField("speedup", "latency before / after (0 when not measured)")],
+                       ResultField("speedup", "latency before / after (1 when nothing was removed, 0 when not measured)")],
         requires: ["scores"], provides: ["pruned"])
 
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
