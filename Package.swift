@@ -32,7 +32,7 @@ let package = Package(
 
         // MARK: The executable
         .executableTarget(name: "prn", dependencies: [
-            "Runtime", "Engine", "CEditLine",
+            "Runtime", "Language", "Engine", "CEditLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

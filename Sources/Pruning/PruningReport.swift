@@ -56,19 +56,41 @@ public struct PruningReport: Sendable, Codable, Equatable {
         Dictionary(before.layers.map { ($0.name, $0.width) }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// A human rendering: a summary, then the per-layer table.
-    public var text: String {
-        let unitWord = granularity == .weights ? "weights" : granularity.rawValue
-        var lines = [String]()
+    /// Nothing was removed: no weight became zero and no layer lost a unit (a request below one
+    /// unit per layer, or min_keep holding every layer whole).
+    public var modelUnchanged: Bool {
+        before.parameters == after.parameters && before.nonZeroParameters == after.nonZeroParameters
+            && before.layers.map(\.width) == after.layers.map(\.width)
+    }
+
+    /// Latency before / after; 1 for a model that did not change (any difference is noise), nil
+    /// when latency was not measured.
+    public var speedup: Double? {
+        guard let a = before.latencyMs, let b = after.latencyMs else { return nil }
+        return modelUnchanged ? 1 : a / max(b, 1e-9)
+    }
+
+    private var headline: String {
         let amount = requested.map { Format.percent($0) } ?? "auto"
         let stepText = steps > 1 ? ", step \(step)/\(steps)" : ""
-        lines.append("prune \(amount) \(scope), \(granularity.rawValue), scores: \(method), min_keep \(minKeep)\(stepText)")
-        lines.append("  \(unitWord): requested \(requested.map { Format.percent($0) } ?? "auto"), realized \(Format.percent(realizedSparsity)) (\(Format.count(prunableBefore)) -> \(Format.count(prunableAfter)) prunable)")
-        lines.append("  parameters: \(Format.count(before.parameters)) -> \(Format.count(after.parameters)), non-zero \(Format.count(after.nonZeroParameters)) (\(Format.percent(parameterSparsity)) removed)")
-        lines.append("  FLOPs: dense \(Format.si(before.flopsDense)) -> \(Format.si(after.flopsDense)), effective \(Format.si(after.flopsEffective)) (\(Format.ratio(Double(before.flopsDense), Double(after.flopsEffective))) fewer)")
-        if let a = before.latencyMs, let b = after.latencyMs, let batch = after.latencyBatch {
-            lines.append("  latency: \(Format.ms(a)) -> \(Format.ms(b)) per batch of \(batch) (\(Format.ratio(a, b)) faster)")
-        }
+        return "prune \(amount) \(scope), \(granularity.rawValue), scores: \(method), min_keep \(minKeep)\(stepText)"
+    }
+
+    /// One line: what was asked and what it did to size, FLOPs and latency.
+    public var summary: String {
+        if modelUnchanged { return headline + ": model unchanged, nothing removed (no speedup)" }
+        var parts = ["realized \(Format.percent(realizedSparsity))",
+                     "parameters \(Format.count(before.parameters)) -> \(Format.count(after.parameters))"
+                         + (after.nonZeroParameters < after.parameters ? " (\(Format.count(after.nonZeroParameters)) non-zero)" : ""),
+                     "effective FLOPs \(Format.si(before.flopsEffective)) -> \(Format.si(after.flopsEffective))"]
+        if let a = before.latencyMs, let b = after.latencyMs { parts.append("latency \(Format.ratio(a, b)) faster") }
+        return headline + ": " + parts.joined(separator: ", ")
+    }
+
+    /// Why the result differs from the request, and warnings: shown at every output level.
+    public var notes: [String] {
+        let unitWord = granularity == .weights ? "weights" : granularity.rawValue
+        var lines = [String]()
         let held = heldAtMinKeep, cut = cutToMinKeep
         if !heldWhole.isEmpty {
             let layers = heldWhole.joined(separator: ", ")
@@ -87,6 +109,21 @@ public struct PruningReport: Sendable, Codable, Equatable {
             lines.append("  warning: the global threshold cut \(cut.joined(separator: ", ")) to min_keep (\(minKeep) \(unitWord)); "
                          + "scores of different layers may not be comparable: scope=local ranks within each layer, a larger min_keep keeps more")
         }
+        return lines
+    }
+
+    /// A human rendering: a summary, then the per-layer table.
+    public var text: String {
+        let unitWord = granularity == .weights ? "weights" : granularity.rawValue
+        var lines = [headline]
+        if modelUnchanged { lines.append("  model unchanged: nothing was removed, so there is no speedup") }
+        lines.append("  \(unitWord): requested \(requested.map { Format.percent($0) } ?? "auto"), realized \(Format.percent(realizedSparsity)) (\(Format.count(prunableBefore)) -> \(Format.count(prunableAfter)) prunable)")
+        lines.append("  parameters: \(Format.count(before.parameters)) -> \(Format.count(after.parameters)), non-zero \(Format.count(after.nonZeroParameters)) (\(Format.percent(parameterSparsity)) removed)")
+        lines.append("  FLOPs: dense \(Format.si(before.flopsDense)) -> \(Format.si(after.flopsDense)), effective \(Format.si(after.flopsEffective)) (\(Format.ratio(Double(before.flopsDense), Double(after.flopsEffective))) fewer)")
+        if !modelUnchanged, let a = before.latencyMs, let b = after.latencyMs, let batch = after.latencyBatch {
+            lines.append("  latency: \(Format.ms(a)) -> \(Format.ms(b)) per batch of \(batch) (\(Format.ratio(a, b)) faster)")
+        }
+        lines += notes
         lines.append(SparsityTable.render(after, before: before))
         if !fixed.isEmpty { lines.append("  left whole: " + fixed.joined(separator: "; ")) }
         return lines.joined(separator: "\n")

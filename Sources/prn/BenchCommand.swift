@@ -14,6 +14,15 @@ struct BenchCommand: ParsableCommand {
     var groups: [String] = []
 
     func run() throws {
+        // A workload that fails (its data missing, a model that does not build) is a runtime
+        // failure (70), not the generic status 1 an uncaught error would give.
+        do { try runWorkloads() } catch {
+            FileHandle.standardError.write(Data("prn bench: \(error)\n".utf8))
+            throw ExitCode(PrnExit.runtimeError)
+        }
+    }
+
+    private func runWorkloads() throws {
         let which = Set(groups.isEmpty ? ["lenet300", "lenet5", "vgg", "sparse", "language", "repl", "scorers"] : groups)
         let emit: (BenchResult) -> Void = { r in
             // Unbuffered: scripts read bench lines while the run goes on.

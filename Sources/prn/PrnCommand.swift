@@ -7,6 +7,7 @@ struct PrnCommand: ParsableCommand {
         commandName: "prn",
         abstract: "A language and REPL for neural-network pruning pipelines.",
         discussion: "With no subcommand, starts the REPL (or reads statements from standard input when it is not a terminal).",
+        version: "prn \(PrnVersion.string)",
         subcommands: [RunCommand.self, CheckCommand.self, BenchCommand.self, ReportCommand.self, ReferenceCommand.self, ReplCommand.self],
         defaultSubcommand: ReplCommand.self)
 }
@@ -22,8 +23,17 @@ struct SessionOptions: ParsableArguments {
     @Flag(help: "Print only errors and what the script prints.")
     var quiet = false
 
+    @Flag(help: "Also print per-layer tables and every step of an iterative prune.")
+    var verbose = false
+
     @Option(help: ArgumentHelp("Also allow the script to use files under this folder.", valueName: "DIR"))
     var allow: [String] = []
+
+    var verbosity: Verbosity { quiet ? .quiet : verbose ? .verbose : .normal }
+
+    func validate() throws {
+        if quiet && verbose { throw ValidationError("--quiet and --verbose contradict each other; give one of them") }
+    }
 
     func parsedSets() throws -> [(String, String)] {
         try sets.map { item in
@@ -37,7 +47,7 @@ struct SessionOptions: ParsableArguments {
     func runner() throws -> ScriptRunner {
         var r = ScriptRunner()
         r.colour = Terminal.colourOnStandardError
-        r.quiet = quiet
+        r.verbosity = verbosity
         r.logPath = log
         r.sets = try parsedSets()
         r.allow = allow
@@ -49,7 +59,12 @@ struct SessionOptions: ParsableArguments {
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Check a script as a whole, then run it.",
-        discussion: "Exit status: 0 success, 64 usage, 65 static error, 70 runtime error, 74 the run log cannot be written, 130 interrupted.")
+        discussion: """
+            Exit status: 0 success; 64 wrong command line (unknown subcommand or flag, bad --set); \
+            65 the script was refused before running; 66 the script does not exist or cannot be read; \
+            70 a command failed while running; 74 the run log cannot be written; 130 interrupted (Ctrl-C), \
+            143 terminated (SIGTERM).
+            """)
 
     @Argument(help: "The .prn script.") var file: String
     @OptionGroup var session: SessionOptions

@@ -18,7 +18,7 @@ struct ReplCommand: ParsableCommand {
             switch InputLimits.readStatements(from: 0) {
             case .failure(let failure):
                 FileHandle.standardError.write(Data(failure.message.utf8))
-                throw ExitCode(PrnExit.staticError)
+                throw ExitCode(failure.status)
             case .success(let bytes):
                 throw ExitCode(runner.runStandardInput(Data(bytes)))
             }
@@ -29,7 +29,7 @@ struct ReplCommand: ParsableCommand {
     private func interactive() throws -> Int32 {
         var configuration = REPLEngine.Configuration()
         configuration.colour = Terminal.colourOnStandardError
-        configuration.quiet = session.quiet
+        configuration.verbosity = session.verbosity
         configuration.sets = try session.parsedSets()
         configuration.allow = session.allow
         configuration.logPath = session.log
@@ -47,8 +47,9 @@ struct ReplCommand: ParsableCommand {
             return PrnExit.ioError
         }
         guard let editor = LineEditor(historyPath: HistoryFile.path()) else {
+            // The terminal could not be driven: an I/O failure, not a mistake in the command line.
             FileHandle.standardError.write(Data("prn: cannot start the line editor on this terminal; pipe statements into 'prn' instead\n".utf8))
-            return PrnExit.usage
+            return PrnExit.ioError
         }
         editor.completer = { line, cursor in
             Completion.complete(line: line, cursor: cursor, context: engine.completionContext())

@@ -28,14 +28,25 @@ struct ReportCommand: ParsableCommand {
             FileHandle.standardError.write(Data("prn report: \(e.message)\(e.help.map { "; \($0)" } ?? "")\n".utf8))
             throw ExitCode(PrnExit.usage)
         }
+        // A log that is missing or unreadable is no input (66); one that is read but is not a
+        // run log is a data error (65).
+        for path in logs where !FileManager.default.isReadableFile(atPath: path) {
+            let exists = FileManager.default.fileExists(atPath: path)
+            FileHandle.standardError.write(Data("prn report: \(path): \(exists ? "cannot read the file" : "no such file")\n".utf8))
+            throw ExitCode(PrnExit.noInput)
+        }
         let input: ReportInput
         do { input = try RunLogReader.read(logs) } catch {
             FileHandle.standardError.write(Data("prn report: \(error)\n".utf8))
-            throw ExitCode(PrnExit.usage)
+            throw ExitCode(PrnExit.staticError)
         }
         let summary = ReportSummary(input)
         let dir = URL(fileURLWithPath: out)
-        let files = try ReportWriter.writeAll(summary, to: dir, headingLevel: headingLevel)
+        let files: [String]
+        do { files = try ReportWriter.writeAll(summary, to: dir, headingLevel: headingLevel) } catch {
+            FileHandle.standardError.write(Data("prn report: cannot write into \(out): \(error)\n".utf8))
+            throw ExitCode(PrnExit.ioError)
+        }
         let points = input.points.count
         print("prn report: \(logs.count) log(s), \(summary.experiments.count) comparison(s), \(points) pruned model(s)")
         for f in files { print("  \(dir.appendingPathComponent(f).path)") }

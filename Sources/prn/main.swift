@@ -5,6 +5,7 @@ import Runtime
 
 BLASSpinLimit.applyByReexecuting()
 EnvironmentCheck.refuseUnusableSettings()
+SubcommandGuard.refuseUnknownSubcommand()
 
 // Line-buffer standard output even into files and pipes: training progress and results must
 // appear as they happen in `prn run ... > log` and `prn run | tee`, not when the run ends.

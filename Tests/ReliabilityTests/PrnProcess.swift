@@ -35,9 +35,10 @@ struct PrnProcess {
     let outURL: URL
     let errURL: URL
 
-    /// Starts `prn ARGS` in `folder`; `environment` is added to a minimal base environment.
-    init(_ arguments: [String], in folder: URL, environment: [String: String] = [:]) throws {
-        process.executableURL = try Self.binary()
+    /// Starts `prn ARGS` (or another `executable`) in `folder`; `environment` is added to a
+    /// minimal base environment.
+    init(_ arguments: [String], in folder: URL, executable: URL? = nil, environment: [String: String] = [:]) throws {
+        process.executableURL = try executable ?? Self.binary()
         process.arguments = arguments
         process.currentDirectoryURL = folder
         var env = ["PATH": "/usr/bin:/bin", "HOME": folder.path, "NO_COLOR": "1",
@@ -73,9 +74,9 @@ struct PrnProcess {
     }
 
     /// Runs to completion (or the time limit).
-    static func run(_ arguments: [String], in folder: URL, environment: [String: String] = [:],
+    static func run(_ arguments: [String], in folder: URL, executable: URL? = nil, environment: [String: String] = [:],
                     timeout: Double = 60) throws -> Outcome {
-        try PrnProcess(arguments, in: folder, environment: environment).wait(timeout: timeout)
+        try PrnProcess(arguments, in: folder, executable: executable, environment: environment).wait(timeout: timeout)
     }
 }
 

@@ -8,7 +8,11 @@ import Language
 public final class REPLEngine {
     public struct Configuration {
         public var colour = false
-        public var quiet = false
+        public var verbosity = Verbosity.normal
+        public var quiet: Bool {
+            get { verbosity == .quiet }
+            set { verbosity = newValue ? .quiet : .normal }
+        }
         public var sets: [(String, String)] = []
         public var allow: [String] = []
         public var logPath: String?
@@ -60,7 +64,7 @@ public final class REPLEngine {
                       _ paths: PathPolicy, _ log: RunLog?,
                       _ output: @escaping (String) -> Void) -> (Session, Interpreter, CheckContext) {
         let session = Session(paths: paths, cancellation: cancellation, output: output)
-        session.quiet = c.quiet
+        session.verbosity = c.verbosity
         session.progress = c.progress
         session.log = log
         let interpreter = Interpreter(verbs: Verbs.registry(for: session), cancellation: cancellation, output: output)

@@ -40,19 +40,30 @@ public struct FileImportResolver: ImportResolver {
     }
 }
 
-/// Where the recipes of stdlib/ live: PRN_STDLIB, then beside the executable's checkout
-/// (.build/<config>/prn -> ../../stdlib), then ./stdlib.
+/// Where the recipes of stdlib/ live, first match wins: PRN_STDLIB; the installed layout
+/// (PREFIX/bin/prn beside PREFIX/share/prn/stdlib, what scripts/install makes); the source
+/// checkout the binary was built in (.build/<config>/prn -> ../../stdlib); ./stdlib.
 public enum StdlibLocator {
-    public static func find(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
+    public static func find(environment: [String: String] = ProcessInfo.processInfo.environment,
+                            executable: URL? = runningExecutable) -> URL? {
         var candidates: [URL] = []
         if let s = environment["PRN_STDLIB"] { candidates.append(URL(fileURLWithPath: s)) }
-        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        var dir = exe.deletingLastPathComponent()
-        for _ in 0..<5 {
-            candidates.append(dir.appendingPathComponent("stdlib"))
-            dir.deleteLastPathComponent()
+        if let exe = executable?.resolvingSymlinksInPath() {
+            var dir = exe.deletingLastPathComponent()
+            candidates.append(dir.deletingLastPathComponent().appendingPathComponent("share/prn/stdlib"))
+            for _ in 0..<5 {
+                candidates.append(dir.appendingPathComponent("stdlib"))
+                dir.deleteLastPathComponent()
+            }
         }
         candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("stdlib"))
         return candidates.first { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0.path, isDirectory: &d) && d.boolValue }
+    }
+
+    /// The binary's own file. argv[0] is only the name typed when prn was found on PATH, so it
+    /// cannot locate an installed prn; the kernel's record of the executable can.
+    public static var runningExecutable: URL? {
+        if let url = Bundle.main.executableURL { return url }
+        return CommandLine.arguments.first.map { URL(fileURLWithPath: $0) }
     }
 }

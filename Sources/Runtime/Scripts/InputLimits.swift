@@ -22,7 +22,7 @@ public enum InputLimits {
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
-                return .failure(ReadFailure(message: "\(name): error: cannot read standard input: \(String(cString: strerror(errno)))\n"))
+                return .failure(ReadFailure(message: "\(name): error: cannot read standard input: \(String(cString: strerror(errno)))\n", status: PrnExit.ioError))
             }
             if count == 0 { return .success(bytes) }
             for byte in chunk[0..<count] {
@@ -32,12 +32,14 @@ public enum InputLimits {
                     lineStart = bytes.count
                 } else if bytes.count - lineStart > maxLineBytes {
                     return .failure(ReadFailure(message: "\(name):\(line):1: error: line \(line) is longer than 1 MiB (\(maxLineBytes) bytes); prn stopped reading\n"
-                                                + "      = help: break long lists over several lines (inside [ ] newlines do not end a statement)\n"))
+                                                + "      = help: break long lists over several lines (inside [ ] newlines do not end a statement)\n",
+                                                status: PrnExit.staticError))
                 }
             }
             if bytes.count > maxStandardInputBytes {
                 return .failure(ReadFailure(message: "\(name): error: more than 16 MiB (\(maxStandardInputBytes) bytes) of statements on standard input; prn stopped reading\n"
-                                            + "      = help: standard input is checked as a whole before it runs; give prn a shorter script\n"))
+                                            + "      = help: standard input is checked as a whole before it runs; give prn a shorter script\n",
+                                            status: PrnExit.staticError))
             }
         }
     }

@@ -5,7 +5,11 @@ import Language
 /// `prn check` and `prn run`: read a script, check all of it, and only then run it.
 public struct ScriptRunner {
     public var colour = false
-    public var quiet = false
+    public var verbosity = Verbosity.normal
+    public var quiet: Bool {
+        get { verbosity == .quiet }
+        set { verbosity = newValue ? .quiet : .normal }
+    }
     public var logPath: String?
     public var sets: [(String, String)] = []
     public var allow: [String] = []
@@ -24,12 +28,13 @@ public struct ScriptRunner {
         let name = name ?? path
         guard let data = FileManager.default.contents(atPath: url.path) else {
             let exists = FileManager.default.fileExists(atPath: url.path)
-            return .failure(ReadFailure(message: "\(name): error: \(exists ? "cannot read the file" : "no such file")\n"))
+            return .failure(ReadFailure(message: "\(name): error: \(exists ? "cannot read the file" : "no such file")\n",
+                                        status: PrnExit.noInput))
         }
         switch SourceFile.decode(name: name, bytes: [UInt8](data)) {
         case .success(let f): return .success(f)
         case .failure(let d):
-            return .failure(ReadFailure(message: DiagnosticRenderer().render([d])))
+            return .failure(ReadFailure(message: DiagnosticRenderer().render([d]), status: PrnExit.staticError))
         }
     }
 
@@ -62,7 +67,7 @@ public struct ScriptRunner {
             switch Self.read(path) {
             case .failure(let failure):
                 errors(failure.message)
-                code = PrnExit.staticError
+                code = max(code, failure.status)
             case .success(let source):
                 let checked = Checker.check(source, verbs: Verbs.table,
                                             resolver: FileImportResolver(paths: policy(for: path)), context: context(values))
@@ -78,7 +83,7 @@ public struct ScriptRunner {
     /// Checks, then runs. Returns the exit code.
     public func run(_ path: String) -> Int32 {
         switch Self.read(path) {
-        case .failure(let failure): errors(failure.message); return PrnExit.staticError
+        case .failure(let failure): errors(failure.message); return failure.status
         case .success(let source): return run(source: source, paths: policy(for: path))
         }
     }
@@ -103,7 +108,8 @@ public struct ScriptRunner {
             return PrnExit.staticError
         }
         let session = Session(paths: paths, cancellation: cancellation, output: output)
-        session.quiet = quiet
+        session.verbosity = verbosity
+        if path != "<stdin>" { session.scriptName = path }
         session.progress = progress
         if let logPath {
             let url: URL
@@ -165,4 +171,6 @@ extension ScriptRunner {
 /// A script or input that could not be read, with its message already formatted.
 public struct ReadFailure: Error {
     public let message: String
+    /// 66 when the file is missing or unreadable, 65 when its bytes are refused.
+    public let status: Int32
 }

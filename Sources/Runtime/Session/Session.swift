@@ -25,7 +25,14 @@ public final class Session {
     /// record. `pendingLogFailure` is the error the current command fails with.
     public private(set) var logFailed = false
     private var pendingLogFailure: VerbError?
-    public var quiet = false
+    public var verbosity = Verbosity.normal
+    /// `verbosity == .quiet`, for callers that only know quiet and not quiet.
+    public var quiet: Bool {
+        get { verbosity == .quiet }
+        set { verbosity = newValue ? .quiet : .normal }
+    }
+    /// The recipe being run (the script's path as the user gave it); nil in the REPL.
+    public var scriptName: String?
     public let cancellation: CancellationFlag
     /// Human output (results, tables).
     public var output: (String) -> Void
@@ -54,7 +61,11 @@ public final class Session {
         if !words.contains(word) { modelVariant = (words + [word]).joined(separator: " ") }
     }
 
-    public func say(_ text: String) { if !quiet { output(text) } }
+    /// A command's summary line or warning: printed unless quiet.
+    public func say(_ text: String) { if verbosity >= .normal { output(text) } }
+
+    /// Detail a command can show (per-layer tables, every step of a schedule): verbose only.
+    public func detail(_ text: String) { if verbosity >= .verbose { output(text) } }
 
     /// A fresh stream name for the n-th use of a verb in this session.
     public func nextStream(_ verb: String) -> String {

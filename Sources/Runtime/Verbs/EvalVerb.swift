@@ -48,14 +48,34 @@ enum EvalVerb {
                    ("flops", .number(Double(size.flopsDense))), ("flops_effective", .number(Double(size.flopsEffective))),
                    ("latency_ms", .number(latency)),
                    ("samples_per_s", .number(throughput))]
-        s.say(String(format: "eval %@: accuracy %.2f%%%@, loss %.4f, params %@ (%@ non-zero, sparsity %.1f%%), %@ effective FLOPs, latency %.3f ms",
+        s.say(String(format: "eval %@: accuracy %.2f%%%@, loss %.4f, %@, latency %.3f ms",
                      split, e.top1 * 100, e.top5.map { String(format: " (top-5 %.2f%%)", $0 * 100) } ?? "", e.loss,
-                     size.parameters.formatted(), size.nonZeroParameters.formatted(), size.sparsity * 100,
-                     size.flopsEffective.formatted(), latency))
+                     sizeText(size, loaded: s.denseMeasurement), latency))
         var logged: [String: Any] = ["split": split]
         for (k, v) in fields { if let n = v.number { logged[k] = n } }
         s.logEvent("eval", logged)
         return .record(Record(fields))
+    }
+}
+
+extension EvalVerb {
+    /// Size and FLOPs; against the model as loaded when structured pruning made it smaller, since
+    /// then every remaining weight may be non-zero and "sparsity 0.0%" would hide what was removed.
+    static func sizeText(_ size: ModelMeasurement, loaded: ModelMeasurement?) -> String {
+        let sparsity = String(format: "sparsity %.1f%%", size.sparsity * 100)
+        guard let loaded, loaded.parameters != size.parameters || loaded.flopsDense != size.flopsDense else {
+            return "params \(size.parameters.formatted()) (\(size.nonZeroParameters.formatted()) non-zero, \(sparsity)), "
+                + "\(size.flopsEffective.formatted()) effective FLOPs"
+        }
+        let zeros = size.nonZeroParameters < size.parameters ? ", \(size.nonZeroParameters.formatted()) non-zero (\(sparsity))" : ""
+        return "params \(change(loaded.parameters, size.parameters))\(zeros), FLOPs \(change(loaded.flopsDense, size.flopsDense))"
+            + (size.flopsEffective < size.flopsDense ? " (\(size.flopsEffective.formatted()) effective)" : "")
+    }
+
+    /// "61,706 -> 30,120 (-51.2%)".
+    static func change(_ before: Int, _ after: Int) -> String {
+        let percent = before == 0 ? 0 : (Double(after) / Double(before) - 1) * 100
+        return "\(before.formatted()) -> \(after.formatted()) (\(String(format: "%+.1f%%", percent)))"
     }
 }
 

@@ -24,7 +24,7 @@ enum PruneVerb {
                        ResultField("param_sparsity", "fraction of the original parameters gone or zero"),
                        ResultField("params", "parameters after pruning"), ResultField("nonzero", "non-zero parameters after"),
                        ResultField("flops", "dense FLOPs per sample after"), ResultField("flops_effective", "FLOPs skipping zero weights"),
-                       ResultField("speedup", "latency before / after (0 when not measured)")],
+                       ResultField("speedup", "latency before / after (1 when nothing was removed, 0 when not measured)")],
         requires: ["scores"], provides: ["pruned"])
 
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
@@ -45,7 +45,7 @@ enum PruneVerb {
             if steps > 1 {
                 let reports = try Pruner.pruneIteratively(model, request: request, steps: steps, latency: latency,
                                                           score: { try ScoreVerb.compute(scoreRequest, model: $0, session: s) },
-                                                          between: { step, r in s.say(r.text) })
+                                                          between: { step, r in s.detail(r.text) })
                 guard let last = reports.last else { throw VerbError("prune made no steps") }
                 report = last
             } else {
@@ -57,8 +57,9 @@ enum PruneVerb {
         // Structured surgery changed shapes: the old scores no longer describe the model.
         if scores.granularity.isStructured { s.scores = nil }
         s.lastPruning = report
-        s.say(report.text)
-        let speedup = report.before.latencyMs.flatMap { b in report.after.latencyMs.map { b / max($0, 1e-9) } } ?? 0
+        // Verbose shows the whole report (it holds the summary's numbers and the notes too).
+        if s.verbosity >= .verbose { s.detail(report.text) } else { s.say(([report.summary] + report.notes).joined(separator: "\n")) }
+        let speedup = report.speedup ?? 0
         let fields: [(String, Double)] = [
             ("sparsity", report.realizedSparsity), ("requested", report.requested ?? report.realizedSparsity),
             ("param_sparsity", report.parameterSparsity), ("params", Double(report.after.parameters)),

@@ -36,7 +36,8 @@ enum ReportVerb {
         return .record(Record(["experiments": Double(summary.experiments.count), "points": Double(summary.input.points.count)]))
     }
 
-    /// The session's events, with the run log's manifest (recipe, prn version) when there is one.
+    /// The session's events, with the run log's manifest (recipe, prn version) when there is one;
+    /// without a log, the recipe is the script `prn run` is running ("this session" in the REPL).
     static func sessionInput(_ s: Session) -> ReportInput {
         var events = s.events
         if let url = s.log?.url, let data = FileManager.default.contents(atPath: url.path),
@@ -45,7 +46,7 @@ enum ReportVerb {
            manifest["event"] as? String == "manifest" {
             events.insert(manifest, at: 0)
         }
-        let source = ReportSource(path: s.log?.url.path ?? "", recipe: "this session", recipeHash: "",
+        let source = ReportSource(path: s.log?.url.path ?? "", recipe: s.scriptName ?? "this session", recipeHash: "",
                                   prnVersion: PrnVersion.string, started: "", threads: nil)
         return RunExtraction.extract(events, source: source)
     }
