@@ -28,8 +28,11 @@ public struct FileImportResolver: ImportResolver {
                     return .refused(e.message + (e.help.map { "; " + $0 } ?? ""))
                 } catch { return .refused("\(error)") }
             }
-            guard let data = FileManager.default.contents(atPath: url.path) else {
-                return .refused("cannot read \(url.path)")
+            let data: Data
+            switch InputLimits.readScript(atPath: url.path) {
+            case .bytes(let d): data = d
+            case .missing, .unreadable: return .refused("cannot read \(url.path)")
+            case .tooLong: return .refused("\(url.path): \(InputLimits.tooLongScript)")
             }
             switch SourceFile.decode(name: url.path, bytes: [UInt8](data)) {
             case .success(let file): return .found(file)

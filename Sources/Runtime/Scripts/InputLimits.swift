@@ -43,4 +43,22 @@ public enum InputLimits {
             }
         }
     }
+
+    /// A script file read no further than the piped-input bound: a device such as /dev/zero or
+    /// a huge file given as a script or an import must not be read whole.
+    public enum ScriptBytes {
+        case bytes(Data)
+        case missing, unreadable, tooLong
+    }
+
+    static let tooLongScript = "the script is longer than 16 MiB (\(maxStandardInputBytes) bytes); prn stopped reading"
+
+    public static func readScript(atPath path: String) -> ScriptBytes {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            return FileManager.default.fileExists(atPath: path) ? .unreadable : .missing
+        }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: maxStandardInputBytes + 1) ?? Data() else { return .unreadable }
+        return data.count > maxStandardInputBytes ? .tooLong : .bytes(data)
+    }
 }

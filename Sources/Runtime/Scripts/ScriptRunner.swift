@@ -26,10 +26,17 @@ public struct ScriptRunner {
     static func read(_ path: String, name: String? = nil) -> Result<SourceFile, ReadFailure> {
         let url = URL(fileURLWithPath: path)
         let name = name ?? path
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            let exists = FileManager.default.fileExists(atPath: url.path)
-            return .failure(ReadFailure(message: "\(name): error: \(exists ? "cannot read the file" : "no such file")\n",
-                                        status: PrnExit.noInput))
+        let data: Data
+        switch InputLimits.readScript(atPath: url.path) {
+        case .bytes(let d): data = d
+        case .missing:
+            return .failure(ReadFailure(message: "\(name): error: no such file\n", status: PrnExit.noInput))
+        case .unreadable:
+            return .failure(ReadFailure(message: "\(name): error: cannot read the file\n", status: PrnExit.noInput))
+        case .tooLong:
+            return .failure(ReadFailure(message: "\(name): error: \(InputLimits.tooLongScript)\n"
+                                        + "      = help: a recipe is text; keep data in data files and load them\n",
+                                        status: PrnExit.staticError))
         }
         switch SourceFile.decode(name: name, bytes: [UInt8](data)) {
         case .success(let f): return .success(f)
