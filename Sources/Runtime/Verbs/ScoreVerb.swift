@@ -5,15 +5,20 @@ import Pruning
 
 /// `score METHOD`: computes importances of weights or units.
 enum ScoreVerb {
+    static let method = RequiredArgument<String>.text("method", .choice(Vocabulary.methods), help: "scoring method",
+                                                      noun: "scoring method")
+    static let granularity = VerbParameter<Granularity>.choice("granularity", default: .weights, noun: "granularity",
+                                                               describe: Vocabulary.granularityHelp)
+    static let samples = VerbParameter<Int?>.integer("samples", atLeast: 1,
+                                                     help: "training samples the method looks at (default: the method's own)")
+    static let p = VerbParameter<Int>.integer("p", 1...2, default: 1, help: "magnitude: norm of a unit's weights (1 or 2)")
+    static let batch = VerbParameter<Int>.integer("batch", 1...65_536, default: 256,
+                                                  help: "batch size of data-driven methods (larger batches stream faster)")
+
     static let signature = VerbSignature(
         "score", summary: "compute importance scores with a pruning method",
-        arguments: [ArgumentSpec("method", .choice(Vocabulary.methods), help: "scoring method", noun: "scoring method")],
-        options: [
-            OptionSpec("granularity", .choice(Vocabulary.granularities), default: .word("weights"), noun: "granularity"),
-            OptionSpec("samples", .integer(min: 1, max: nil), help: "training samples the method looks at (default: the method's own)"),
-            OptionSpec("p", .integer(min: 1, max: 2), default: .number(1), help: "magnitude: norm of a unit's weights (1 or 2)"),
-            OptionSpec("batch", .integer(min: 1, max: 65_536), default: .number(256), help: "batch size of data-driven methods (larger batches stream faster)"),
-        ] + methodOptions,
+        arguments: [method.argument],
+        options: [granularity.spec, samples.spec, p.spec, batch.spec] + methodOptions,
         resultFields: [ResultField("units", "number of scored weights or units"), ResultField("seconds", "time taken")],
         requires: ["model"], provides: ["scores"])
 
@@ -40,8 +45,8 @@ enum ScoreVerb {
     /// Method options the script gave, split into numbers and words for ScoreOptions.
     static func methodValues(_ inv: VerbInvocation) -> (numbers: [String: Double], words: [String: String]) {
         var numbers: [String: Double] = [:], words: [String: String] = [:]
-        for o in methodOptions where inv.given(o.name) {
-            switch inv.option(o.name) {
+        for o in methodOptions where inv.givenOptions.contains(o.name) {
+            switch inv.options[o.name] {
             case .number(let v)?: numbers[o.name] = v
             case .bool(let b)?: words[o.name] = b ? "true" : "false"
             case let v?: if let t = v.text { words[o.name] = t }
@@ -65,11 +70,11 @@ enum ScoreVerb {
 
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
         let model = try s.requireModel("score")
-        let method = inv.text("method") ?? ""
-        let granularity = Granularity(rawValue: inv.text("granularity") ?? "weights") ?? .weights
+        let method = try inv[Self.method]
+        let granularity = inv[Self.granularity]
         let (numbers, words) = methodValues(inv)
         var options = ScoreOptions(granularity: granularity, seed: RandomStream.stableHash(s.nextStream("score")) ^ s.seed,
-                                   samples: inv.int("samples"), batchSize: inv.int("batch") ?? 256, norm: inv.int("p") ?? 1,
+                                   samples: inv[samples], batchSize: inv[batch], norm: inv[p],
                                    extra: numbers, words: words)
         options.cancellation = s.cancellation
         let request = Request(method: method, options: options)
