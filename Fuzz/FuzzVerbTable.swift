@@ -38,8 +38,6 @@ let fuzzVerbTable = VerbTable([
         OptionSpec("scale_lr", ValueType.number(min: Bound(0.0, inclusive: true), max: nil), default: DefaultValue.number(10.0), help: "learning-rate multiplier of sigmoid-BN parameters"),
         OptionSpec("scale_wd", ValueType.bool, default: DefaultValue.bool(false), help: "apply weight decay to sigmoid-BN parameters"),
         OptionSpec("penalty", ValueType.choice([Choice("none", "plain cross-entropy"), Choice("l1", "lambda * sum |gamma| over batch-norm scales (network slimming)"), Choice("receding", "lambda * sum u(1 - ln u), u = sigma(theta + shift) (needs norm=sigmoid)"), Choice("pat", "pruning-aware training: entropy of relative contributions")]), default: DefaultValue.word("none"), noun: "penalty"),
-        OptionSpec("lambda", ValueType.number(min: Bound(0.0, inclusive: true), max: nil), help: "penalty strength (default per penalty)"),
-        OptionSpec("shift", ValueType.number(min: nil, max: nil), default: DefaultValue.number(3.0), help: "receding penalty shift b in sigma(theta + b)"),
     ], resultFields: [ResultField("loss", "mean training loss of the last epoch"), ResultField("accuracy", "training accuracy of the last epoch"), ResultField("epochs", "epochs run"), ResultField("seconds", "wall time"), ResultField("samples_per_s", "training throughput")], requires: ["model", "data"], provides: ["trained"]),
     VerbSignature("score", summary: "compute importance scores with a pruning method", arguments: [
         ArgumentSpec("method", ValueType.choice([Choice("random", "seeded random importances (baseline)"), Choice("magnitude", "|w| per weight, L1/L2 norm per unit (baseline)"), Choice("taylor", "first-order |g*w| streamed over batches (baseline)"), Choice("slimming", "|gamma| of batch-norm scales (network slimming)"), Choice("receding", "sigmoid batch-norm importances (receding neuron importances)"), Choice("contribution", "relative contributions from activation statistics"), Choice("screening", "class-wise F-statistics with magnitude (screening)"), Choice("mipp", "mutual-information preserving pruning")]), help: "scoring method", noun: "scoring method"),
@@ -48,14 +46,6 @@ let fuzzVerbTable = VerbTable([
         OptionSpec("samples", ValueType.integer(min: 1, max: nil), help: "training samples the method looks at (default: the method's own)"),
         OptionSpec("p", ValueType.integer(min: 1, max: 2), default: DefaultValue.number(1.0), help: "magnitude: norm of a unit's weights (1 or 2)"),
         OptionSpec("batch", ValueType.integer(min: 1, max: 65536), default: DefaultValue.number(256.0), help: "batch size of data-driven methods (larger batches stream faster)"),
-        OptionSpec("norm", ValueType.choice([Choice("share", "contribution: |w x| / (sum |w x| + |b|), bounded in [0, 1]"), Choice("preact", "contribution: |w x| / |a|, the paper's ratio")]), help: "contribution: how a contribution is normalised (default share)", noun: "contribution norm"),
-        OptionSpec("blind", ValueType.bool, help: "contribution: inactive units (ReLU blind range) contribute 0 (default true)"),
-        OptionSpec("k", ValueType.number(min: Bound(0.0, inclusive: true), max: nil), help: "contribution: score = mean + k * spread (default 1)"),
-        OptionSpec("alpha", ValueType.fraction(lowerOpen: false, upperOpen: false), help: "screening: weight of the F-statistic against magnitude (default 0.5)"),
-        OptionSpec("predictor", ValueType.choice([Choice("linear", "mipp: ridge regression with exact removal downdates"), Choice("mlp", "mipp: a one-hidden-layer MLP refit after each removal")]), help: "mipp: the model that estimates information (default linear)", noun: "predictor"),
-        OptionSpec("confidence", ValueType.fraction(lowerOpen: true, upperOpen: true), help: "mipp: keep a node when this confident it carries information (default 0.95)"),
-        OptionSpec("repeats", ValueType.integer(min: 2, max: 100), help: "mipp: repeated estimates per node (default 5)"),
-        OptionSpec("pool", ValueType.choice([Choice("avg", "mipp: a channel enters the predictor spatially averaged"), Choice("sample", "mipp: as a few sampled positions")]), help: "mipp: how conv channels are summarised (default avg)", noun: "pooling"),
     ], resultFields: [ResultField("units", "number of scored weights or units"), ResultField("seconds", "time taken")], requires: ["model"], provides: ["scores"]),
     VerbSignature("prune", summary: "remove the least important weights or units", arguments: [
         ArgumentSpec("amount", ValueType.oneOf([ValueType.fraction(lowerOpen: true, upperOpen: true), ValueType.choice([Choice("auto", "the method decides (mipp)")])]), help: "fraction of the prunable weights/units to remove, or auto"),

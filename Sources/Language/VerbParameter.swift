@@ -15,7 +15,7 @@ public struct VerbParameter<T: Sendable>: Sendable {
     public let provides: [String]
     /// The declared default as a Swift value: what a read returns when the script left the
     /// parameter out (the interpreter fills in `defaultValue`, which encodes the same value).
-    let typedDefault: T
+    public let typedDefault: T
     let decode: @Sendable (CheckedValue) -> T?
 
     /// A parameter of any type: `decode` turns a value the type accepts into `T`.

@@ -17,7 +17,8 @@ enum TrainVerb {
     static let train = VerbSignature(
         "train", summary: "train the model, optionally with a penalty",
         options: trainOptions.specs + Penalties.options,
-        resultFields: results, requires: ["model", "data"], provides: ["trained"])
+        resultFields: results, requires: ["model", "data"], provides: ["trained"],
+        variantSelector: Penalties.penalty.name, variants: Penalties.variants)
 
     static let finetune = VerbSignature(
         "finetune", summary: "train a pruned model: masks stay fixed, no penalty",

@@ -19,16 +19,8 @@ enum Vocabulary {
         case .none: return "no normalisation layers"
         }
     }
-    static let methods: [Choice] = [
-        Choice("random", "seeded random importances (baseline)"),
-        Choice("magnitude", "|w| per weight, L1/L2 norm per unit (baseline)"),
-        Choice("taylor", "first-order |g*w| streamed over batches (baseline)"),
-        Choice("slimming", "|gamma| of batch-norm scales (network slimming)"),
-        Choice("receding", "sigmoid batch-norm importances (receding neuron importances)"),
-        Choice("contribution", "relative contributions from activation statistics"),
-        Choice("screening", "class-wise F-statistics with magnitude (screening)"),
-        Choice("mipp", "mutual-information preserving pruning"),
-    ]
+    /// The scoring methods' words, from the method catalog.
+    static let methods: [Choice] = MethodCatalog.scoring.map { Choice($0.name, $0.help) }
     static func granularityHelp(_ granularity: Granularity) -> String {
         switch granularity {
         case .weights: return "unstructured: individual weights, masked"
