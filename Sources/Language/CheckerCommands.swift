@@ -53,13 +53,14 @@ extension Checker {
             }
         }
         var given: [String: SourceRange] = [:]
+        let variant = signature.constantSelector(command)
         for option in command.options {
             let optionName = option.name.name
-            guard let spec = signature.option(named: optionName) else {
-                let names = signature.options.map(\.name)
-                let help = Suggestions.help(for: optionName, among: names)
-                    ?? (names.isEmpty ? "'\(verb)' takes no options" : "options: " + names.joined(separator: ", "))
-                error(.unknownOption, "'\(verb)' has no option '\(optionName)'", option.name.range, help: help)
+            let spec: OptionSpec
+            switch signature.resolveOption(optionName, variant: variant) {
+            case .spec(let found): spec = found
+            case .unknown(let message, let help):
+                error(.unknownOption, message, option.name.range, help: help)
                 continue
             }
             if let first = given[optionName] {
@@ -68,11 +69,25 @@ extension Checker {
                 continue
             }
             given[optionName] = option.name.range
+            if let narrowed = Self.variantWord(option.value, spec),
+               let problem = signature.narrowingProblem(spec, variant: variant, value: narrowed) {
+                error(.unknownWord, problem.message, option.value.range, help: problem.help)
+                continue
+            }
             checkValue(option.value, spec.type, label: "'\(optionName)'", noun: spec.noun)
         }
         checkOrder(command, signature)
         facts.formUnion(signature.provides)
         for option in command.options { facts.formUnion(signature.option(named: option.name.name)?.provides ?? []) }
+    }
+
+    /// A constant word written for an option (`granularity=weights`), for the variant check.
+    static func variantWord(_ value: Expr, _ spec: OptionSpec) -> CheckedValue? {
+        switch value.kind {
+        case .name(let n): return .word(n)
+        case .string(let s): return .word(s)
+        default: return nil
+        }
     }
 
     /// Order facts are checked at top level only: inside a procedure the caller's state is unknown.

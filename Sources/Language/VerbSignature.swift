@@ -84,9 +84,16 @@ public struct VerbSignature: Sendable, Hashable {
     public var requires: [String]
     /// State facts that hold after it ran.
     public var provides: [String]
+    /// The argument or option whose word chooses among `variants` (`method` of `score`).
+    public var variantSelector: String?
+    /// Options that depend on the selector's word (see OptionVariants.swift).
+    public var variants: [OptionVariant]
 
     public init(_ name: String, summary: String, arguments: [ArgumentSpec] = [], options: [OptionSpec] = [],
-                resultFields: [ResultField] = [], requires: [String] = [], provides: [String] = []) {
+                resultFields: [ResultField] = [], requires: [String] = [], provides: [String] = [],
+                variantSelector: String? = nil, variants: [OptionVariant] = []) {
+        self.variantSelector = variantSelector
+        self.variants = variants
         self.name = name
         self.summary = summary
         self.arguments = arguments
@@ -98,7 +105,8 @@ public struct VerbSignature: Sendable, Hashable {
 
     public var requiredArgumentCount: Int { arguments.filter { !$0.isOptional }.count }
 
-    public func option(named name: String) -> OptionSpec? { options.first { $0.name == name } }
+    /// Any option the verb takes under any variant.
+    public func option(named name: String) -> OptionSpec? { allOptions.first { $0.name == name } }
 
     /// `prune AMOUNT [SCOPE] [min_keep=int] ...`
     public var synopsis: String {
@@ -108,6 +116,7 @@ public struct VerbSignature: Sendable, Hashable {
             parts.append(argument.isOptional ? "[\(label)]" : label)
         }
         for option in options { parts.append("[\(option.name)=\(option.type.shortName)]") }
+        if let selector = variantSelector, !variants.isEmpty { parts.append("[options of the \(selector)]") }
         return parts.joined(separator: " ")
     }
 
@@ -126,6 +135,14 @@ public struct VerbSignature: Sendable, Hashable {
             lines.append("")
             lines.append("options:")
             for option in options {
+                lines.append(contentsOf: describe(name: option.name, type: option.type,
+                                                  defaultValue: option.defaultValue, help: option.help))
+            }
+        }
+        for variant in variants where !variant.options.isEmpty {
+            lines.append("")
+            lines.append("options of \(variantSelector ?? "") \(variant.word):")
+            for option in variant.options {
                 lines.append(contentsOf: describe(name: option.name, type: option.type,
                                                   defaultValue: option.defaultValue, help: option.help))
             }

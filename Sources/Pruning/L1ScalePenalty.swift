@@ -7,6 +7,8 @@ public final class L1ScalePenalty: TrainingPenalty {
     public let name = "l1"
     public let lambda: Float
 
+    static let lambdaOption = MethodOption<Double>.number("lambda", min: 0, default: 1e-4, help: "penalty strength")
+
     public init(lambda: Float) throws {
         guard lambda.isFinite, lambda >= 0 else {
             throw PruningError("penalty=l1: lambda=\(lambda) must be a finite number >= 0 (slimming uses about 1e-4)")

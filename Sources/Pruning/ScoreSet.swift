@@ -80,7 +80,7 @@ public struct ScoreSet: Sendable, Codable, Equatable {
     }
 }
 
-/// Options shared by scorers; method-specific extras go in `extra` by option name.
+/// Options shared by scorers, and the method's own options checked against its declarations.
 public struct ScoreOptions: Sendable {
     public var granularity: Granularity
     public var seed: UInt64
@@ -89,22 +89,19 @@ public struct ScoreOptions: Sendable {
     public var batchSize: Int
     /// Norm of a unit's weights for `magnitude` (1 or 2).
     public var norm: Int
-    /// Numeric method options by name (`k`, `alpha`, `confidence`, `repeats`).
-    public var extra: [String: Double]
-    /// Word and flag method options by name (`norm=share`, `blind=true`, `predictor=mlp`).
-    public var words: [String: String]
+    /// The method's own options (`k`, `alpha`, `predictor`, ...), read through its declarations.
+    public var method: MethodOptionValues
     /// Polled between batches by data-driven scorers: a requested stop ends scoring early.
     public var cancellation: CancellationFlag?
 
     public init(granularity: Granularity = .weights, seed: UInt64 = 0, samples: Int? = nil, batchSize: Int = 256,
-                norm: Int = 1, extra: [String: Double] = [:], words: [String: String] = [:]) {
-        self.words = words
+                norm: Int = 1, method: MethodOptionValues = MethodOptionValues()) {
+        self.method = method
         self.granularity = granularity
         self.seed = seed
         self.samples = samples
         self.batchSize = batchSize
         self.norm = norm
-        self.extra = extra
     }
 }
 

@@ -50,7 +50,8 @@ final class ContributionStatisticsTests: XCTestCase {
     func scores(_ model: Model, _ data: Dataset, norm: String = "share", blind: Bool = true, k: Double,
                 granularity: Granularity = .weights, batch: Int = 16) throws -> ScoreSet {
         try ContributionScorer().score(model, data: data, options: ScoreOptions(
-            granularity: granularity, batchSize: batch, extra: ["k": k], words: ["norm": norm, "blind": blind ? "true" : "false"]))
+            granularity: granularity, batchSize: batch,
+            method: try methodValues("contribution", ["k": .number(k), "norm": .word(norm), "blind": .flag(blind)])))
     }
 
     func testDenseMeanAndSpreadMatchDirectComputation() throws {
@@ -184,11 +185,11 @@ final class ContributionStatisticsTests: XCTestCase {
 
     func testOptionsAreCheckedByName() throws {
         let model = Self.denseModel(), data = try Self.data([6], count: 8)
-        XCTAssertThrowsError(try ContributionScorer().score(model, data: data, options: ScoreOptions(words: ["norm": "l2"]))) {
-            XCTAssertTrue("\($0)".contains("norm=l2"), "\($0)")
+        XCTAssertThrowsError(try methodValues("contribution", ["norm": .word("l2")])) {
+            XCTAssertTrue("\($0)".contains("norm="), "\($0)")
         }
-        XCTAssertThrowsError(try ContributionScorer().score(model, data: data, options: ScoreOptions(extra: ["alpha": 0.3]))) {
-            XCTAssertTrue("\($0)".contains("alpha belongs to another method"), "\($0)")
+        XCTAssertThrowsError(try methodValues("contribution", ["alpha": .number(0.3)])) {
+            XCTAssertTrue("\($0)".contains("no option alpha"), "\($0)")
         }
         XCTAssertThrowsError(try ContributionScorer().score(model, data: nil, options: ScoreOptions())) {
             XCTAssertTrue("\($0)".contains("needs data"), "\($0)")

@@ -31,8 +31,8 @@ final class MIPPScorerTests: XCTestCase {
         return model
     }
 
-    private func options(_ words: [String: String] = [:], extra: [String: Double] = [:]) -> ScoreOptions {
-        ScoreOptions(granularity: .neurons, seed: 7, samples: 2000, extra: extra, words: words)
+    private func options(_ given: [String: MethodOptionValue] = [:]) throws -> ScoreOptions {
+        ScoreOptions(granularity: .neurons, seed: 7, samples: 2000, method: try methodValues("mipp", given))
     }
 
     private func checkCopiesAndNoise(_ scores: ScoreSet, _ label: String) throws {
@@ -51,7 +51,7 @@ final class MIPPScorerTests: XCTestCase {
     }
 
     func testMLPPredictorKeepsNeededUnitsAndDropsCopiesAndNoise() throws {
-        let scores = try MIPPScorer().score(copiesAndNoise(), data: inputs(2000, features: 4), options: options(["predictor": "mlp"]))
+        let scores = try MIPPScorer().score(copiesAndNoise(), data: inputs(2000, features: 4), options: options(["predictor": .word("mlp")]))
         try checkCopiesAndNoise(scores, "mlp")
     }
 
@@ -79,7 +79,7 @@ final class MIPPScorerTests: XCTestCase {
         var kept = [Int]()
         for c in [0.6, 0.95, 0.999] {
             let model = try Fixtures.model("mlp", input: [1, 12, 12], width: 0.25)
-            let s = try MIPPScorer().score(model, data: data, options: options(extra: ["confidence": c]))
+            let s = try MIPPScorer().score(model, data: data, options: try options(["confidence": .number(c)]))
             kept.append(s.decisions.values.reduce(0) { $0 + $1.filter { $0 }.count })
         }
         XCTAssertEqual(kept, kept.sorted(by: >), "kept counts by confidence 0.6, 0.95, 0.999: \(kept)")
@@ -93,8 +93,7 @@ final class MIPPScorerTests: XCTestCase {
                     guard !(try StructureAnalysis(model)).groups(granularity).isEmpty else { continue }
                     let label = "\(name) \(granularity.rawValue) pool=\(pool)"
                     let data = try Fixtures.data(input, count: 60)
-                    let o = ScoreOptions(granularity: granularity, seed: 3, samples: 60, extra: ["confidence": 0.999],
-                                         words: ["pool": pool])
+                    let o = ScoreOptions(granularity: granularity, seed: 3, samples: 60, method: try methodValues("mipp", ["confidence": .number(0.999), "pool": .word(pool)]))
                     let scores = try MIPPScorer().score(model, data: data, options: o)
                     for (group, keep) in scores.decisions {
                         XCTAssertTrue(keep.contains(true), "\(label): \(group) lost every unit")
@@ -123,13 +122,13 @@ final class MIPPScorerTests: XCTestCase {
             do { _ = try MIPPScorer().score(model, data: data, options: o); return "" } catch { return "\(error)" }
         }
         XCTAssertTrue(message(ScoreOptions(granularity: .weights)).contains("granularity=neurons"))
-        XCTAssertTrue(message(options(["predictor": "tree"])).contains("predictor=linear"))
-        XCTAssertTrue(message(options(["pool": "max"])).contains("pool=avg"))
-        XCTAssertTrue(message(options(extra: ["repeats": 1])).contains("repeats=1"))
-        XCTAssertTrue(message(options(extra: ["confidence": 1])).contains("confidence="))
-        XCTAssertTrue(message(options(extra: ["k": 2])).contains("does not read option k="))
+        XCTAssertThrowsError(try options(["predictor": .word("tree")])) { XCTAssertTrue("\($0)".contains("predictor="), "\($0)") }
+        XCTAssertThrowsError(try options(["pool": .word("max")])) { XCTAssertTrue("\($0)".contains("pool="), "\($0)") }
+        XCTAssertThrowsError(try options(["repeats": .number(1)])) { XCTAssertTrue("\($0)".contains("repeats="), "\($0)") }
+        XCTAssertThrowsError(try options(["confidence": .number(1)])) { XCTAssertTrue("\($0)".contains("confidence="), "\($0)") }
+        XCTAssertThrowsError(try options(["k": .number(2)])) { XCTAssertTrue("\($0)".contains("no option k"), "\($0)") }
         XCTAssertTrue(message(ScoreOptions(granularity: .channels)).contains("granularity=neurons"),
                       "a dense model has no channels: the message points to neurons")
-        XCTAssertThrowsError(try MIPPScorer().score(model, data: nil, options: options()))
+        XCTAssertThrowsError(try MIPPScorer().score(model, data: nil, options: try options()))
     }
 }

@@ -105,7 +105,7 @@ final class PATPenaltyTests: XCTestCase {
     func testObserverLeavesWithThePenalty() throws {
         let m = Self.model()
         do {
-            let p = try MethodCatalog.penalty("pat", lambda: nil, options: ["shift": 3], model: m)
+            let p = try MethodCatalog.penalty("pat")?.penalty([:], model: m)
             XCTAssertEqual(m.observers.count, 1)
             XCTAssertEqual((p as? PATPenalty)?.lambda, PATPenalty.defaultLambda)
         }

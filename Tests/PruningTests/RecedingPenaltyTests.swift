@@ -99,10 +99,10 @@ final class RecedingPenaltyTests: XCTestCase {
 
     func testCatalogDefaultsAreTheAuthorsCodeDefaults() throws {
         let model = try sigmoidMLP()
-        let p = try XCTUnwrap(MethodCatalog.penalty("receding", lambda: nil, options: [:], model: model) as? RecedingPenalty)
+        let p = try XCTUnwrap(MethodCatalog.penalty("receding")?.penalty([:], model: model) as? RecedingPenalty)
         XCTAssertEqual(p.lambda, 1e-4)
         XCTAssertEqual(p.shift, 3)
-        let q = try XCTUnwrap(MethodCatalog.penalty("receding", lambda: 1e-3, options: ["shift": 0], model: model) as? RecedingPenalty)
+        let q = try XCTUnwrap(MethodCatalog.penalty("receding")?.penalty(["lambda": .number(1e-3), "shift": .number(0)], model: model) as? RecedingPenalty)
         XCTAssertEqual(q.lambda, 1e-3)
         XCTAssertEqual(q.shift, 0)
     }
@@ -110,7 +110,7 @@ final class RecedingPenaltyTests: XCTestCase {
     func testModelsWithoutSigmoidBatchNormAreRefusedWithTheLoadToUse() throws {
         for norm in [NormKind.bn, .none] {
             let model = try Zoo.build("mlp", ZooOptions(inputShape: [6], classes: 3, norm: norm, hidden: [5]))
-            XCTAssertThrowsError(try MethodCatalog.penalty("receding", lambda: nil, options: [:], model: model)) { e in
+            XCTAssertThrowsError(try MethodCatalog.penalty("receding")?.penalty([:], model: model)) { e in
                 let text = "\(e)"
                 XCTAssertTrue(text.contains("penalty=receding"), text)
                 XCTAssertTrue(text.contains("load vgg-small norm=sigmoid"), text)

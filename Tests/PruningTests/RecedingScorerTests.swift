@@ -122,7 +122,7 @@ final class RecedingScorerTests: XCTestCase {
         XCTAssertThrowsError(try score(try sigmoidMLP([5]), .weights)) { e in
             XCTAssertTrue("\(e)".contains("granularity=channels"), "\(e)")
         }
-        XCTAssertNotNil(MethodCatalog.scorer("receding"))
-        XCTAssertTrue(MethodCatalog.availableScorers.contains("receding"))
+        XCTAssertEqual(MethodCatalog.scoring("receding")?.scorer().name, "receding")
+        XCTAssertEqual(MethodCatalog.scoring("receding")?.defaultGranularity, .channels)
     }
 }

@@ -76,7 +76,7 @@ final class ScreeningStatisticsTests: XCTestCase {
     func testWeightedSchemeForDenseWeights() throws {
         let data = try Self.data(count: 90, features: 5, classes: 3)
         let m = Self.denseModel(features: 5, classes: 3)
-        let s = try ScreeningScorer().score(m, data: data, options: ScoreOptions(extra: ["alpha": 0.3]))
+        let s = try ScreeningScorer().score(m, data: data, options: ScoreOptions(method: try methodValues("screening", ["alpha": .number(0.3)])))
         let fc1 = try XCTUnwrap(m.nodes[1].layer as? Linear)
         let f = (0..<5).map { u in Self.twoPassF((0..<90).map { Double(data.samples[$0 * 5 + u]) }, data.labels.map(Int.init)) }
         let std = (0..<5).map { u -> Double in
@@ -135,9 +135,9 @@ final class ScreeningStatisticsTests: XCTestCase {
         }
         let c = try ScreeningScorer().score(m, data: data, options: ScoreOptions(granularity: .channels, batchSize: 16))
         try c.validate(against: m, structure: StructureAnalysis(m))
-        XCTAssertThrowsError(try ScreeningScorer().score(m, data: data, options: ScoreOptions(extra: ["alpha": 1.5])))
-        XCTAssertThrowsError(try ScreeningScorer().score(m, data: data, options: ScoreOptions(words: ["blind": "true"]))) {
-            XCTAssertTrue("\($0)".contains("blind belongs to another method"), "\($0)")
+        XCTAssertThrowsError(try methodValues("screening", ["alpha": .number(1.5)]))
+        XCTAssertThrowsError(try methodValues("screening", ["blind": .flag(true)])) {
+            XCTAssertTrue("\($0)".contains("no option blind"), "\($0)")
         }
     }
 }

@@ -16,7 +16,7 @@ final class SlimmingTests: XCTestCase {
         var rng = RandomStream(seed: 5, stream: "test.gammas")
         for bn in norms(model) { for c in 0..<bn.channels { bn.weight.value[c] = rng.normal() } }
         model.zeroGrad()
-        let penalty = try XCTUnwrap(MethodCatalog.penalty("l1", lambda: nil, options: [:], model: model) as? L1ScalePenalty)
+        let penalty = try XCTUnwrap(MethodCatalog.penalty("l1")?.penalty([:], model: model) as? L1ScalePenalty)
         XCTAssertEqual(penalty.lambda, 1e-4, "slimming's published strength is the default")
         let value = penalty.apply(to: model)
         var sum: Double = 0
@@ -28,7 +28,7 @@ final class SlimmingTests: XCTestCase {
             }
         }
         XCTAssertEqual(value, 1e-4 * sum, accuracy: 1e-9)
-        XCTAssertThrowsError(try MethodCatalog.penalty("l1", lambda: nil, options: [:], model: try vgg(.sigmoid))) {
+        XCTAssertThrowsError(try MethodCatalog.penalty("l1")?.penalty([:], model: try vgg(.sigmoid))) {
             XCTAssertTrue("\($0)".contains("norm=bn"), "\($0)")
         }
     }

@@ -34,6 +34,12 @@ enum VerbTableSource {
         }
         if !s.requires.isEmpty { parts.append("requires: " + strings(s.requires)) }
         if !s.provides.isEmpty { parts.append("provides: " + strings(s.provides)) }
+        if let selector = s.variantSelector { parts.append("variantSelector: " + literal(selector)) }
+        if !s.variants.isEmpty {
+            parts.append("variants: [\n" + s.variants.map { v in
+                "        OptionVariant(\(literal(v.word)), options: [" + v.options.map(option).joined(separator: ", ") + "]),\n"
+            }.joined() + "    ]")
+        }
         return "VerbSignature(" + parts.joined(separator: ", ") + ")"
     }
 

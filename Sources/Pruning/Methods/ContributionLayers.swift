@@ -115,24 +115,3 @@ struct ConvColumns {
         }
     }
 }
-
-/// Method options a scorer does not read are refused by name, so a script that passes `alpha`
-/// to contribution (a screening option) learns it had no effect.
-enum MethodOptionCheck {
-    static func refuseForeign(_ options: ScoreOptions, method: String, reads: [String]) throws {
-        let given = Set(options.extra.keys).union(options.words.keys)
-        if let stray = given.subtracting(reads).sorted().first {
-            let list = reads.isEmpty ? "no method options" : reads.joined(separator: ", ")
-            throw PruningError("\(method): option \(stray) belongs to another method; \(method) reads \(list)")
-        }
-    }
-
-    static func bool(_ options: ScoreOptions, _ key: String, method: String, default d: Bool) throws -> Bool {
-        guard let v = options.words[key] else { return d }
-        switch v {
-        case "true": return true
-        case "false": return false
-        default: throw PruningError("\(method): \(key)=\(v) must be true or false")
-        }
-    }
-}

@@ -12,34 +12,31 @@ import Engine
 public struct ContributionScorer: Scorer {
     public let name = "contribution"
     public let needsData = true
-    public static let options = ["norm", "blind", "k"]
+    static let norm = MethodOption<ContributionNorm>.choice(
+        "norm", default: .share, help: "how a contribution is normalised") { norm in
+            switch norm {
+            case .share: return "|w x| / (sum |w x| + |b|), bounded in [0, 1]"
+            case .preact: return "|w x| / |a|, the paper's ratio"
+            }
+        }
+    static let blind = MethodOption<Bool>.flag("blind", default: true, help: "inactive units (ReLU blind range) contribute 0")
+    static let k = MethodOption<Double>.number("k", min: 0, default: 1, help: "score = mean + k * spread")
+    static let options = [norm.spec, blind.spec, k.spec]
     public init() {}
 
     struct Settings {
-        var norm: ContributionNorm = .share
-        var blind = true
-        var k: Double = 1
+        var norm: ContributionNorm
+        var blind: Bool
+        var k: Double
     }
 
-    static func settings(_ options: ScoreOptions) throws -> Settings {
-        try MethodOptionCheck.refuseForeign(options, method: "contribution", reads: ContributionScorer.options)
-        var s = Settings()
-        if let word = options.words["norm"] {
-            guard let n = ContributionNorm(rawValue: word) else {
-                throw PruningError("contribution: norm=\(word) is not a normalisation; use norm=share or norm=preact")
-            }
-            s.norm = n
-        }
-        s.blind = try MethodOptionCheck.bool(options, "blind", method: "contribution", default: true)
-        if let k = options.extra["k"] {
-            guard k.isFinite, k >= 0 else { throw PruningError("contribution: k=\(k) must be a finite number >= 0") }
-            s.k = k
-        }
-        return s
+    static func settings(_ options: ScoreOptions) -> Settings {
+        let values = options.method
+        return Settings(norm: values[norm], blind: values[blind], k: values[k])
     }
 
     public func score(_ model: Model, data: Dataset?, options: ScoreOptions) throws -> ScoreSet {
-        let settings = try ContributionScorer.settings(options)
+        let settings = ContributionScorer.settings(options)
         let structure = try BaselineScorers.structure(model, options)
         // Weights: every prunable layer. Units: the layers that read the groups.
         let nodes: [Int]

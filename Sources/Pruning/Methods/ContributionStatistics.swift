@@ -2,7 +2,7 @@ import CKernels
 import Engine
 
 /// How a per-sample contribution |w_ij x_i| is normalised.
-public enum ContributionNorm: String, Sendable {
+public enum ContributionNorm: String, Sendable, CaseIterable {
     /// |w_ij x_i| / (sum_k |w_kj x_k| + |b_j|): a share in [0, 1].
     case share
     /// |w_ij x_i| / max(|a_j|, eps): the ratio of the publication, unbounded near a_j = 0.

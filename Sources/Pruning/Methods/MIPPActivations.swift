@@ -1,7 +1,7 @@
 import Engine
 
 /// How a convolution channel enters MIPP's predictors.
-public enum MIPPPooling: String, Sendable {
+public enum MIPPPooling: String, Sendable, CaseIterable {
     /// The channel's spatial average: one row per sample.
     case avg
     /// The channel's value at a few positions: `sampledPositions` rows per sample, at positions

@@ -13,8 +13,25 @@ public struct MIPPScorer: Scorer {
     public let name = "mipp"
     public let needsData = true
     public static let defaultSamples = 4096
-    public static let defaultRepeats = 5
-    public static let defaultConfidence = 0.95
+    static let predictor = MethodOption<MIPPSettings.Predictor>.choice(
+        "predictor", default: .linear, help: "the model that estimates information") { predictor in
+            switch predictor {
+            case .linear: return "ridge regression with exact removal downdates"
+            case .mlp: return "a one-hidden-layer MLP refit after each removal"
+            }
+        }
+    static let confidence = MethodOption<Double>.fraction(
+        "confidence", lowerOpen: true, upperOpen: true, default: 0.95,
+        help: "keep a node when this confident it carries information")
+    static let repeats = MethodOption<Int>.integer("repeats", 2...100, default: 5,
+                                                   help: "repeated estimates per node (a t-test needs two)")
+    static let pool = MethodOption<MIPPPooling>.choice("pool", default: .avg, help: "how conv channels are summarised") { pool in
+        switch pool {
+        case .avg: return "a channel enters the predictor spatially averaged"
+        case .sample: return "as a few sampled positions"
+        }
+    }
+    static let options = [predictor.spec, confidence.spec, repeats.spec, pool.spec]
     /// Loss increases below this fraction of the loss of predicting nothing count as a
     /// recovered loss: the t-test asks whether the increase exceeds it. It keeps exact copies
     /// (whose removal only costs the ridge's shrinkage) from being kept on a certain but
@@ -62,45 +79,20 @@ public struct MIPPScorer: Scorer {
 
 /// MIPP's options, checked.
 struct MIPPSettings {
-    enum Predictor: String { case linear, mlp }
-    var predictor = Predictor.linear
-    var pooling = MIPPPooling.avg
-    var repeats = MIPPScorer.defaultRepeats
-    var confidence = MIPPScorer.defaultConfidence
-    var samples = MIPPScorer.defaultSamples
+    enum Predictor: String, CaseIterable, Sendable { case linear, mlp }
+    var predictor: Predictor
+    var pooling: MIPPPooling
+    var repeats: Int
+    var confidence: Double
+    var samples: Int
     var network = MIPPNetwork.Settings()
 
     init(_ o: ScoreOptions) throws {
-        let own = "mipp reads predictor=, confidence=, repeats=, pool= and samples="
-        for key in o.extra.keys.sorted() where !["confidence", "repeats"].contains(key) {
-            throw PruningError("mipp does not read option \(key)=; \(own)")
-        }
-        for key in o.words.keys.sorted() where !["predictor", "pool"].contains(key) {
-            throw PruningError("mipp does not read option \(key)=; \(own)")
-        }
-        if let w = o.words["predictor"] {
-            guard let p = Predictor(rawValue: w) else {
-                throw PruningError("mipp: predictor=\(w) is not known; use predictor=linear (ridge, default) or predictor=mlp")
-            }
-            predictor = p
-        }
-        if let w = o.words["pool"] {
-            guard let p = MIPPPooling(rawValue: w) else {
-                throw PruningError("mipp: pool=\(w) is not known; use pool=avg (default) or pool=sample")
-            }
-            pooling = p
-        }
-        if let r = o.extra["repeats"] {
-            guard r == r.rounded(), r >= 2, r <= 100 else {
-                throw PruningError("mipp: repeats=\(r) must be a whole number from 2 to 100 (a t-test needs two estimates)")
-            }
-            repeats = Int(r)
-        }
-        if let c = o.extra["confidence"] {
-            guard c > 0, c < 1 else { throw PruningError("mipp: confidence=\(c) must lie strictly between 0 and 1, e.g. 0.95") }
-            confidence = c
-        }
-        if let s = o.samples { samples = s }
+        predictor = o.method[MIPPScorer.predictor]
+        pooling = o.method[MIPPScorer.pool]
+        repeats = o.method[MIPPScorer.repeats]
+        confidence = o.method[MIPPScorer.confidence]
+        samples = o.samples ?? MIPPScorer.defaultSamples
         guard o.granularity.isStructured else {
             throw PruningError("mipp scores nodes, not single weights: use granularity=neurons (dense layers) or granularity=channels (convolutions)")
         }

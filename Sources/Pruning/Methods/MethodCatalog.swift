@@ -1,35 +1,98 @@
 import Engine
 
-/// Every scoring method and training penalty by the name scripts use. The baselines live in
-/// BaselineScorers; each published method has its own folder file(s) and one line here.
+/// A scoring method as `score NAME` knows it: everything the language, `:help`, completion and
+/// the docs say about it, and how to make its scorer.
+public struct ScoringMethod: Sendable {
+    public let name: String
+    public let help: String
+    /// The granularities the method scores, and the one it scores when the script names none.
+    public let granularities: [Granularity]
+    public let defaultGranularity: Granularity
+    /// The method's own options (beyond granularity, samples, p and batch, which every method takes).
+    public let options: [MethodOptionSpec]
+    private let make: @Sendable () -> Scorer
+
+    init(_ name: String, _ help: String, granularities: [Granularity] = Granularity.allCases,
+         default defaultGranularity: Granularity = .weights, options: [MethodOptionSpec] = [],
+         make: @escaping @Sendable () -> Scorer) {
+        self.name = name
+        self.help = help
+        self.granularities = granularities
+        self.defaultGranularity = defaultGranularity
+        self.options = options
+        self.make = make
+    }
+
+    public func scorer() -> Scorer { make() }
+    /// Whether `score` needs a dataset, as the scorer says.
+    public var needsData: Bool { make().needsData }
+
+    /// The options a script gave, checked against the method's declarations.
+    public func values(_ given: [String: MethodOptionValue]) throws -> MethodOptionValues {
+        try MethodOptionValues(given, declared: options, method: name)
+    }
+}
+
+/// A training penalty as `train penalty=NAME` knows it.
+public struct PenaltyMethod: Sendable {
+    public let name: String
+    public let help: String
+    public let options: [MethodOptionSpec]
+    private let make: @Sendable (MethodOptionValues, Model) throws -> TrainingPenalty?
+
+    init(_ name: String, _ help: String, options: [MethodOptionSpec] = [],
+         make: @escaping @Sendable (MethodOptionValues, Model) throws -> TrainingPenalty?) {
+        self.name = name
+        self.help = help
+        self.options = options
+        self.make = make
+    }
+
+    /// The penalty for `model`, nil for `none`. Fails at once on a model the penalty cannot train.
+    public func penalty(_ given: [String: MethodOptionValue], model: Model) throws -> TrainingPenalty? {
+        try make(MethodOptionValues(given, declared: options, method: "penalty=\(name)"), model)
+    }
+}
+
+/// Every scoring method and training penalty by the name scripts use: the one list the
+/// language's method words, `score`'s options, completion and the docs derive from. Adding a
+/// method is its scorer file(s) and one entry here.
 public enum MethodCatalog {
-    /// The scorer for `score NAME`, or nil when this build does not have it.
-    public static func scorer(_ name: String) -> Scorer? {
-        if let s = BaselineScorers.make(name) { return s }
-        switch name {
-        case "receding": return RecedingMethod.scorer()
-        case "contribution": return ContributionMethod.scorer()
-        case "screening": return ScreeningMethod.scorer()
-        case "mipp": return MIPPMethod.scorer()
-        default: return nil
-        }
-    }
+    public static let scoring: [ScoringMethod] = [
+        ScoringMethod("random", "seeded random importances (baseline)") { RandomScorer() },
+        ScoringMethod("magnitude", "|w| per weight, L1/L2 norm per unit (baseline)") { MagnitudeScorer() },
+        ScoringMethod("taylor", "first-order |g*w| streamed over batches (baseline)") { TaylorScorer() },
+        ScoringMethod("slimming", "|gamma| of batch-norm scales (network slimming)",
+                      granularities: [.channels, .neurons], default: .channels) { SlimmingScorer() },
+        ScoringMethod("receding", "sigmoid batch-norm importances (receding neuron importances)",
+                      granularities: [.channels, .neurons], default: .channels) { RecedingScorer() },
+        ScoringMethod("contribution", "relative contributions from activation statistics",
+                      options: ContributionScorer.options) { ContributionScorer() },
+        ScoringMethod("screening", "class-wise F-statistics with magnitude (screening)",
+                      options: ScreeningScorer.options) { ScreeningScorer() },
+        ScoringMethod("mipp", "mutual-information preserving pruning",
+                      granularities: [.neurons, .channels], default: .neurons, options: MIPPScorer.options) { MIPPScorer() },
+    ]
 
-    /// Names of the scorers this build has.
-    public static var availableScorers: [String] {
-        (BaselineScorers.names + ["receding", "contribution", "screening", "mipp"]).filter { scorer($0) != nil }
-    }
-
-    /// The penalty for `train penalty=NAME`, or nil when this build does not have it.
-    /// `lambda` is nil when the script left it to the method's default.
-    public static func penalty(_ name: String, lambda: Float?, options: [String: Double], model: Model) throws -> TrainingPenalty? {
-        switch name {
-        case "l1":
+    public static let penalties: [PenaltyMethod] = [
+        PenaltyMethod("none", "plain cross-entropy") { _, _ in nil },
+        PenaltyMethod("l1", "lambda * sum |gamma| over batch-norm scales (network slimming)",
+                      options: [L1ScalePenalty.lambdaOption.spec]) { values, model in
             try L1ScalePenalty.check(model)
-            return try L1ScalePenalty(lambda: lambda ?? 1e-4)
-        case "receding": return try RecedingMethod.penalty(lambda: lambda, options: options, model: model)
-        case "pat": return try ContributionMethod.penalty(lambda: lambda, options: options, model: model)
-        default: return nil
-        }
-    }
+            return try L1ScalePenalty(lambda: Float(values[L1ScalePenalty.lambdaOption]))
+        },
+        PenaltyMethod("receding", "lambda * sum u(1 - ln u), u = sigma(theta + shift) (needs norm=sigmoid)",
+                      options: [RecedingPenalty.lambdaOption.spec, RecedingPenalty.shiftOption.spec]) { values, model in
+            try RecedingPenalty.check(model)
+            return try RecedingPenalty(lambda: Float(values[RecedingPenalty.lambdaOption]),
+                                       shift: Float(values[RecedingPenalty.shiftOption]))
+        },
+        PenaltyMethod("pat", "pruning-aware training: entropy of relative contributions",
+                      options: [PATPenalty.lambdaOption.spec]) { values, model in
+            try PATPenalty(model: model, lambda: Float(values[PATPenalty.lambdaOption]))
+        },
+    ]
+
+    public static func scoring(_ name: String) -> ScoringMethod? { scoring.first { $0.name == name } }
+    public static func penalty(_ name: String) -> PenaltyMethod? { penalties.first { $0.name == name } }
 }

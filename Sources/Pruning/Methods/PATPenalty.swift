@@ -25,6 +25,8 @@ public final class PATPenalty: TrainingPenalty {
     /// layer) against a cross-entropy that falls below 0.1; 0.01 keeps the entropy term a small
     /// fraction of the loss. docs/methods/contribution-screening.md reports what it does.
     public static let defaultLambda: Float = 0.01
+    static let lambdaOption = MethodOption<Double>.number("lambda", min: 0, default: Double(defaultLambda),
+                                                          help: "penalty strength")
     public let lambda: Float
     private weak var model: Model?
     private let layers: [StatLayer]

@@ -16,6 +16,10 @@ public final class RecedingPenalty: TrainingPenalty {
     /// The authors' code defaults (their VGG-16 runs used lambda 1e-3, ResNet-56 runs shift 0).
     public static let defaultLambda: Float = 1e-4
     public static let defaultShift: Float = 3
+    static let lambdaOption = MethodOption<Double>.number("lambda", min: 0, default: Double(defaultLambda),
+                                                          help: "penalty strength")
+    static let shiftOption = MethodOption<Double>.number("shift", min: nil, default: Double(defaultShift),
+                                                         help: "shift b in sigma(theta + b)")
 
     public init(lambda: Float = RecedingPenalty.defaultLambda, shift: Float = RecedingPenalty.defaultShift) throws {
         guard lambda.isFinite, lambda >= 0 else {

@@ -15,19 +15,13 @@ import Engine
 public struct ScreeningScorer: Scorer {
     public let name = "screening"
     public let needsData = true
-    public static let options = ["alpha"]
-    public static let defaultAlpha = 0.5
+    static let alpha = MethodOption<Double>.fraction("alpha", lowerOpen: false, upperOpen: false, default: 0.5,
+                                                     help: "weight of the F-statistic against magnitude")
+    static let options = [alpha.spec]
     public init() {}
 
-    static func alpha(_ options: ScoreOptions) throws -> Double {
-        try MethodOptionCheck.refuseForeign(options, method: "screening", reads: ScreeningScorer.options)
-        let a = options.extra["alpha"] ?? defaultAlpha
-        guard a.isFinite, a >= 0, a <= 1 else { throw PruningError("screening: alpha=\(a) must lie in [0, 1]") }
-        return a
-    }
-
     public func score(_ model: Model, data: Dataset?, options: ScoreOptions) throws -> ScoreSet {
-        let alpha = try ScreeningScorer.alpha(options)
+        let alpha = options.method[ScreeningScorer.alpha]
         guard let data else { throw PruningError("screening needs data: choose a dataset (data NAME) before score screening") }
         let structure = try BaselineScorers.structure(model, options)
         // (node whose input is screened, units of that input)

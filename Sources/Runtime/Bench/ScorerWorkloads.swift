@@ -7,15 +7,14 @@ import Pruning
 /// (the target: each scorer below one epoch). Node methods (mipp) score neurons; mipp is also
 /// timed with its MLP predictor (`score-mipp-mlp-lenet300-mnist`).
 public enum ScorerWorkloads {
-    /// Granularity and options each scorer is timed with, under the workload's name suffix.
-    static func variants(_ name: String) -> [(suffix: String, options: ScoreOptions)] {
-        switch name {
-        case "mipp":
-            return [("mipp", ScoreOptions(granularity: .neurons)),
-                    ("mipp-mlp", ScoreOptions(granularity: .neurons, words: ["predictor": "mlp"]))]
-        default:
-            return [(name, ScoreOptions(granularity: .weights))]
-        }
+    /// Granularity and options each scorer is timed with, under the workload's name suffix: the
+    /// method's natural granularity, and mipp also with its MLP predictor.
+    static func variants(_ method: ScoringMethod) throws -> [(suffix: String, options: ScoreOptions)] {
+        let natural = ScoreOptions(granularity: method.defaultGranularity)
+        guard method.name == "mipp" else { return [(method.name, natural)] }
+        return [("mipp", natural),
+                ("mipp-mlp", ScoreOptions(granularity: method.defaultGranularity,
+                                          method: try method.values(["predictor": .word("mlp")])))]
     }
 
     public static func all() throws -> [BenchResult] {
@@ -25,10 +24,10 @@ public enum ScorerWorkloads {
         o.epochs = 1
         let epoch = timed { _ = try? Trainer(model: model, options: o).run(on: data.train) }
         var out = [BenchResult("train-epoch-lenet300-mnist", seconds: epoch)]
-        for name in MethodCatalog.availableScorers {
-            guard let scorer = MethodCatalog.scorer(name) else { continue }
+        for method in MethodCatalog.scoring {
+            let scorer = method.scorer()
             // Each method with its own default sample count (contribution and screening: the whole split).
-            for (suffix, options) in variants(name) {
+            for (suffix, options) in try variants(method) {
                 var failure: Error?
                 let t = timed { do { _ = try scorer.score(model, data: data.train, options: options) } catch { failure = error } }
                 if let failure {

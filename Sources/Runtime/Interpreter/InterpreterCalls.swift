@@ -60,16 +60,42 @@ extension Interpreter {
         }
         var options: [String: Value] = [:]
         var given: Set<String> = []
-        for option in command.options {
-            guard let spec = signature.option(named: option.name.name) else {
-                throw failure(.unknownOption, "'\(verb)' has no option '\(option.name.name)'", option.name.range,
-                              help: Suggestions.help(for: option.name.name, among: signature.options.map(\.name)))
+        // The selector's word (`score METHOD`, `train penalty=NAME`) decides which options are valid.
+        var variant: String?
+        var selectorOption: OptionArgument?
+        if let selector = signature.variantSelector {
+            if let value = named[selector] {
+                variant = value.text
+            } else if let spec = signature.options.first(where: { $0.name == selector }) {
+                if let option = command.options.first(where: { $0.name.name == selector }) {
+                    let value = try argumentValue(option.value, spec.type, label: "'\(selector)'", noun: spec.noun, in: scope)
+                    options[selector] = value
+                    given.insert(selector)
+                    variant = value.text
+                    selectorOption = option
+                } else if case .word(let word)? = spec.defaultValue {
+                    variant = word
+                }
             }
-            options[spec.name] = try argumentValue(option.value, spec.type, label: "'\(spec.name)'",
-                                                   noun: spec.noun, in: scope)
+        }
+        for option in command.options where option.name.range != selectorOption?.name.range {
+            let spec: OptionSpec
+            switch signature.resolveOption(option.name.name, variant: variant) {
+            case .spec(let found): spec = found
+            case .unknown(let message, let help): throw failure(.unknownOption, message, option.name.range, help: help)
+            }
+            // A variant may narrow a shared choice: the value is read as the verb reads it, then
+            // held to the variant's narrower list.
+            let shared = signature.options.first { $0.name == spec.name } ?? spec
+            let value = try argumentValue(option.value, shared.type, label: "'\(spec.name)'", noun: spec.noun, in: scope)
+            if let problem = signature.narrowingProblem(spec, variant: variant, value: value.checked) {
+                throw failure(.unknownWord, problem.message, option.value.range, help: problem.help)
+            }
+            if shared != spec { try validate(value, spec.type, label: "'\(spec.name)'", noun: spec.noun, at: option.value.range) }
+            options[spec.name] = value
             given.insert(spec.name)
         }
-        for spec in signature.options where options[spec.name] == nil {
+        for spec in variant.flatMap(signature.options(forVariant:)) ?? signature.options where options[spec.name] == nil {
             if let defaultValue = spec.defaultValue { options[spec.name] = Value(defaultValue) }
         }
         return VerbInvocation(verb: verb, arguments: arguments, namedArguments: named, options: options,
@@ -88,16 +114,22 @@ extension Interpreter {
         if case .string(let text) = value, type.readsAsWord(text), type.problem(with: .string(text)) != nil {
             value = .word(text)
         }
-        guard let problem = type.problem(with: value.checked) else { return value }
+        try validate(value, type, label: label, noun: noun, at: expr.range)
+        return value
+    }
+
+    /// Holds an evaluated value to a type, with the messages the checker gives for constants.
+    func validate(_ value: Value, _ type: ValueType, label: String, noun: String?, at range: SourceRange) throws {
+        guard let problem = type.problem(with: value.checked) else { return }
         switch problem {
         case .unknownWord(let word, let allowed):
             let message = noun.map { "unknown \($0) '\(word)'" } ?? "\(label) does not accept '\(word)'"
-            throw failure(.unknownWord, message, expr.range,
+            throw failure(.unknownWord, message, range,
                           help: Suggestions.help(for: word, among: allowed) ?? "choose one of: " + allowed.joined(separator: ", "))
         case .outOfRange:
-            throw failure(.outOfRange, "\(label) \(problem.message)", expr.range)
+            throw failure(.outOfRange, "\(label) \(problem.message)", range)
         case .wrongType:
-            throw failure(.runtimeType, "\(label) \(problem.message)", expr.range)
+            throw failure(.runtimeType, "\(label) \(problem.message)", range)
         }
     }
 

@@ -6,12 +6,14 @@ import Pruning
 /// with its architecture (so it survives pruning surgery), weights, masks and optimizer state,
 /// and the pruning state (scores, last report).
 enum CheckpointVerb {
+    static let name = RequiredArgument<String>.text("name", .word, help: "checkpoint name")
+
     static let checkpoint = VerbSignature(
         "checkpoint", summary: "remember the session's model and scores under a name",
-        arguments: [ArgumentSpec("name", .word, help: "checkpoint name")], requires: ["model"])
+        arguments: [name.argument], requires: ["model"])
     static let restore = VerbSignature(
         "restore", summary: "return to a checkpoint",
-        arguments: [ArgumentSpec("name", .word, help: "checkpoint name")], provides: ["model"])
+        arguments: [name.argument], provides: ["model"])
 
     struct Snapshot {
         var model: ModelSnapshot
@@ -25,7 +27,7 @@ enum CheckpointVerb {
 
     static func runCheckpoint(_ inv: VerbInvocation, _ s: Session) throws -> Value {
         let m = try s.requireModel("checkpoint")
-        let name = inv.text("name") ?? ""
+        let name = try inv[Self.name]
         s.checkpoints[name] = Snapshot(model: ModelSnapshot(m), scores: s.scores, scoreRequest: s.scoreRequest,
                                        dense: s.denseMeasurement, lastPruning: s.lastPruning,
                                        modelDescription: s.modelDescription, modelVariant: s.modelVariant)
@@ -34,7 +36,7 @@ enum CheckpointVerb {
     }
 
     static func runRestore(_ inv: VerbInvocation, _ s: Session) throws -> Value {
-        let name = inv.text("name") ?? ""
+        let name = try inv[Self.name]
         guard let snap = s.checkpoints[name] else {
             let known = s.checkpoints.keys.sorted()
             throw VerbError("no checkpoint named '\(name)'",

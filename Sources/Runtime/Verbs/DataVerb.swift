@@ -4,31 +4,33 @@ import Language
 
 /// `data NAME`: chooses the dataset (a known name or a folder).
 enum DataVerb {
-    static let options: [OptionSpec] = [
-        OptionSpec("val", .number(min: Bound(0), max: Bound(100_000_000)), default: .number(0),
-                   help: "validation split taken from train: a fraction below 1 or a sample count (0 = none)"),
-        OptionSpec("subset", Vocabulary.positiveInt, help: "keep only the first N train and test samples"),
-    ]
+    static let name = RequiredArgument<String>.text("name", .oneOf([Vocabulary.choice(Vocabulary.datasets), .path]),
+                                                    help: "a dataset name or a folder path", noun: "dataset")
+    static let val = VerbParameter<Double>.number("val", min: Bound(0), max: Bound(100_000_000), default: 0,
+                                                  help: "validation split taken from train: a fraction below 1 or a sample count (0 = none)")
+    static let subset = VerbParameter<Int?>.integer("subset", atLeast: 1, help: "keep only the first N train and test samples")
+    /// Shared with `load`, which reads them through the same declarations.
+    static let options: [OptionSpec] = [val.spec, subset.spec]
 
     static let signature = VerbSignature(
         "data", summary: "choose the dataset",
-        arguments: [ArgumentSpec("name", .oneOf([Vocabulary.choice(Vocabulary.datasets), .path]),
-                                 help: "a dataset name or a folder path", noun: "dataset")],
+        arguments: [name.argument],
         options: options,
         resultFields: [ResultField("train", "training samples"), ResultField("test", "test samples"),
                        ResultField("classes", "number of classes")],
         provides: ["data"])
 
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
-        try load(name: inv.text("name") ?? "", inv, s)
+        try load(name: try inv[Self.name], inv, s)
     }
 
     /// Shared with `load ... data=NAME`.
     @discardableResult
     static func load(name: String, _ inv: VerbInvocation, _ s: Session) throws -> Value {
         var options = DataOptions(seed: s.seed)
-        options.subset = inv.int("subset")
-        if let v = inv.double("val"), v > 0 {
+        options.subset = inv[subset]
+        let v = inv[val]
+        if v > 0 {
             options.validation = v < 1 ? .fraction(v) : .count(Int(v))
         }
         var target = name

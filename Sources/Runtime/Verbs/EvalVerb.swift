@@ -5,12 +5,13 @@ import Pruning
 
 /// `eval`: accuracy, loss, size and speed of the current model.
 enum EvalVerb {
+    enum Split: String, CaseIterable, Sendable { case test, val, train }
+    static let split = VerbParameter<Split>.choice("split", default: .test, noun: "split")
+    static let batch = VerbParameter<Int>.integer("batch", 1...65_536, default: 256, help: "")
+
     static let signature = VerbSignature(
         "eval", summary: "measure accuracy, loss, parameters, FLOPs, sparsity and latency",
-        options: [
-            OptionSpec("split", .choice([Choice("test"), Choice("val"), Choice("train")]), default: .word("test"), noun: "split"),
-            OptionSpec("batch", .integer(min: 1, max: 65_536), default: .number(256)),
-        ],
+        options: [split.spec, batch.spec],
         resultFields: [
             ResultField("accuracy", "top-1 accuracy in [0, 1]"), ResultField("top5", "top-5 accuracy (10+ classes)"),
             ResultField("loss", "mean cross-entropy"), ResultField("params", "parameters in the model's tensors"),
@@ -25,7 +26,7 @@ enum EvalVerb {
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
         let model = try s.requireModel("eval")
         let bundle = try s.requireData("eval")
-        let split = inv.text("split") ?? "test"
+        let split = inv[Self.split].rawValue
         let data: Dataset
         switch split {
         case "val":
@@ -37,7 +38,7 @@ enum EvalVerb {
         default: data = bundle.test
         }
         let t0 = Date()
-        let e = try Evaluator.evaluate(model, on: data, batchSize: inv.int("batch") ?? 256, cancellation: s.cancellation)
+        let e = try Evaluator.evaluate(model, on: data, batchSize: inv[batch], cancellation: s.cancellation)
         let throughput = Double(e.count) / max(Date().timeIntervalSince(t0), 1e-9)
         let size = try ModelMeasurement.measure(model)
         let latency = Latency.singleSample(model)

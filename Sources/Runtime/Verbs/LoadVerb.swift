@@ -6,35 +6,43 @@ import Pruning
 
 /// `load MODEL`: a zoo model built for the session's data, or a model file saved by prn.
 enum LoadVerb {
+    static let model = RequiredArgument<String>.text("model", .oneOf([Vocabulary.choice(Vocabulary.models), .path]),
+                                                     help: "zoo model name or model file path", noun: "model")
+    static let data = VerbParameter<String?>.text("data", .oneOf([Vocabulary.choice(Vocabulary.datasets), .path]),
+                                                  help: "load this dataset too (same as a 'data' command first)",
+                                                  noun: "dataset", provides: ["data"])
+    static let width = VerbParameter<Double>.number("width", min: Bound(0, inclusive: false), max: Bound(4), default: 1,
+                                                    help: "channel/unit multiplier of zoo models")
+    static let norm = VerbParameter<NormKind?>.optionalChoice(
+        "norm", help: "normalisation layers (default: bn for VGG/ResNet, none for MLP/LeNet)", noun: "normalisation",
+        describe: Vocabulary.normHelp)
+    static let classes = VerbParameter<Int?>.integer("classes", 2...100_000, help: "output classes (default: the dataset's)")
+    static let hidden = VerbParameter<[Int]?>(
+        "hidden", .list(.integer(min: 1, max: 1 << 16)), default: nil, written: nil, help: "hidden widths of mlp, e.g. [512, 256]",
+        decode: { value in
+            guard case .list(let items) = value else { return nil }
+            return items.compactMap { if case .number(let v) = $0 { return Int(v) } else { return nil } }
+        })
+    static let allowNonFinite = VerbParameter<Bool>.flag(
+        "allow_nonfinite", default: false, help: "model files: accept NaN or infinite weights (to inspect a model that diverged)")
+
     static let signature = VerbSignature(
         "load", summary: "bring a model into the session (a zoo name, a .safetensors file saved by prn, or an .onnx model)",
-        arguments: [ArgumentSpec("model", .oneOf([Vocabulary.choice(Vocabulary.models), .path]),
-                                 help: "zoo model name or model file path", noun: "model")],
-        options: [
-            OptionSpec("data", .oneOf([Vocabulary.choice(Vocabulary.datasets), .path]),
-                       help: "load this dataset too (same as a 'data' command first)", provides: ["data"], noun: "dataset"),
-            OptionSpec("width", .number(min: Bound(0, inclusive: false), max: Bound(4)), default: .number(1),
-                       help: "channel/unit multiplier of zoo models"),
-            OptionSpec("norm", Vocabulary.choice(Vocabulary.norms),
-                       help: "normalisation layers (default: bn for VGG/ResNet, none for MLP/LeNet)", noun: "normalisation"),
-            OptionSpec("classes", .integer(min: 2, max: 100_000), help: "output classes (default: the dataset's)"),
-            OptionSpec("hidden", .list(.integer(min: 1, max: 1 << 16)), help: "hidden widths of mlp, e.g. [512, 256]"),
-            OptionSpec("allow_nonfinite", .bool, default: .bool(false),
-                       help: "model files: accept NaN or infinite weights (to inspect a model that diverged)"),
-        ] + DataVerb.options,
+        arguments: [model.argument],
+        options: [data.spec, width.spec, norm.spec, classes.spec, hidden.spec, allowNonFinite.spec] + DataVerb.options,
         resultFields: [ResultField("params", "trainable parameters"), ResultField("flops", "multiply-adds per sample x2")],
         provides: ["model"])
 
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
-        if let dataName = inv.text("data") { try DataVerb.load(name: dataName, inv, s) }
-        let name = inv.text("model") ?? ""
+        if let dataName = inv[data] { try DataVerb.load(name: dataName, inv, s) }
+        let name = try inv[Self.model]
         let model: Model
         var variant = ""
         if Zoo.names.contains(name) {
             model = try buildZoo(name, inv, s)
-            if let n = inv.text("norm"), NormKind(rawValue: n) != Zoo.defaultNorm(name) { variant = "norm=\(n)" }
+            if let n = inv[norm], n != Zoo.defaultNorm(name) { variant = "norm=\(n.rawValue)" }
         } else {
-            let allow = inv.bool("allow_nonfinite") ?? false
+            let allow = inv[allowNonFinite]
             (model, variant) = try loadFile(name, s, allowNonFinite: allow)
             let nonFinite = ModelValueChecks.nonFiniteCount(model)
             if allow && nonFinite > 0 {
@@ -61,10 +69,10 @@ enum LoadVerb {
             throw VerbError("load \(name) needs to know the data it will see (input shape and classes)",
                             help: "write 'load \(name) data=mnist', or a 'data NAME' command before it")
         }
-        var o = ZooOptions(inputShape: data.train.sampleShape, classes: inv.int("classes") ?? data.classes, seed: s.seed)
-        o.width = inv.double("width") ?? 1
-        if let n = inv.text("norm") { o.norm = NormKind(rawValue: n) }
-        if case .list(let items)? = inv.option("hidden") { o.hidden = items.compactMap { $0.number.map { Int($0) } } }
+        var o = ZooOptions(inputShape: data.train.sampleShape, classes: inv[classes] ?? data.classes, seed: s.seed)
+        o.width = inv[width]
+        o.norm = inv[norm]
+        if let widths = inv[hidden] { o.hidden = widths }
         if o.classes < data.classes {
             throw VerbError("classes=\(o.classes) is fewer than the \(data.classes) classes of \(data.name)")
         }

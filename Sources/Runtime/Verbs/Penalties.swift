@@ -2,23 +2,27 @@ import Engine
 import Language
 import Pruning
 
-/// Builds the training penalty a `train penalty=...` command asks for.
+/// `train penalty=NAME`: the penalty's word and its options (lambda, shift) come from the method
+/// catalog, one variant per penalty, so each penalty shows and checks its own defaults.
 enum Penalties {
+    static let penalty = VerbParameter<String>(
+        "penalty", .choice(MethodCatalog.penalties.map { Choice($0.name, $0.help) }), default: "none",
+        written: .word("none"), help: "", noun: "penalty", decode: { if case .word(let w) = $0 { return w } else { return nil } })
+    static let options = [penalty.spec]
+    static let variants = MethodCatalog.penalties.map { OptionVariant($0.name, options: $0.options.map(MethodOptions.spec)) }
+
+    /// The penalty a command chose, nil for none.
+    static func chosen(_ inv: VerbInvocation) -> String? {
+        let name = inv[penalty]
+        return name == "none" ? nil : name
+    }
+
     static func make(_ inv: VerbInvocation, model: Model, session: Session) throws -> [TrainingPenalty] {
-        let penalty = inv.text("penalty") ?? "none"
+        guard let method = MethodCatalog.penalty(inv[penalty]) else {
+            throw VerbError("penalty '\(inv[penalty])' is not available in this version of prn", help: "train without it (penalty=none)")
+        }
         do {
-            switch penalty {
-            case "none":
-                return []
-            default:
-                var options: [String: Double] = [:]
-                if let shift = inv.double("shift") { options["shift"] = shift }
-                guard let p = try MethodCatalog.penalty(penalty, lambda: inv.float("lambda"), options: options, model: model) else {
-                    throw VerbError("penalty '\(penalty)' is not available yet in this version of prn",
-                                    help: "train without it (penalty=none)")
-                }
-                return [p]
-            }
+            return try method.penalty(MethodOptions.given(inv, declared: method.options), model: model).map { [$0] } ?? []
         } catch let e as PruningError {
             throw VerbError("\(e)")
         }

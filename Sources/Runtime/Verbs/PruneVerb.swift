@@ -6,19 +6,27 @@ import Pruning
 /// `prune AMOUNT [SCOPE]`: removes the least important weights or units and reports requested
 /// against realized sparsity, parameters, FLOPs and latency.
 enum PruneVerb {
+    static let amount = RequiredArgument<PruneAmount>(
+        "amount", .oneOf([.fraction(lowerOpen: true, upperOpen: true), .choice([Choice("auto", "the method decides (mipp)")])]),
+        help: "fraction of the prunable weights/units to remove, or auto",
+        decode: { value in
+            switch value {
+            case .word("auto"): return .auto
+            case .number(let v): return .ratio(v)
+            default: return nil
+            }
+        })
+    static let scope = VerbParameter<PruneScope>.choice("scope", default: .global, noun: "scope", describe: Vocabulary.scopeHelp)
+    static let minKeep = VerbParameter<Int>.integer(
+        "min_keep", atLeast: 0, default: 1, help: "units every layer keeps (the method may keep more: receding keeps 3)")
+    static let steps = VerbParameter<Int>.integer("steps", 1...100, default: 1,
+                                                  help: "prune in this many geometric steps, scoring again before each")
+    static let latency = VerbParameter<Bool>.flag("latency", default: true, help: "time the model before and after (batch 256)")
+
     static let signature = VerbSignature(
         "prune", summary: "remove the least important weights or units",
-        arguments: [
-            ArgumentSpec("amount", .oneOf([.fraction(lowerOpen: true, upperOpen: true), .choice([Choice("auto", "the method decides (mipp)")])]),
-                         help: "fraction of the prunable weights/units to remove, or auto"),
-            ArgumentSpec("scope", .choice(Vocabulary.scopes), default: .word("global"), noun: "scope"),
-        ],
-        options: [
-            OptionSpec("min_keep", .integer(min: 0, max: nil), help: "units every layer keeps (default 1, or the method's own)"),
-            OptionSpec("steps", .integer(min: 1, max: 100), default: .number(1),
-                       help: "prune in this many geometric steps, scoring again before each"),
-            OptionSpec("latency", .bool, default: .bool(true), help: "time the model before and after (batch 256)"),
-        ],
+        arguments: [amount.argument, scope.argument],
+        options: [minKeep.spec, steps.spec, latency.spec],
         resultFields: [ResultField("sparsity", "realized fraction of the prunable weights/units removed"),
                        ResultField("requested", "requested fraction"),
                        ResultField("param_sparsity", "fraction of the original parameters gone or zero"),
@@ -32,14 +40,11 @@ enum PruneVerb {
         guard let scores = s.scores, let scoreRequest = s.scoreRequest else {
             throw VerbError("prune needs scores", help: "run 'score METHOD' first (scores are cleared by load)")
         }
-        let amount: PruneAmount
-        if case .word("auto")? = inv.argument("amount") { amount = .auto } else { amount = .ratio(inv.double("amount") ?? 0) }
-        let scope = PruneScope(rawValue: inv.text("scope") ?? "global") ?? .global
-        let minKeep = inv.int("min_keep") ?? scores.minKeep ?? 1
-        let request = PruneRequest(amount: amount, scope: scope, minKeep: minKeep)
-        var latency: LatencyOptions? = (inv.bool("latency") ?? true) ? LatencyOptions() : nil
+        // The allocator raises min_keep to the scores' own floor (receding keeps 3).
+        let request = PruneRequest(amount: try inv[amount], scope: inv[scope], minKeep: inv[minKeep])
+        var latency: LatencyOptions? = inv[Self.latency] ? LatencyOptions() : nil
         latency?.cancellation = s.cancellation
-        let steps = inv.int("steps") ?? 1
+        let steps = inv[Self.steps]
         var report: PruningReport
         do {
             if steps > 1 {

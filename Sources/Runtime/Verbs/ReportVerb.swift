@@ -4,26 +4,27 @@ import Language
 /// `report PATH`: the session's results so far (every prune with the evals after it) as a
 /// markdown table, CSV, JSON or an SVG plot, chosen by the file's extension.
 enum ReportVerb {
+    static let path = RequiredArgument<String>.text("path", .path, help: "file to write; the extension chooses the format")
+    static let plot = VerbParameter<ReportPlot>.choice("plot", default: .accuracy, help: "what an .svg shows", noun: "plot",
+                                                       describe: \.help)
+    static let ratio = VerbParameter<Double?>.fraction("ratio", lowerOpen: true, upperOpen: true,
+                                                       help: "plot=widths: the pruning ratio to show (default: the highest every method reached)")
+
     static let signature = VerbSignature(
         "report", summary: "write the results so far as a table (.md, .csv, .json) or plot (.svg)",
-        arguments: [ArgumentSpec("path", .path, help: "file to write; the extension chooses the format")],
-        options: [
-            OptionSpec("plot", .choice(ReportPlot.allCases.map { Choice($0.rawValue, $0.help) }), default: .word("accuracy"),
-                       help: "what an .svg shows", noun: "plot"),
-            OptionSpec("ratio", .fraction(lowerOpen: true, upperOpen: true),
-                       help: "plot=widths: the pruning ratio to show (default: the highest every method reached)"),
-        ],
+        arguments: [path.argument],
+        options: [plot.spec, ratio.spec],
         resultFields: [ResultField("experiments", "comparisons in the report (model, data, granularity, scope)"),
                        ResultField("points", "pruned models reported (one per method, ratio and seed)")])
 
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
-        let path = inv.text("path") ?? ""
+        let path = try inv[Self.path]
         let url = try s.paths.resolveForWriting(path, purpose: "report")
-        let plot = ReportPlot(rawValue: inv.text("plot") ?? "accuracy") ?? .accuracy
+        let plot = inv[Self.plot]
         let summary = ReportSummary(sessionInput(s))
         do {
             let format = try ReportWriter.format(of: path)
-            let text = try ReportWriter.render(format, summary, plot: plot, ratio: inv.double("ratio"))
+            let text = try ReportWriter.render(format, summary, plot: plot, ratio: inv[ratio])
             try ReportWriter.write(text, to: url)
             s.say("report: wrote \(path) (\(summary.experiments.count) experiment(s), \(summary.input.points.count) pruned model(s))")
         } catch let f as ReportWriter.Failure {

@@ -6,19 +6,22 @@ import ONNX
 /// `save PATH`: weights, masks and architecture as safetensors (written atomically).
 /// `export PATH`: ONNX inference graph (masked weights as their effective values).
 enum SaveVerb {
+    static let savePath = RequiredArgument<String>.text("path", .path, help: "file to write, e.g. \"model.safetensors\"")
+    static let exportPath = RequiredArgument<String>.text("path", .path, help: "file to write, e.g. \"model.onnx\"")
+
     static let save = VerbSignature(
         "save", summary: "write the model (weights, masks, architecture) as .safetensors",
-        arguments: [ArgumentSpec("path", .path, help: "file to write, e.g. \"model.safetensors\"")],
+        arguments: [savePath.argument],
         requires: ["model"])
 
     static let export = VerbSignature(
         "export", summary: "write the model as ONNX",
-        arguments: [ArgumentSpec("path", .path, help: "file to write, e.g. \"model.onnx\"")],
+        arguments: [exportPath.argument],
         requires: ["model"])
 
     static func runSave(_ inv: VerbInvocation, _ s: Session) throws -> Value {
         let model = try s.requireModel("save")
-        let path = inv.text("path") ?? ""
+        let path = try inv[savePath]
         let url = try s.paths.resolveForWriting(path, purpose: "save")
         guard url.pathExtension.lowercased() == "safetensors" else {
             throw VerbError("save writes .safetensors files; '\(path)' has another extension",
@@ -38,7 +41,7 @@ enum SaveVerb {
 
     static func runExport(_ inv: VerbInvocation, _ s: Session) throws -> Value {
         let model = try s.requireModel("export")
-        let path = inv.text("path") ?? ""
+        let path = try inv[exportPath]
         let url = try s.paths.resolveForWriting(path, purpose: "export")
         guard url.pathExtension.lowercased() == "onnx" else {
             throw VerbError("export writes .onnx files; '\(path)' has another extension",

@@ -5,50 +5,34 @@ import Pruning
 
 /// `score METHOD`: computes importances of weights or units.
 enum ScoreVerb {
+    static let method = RequiredArgument<String>.text("method", .choice(Vocabulary.methods), help: "scoring method",
+                                                      noun: "scoring method")
+    static let granularity = VerbParameter<Granularity>.choice("granularity", default: .weights, noun: "granularity",
+                                                               describe: Vocabulary.granularityHelp)
+    static let samples = VerbParameter<Int?>.integer("samples", atLeast: 1,
+                                                     help: "training samples the method looks at (default: the method's own)")
+    static let p = VerbParameter<Int>.integer("p", 1...2, default: 1, help: "magnitude: norm of a unit's weights (1 or 2)")
+    static let batch = VerbParameter<Int>.integer("batch", 1...65_536, default: 256,
+                                                  help: "batch size of data-driven methods (larger batches stream faster)")
+
     static let signature = VerbSignature(
         "score", summary: "compute importance scores with a pruning method",
-        arguments: [ArgumentSpec("method", .choice(Vocabulary.methods), help: "scoring method", noun: "scoring method")],
-        options: [
-            OptionSpec("granularity", .choice(Vocabulary.granularities), default: .word("weights"), noun: "granularity"),
-            OptionSpec("samples", .integer(min: 1, max: nil), help: "training samples the method looks at (default: the method's own)"),
-            OptionSpec("p", .integer(min: 1, max: 2), default: .number(1), help: "magnitude: norm of a unit's weights (1 or 2)"),
-            OptionSpec("batch", .integer(min: 1, max: 65_536), default: .number(256), help: "batch size of data-driven methods (larger batches stream faster)"),
-        ] + methodOptions,
+        arguments: [method.argument],
+        options: [granularity.spec, samples.spec, p.spec, batch.spec],
         resultFields: [ResultField("units", "number of scored weights or units"), ResultField("seconds", "time taken")],
-        requires: ["model"], provides: ["scores"])
+        requires: ["model"], provides: ["scores"],
+        variantSelector: method.name, variants: MethodCatalog.scoring.map(variant))
 
-    /// Options of the published methods (docs/methods.md says which method reads which).
-    static let methodOptions: [OptionSpec] = [
-        OptionSpec("norm", .choice([Choice("share", "contribution: |w x| / (sum |w x| + |b|), bounded in [0, 1]"),
-                                    Choice("preact", "contribution: |w x| / |a|, the paper's ratio")]),
-                   help: "contribution: how a contribution is normalised (default share)", noun: "contribution norm"),
-        OptionSpec("blind", .bool, help: "contribution: inactive units (ReLU blind range) contribute 0 (default true)"),
-        OptionSpec("k", .number(min: Bound(0), max: nil), help: "contribution: score = mean + k * spread (default 1)"),
-        OptionSpec("alpha", .fraction(lowerOpen: false, upperOpen: false),
-                   help: "screening: weight of the F-statistic against magnitude (default 0.5)"),
-        OptionSpec("predictor", .choice([Choice("linear", "mipp: ridge regression with exact removal downdates"),
-                                         Choice("mlp", "mipp: a one-hidden-layer MLP refit after each removal")]),
-                   help: "mipp: the model that estimates information (default linear)", noun: "predictor"),
-        OptionSpec("confidence", .fraction(lowerOpen: true, upperOpen: true),
-                   help: "mipp: keep a node when this confident it carries information (default 0.95)"),
-        OptionSpec("repeats", .integer(min: 2, max: 100), help: "mipp: repeated estimates per node (default 5)"),
-        OptionSpec("pool", .choice([Choice("avg", "mipp: a channel enters the predictor spatially averaged"),
-                                    Choice("sample", "mipp: as a few sampled positions")]),
-                   help: "mipp: how conv channels are summarised (default avg)", noun: "pooling"),
-    ]
-
-    /// Method options the script gave, split into numbers and words for ScoreOptions.
-    static func methodValues(_ inv: VerbInvocation) -> (numbers: [String: Double], words: [String: String]) {
-        var numbers: [String: Double] = [:], words: [String: String] = [:]
-        for o in methodOptions where inv.given(o.name) {
-            switch inv.option(o.name) {
-            case .number(let v)?: numbers[o.name] = v
-            case .bool(let b)?: words[o.name] = b ? "true" : "false"
-            case let v?: if let t = v.text { words[o.name] = t }
-            case nil: break
-            }
+    /// A method's own options, and granularity narrowed to the ones it supports with its own default.
+    static func variant(_ m: ScoringMethod) -> OptionVariant {
+        var options = m.options.map(MethodOptions.spec)
+        if m.granularities != Granularity.allCases || m.defaultGranularity != granularity.typedDefault {
+            let choices = m.granularities.map { Choice($0.rawValue, Vocabulary.granularityHelp($0)) }
+            options.insert(OptionSpec(granularity.name, .choice(choices), default: .word(m.defaultGranularity.rawValue),
+                                      help: "\(m.name) scores " + m.granularities.map(\.rawValue).joined(separator: " or "),
+                                      noun: granularity.noun), at: 0)
         }
-        return (numbers, words)
+        return OptionVariant(m.name, options: options)
     }
 
     /// What a `score` command asked for, kept so iterative pruning can score again each step.
@@ -57,20 +41,24 @@ enum ScoreVerb {
         var options: ScoreOptions
     }
 
-    static func scorer(_ method: String) throws -> Scorer {
-        if let s = MethodCatalog.scorer(method) { return s }
-        throw VerbError("scoring method '\(method)' is not available yet in this version of prn",
-                        help: "available now: \(MethodCatalog.availableScorers.joined(separator: ", "))")
+    static func method(_ name: String) throws -> ScoringMethod {
+        if let m = MethodCatalog.scoring(name) { return m }
+        throw VerbError("scoring method '\(name)' is not available in this version of prn",
+                        help: "available: \(MethodCatalog.scoring.map(\.name).joined(separator: ", "))")
     }
 
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
         let model = try s.requireModel("score")
-        let method = inv.text("method") ?? ""
-        let granularity = Granularity(rawValue: inv.text("granularity") ?? "weights") ?? .weights
-        let (numbers, words) = methodValues(inv)
+        let method = try inv[Self.method]
+        let granularity = inv[Self.granularity]
+        let catalogEntry = try Self.method(method)
+        let values: MethodOptionValues
+        do { values = try catalogEntry.values(MethodOptions.given(inv, declared: catalogEntry.options)) } catch let e as PruningError {
+            throw VerbError("\(e)")
+        }
         var options = ScoreOptions(granularity: granularity, seed: RandomStream.stableHash(s.nextStream("score")) ^ s.seed,
-                                   samples: inv.int("samples"), batchSize: inv.int("batch") ?? 256, norm: inv.int("p") ?? 1,
-                                   extra: numbers, words: words)
+                                   samples: inv[samples], batchSize: inv[batch], norm: inv[p],
+                                   method: values)
         options.cancellation = s.cancellation
         let request = Request(method: method, options: options)
         let t0 = Date()
@@ -86,7 +74,7 @@ enum ScoreVerb {
     }
 
     static func compute(_ r: Request, model: Model, session s: Session) throws -> ScoreSet {
-        let scorer = try scorer(r.method)
+        let scorer = try method(r.method).scorer()
         var data: Dataset?
         if scorer.needsData {
             guard let bundle = s.data else {

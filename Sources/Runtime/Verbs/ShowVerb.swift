@@ -4,34 +4,45 @@ import Pruning
 
 /// `show WHAT`: prints a view of the session.
 enum ShowVerb {
-    static let what: [Choice] = [
-        Choice("model", "the model's summary"), Choice("layers", "every node with its shape and parameters"),
-        Choice("scores", "the importance scores and their histogram"), Choice("sparsity", "per-layer widths and sparsity"),
-        Choice("history", "the commands run so far"), Choice("data", "the dataset's splits and shapes"),
-    ]
+    enum View: String, CaseIterable, Sendable {
+        case model, layers, scores, sparsity, history, data
+
+        var help: String {
+            switch self {
+            case .model: return "the model's summary"
+            case .layers: return "every node with its shape and parameters"
+            case .scores: return "the importance scores and their histogram"
+            case .sparsity: return "per-layer widths and sparsity"
+            case .history: return "the commands run so far"
+            case .data: return "the dataset's splits and shapes"
+            }
+        }
+    }
+
+    static let what = VerbParameter<View>.choice("what", default: .model, noun: "view", describe: \.help)
 
     static let signature = VerbSignature(
         "show", summary: "print a view of the session",
-        arguments: [ArgumentSpec("what", .choice(what), default: .word("model"), noun: "view")])
+        arguments: [what.argument])
 
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
-        let what = inv.text("what") ?? "model"
+        let what = inv[Self.what]
         let text: String
         switch what {
-        case "model":
+        case .model:
             let m = try s.requireModel("show model")
             let size = try ModelMeasurement.measure(m)
             text = "\(s.modelDescription) (\(m.architecture)): input \(m.inputShape), \(m.classes) classes, \(m.nodes.count - 1) nodes, \(size.parameters.formatted()) parameters (\(size.nonZeroParameters.formatted()) non-zero), \(size.flopsDense.formatted()) FLOPs per sample"
-        case "layers":
+        case .layers:
             text = try layers(s.requireModel("show layers"))
-        case "data":
+        case .data:
             let d = try s.requireData("show data")
             text = "\(s.dataDescription): train \(d.train.count), \(d.val.map { "val \($0.count), " } ?? "")test \(d.test.count), classes \(d.classes), samples \(d.train.sampleShape)\nidentity: \(d.identity)"
-        case "history":
+        case .history:
             text = s.history.isEmpty ? "(no commands yet)" : s.history.enumerated().map { "\($0 + 1)  \($1)" }.joined(separator: "\n")
-        case "sparsity":
+        case .sparsity:
             text = SparsityTable.render(try ModelMeasurement.measure(s.requireModel("show sparsity")), before: s.denseMeasurement)
-        default:
+        case .scores:
             guard let scores = s.scores else {
                 throw VerbError("show scores needs scores", help: "run 'score METHOD' first")
             }

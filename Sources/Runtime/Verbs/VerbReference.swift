@@ -19,6 +19,13 @@ public enum VerbReference {
             for o in sig.options {
                 rows.append(row(o.name, o.type, o.defaultValue, o.help))
             }
+            // Options that depend on the method or penalty, with the word they belong to.
+            for variant in sig.variants {
+                for o in variant.options {
+                    let owner = "\(sig.variantSelector.map { $0.uppercased() } ?? "") \(variant.word)"
+                    rows.append(row(o.name, o.type, o.defaultValue, "with \(owner): " + o.help))
+                }
+            }
             if !rows.isEmpty {
                 out.append("| argument / option | type | default | meaning |\n|---|---|---|---|\n" + rows.joined(separator: "\n") + "\n")
             }

@@ -1,5 +1,6 @@
 import Engine
 import Language
+import Pruning
 
 /// Words shared by several verb signatures, with the help text completion and `:help` show.
 enum Vocabulary {
@@ -11,31 +12,29 @@ enum Vocabulary {
         Choice("synthetic", "seeded Gaussian clusters, for tests and demonstrations"),
     ]
     static let models: [Choice] = Zoo.names.map { Choice($0, Zoo.summaries[$0] ?? "") }
-    static let norms: [Choice] = [
-        Choice("bn", "batch normalisation"),
-        Choice("sigmoid", "sigmoid batch normalisation, scale sigma(theta), no shift (receding importances)"),
-        Choice("none", "no normalisation layers"),
-    ]
-    static let methods: [Choice] = [
-        Choice("random", "seeded random importances (baseline)"),
-        Choice("magnitude", "|w| per weight, L1/L2 norm per unit (baseline)"),
-        Choice("taylor", "first-order |g*w| streamed over batches (baseline)"),
-        Choice("slimming", "|gamma| of batch-norm scales (network slimming)"),
-        Choice("receding", "sigmoid batch-norm importances (receding neuron importances)"),
-        Choice("contribution", "relative contributions from activation statistics"),
-        Choice("screening", "class-wise F-statistics with magnitude (screening)"),
-        Choice("mipp", "mutual-information preserving pruning"),
-    ]
-    static let granularities: [Choice] = [
-        Choice("weights", "unstructured: individual weights, masked"),
-        Choice("neurons", "dense units, removed physically"),
-        Choice("channels", "convolution filters, removed physically"),
-    ]
-    static let scopes: [Choice] = [
-        Choice("global", "one threshold across all layers"),
-        Choice("local", "the same fraction in every layer, ranked within the layer"),
-        Choice("uniform", "the same fraction in every layer, ranked by L1 magnitude"),
-    ]
+    static func normHelp(_ norm: NormKind) -> String {
+        switch norm {
+        case .bn: return "batch normalisation"
+        case .sigmoid: return "sigmoid batch normalisation, scale sigma(theta), no shift (receding importances)"
+        case .none: return "no normalisation layers"
+        }
+    }
+    /// The scoring methods' words, from the method catalog.
+    static let methods: [Choice] = MethodCatalog.scoring.map { Choice($0.name, $0.help) }
+    static func granularityHelp(_ granularity: Granularity) -> String {
+        switch granularity {
+        case .weights: return "unstructured: individual weights, masked"
+        case .neurons: return "dense units, removed physically"
+        case .channels: return "convolution filters, removed physically"
+        }
+    }
+    static func scopeHelp(_ scope: PruneScope) -> String {
+        switch scope {
+        case .global: return "one threshold across all layers"
+        case .local: return "the same fraction in every layer, ranked within the layer"
+        case .uniform: return "the same fraction in every layer, ranked by L1 magnitude"
+        }
+    }
 
     static func choice(_ list: [Choice]) -> ValueType { .choice(list) }
     static let positiveInt = ValueType.integer(min: 1, max: nil)

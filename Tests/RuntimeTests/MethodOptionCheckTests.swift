@@ -1,0 +1,56 @@
+import Language
+import Runtime
+import XCTest
+
+/// `score METHOD` and `train penalty=NAME` options are checked against the chosen method's own
+/// declarations before anything runs (they used to fail only at run time, after training).
+final class MethodOptionCheckTests: XCTestCase {
+    private let setup = "load mlp data=synthetic hidden=[16]\n"
+
+    private func diagnostics(_ text: String) -> [Diagnostic] {
+        Checker.check(SourceFile(name: "t.prn", text: setup + text), verbs: Verbs.table).diagnostics
+    }
+
+    /// "code@line:column message | help" of each diagnostic.
+    private func expect(_ text: String, _ code: String, at column: Int, _ parts: [String],
+                        file: StaticString = #filePath, line: UInt = #line) {
+        let found = diagnostics(text)
+        XCTAssertEqual(found.map { "\($0.code.id)@\($0.range.start.line):\($0.range.start.column)" }, ["\(code)@2:\(column)"],
+                       found.map(\.message).joined(separator: " | "), file: file, line: line)
+        let text = found.map { $0.message + " | " + ($0.help ?? "") }.joined()
+        for part in parts { XCTAssertTrue(text.contains(part), "'\(part)' not in: \(text)", file: file, line: line) }
+    }
+
+    func testAnOptionOfAnotherMethodIsACheckError() {
+        expect("score contribution alpha=0.3\n", "E202", at: 20,
+               ["'score contribution' has no option 'alpha'", "norm, blind, k"])
+    }
+
+    func testAMisspeltMethodOptionGetsADidYouMean() {
+        expect("score mipp confidnce=0.9\n", "E202", at: 12, ["did you mean 'confidence'?", "predictor, confidence, repeats, pool"])
+    }
+
+    func testWrongTypeAndOutOfRangeMethodOptions() {
+        XCTAssertEqual(diagnostics("score mipp repeats=\"x\"\n").map(\.range.start.column), [20])
+        XCTAssertFalse(diagnostics("score mipp repeats=\"x\"\n").isEmpty)
+        expect("score mipp confidence=1.5\n", "E302", at: 23, ["confidence"])
+    }
+
+    func testAGranularityTheMethodDoesNotScoreIsACheckError() {
+        expect("score mipp granularity=weights\n", "E203", at: 24, ["does not support granularity weights", "neurons or channels"])
+        expect("score receding granularity=weights\n", "E203", at: 28, ["channels or neurons"])
+    }
+
+    func testPenaltyOptionsDependOnThePenalty() {
+        expect("train penalty=l1 shift=2\n", "E202", at: 18, ["'train l1' has no option 'shift'"])
+        XCTAssertEqual(diagnostics("train penalty=receding shift=2 lambda=0.001\n").map(\.message), [])
+    }
+
+    func testMethodsWithoutAGranularityTakeTheirOwnDefault() throws {
+        let score = try XCTUnwrap(Verbs.table["score"])
+        XCTAssertEqual(score.options(forVariant: "mipp")?.first { $0.name == "granularity" }?.defaultValue, .word("neurons"))
+        XCTAssertEqual(score.options(forVariant: "receding")?.first { $0.name == "granularity" }?.defaultValue, .word("channels"))
+        XCTAssertEqual(score.options(forVariant: "magnitude")?.first { $0.name == "granularity" }?.defaultValue, .word("weights"))
+        XCTAssertEqual(diagnostics("score mipp\nscore receding\n").map(\.message), [])
+    }
+}
