@@ -65,7 +65,8 @@ public struct MethodOption<T: Sendable>: Sendable {
 extension MethodOption where T == Int {
     public static func integer(_ name: String, _ range: ClosedRange<Int>, default value: Int, help: String) -> Self {
         Self(name, .integer(range), default: value, written: .number(Double(value)), help: help) {
-            if case .number(let v) = $0 { return Int(v) } else { return nil }
+            // Checked against the range before use; a value past 2^53 still must not trap here.
+            if case .number(let v) = $0, v.isFinite, abs(v) <= Double(1 << 53) { return Int(v) } else { return nil }
         }
     }
 }
