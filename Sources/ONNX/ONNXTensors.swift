@@ -41,7 +41,6 @@ enum ONNXTensors {
         if p.hasDataLocation, p.dataLocation == .external {
             throw ONNXError("\(context): initializer '\(p.name)' keeps its data in an external file; re-save the model with all tensors inside the .onnx file (onnx.save(model, path, save_as_external_data=False))")
         }
-        let t = Tensor(shape: shape)
         let values: [Float]
         switch p.dataType {
         case float:
@@ -58,6 +57,8 @@ enum ONNXTensors {
         guard values.count == count else {
             throw ONNXError("\(context): initializer '\(p.name)' has shape \(shape) (\(count) values) but holds \(values.count) values; the file is corrupt")
         }
+        // Allocated only now: the shape is a claim, the values are what the file holds.
+        let t = Tensor(shape: shape)
         for i in 0..<count { t[i] = values[i] }
         return t
     }
