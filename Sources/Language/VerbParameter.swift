@@ -143,6 +143,13 @@ extension VerbParameter where T == Bool {
     }
 }
 
+extension VerbParameter where T == Bool? {
+    /// A flag the script may leave out; absent reads as nil (the help says what nil means).
+    public static func flag(_ name: String, help: String) -> Self {
+        Self(name, .bool, default: nil, written: nil, help: help, decode: ParameterDecoding.bool)
+    }
+}
+
 extension VerbParameter where T == String? {
     /// A word, string or path the script may leave out.
     public static func text(_ name: String, _ type: ValueType, help: String, noun: String? = nil,

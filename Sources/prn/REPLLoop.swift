@@ -79,7 +79,7 @@ struct REPLLoop {
         case .success(.help(nil)):
             say(MetaCommand.overview(verbs: Verbs.table, procedures: Array(engine.context.procedures.keys)))
         case .success(.help(let verb?)):
-            switch MetaCommand.help(for: verb, verbs: Verbs.table) {
+            switch engine.help(for: verb) {
             case .success(let text): say(text)
             case .failure(let e): fail(e.message)
             }

@@ -4,6 +4,15 @@ import Pruning
 import Language
 
 extension REPLEngine {
+    /// `:help VERB`: the verb's help, and for `train` and `finetune` the recipe the loaded model
+    /// gives the options left out, since that default depends on the session.
+    public func help(for name: String) -> Result<String, MetaCommandError> {
+        MetaCommand.help(for: name, verbs: Verbs.table).map { text in
+            guard let recipe = RecipeText.help(verb: name, session: session) else { return text }
+            return text + "\n" + recipe + "\n"
+        }
+    }
+
     /// `:show`: what the session holds, one line per part.
     public func summary() -> String {
         var lines = ["seed: \(session.seed)"]

@@ -1,9 +1,10 @@
 import Engine
 import Language
 
-/// The options `train` and `finetune` share. Each verb builds its own set with its own defaults
-/// for epochs and lr, and reads the options back through that set, so a verb's declared
-/// defaults are the ones its training uses.
+/// The options `train` and `finetune` share. Each verb builds its own set with its own default
+/// epochs and reads the options back through that set. The options a training recipe covers
+/// (lr, momentum, nesterov, batch, wd, schedule) have no declared default: what the script
+/// leaves out comes from the loaded model's recipe (`Zoo.recipe(for:)`).
 struct TrainOptionDeclarations: Sendable {
     enum Schedule: String, CaseIterable, Sendable {
         case const, step, cosine
@@ -17,14 +18,21 @@ struct TrainOptionDeclarations: Sendable {
         }
     }
 
+    static let fromRecipe = "(default: the model's recipe)"
+
+    /// Whether these are `finetune`'s options, which start from the recipe's finetune rate.
+    let finetune: Bool
     let epochs: VerbParameter<Int>
-    let lr: VerbParameter<Double>
-    let batch = VerbParameter<Int>.integer("batch", 1...65_536, default: 128, help: "mini-batch size")
+    let lr = VerbParameter<Double?>.number("lr", min: Bound(0, inclusive: false), max: Bound(100),
+                                           help: "base learning rate \(fromRecipe)")
+    let batch = VerbParameter<Int?>.integer("batch", 1...65_536, help: "mini-batch size \(fromRecipe)")
     let optimizer = VerbParameter<OptimizerKind>.choice("optimizer", default: .sgd, noun: "optimizer")
-    let momentum = VerbParameter<Double>.number("momentum", min: Bound(0), max: Bound(1, inclusive: false), default: 0.9, help: "")
-    let nesterov = VerbParameter<Bool>.flag("nesterov", default: false, help: "")
-    let wd = VerbParameter<Double>.number("wd", min: Bound(0), max: Bound(1), default: 0, help: "weight decay")
-    let schedule = VerbParameter<Schedule>.choice("schedule", default: .const, noun: "schedule", describe: \.help)
+    let momentum = VerbParameter<Double?>.number("momentum", min: Bound(0), max: Bound(1, inclusive: false),
+                                                 help: "SGD momentum \(fromRecipe)")
+    let nesterov = VerbParameter<Bool?>.flag("nesterov", help: "Nesterov momentum \(fromRecipe)")
+    let wd = VerbParameter<Double?>.number("wd", min: Bound(0), max: Bound(1), help: "weight decay \(fromRecipe)")
+    let schedule = VerbParameter<Schedule?>.optionalChoice("schedule", help: "learning-rate schedule \(fromRecipe)",
+                                                           noun: "schedule", describe: \.help)
     let stepEvery = VerbParameter<Int>.integer("step_every", atLeast: 1, default: 10, help: "epochs between steps of schedule=step")
     let gamma = VerbParameter<Double>.number("gamma", min: Bound(0, inclusive: false), max: Bound(1), default: 0.1,
                                              help: "factor of schedule=step")
@@ -34,9 +42,9 @@ struct TrainOptionDeclarations: Sendable {
                                                help: "learning-rate multiplier of sigmoid-BN parameters")
     let scaleWD = VerbParameter<Bool>.flag("scale_wd", default: false, help: "apply weight decay to sigmoid-BN parameters")
 
-    init(epochs: Int, lr: Double) {
+    init(epochs: Int, finetune: Bool) {
+        self.finetune = finetune
         self.epochs = .integer("epochs", 1...100_000, default: epochs, help: "passes over the training data")
-        self.lr = .number("lr", min: Bound(0, inclusive: false), max: Bound(100), default: lr, help: "base learning rate")
     }
 
     var specs: [OptionSpec] {
@@ -44,24 +52,53 @@ struct TrainOptionDeclarations: Sendable {
          stepEvery.spec, gamma.spec, warmup.spec, augment.spec, scaleLR.spec, scaleWD.spec]
     }
 
-    /// The training options a command asked for (seed and stream are the session's).
-    func read(_ inv: VerbInvocation) -> TrainOptions {
+    /// The training options a command asked for, and what it took from the recipe.
+    struct Resolved {
+        var options: TrainOptions
+        /// "name value" for each recipe value the script left out, in the recipe line's order.
+        var fromRecipe: [String]
+        /// Every recipe-covered option as used, and epochs: the run log's record of the run.
+        var logged: [String: Any]
+    }
+
+    /// The options a command asked for, the rest from `recipe` (seed and stream are the session's).
+    func read(_ inv: VerbInvocation, recipe: TrainingRecipe) -> Resolved {
+        var fromRecipe: [String] = []
+        func pick<V>(_ written: V?, _ recipeValue: V, _ name: String, _ text: (V) -> String) -> V {
+            if let written { return written }
+            fromRecipe.append("\(name) \(text(recipeValue))")
+            return recipeValue
+        }
+        let rate = pick(inv[lr], finetune ? recipe.finetuneLearningRate : recipe.learningRate, "lr", RecipeText.number)
+        let momentumValue = pick(inv[momentum], recipe.momentum, "momentum", RecipeText.number)
+        let nesterovValue = pick(inv[nesterov], recipe.nesterov, "nesterov", String.init(describing:))
+        let batchValue = pick(inv[batch], recipe.batchSize, "batch", String.init(describing:))
+        let decay = pick(inv[wd], recipe.weightDecay, "wd", RecipeText.number)
+        let written = inv[schedule].map { (word: $0.rawValue, schedule: lrSchedule($0, inv)) }
+        let chosen = pick(written, (word: RecipeText.word(recipe.schedule), schedule: recipe.schedule), "schedule", \.word)
+
         var o = TrainOptions()
         o.epochs = inv[epochs]
-        o.learningRate = Float(inv[lr])
-        o.batchSize = inv[batch]
+        o.learningRate = Float(rate)
+        o.batchSize = batchValue
         o.optimizer = inv[optimizer]
-        o.momentum = Float(inv[momentum])
-        o.nesterov = inv[nesterov]
-        o.weightDecay = Float(inv[wd])
-        switch inv[schedule] {
-        case .step: o.schedule = .step(every: inv[stepEvery], gamma: Float(inv[gamma]))
-        case .cosine: o.schedule = .cosine(minimum: 0)
-        case .const: o.schedule = .constant
-        }
+        o.momentum = Float(momentumValue)
+        o.nesterov = nesterovValue
+        o.weightDecay = Float(decay)
+        o.schedule = chosen.schedule
         o.warmupEpochs = inv[warmup]
         o.augment = inv[augment]
         o.groups["sigmoid-bn"] = ParameterGroupRule(lrMultiplier: Float(inv[scaleLR]), weightDecay: inv[scaleWD])
-        return o
+        let logged: [String: Any] = ["epochs": o.epochs, "lr": rate, "momentum": momentumValue, "nesterov": nesterovValue,
+                                     "batch": batchValue, "wd": decay, "schedule": chosen.word]
+        return Resolved(options: o, fromRecipe: fromRecipe, logged: logged)
+    }
+
+    private func lrSchedule(_ s: Schedule, _ inv: VerbInvocation) -> LRSchedule {
+        switch s {
+        case .step: return .step(every: inv[stepEvery], gamma: Float(inv[gamma]))
+        case .cosine: return .cosine(minimum: 0)
+        case .const: return .constant
+        }
     }
 }

@@ -5,9 +5,10 @@ import Language
 /// `train` and `finetune`: mini-batch training. `finetune` is the same loop after pruning, with
 /// masks fixed and no penalty.
 enum TrainVerb {
-    /// The two verbs' shared options; each verb declares its own defaults for epochs and lr.
-    static let trainOptions = TrainOptionDeclarations(epochs: 10, lr: 0.1)
-    static let finetuneOptions = TrainOptionDeclarations(epochs: 3, lr: 0.01)
+    /// The two verbs' shared options; each declares its own default epochs, and `finetune` starts
+    /// from the recipe's finetune rate.
+    static let trainOptions = TrainOptionDeclarations(epochs: 10, finetune: false)
+    static let finetuneOptions = TrainOptionDeclarations(epochs: 3, finetune: true)
 
     static let results = [ResultField("loss", "mean training loss of the last epoch"),
                           ResultField("accuracy", "training accuracy of the last epoch"),
@@ -36,10 +37,14 @@ enum TrainVerb {
     static func run(_ inv: VerbInvocation, _ s: Session, _ declarations: TrainOptionDeclarations) throws -> Value {
         let model = try s.requireModel(inv.verb)
         let data = try s.requireData(inv.verb)
-        var o = declarations.read(inv)
+        let resolved = declarations.read(inv, recipe: s.recipe)
+        var o = resolved.options
         o.seed = s.seed
         o.streamName = s.nextStream(inv.verb)
         try MemoryBudget.check(model: model, batch: o.batchSize)
+        if !resolved.fromRecipe.isEmpty {
+            s.say("\(inv.verb): \(s.recipeName) recipe: " + resolved.fromRecipe.joined(separator: ", "))
+        }
         let trainer = Trainer(model: model, options: o)
         if inv.verb == "train" { trainer.penalties = try Penalties.make(inv, model: model, session: s) }
         trainer.shouldStop = { [cancellation = s.cancellation] in cancellation.isCancelled }
@@ -79,7 +84,8 @@ enum TrainVerb {
         let seconds = result.epochs.reduce(0) { $0 + $1.seconds }
         if inv.verb == "train", let penalty = Penalties.chosen(inv) { s.addVariant("penalty=\(penalty)") }
         s.logEvent(inv.verb, ["epochs": result.epochs.count, "loss": last?.loss ?? 0, "accuracy": last?.accuracy ?? 0,
-                              "seconds": seconds, "samples_per_s": result.samplesPerSecond, "variant": s.modelVariant])
+                              "seconds": seconds, "samples_per_s": result.samplesPerSecond, "variant": s.modelVariant,
+                              "options": resolved.logged])
         return .record(Record(["loss": last?.loss ?? 0, "accuracy": last?.accuracy ?? 0,
                                "epochs": Double(result.epochs.count), "seconds": seconds,
                                "samples_per_s": result.samplesPerSecond]))
