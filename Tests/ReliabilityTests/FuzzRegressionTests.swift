@@ -101,7 +101,7 @@ enum Replay {
         case "runlog":
             try folder.write("log.jsonl", bytes)
             return [("", try PrnProcess.run(["report", "log.jsonl", "--out", "out"], in: folder.url, timeout: timeout),
-                     [PrnExit.success, PrnExit.usage])]
+                     [PrnExit.success, PrnExit.staticError])]
         case "safetensors", "onnx":
             try folder.write("model.\(target)", bytes)
             try folder.write("main.prn", text: "load \"model.\(target)\"\n")

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// `prn report` on run logs whose numbers are out of range or not numbers at all: each must end
-/// in a usage error naming the log file, the line and the field, never in a trap.
+/// in a data error (exit 65) naming the log file, the line and the field, never in a trap.
 final class MalformedRunLogTests: XCTestCase {
     struct Case {
         var name: String
@@ -57,7 +57,7 @@ final class MalformedRunLogTests: XCTestCase {
             var problems = [String]()
             if outcome.timedOut { problems.append("did not finish within 60 s") }
             if outcome.signalled { problems.append("died of signal \(outcome.status)") }
-            if !outcome.signalled && outcome.status != 64 { problems.append("exit \(outcome.status), expected 64") }
+            if !outcome.signalled && outcome.status != 65 { problems.append("exit \(outcome.status), expected 65 (a damaged log is bad data, not a usage mistake)") }
             for text in ["log.jsonl:\(c.lines.count):"] + c.mentions where !outcome.stderr.contains(text) {
                 problems.append("stderr does not mention '\(text)'")
             }

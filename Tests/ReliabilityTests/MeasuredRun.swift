@@ -11,12 +11,19 @@ struct MeasuredRun {
     var status: Int32
     var signalled: Bool
     var stderr: String
-    /// Peak resident set size in bytes.
+    /// Peak resident set size in bytes, as wait4 reports it. posix_spawn starts the child in the
+    /// test process's memory (vfork), and Linux keeps the larger of the old and new high-water
+    /// marks across exec, so this is at least the test process's own peak.
     var peakBytes: Int
+    /// The test process's peak when the child was spawned: what `peakBytes` may inherit.
+    var spawnerPeakBytes: Int
     var seconds: Double
 
+    /// How far the child's peak rose above what it inherited; its own peak when that was larger.
+    var peakAboveSpawnerBytes: Int { max(0, peakBytes - spawnerPeakBytes) }
+
     var summary: String {
-        "status \(status)\(signalled ? " (signal)" : ""), peak \(peakBytes >> 20) MB, \(String(format: "%.1f", seconds)) s\nstderr:\n\(stderr.suffix(1500))"
+        "status \(status)\(signalled ? " (signal)" : ""), peak \(peakBytes >> 20) MB (\(peakAboveSpawnerBytes >> 20) MB above the test process's \(spawnerPeakBytes >> 20) MB), \(String(format: "%.1f", seconds)) s\nstderr:\n\(stderr.suffix(1500))"
     }
 
     static func run(_ arguments: [String], in folder: URL, environment: [String: String]) throws -> MeasuredRun {
@@ -40,6 +47,8 @@ struct MeasuredRun {
         }
         defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
 
+        var own = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &own)
         var pid: pid_t = 0
         let start = Date()
         let spawned = posix_spawn(&pid, binary.path, &actions, nil, argv + [nil], envp + [nil])
@@ -52,6 +61,6 @@ struct MeasuredRun {
         try? FileManager.default.removeItem(at: errURL)
         let signalled = status & 0x7F != 0
         return MeasuredRun(status: signalled ? status & 0x7F : (status >> 8) & 0xFF, signalled: signalled, stderr: text,
-                           peakBytes: usage.ru_maxrss * 1024, seconds: seconds)
+                           peakBytes: usage.ru_maxrss * 1024, spawnerPeakBytes: own.ru_maxrss * 1024, seconds: seconds)
     }
 }
