@@ -21,6 +21,12 @@ final class MethodOptionCheckTests: XCTestCase {
         for part in parts { XCTAssertTrue(text.contains(part), "'\(part)' not in: \(text)", file: file, line: line) }
     }
 
+    /// The allocator keeps at least one unit per layer; the declaration says so, so the checker
+    /// refuses `min_keep=0` instead of the run failing after training.
+    func testMinKeepBelowOneIsACheckError() {
+        XCTAssertFalse(diagnostics("score magnitude\nprune 0.5 min_keep=0\n").isEmpty, "min_keep=0 passed the checker")
+    }
+
     func testAnOptionOfAnotherMethodIsACheckError() {
         expect("score contribution alpha=0.3\n", "E202", at: 20,
                ["'score contribution' has no option 'alpha'", "norm, blind, k"])

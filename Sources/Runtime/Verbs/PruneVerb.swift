@@ -18,7 +18,7 @@ enum PruneVerb {
         })
     static let scope = VerbParameter<PruneScope>.choice("scope", default: .global, noun: "scope", describe: Vocabulary.scopeHelp)
     static let minKeep = VerbParameter<Int>.integer(
-        "min_keep", atLeast: 0, default: 1, help: "units every layer keeps (the method may keep more: receding keeps 3)")
+        "min_keep", atLeast: 1, default: 1, help: "units every layer keeps (the method may keep more: receding keeps 3)")
     static let steps = VerbParameter<Int>.integer("steps", 1...100, default: 1,
                                                   help: "prune in this many geometric steps, scoring again before each")
     static let latency = VerbParameter<Bool>.flag("latency", default: true, help: "time the model before and after (batch 256)")
