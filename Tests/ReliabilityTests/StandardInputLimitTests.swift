@@ -8,18 +8,15 @@ import Glibc
 /// read with a limit per line and in total, so endless input ends in an error, not in memory
 /// growing until the kernel kills prn.
 final class StandardInputLimitTests: XCTestCase {
+    /// How prn ended, and how much of the input it took.
+    @dynamicMemberLookup
     struct Ending {
-        var status: Int32
-        var signalled: Bool
-        var timedOut: Bool
-        var stdout: String
-        var stderr: String
+        var outcome: PrnProcess.Outcome
         /// Bytes the writer got into the pipe before prn stopped reading (or the cap).
         var written: Int
 
-        var summary: String {
-            "status \(status)\(signalled ? " (signal)" : "")\(timedOut ? " (timed out)" : ""), \(written) bytes written\nstderr:\n\(stderr.prefix(1500))"
-        }
+        subscript<T>(dynamicMember path: KeyPath<PrnProcess.Outcome, T>) -> T { outcome[keyPath: path] }
+        var summary: String { "\(written) bytes written; \(outcome.summary)" }
     }
 
     /// Starts `prn` on a pipe and writes `chunk` over and over until prn stops reading or
@@ -60,9 +57,10 @@ final class StandardInputLimitTests: XCTestCase {
         let timedOut = process.isRunning
         if timedOut { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        return Ending(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
-                      timedOut: timedOut, stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "", written: written)
+        let outcome = PrnProcess.Outcome(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
+                                         timedOut: timedOut, stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+                                         stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+        return Ending(outcome: outcome, written: written)
     }
 
     func testALineWithoutEndIsRefusedAtTheLineLimit() throws {

@@ -64,6 +64,11 @@ public final class CancellationFlag: @unchecked Sendable {
 public struct Interrupted: Error, CustomStringConvertible {
     public let what: String
     public let signal: Int32
+
+    public init(what: String, signal: Int32) {
+        self.what = what
+        self.signal = signal
+    }
     public var description: String { "\(what) interrupted by \(Interrupted.name(signal))" }
 
     public static func name(_ sig: Int32) -> String {

@@ -78,7 +78,9 @@ enum TrainVerb {
             let why = s.logFailed ? "stopped because the run log could not be written" : "interrupted"
             s.say("\(inv.verb) \(why) after \(full) full epoch(s)\(batches); the model is kept as of the last finished batch")
             s.logEvent(inv.verb, ["interrupted": true, "epochs": full, "batches": result.epochs.last?.batches ?? 0])
-            throw VerbError("interrupted", notes: ["stopped by an interrupt at a batch boundary"])
+            // The same error every stopped command throws, so the run ends as cancelled by its
+            // signal (a failed log replaces it with the log's own error).
+            throw Interrupted(what: inv.verb, signal: s.cancellation.signal ?? SIGINT)
         }
         let last = result.epochs.last
         let seconds = result.epochs.reduce(0) { $0 + $1.seconds }
