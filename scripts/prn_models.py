@@ -250,18 +250,31 @@ class PrnGraph(nn.Module):
         super().__init__()
         self.arch = arch
         self.order = []
+        # Nodes without parameters or buffers (activations, pools, adds) hold no state, so they
+        # stay out of the dotted module tree: an imported graph may name a residual add after
+        # its block ("layer1.0"), the prefix of the block's convolutions' state-dict keys.
+        self.stateless = nn.ModuleList()
         for node in arch["nodes"]:
             module = self._layer(node["kind"], node["config"])
-            self._attach(node["name"], module)
+            if any(True for _ in module.parameters()) or any(True for _ in module.buffers()):
+                self._attach(node["name"], module)
+            else:
+                self.stateless.append(module)
             self.order.append((node["name"], module, node["inputs"]))
 
     def _attach(self, dotted, module):
         parent = self
         *path, leaf = dotted.split(".")
         for part in path:
-            if not hasattr(parent, part):
+            if part not in parent._modules:
                 parent.add_module(part, nn.Module())
-            parent = getattr(parent, part)
+            parent = parent._modules[part]
+        existing = parent._modules.get(leaf)
+        if existing is not None:
+            # A placeholder made for deeper names ("a.b" before "a"): its children move under
+            # the real module so their state-dict keys stay the same.
+            for name, child in existing.named_children():
+                module.add_module(name, child)
         parent.add_module(leaf, module)
 
     @staticmethod
