@@ -15,9 +15,9 @@ final class MethodOptionCheckTests: XCTestCase {
     }
 
     /// "code@line:column message | help" of each diagnostic.
-    private func expect(_ text: String, _ code: String, at column: Int, _ parts: [String],
+    private func expect(_ text: String, _ code: String, at column: Int, _ parts: [String], setup: String? = nil,
                         file: StaticString = #filePath, line: UInt = #line) {
-        let found = diagnostics(text)
+        let found = diagnostics(text, setup: setup)
         XCTAssertEqual(found.map { "\($0.code.id)@\($0.range.start.line):\($0.range.start.column)" }, ["\(code)@2:\(column)"],
                        found.map(\.message).joined(separator: " | "), file: file, line: line)
         let text = found.map { $0.message + " | " + ($0.help ?? "") }.joined()
@@ -52,7 +52,8 @@ final class MethodOptionCheckTests: XCTestCase {
     }
 
     func testPenaltyOptionsDependOnThePenalty() {
-        expect("train penalty=l1 shift=2\n", "E202", at: 18, ["'train l1' has no option 'shift'"])
+        expect("train penalty=l1 shift=2\n", "E202", at: 18, ["'train l1' has no option 'shift'"],
+               setup: "load mlp data=synthetic hidden=[16] norm=bn\n")
         XCTAssertEqual(diagnostics("train penalty=receding shift=2 lambda=0.001\n", setup: sigmoidSetup).map(\.message), [])
     }
 
