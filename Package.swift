@@ -51,10 +51,11 @@ let package = Package(
     ]
 )
 
-// The fuzz target of the file readers (Fuzz/Formats, driven by scripts/fuzz). libFuzzer supplies
-// its main, so it links only when built with -sanitize=fuzzer: it is declared only when
-// PRN_FUZZ_FORMATS is set, and ordinary builds never see it.
-if Context.environment["PRN_FUZZ_FORMATS"] != nil {
-    package.targets.append(.executableTarget(name: "prn-fuzz-formats", dependencies: ["Runtime", "Engine", "ONNX"],
-                                             path: "Fuzz/Formats"))
+// The fuzz targets (Fuzz/Targets, driven by scripts/fuzz): the language front end, checked against
+// the runtime's own verb table, and the file readers. libFuzzer supplies its main, so it links only
+// when built with -sanitize=fuzzer: it is declared only when PRN_FUZZ_BUILD is set, and ordinary
+// builds never see it.
+if Context.environment["PRN_FUZZ_BUILD"] != nil {
+    package.targets.append(.executableTarget(name: "prn-fuzz", dependencies: ["Runtime", "Language", "Engine", "ONNX"],
+                                             path: "Fuzz/Targets"))
 }

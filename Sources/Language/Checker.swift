@@ -18,6 +18,8 @@ public final class Checker {
     var locals: [String: StaticType]?
     var procedures: [String: ProcedureShape] = [:]
     var facts: Set<String> = []
+    /// Properties of the state known from constant commands (StateProperties.swift).
+    var known: [String: KnownProperty] = [:]
     var importedFiles: Set<String> = []
     /// Nesting of if/for blocks; def and import belong at depth 0.
     var blockDepth = 0
@@ -47,11 +49,12 @@ public final class Checker {
         globals = context.variables
         procedures = context.procedures
         facts = context.facts
+        known = context.known
         importedFiles = context.importedFiles
         importStack = [program.source.name]
         checkFile(program.statements)
         let after = CheckContext(variables: globals, procedures: procedures, facts: facts,
-                                 importedFiles: importedFiles)
+                                 importedFiles: importedFiles, known: known)
         return CheckedProgram(main: program, modules: modules, importTargets: importTargets,
                               diagnostics: sortedDiagnostics(), sources: sources,
                               context: after)
@@ -106,24 +109,39 @@ public final class Checker {
             for name in Scan.assignedNames(in: body) where lookup(name) != nil {
                 declare(name, .unknown)
             }
-            if locals == nil { facts.formUnion(Scan.providedFacts(in: body, verbs: verbs, procedures: procedures)) }
+            if locals == nil {
+                let provided = Scan.providedFacts(in: body, verbs: verbs, procedures: procedures)
+                facts.formUnion(provided)
+                forgetProperties(providedBy: provided)
+            }
             declare(variable.name, .unknown)
             nested { checkBlock(body) }
         case .ifElse(let branches, let elseBody):
             let incoming = facts
             var outgoing = facts
+            let knownBefore = known
+            // Known after the 'if' only where every way through it (including none) agrees.
+            var knownAfter = elseBody == nil ? knownBefore : nil
+            func merge() {
+                knownAfter = knownAfter.map { $0.filter { known[$0.key] == $0.value } } ?? known
+            }
             for branch in branches {
                 checkCondition(branch.condition, "'if'")
                 facts = incoming
+                known = knownBefore
                 nested { checkBlock(branch.body) }
                 outgoing.formUnion(facts)
+                merge()
             }
             if let elseBody {
                 facts = incoming
+                known = knownBefore
                 nested { checkBlock(elseBody) }
                 outgoing.formUnion(facts)
+                merge()
             }
             facts = outgoing
+            known = knownAfter ?? [:]
         case .procedure(let decl):
             checkProcedure(decl, statement: statement)
         case .importFile(let path, let pathRange):

@@ -31,63 +31,15 @@ extension Checker {
     }
 
     func checkVerbCall(_ command: Command, _ signature: VerbSignature) {
-        let verb = signature.name
-        for (index, argument) in command.arguments.enumerated() {
-            guard index < signature.arguments.count else {
-                let allowed = signature.arguments.map { $0.name.uppercased() }
-                let list = allowed.isEmpty ? "no positional arguments" :
-                    "at most \(allowed.count) (\(allowed.joined(separator: ", ")))"
-                error(.tooManyArguments, "'\(verb)' takes \(list)", argument.range,
-                      help: "usage: \(signature.synopsis)")
-                break
-            }
-            let spec = signature.arguments[index]
-            checkValue(argument, spec.type, label: "\(spec.name.uppercased()) of '\(verb)'", noun: spec.noun)
-        }
-        if command.arguments.count < signature.arguments.count {
-            let missing = signature.arguments[command.arguments.count...].filter { !$0.isOptional }
-            if let first = missing.first {
-                error(.missingArgument,
-                      "'\(verb)' needs \(first.name.uppercased()) (\(first.type.description))",
-                      command.verb.range, help: "usage: \(signature.synopsis)")
-            }
-        }
-        var given: [String: SourceRange] = [:]
-        let variant = signature.constantSelector(command)
-        for option in command.options {
-            let optionName = option.name.name
-            let spec: OptionSpec
-            switch signature.resolveOption(optionName, variant: variant) {
-            case .spec(let found): spec = found
-            case .unknown(let message, let help):
-                error(.unknownOption, message, option.name.range, help: help)
-                continue
-            }
-            if let first = given[optionName] {
-                error(.duplicateOption, "option '\(optionName)' is given twice", option.name.range,
-                      notes: [DiagnosticNote("first given here", range: first)])
-                continue
-            }
-            given[optionName] = option.name.range
-            if let narrowed = Self.variantWord(option.value, spec),
-               let problem = signature.narrowingProblem(spec, variant: variant, value: narrowed) {
-                error(.unknownWord, problem.message, option.value.range, help: problem.help)
-                continue
-            }
-            checkValue(option.value, spec.type, label: "'\(optionName)'", noun: spec.noun)
+        let binding = ArgumentBinding.bind(command, to: signature) { $0.constantWord }
+        diagnostics.append(contentsOf: binding.problems)
+        for slot in binding.arguments + binding.options {
+            if let written = slot.written { checkValue(written, slot, binding) }
         }
         checkOrder(command, signature)
+        trackProperties(command, binding)
         facts.formUnion(signature.provides)
         for option in command.options { facts.formUnion(signature.option(named: option.name.name)?.provides ?? []) }
-    }
-
-    /// A constant word written for an option (`granularity=weights`), for the variant check.
-    static func variantWord(_ value: Expr, _ spec: OptionSpec) -> CheckedValue? {
-        switch value.kind {
-        case .name(let n): return .word(n)
-        case .string(let s): return .word(s)
-        default: return nil
-        }
     }
 
     /// Order facts are checked at top level only: inside a procedure the caller's state is unknown.
@@ -103,39 +55,32 @@ extension Checker {
               command.verb.range, help: help)
     }
 
-    /// Checks one argument or option value against its type: constants fully, other
-    /// expressions by their static type. A bare name reads as a word where the type lists it.
-    func checkValue(_ value: Expr, _ type: ValueType, label: String, noun: String?) {
+    /// Checks the value written for a parameter: constants fully (with the binding's own
+    /// messages, the ones the interpreter gives for computed values), other expressions by their
+    /// static type. A bare name reads as a word where the type lists it.
+    func checkValue(_ value: Expr, _ slot: ArgumentBinding.Slot, _ binding: ArgumentBinding) {
         if case .name(let name) = value.kind {
-            if type.readsAsWord(name) { return }
-            if let variableType = lookup(name) {
-                reportMismatch(variableType, type, label: label, range: value.range)
+            if slot.readType.readsAsWord(name) {
+                if let problem = binding.problem(slot, .word(name), at: value.range) { diagnostics.append(problem) }
                 return
             }
-            if type.acceptsWords {
-                let words = type.choiceWords
-                let message = noun.map { "unknown \($0) '\(name)'" } ?? "\(label) does not accept '\(name)'"
-                error(.unknownWord, message, value.range,
-                      help: Suggestions.help(for: name, among: words + visibleNames)
-                        ?? "choose one of: " + words.joined(separator: ", "))
+            if let variableType = lookup(name) {
+                reportMismatch(variableType, slot.type, label: slot.label, range: value.range)
+                return
+            }
+            if slot.type.acceptsWords {
+                let words = slot.type.choiceWords
+                diagnostics.append(ArgumentBinding.unknownWord(name, slot: slot, allowed: words,
+                                                               among: words + visibleNames, at: value.range))
                 return
             }
         }
-        if let constant = Checker.constant(value) {
-            guard let problem = type.problem(with: constant) else { return }
-            switch problem {
-            case .unknownWord(let word, let allowed):
-                let message = noun.map { "unknown \($0) '\(word)'" } ?? "\(label) does not accept '\(word)'"
-                error(.unknownWord, message, value.range,
-                      help: Suggestions.help(for: word, among: allowed) ?? "choose one of: " + allowed.joined(separator: ", "))
-            case .outOfRange:
-                error(.outOfRange, "\(label) \(problem.message)", value.range)
-            case .wrongType:
-                error(.typeMismatch, "\(label) \(problem.message)", value.range)
-            }
+        if var constant = Checker.constant(value) {
+            if case .string(let text) = constant, slot.readsAsWord(text) { constant = .word(text) }
+            if let problem = binding.problem(slot, constant, at: value.range) { diagnostics.append(problem) }
             return
         }
-        reportMismatch(typeOf(value), type, label: label, range: value.range)
+        reportMismatch(typeOf(value), slot.type, label: slot.label, range: value.range)
     }
 
     func reportMismatch(_ found: StaticType, _ type: ValueType, label: String, range: SourceRange) {
@@ -161,7 +106,10 @@ extension Checker {
     }
 
     func checkProcedureCall(_ command: Command, _ shape: ProcedureShape) {
-        if locals == nil { facts.formUnion(shape.provides) }
+        if locals == nil {
+            facts.formUnion(shape.provides)
+            forgetProperties(providedBy: shape.provides)
+        }
         // Bare names that are not variables are passed as words, as to a verb's word arguments.
         for argument in command.arguments {
             if case .name(let name) = argument.kind, lookup(name) == nil { continue }

@@ -44,6 +44,7 @@ extension Checker {
             globals.merge(exports.variables) { _, imported in imported }
             procedures.merge(exports.procedures) { _, imported in imported }
             facts.formUnion(exports.facts)
+            forgetProperties(providedBy: exports.facts)
         }
     }
 
@@ -54,7 +55,8 @@ extension Checker {
         sources.append(source)
         modules[source.name] = program
 
-        let saved = (globals, locals, procedures, facts, blockDepth, laterDefinitions)
+        let saved = (globals, locals, procedures, facts, blockDepth, laterDefinitions, known)
+        known = [:]
         globals = [:]
         locals = nil
         procedures = [:]
@@ -64,7 +66,7 @@ extension Checker {
         checkFile(program.statements)
         importStack.removeLast()
         moduleExports[source.name] = CheckContext(variables: globals, procedures: procedures, facts: facts)
-        (globals, locals, procedures, facts, blockDepth, laterDefinitions) = saved
+        (globals, locals, procedures, facts, blockDepth, laterDefinitions, known) = saved
     }
 }
 

@@ -64,9 +64,12 @@ public struct CheckContext: Sendable {
     public var facts: Set<String>
     /// Files already imported (by resolved name); importing them again is a no-op.
     public var importedFiles: Set<String>
+    /// Properties of the state known from constant commands (the loaded model's norm).
+    public var known: [String: KnownProperty]
 
     public init(variables: [String: StaticType] = [:], procedures: [String: ProcedureShape] = [:],
-                facts: Set<String> = [], importedFiles: Set<String> = []) {
+                facts: Set<String> = [], importedFiles: Set<String> = [], known: [String: KnownProperty] = [:]) {
+        self.known = known
         self.variables = variables
         self.procedures = procedures
         self.facts = facts

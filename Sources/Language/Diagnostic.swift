@@ -54,6 +54,7 @@ public struct DiagnosticCode: Sendable, Hashable, CustomStringConvertible {
     public static let importCycle = DiagnosticCode("E403", "files import each other")
     public static let missingPrerequisite = DiagnosticCode("E404", "verb needs a step that never ran before it")
     public static let misplacedDefinition = DiagnosticCode("E405", "def or import inside a block")
+    public static let unmetNeed = DiagnosticCode("E406", "method needs a model the script does not load")
 
     // MARK: Runtime (E5xx)
     public static let assertionFailed = DiagnosticCode("E501", "assert condition was false")
@@ -73,6 +74,7 @@ public struct DiagnosticCode: Sendable, Hashable, CustomStringConvertible {
         unknownField,
         typeMismatch, outOfRange, tooManyArguments, missingArgument,
         returnOutsideProcedure, importNotFound, importCycle, missingPrerequisite, misplacedDefinition,
+        unmetNeed,
         assertionFailed, runtimeType, divisionByZero, verbFailed, cancelled, recursionTooDeep,
         valueTooDeep, valueTooLarge,
     ]

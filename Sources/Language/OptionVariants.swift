@@ -9,10 +9,13 @@
 public struct OptionVariant: Sendable, Hashable {
     public var word: String
     public var options: [OptionSpec]
+    /// What this word needs of the state (`score receding` needs norm=sigmoid); see StateProperties.swift.
+    public var needs: [StateNeed]
 
-    public init(_ word: String, options: [OptionSpec]) {
+    public init(_ word: String, options: [OptionSpec], needs: [StateNeed] = []) {
         self.word = word
         self.options = options
+        self.needs = needs
     }
 }
 
@@ -62,33 +65,10 @@ extension VerbSignature {
     public func narrowingProblem(_ spec: OptionSpec, variant word: String?, value: CheckedValue) -> (message: String, help: String)? {
         guard let word, let shared = options.first(where: { $0.name == spec.name }), shared != spec,
               shared.type.problem(with: value) == nil, spec.type.problem(with: value) != nil,
-              case .word(let given) = value else { return nil }
+              let given = value.wordOrString else { return nil }
         let supported = spec.type.choiceWords
         return ("'\(name) \(word)' does not support \(spec.name) \(given)",
                 "\(word) supports \(spec.name)=" + supported.joined(separator: " or ") +
                     (spec.defaultValue.map { " (default \($0.display))" } ?? ""))
-    }
-
-    /// The selector's word in a command, when it is a constant (a listed bare word or a string)
-    /// or left out with a default.
-    public func constantSelector(_ command: Command) -> String? {
-        guard let selector = variantSelector else { return nil }
-        func word(_ expr: Expr, _ type: ValueType) -> String? {
-            switch expr.kind {
-            case .name(let n) where type.readsAsWord(n): return n
-            case .string(let s): return s
-            default: return nil
-            }
-        }
-        if let index = arguments.firstIndex(where: { $0.name == selector }) {
-            let spec = arguments[index]
-            if index < command.arguments.count { return word(command.arguments[index], spec.type) }
-            if case .word(let w)? = spec.defaultValue { return w }
-            return nil
-        }
-        guard let spec = options.first(where: { $0.name == selector }) else { return nil }
-        if let given = command.options.first(where: { $0.name.name == selector }) { return word(given.value, spec.type) }
-        if case .word(let w)? = spec.defaultValue { return w }
-        return nil
     }
 }

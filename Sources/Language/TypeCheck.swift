@@ -29,6 +29,14 @@ public enum TypeProblem: Sendable, Hashable {
 }
 
 extension CheckedValue {
+    /// The text of a word or a string (a string may name a listed word).
+    public var wordOrString: String? {
+        switch self {
+        case .word(let w), .string(let w): return w
+        default: return nil
+        }
+    }
+
     public var kindDescription: String {
         switch self {
         case .number(let v): return formatNumber(v)

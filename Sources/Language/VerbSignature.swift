@@ -88,10 +88,13 @@ public struct VerbSignature: Sendable, Hashable {
     public var variantSelector: String?
     /// Options that depend on the selector's word (see OptionVariants.swift).
     public var variants: [OptionVariant]
+    /// Properties of the state the verb sets, known to the checker when the command's words are constants.
+    public var properties: [StateProperty]
 
     public init(_ name: String, summary: String, arguments: [ArgumentSpec] = [], options: [OptionSpec] = [],
                 resultFields: [ResultField] = [], requires: [String] = [], provides: [String] = [],
-                variantSelector: String? = nil, variants: [OptionVariant] = []) {
+                variantSelector: String? = nil, variants: [OptionVariant] = [], properties: [StateProperty] = []) {
+        self.properties = properties
         self.variantSelector = variantSelector
         self.variants = variants
         self.name = name

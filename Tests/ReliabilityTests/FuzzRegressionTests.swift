@@ -90,7 +90,7 @@ enum Replay {
         let folder = try TemporaryFolder("replay-\(target)")
         switch target {
         case "language":
-            // As in Fuzz/FuzzEntry.swift, lines `#--- NAME` start a module the script can import.
+            // As in Fuzz/Targets/LanguageFuzz.swift, lines `#--- NAME` start a module the script can import.
             let parts = modules(bytes)
             try folder.write("main.prn", parts[0].body)
             for (name, body) in parts.dropFirst() where !name.isEmpty && !name.contains("/") && name != ".." && name != "main.prn" {
@@ -141,7 +141,7 @@ extension Replay {
     }
 }
 
-/// The language fuzzer's pipeline (Fuzz/FuzzEntry.swift) with the real verb table.
+/// The language fuzzer's pipeline (Fuzz/Targets/LanguageFuzz.swift) with the real verb table.
 enum FrontEnd {
     static func run(_ bytes: [UInt8], name: String) -> [Diagnostic] {
         switch SourceFile.decode(name: name, bytes: bytes) {

@@ -56,6 +56,19 @@ final class REPLEngineTests: XCTestCase {
         XCTAssertEqual(printed, ["4"])
     }
 
+    /// The model's norm the checker read from one entry holds for the next; after a failed entry
+    /// it is unknown, since the `load` that failed did not replace the model.
+    func testTheLoadedModelsNormCarriesAcrossEntriesUntilARunFails() throws {
+        let engine = try makeEngine()
+        XCTAssertEqual(engine.evaluate("load vgg-small data=synthetic"), .completed)
+        XCTAssertEqual(engine.evaluate("score receding"), .rejected)
+        XCTAssertTrue(errors.contains("load it with: load vgg-small norm=sigmoid"), errors)
+        XCTAssertEqual(engine.evaluate("load vgg-small norm=sigmoid"), .completed)
+        XCTAssertEqual(engine.evaluate("load vgg-small data=\"no-such-folder\""), .failed)
+        errors = ""
+        XCTAssertEqual(engine.evaluate("score receding"), .completed, errors)
+    }
+
     func testSavedRecipeRunsAsAScript() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("prn-recipe-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -1,5 +1,27 @@
 import Engine
 
+/// What a method needs of the model beyond a granularity it can score: the normalisation layers
+/// it reads. The checker refuses a script whose `load` is known to build a model without them.
+public enum ModelNeed: Sendable {
+    case batchNorm, sigmoidBatchNorm
+
+    /// The `load ... norm=` values that build the layers.
+    public var norms: [NormKind] {
+        switch self {
+        case .batchNorm: return [.bn]
+        case .sigmoidBatchNorm: return [.sigmoid]
+        }
+    }
+
+    /// Why a method needs them, as the checker's message says it.
+    public var reason: String {
+        switch self {
+        case .batchNorm: return "it reads the scales of batch norms"
+        case .sigmoidBatchNorm: return "it reads the gates of sigmoid batch norms"
+        }
+    }
+}
+
 /// A scoring method as `score NAME` knows it: everything the language, `:help`, completion and
 /// the docs say about it, and how to make its scorer.
 public struct ScoringMethod: Sendable {
@@ -10,11 +32,14 @@ public struct ScoringMethod: Sendable {
     public let defaultGranularity: Granularity
     /// The method's own options (beyond granularity, samples, p and batch, which every method takes).
     public let options: [MethodOptionSpec]
+    /// The layers the method reads (nil: any model).
+    public let needs: ModelNeed?
     private let make: @Sendable () -> Scorer
 
     init(_ name: String, _ help: String, granularities: [Granularity] = Granularity.allCases,
-         default defaultGranularity: Granularity = .weights, options: [MethodOptionSpec] = [],
+         default defaultGranularity: Granularity = .weights, options: [MethodOptionSpec] = [], needs: ModelNeed? = nil,
          make: @escaping @Sendable () -> Scorer) {
+        self.needs = needs
         self.name = name
         self.help = help
         self.granularities = granularities
@@ -38,10 +63,13 @@ public struct PenaltyMethod: Sendable {
     public let name: String
     public let help: String
     public let options: [MethodOptionSpec]
+    /// The layers the penalty acts on (nil: any model).
+    public let needs: ModelNeed?
     private let make: @Sendable (MethodOptionValues, Model) throws -> TrainingPenalty?
 
-    init(_ name: String, _ help: String, options: [MethodOptionSpec] = [],
+    init(_ name: String, _ help: String, options: [MethodOptionSpec] = [], needs: ModelNeed? = nil,
          make: @escaping @Sendable (MethodOptionValues, Model) throws -> TrainingPenalty?) {
+        self.needs = needs
         self.name = name
         self.help = help
         self.options = options
@@ -63,9 +91,9 @@ public enum MethodCatalog {
         ScoringMethod("magnitude", "|w| per weight, L1/L2 norm per unit (baseline)") { MagnitudeScorer() },
         ScoringMethod("taylor", "first-order |g*w| streamed over batches (baseline)") { TaylorScorer() },
         ScoringMethod("slimming", "|gamma| of batch-norm scales (network slimming)",
-                      granularities: [.channels, .neurons], default: .channels) { SlimmingScorer() },
+                      granularities: [.channels, .neurons], default: .channels, needs: .batchNorm) { SlimmingScorer() },
         ScoringMethod("receding", "sigmoid batch-norm importances (receding neuron importances)",
-                      granularities: [.channels, .neurons], default: .channels) { RecedingScorer() },
+                      granularities: [.channels, .neurons], default: .channels, needs: .sigmoidBatchNorm) { RecedingScorer() },
         ScoringMethod("contribution", "relative contributions from activation statistics",
                       options: ContributionScorer.options) { ContributionScorer() },
         ScoringMethod("screening", "class-wise F-statistics with magnitude (screening)",
@@ -77,12 +105,13 @@ public enum MethodCatalog {
     public static let penalties: [PenaltyMethod] = [
         PenaltyMethod("none", "plain cross-entropy") { _, _ in nil },
         PenaltyMethod("l1", "lambda * sum |gamma| over batch-norm scales (network slimming)",
-                      options: [L1ScalePenalty.lambdaOption.spec]) { values, model in
+                      options: [L1ScalePenalty.lambdaOption.spec], needs: .batchNorm) { values, model in
             try L1ScalePenalty.check(model)
             return try L1ScalePenalty(lambda: Float(values[L1ScalePenalty.lambdaOption]))
         },
         PenaltyMethod("receding", "lambda * sum u(1 - ln u), u = sigma(theta + shift) (needs norm=sigmoid)",
-                      options: [RecedingPenalty.lambdaOption.spec, RecedingPenalty.shiftOption.spec]) { values, model in
+                      options: [RecedingPenalty.lambdaOption.spec, RecedingPenalty.shiftOption.spec],
+                      needs: .sigmoidBatchNorm) { values, model in
             try RecedingPenalty.check(model)
             return try RecedingPenalty(lambda: Float(values[RecedingPenalty.lambdaOption]),
                                        shift: Float(values[RecedingPenalty.shiftOption]))

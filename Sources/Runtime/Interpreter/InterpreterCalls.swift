@@ -33,104 +33,57 @@ extension Interpreter {
         return value
     }
 
-    /// Evaluates arguments and options, checks them against the signature, fills defaults.
+    /// Binds the command to the signature as the checker does (`ArgumentBinding`), evaluates the
+    /// written values and holds them to their parameters; defaults fill the rest.
     func prepare(_ command: Command, _ signature: VerbSignature, in scope: Scope) throws -> VerbInvocation {
-        let verb = signature.name
-        guard command.arguments.count <= signature.arguments.count else {
-            throw failure(.tooManyArguments, "'\(verb)' takes at most \(signature.arguments.count) arguments",
-                          command.arguments[signature.arguments.count].range, help: "usage: \(signature.synopsis)")
+        // The selector is evaluated while binding (its word decides the options), and only once.
+        var selectorValue: (name: String, value: Value)?
+        let binding = try ArgumentBinding.bind(command, to: signature) { slot in
+            let value = try slotValue(slot, in: scope) {
+                ArgumentBinding.problem(slot, $0, at: $1, signature: signature, variant: nil)
+            }
+            selectorValue = (slot.name, value)
+            return value.text
+        }
+        if let problem = binding.problems.first { throw RuntimeFailure(problem) }
+        func value(_ slot: ArgumentBinding.Slot) throws -> Value {
+            if let selectorValue, selectorValue.name == slot.name { return selectorValue.value }
+            return try slotValue(slot, in: scope) { binding.problem(slot, $0, at: $1) }
         }
         var arguments: [Value] = []
         var named: [String: Value] = [:]
-        for (index, spec) in signature.arguments.enumerated() {
-            let value: Value
-            if index < command.arguments.count {
-                value = try argumentValue(command.arguments[index], spec.type,
-                                          label: "\(spec.name.uppercased()) of '\(verb)'", noun: spec.noun, in: scope)
-            } else if let defaultValue = spec.defaultValue {
-                value = Value(defaultValue)
-            } else if spec.isOptional {
-                continue
-            } else {
-                throw failure(.missingArgument, "'\(verb)' needs \(spec.name.uppercased()) (\(spec.type.description))",
-                              command.verb.range, help: "usage: \(signature.synopsis)")
-            }
-            arguments.append(value)
-            named[spec.name] = value
+        for slot in binding.arguments {
+            let v = try value(slot)
+            arguments.append(v)
+            named[slot.name] = v
         }
         var options: [String: Value] = [:]
         var given: Set<String> = []
-        // The selector's word (`score METHOD`, `train penalty=NAME`) decides which options are valid.
-        var variant: String?
-        var selectorOption: OptionArgument?
-        if let selector = signature.variantSelector {
-            if let value = named[selector] {
-                variant = value.text
-            } else if let spec = signature.options.first(where: { $0.name == selector }) {
-                if let option = command.options.first(where: { $0.name.name == selector }) {
-                    let value = try argumentValue(option.value, spec.type, label: "'\(selector)'", noun: spec.noun, in: scope)
-                    options[selector] = value
-                    given.insert(selector)
-                    variant = value.text
-                    selectorOption = option
-                } else if case .word(let word)? = spec.defaultValue {
-                    variant = word
-                }
-            }
+        for slot in binding.options {
+            options[slot.name] = try value(slot)
+            if slot.written != nil { given.insert(slot.name) }
         }
-        for option in command.options where option.name.range != selectorOption?.name.range {
-            let spec: OptionSpec
-            switch signature.resolveOption(option.name.name, variant: variant) {
-            case .spec(let found): spec = found
-            case .unknown(let message, let help): throw failure(.unknownOption, message, option.name.range, help: help)
-            }
-            // A variant may narrow a shared choice: the value is read as the verb reads it, then
-            // held to the variant's narrower list.
-            let shared = signature.options.first { $0.name == spec.name } ?? spec
-            let value = try argumentValue(option.value, shared.type, label: "'\(spec.name)'", noun: spec.noun, in: scope)
-            if let problem = signature.narrowingProblem(spec, variant: variant, value: value.checked) {
-                throw failure(.unknownWord, problem.message, option.value.range, help: problem.help)
-            }
-            if shared != spec { try validate(value, spec.type, label: "'\(spec.name)'", noun: spec.noun, at: option.value.range) }
-            options[spec.name] = value
-            given.insert(spec.name)
-        }
-        for spec in variant.flatMap(signature.options(forVariant:)) ?? signature.options where options[spec.name] == nil {
-            if let defaultValue = spec.defaultValue { options[spec.name] = Value(defaultValue) }
-        }
-        return VerbInvocation(verb: verb, arguments: arguments, namedArguments: named, options: options,
+        return VerbInvocation(verb: signature.name, arguments: arguments, namedArguments: named, options: options,
                               givenOptions: given, range: command.range)
     }
 
-    /// A bare name reads as a word where the type lists it (`global`), otherwise as a variable.
-    /// A string naming a listed word becomes that word, so `let m = "mipp"; score m` works.
-    func argumentValue(_ expr: Expr, _ type: ValueType, label: String, noun: String?, in scope: Scope) throws -> Value {
+    /// The value of one parameter: its default, or the written expression evaluated (a bare name
+    /// the type lists is a word; a string naming a listed word becomes that word) and checked.
+    private func slotValue(_ slot: ArgumentBinding.Slot, in scope: Scope,
+                           check: (CheckedValue, SourceRange) -> Diagnostic?) throws -> Value {
+        guard let expr = slot.written else {
+            guard let defaultValue = slot.defaultValue else { return .none }
+            return Value(defaultValue)
+        }
         var value: Value
-        if case .name(let name) = expr.kind, type.readsAsWord(name) {
+        if case .name(let name) = expr.kind, slot.readType.readsAsWord(name) {
             value = .word(name)
         } else {
             value = try evaluate(expr, in: scope)
         }
-        if case .string(let text) = value, type.readsAsWord(text), type.problem(with: .string(text)) != nil {
-            value = .word(text)
-        }
-        try validate(value, type, label: label, noun: noun, at: expr.range)
+        if case .string(let text) = value, slot.readsAsWord(text) { value = .word(text) }
+        if let problem = check(value.checked, expr.range) { throw RuntimeFailure(problem) }
         return value
-    }
-
-    /// Holds an evaluated value to a type, with the messages the checker gives for constants.
-    func validate(_ value: Value, _ type: ValueType, label: String, noun: String?, at range: SourceRange) throws {
-        guard let problem = type.problem(with: value.checked) else { return }
-        switch problem {
-        case .unknownWord(let word, let allowed):
-            let message = noun.map { "unknown \($0) '\(word)'" } ?? "\(label) does not accept '\(word)'"
-            throw failure(.unknownWord, message, range,
-                          help: Suggestions.help(for: word, among: allowed) ?? "choose one of: " + allowed.joined(separator: ", "))
-        case .outOfRange:
-            throw failure(.outOfRange, "\(label) \(problem.message)", range)
-        case .wrongType:
-            throw failure(.runtimeType, "\(label) \(problem.message)", range)
-        }
     }
 
     func callProcedure(_ decl: ProcedureDecl, _ command: Command, in scope: Scope) throws -> Value {

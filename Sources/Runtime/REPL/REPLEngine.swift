@@ -141,12 +141,15 @@ public final class REPLEngine {
     }
 
     /// After a failed run the checker's view is optimistic (it assumed every statement ran):
-    /// take variables from the interpreter and the model/data facts from the session.
+    /// take variables from the interpreter and the model/data facts from the session, and forget
+    /// what the checker read from commands (the model's norm).
     func afterFailure(_ checked: CheckContext) -> CheckContext {
         var c = checked
         c.variables = interpreter.variables.mapValues(\.staticType)
         if session.model == nil { c.facts.remove("model") } else { c.facts.insert("model") }
         if session.data == nil { c.facts.remove("data") } else { c.facts.insert("data") }
+        // A `load` that failed did not replace the model: what the checker read from it is not known.
+        c.known = [:]
         return c
     }
 

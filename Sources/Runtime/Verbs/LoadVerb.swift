@@ -31,7 +31,12 @@ enum LoadVerb {
         arguments: [model.argument],
         options: [data.spec, width.spec, norm.spec, classes.spec, hidden.spec, allowNonFinite.spec] + DataVerb.options,
         resultFields: [ResultField("params", "trainable parameters"), ResultField("flops", "multiply-adds per sample x2")],
-        provides: ["model"])
+        provides: ["model"], properties: [normProperty])
+
+    /// The norm of the model a `load` of a zoo name builds: its `norm=`, else the model's default.
+    static let normProperty = StateProperty(
+        "norm", of: "model", argument: model.name,
+        defaults: Dictionary(uniqueKeysWithValues: Zoo.names.map { ($0, Zoo.defaultNorm($0).rawValue) }), option: norm.name)
 
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
         if let dataName = inv[data] { try DataVerb.load(name: dataName, inv, s) }

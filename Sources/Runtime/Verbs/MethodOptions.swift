@@ -8,6 +8,12 @@ enum MethodOptions {
         OptionSpec(option.name, type(option.kind), default: written(option.defaultValue), help: option.help)
     }
 
+    /// A method's need of the model as the checker reads it: values of `load`'s `norm` property.
+    static func needs(_ need: ModelNeed?) -> [StateNeed] {
+        guard let need else { return [] }
+        return [StateNeed(LoadVerb.normProperty.name, in: need.norms.map(\.rawValue), because: need.reason)]
+    }
+
     static func type(_ kind: MethodOptionKind) -> ValueType {
         switch kind {
         case .integer(let range): return .integer(min: range.lowerBound, max: range.upperBound)

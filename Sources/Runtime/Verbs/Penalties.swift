@@ -9,7 +9,9 @@ enum Penalties {
         "penalty", .choice(MethodCatalog.penalties.map { Choice($0.name, $0.help) }), default: "none",
         written: .word("none"), help: "", noun: "penalty", decode: { if case .word(let w) = $0 { return w } else { return nil } })
     static let options = [penalty.spec]
-    static let variants = MethodCatalog.penalties.map { OptionVariant($0.name, options: $0.options.map(MethodOptions.spec)) }
+    static let variants = MethodCatalog.penalties.map {
+        OptionVariant($0.name, options: $0.options.map(MethodOptions.spec), needs: MethodOptions.needs($0.needs))
+    }
 
     /// The penalty a command chose, nil for none.
     static func chosen(_ inv: VerbInvocation) -> String? {

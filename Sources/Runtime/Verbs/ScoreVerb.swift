@@ -32,7 +32,7 @@ enum ScoreVerb {
                                       help: "\(m.name) scores " + m.granularities.map(\.rawValue).joined(separator: " or "),
                                       noun: granularity.noun), at: 0)
         }
-        return OptionVariant(m.name, options: options)
+        return OptionVariant(m.name, options: options, needs: MethodOptions.needs(m.needs))
     }
 
     /// What a `score` command asked for, kept so iterative pruning can score again each step.

@@ -1,19 +1,13 @@
-/// libFuzzer entry point over the front end: decoding, lexing, parsing, checking (against a
-/// static copy of the real verb table, FuzzVerbTable.swift) and rendering diagnostics.
-/// Compiled together with Sources/Language/*.swift by scripts/fuzz; any trap, sanitizer report,
+import Language
+import Runtime
+
+/// The `language` fuzz target: decoding, lexing, parsing, checking (against the verb table the
+/// runtime declares, `Verbs.table`) and rendering diagnostics. Any trap, sanitizer report,
 /// timeout or memory blow-up is a bug in Language.
 ///
 /// An input may hold several files separated by a line `#--- NAME`: the first part is the main
 /// script and each later part is a module the main script (or another module) can import as
 /// "NAME", so imports, cycles and procedure exports are explored as well.
-
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzFrontEnd(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    let bytes = size > 0 && data != nil ? Array(UnsafeBufferPointer(start: data, count: size)) : []
-    FrontEndFuzz.run(bytes)
-    return 0
-}
-
 enum FrontEndFuzz {
     static let separator = Array("#--- ".utf8)
 
@@ -31,7 +25,7 @@ enum FrontEndFuzz {
         case .success(let source):
             _ = Lexer.tokenize(source)
             let resolver = InMemoryImportResolver(files: modules)
-            let checked = Checker.check(source, verbs: fuzzVerbTable, resolver: resolver)
+            let checked = Checker.check(source, verbs: Verbs.table, resolver: resolver)
             var renderer = DiagnosticRenderer(sources: [source], colour: true)
             for (name, text) in modules { renderer.add(SourceFile(name: name, text: text)) }
             _ = renderer.render(checked.diagnostics)

@@ -3,25 +3,26 @@ import Foundation
 import ONNX
 import Runtime
 
-/// libFuzzer entry point over prn's readers of files made elsewhere: run logs (and the report
-/// built from them), safetensors model files, ONNX models and IDX data files. One binary holds
-/// every target; PRN_FUZZ_TARGET picks one (scripts/fuzz sets it). Any trap, sanitizer report,
-/// timeout or memory blow-up is a bug in the reader: a damaged file must end in an error.
+/// libFuzzer entry point over what prn reads from outside: scripts (the language front end) and
+/// files made elsewhere: run logs (and the report built from them), safetensors model files, ONNX
+/// models and IDX data files. One binary holds every target; PRN_FUZZ_TARGET picks one
+/// (scripts/fuzz sets it). Any trap, sanitizer report, timeout or memory blow-up is a bug in the
+/// reader: a damaged input must end in an error.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzFormats(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+public func fuzzInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = data.map { Data(bytes: $0, count: size) } ?? Data()
-    FormatFuzz.selected.run(bytes)
+    FuzzTarget.selected.run(bytes)
     return 0
 }
 
 /// SwiftPM links an executable target's entry point as `main`, so libFuzzer's own main is not
 /// used: this one hands the command line to libFuzzer's driver.
 @main
-enum FormatFuzzMain {
+enum FuzzMain {
     static func main() {
         var argc = CommandLine.argc
         var argv = CommandLine.unsafeArgv
-        exit(runFuzzerDriver(&argc, &argv, fuzzFormats))
+        exit(runFuzzerDriver(&argc, &argv, fuzzInput))
     }
 }
 
@@ -30,13 +31,13 @@ func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>,
                      _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
                      _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
 
-enum FormatFuzz: String, CaseIterable {
-    case runlog, safetensors, onnx, idx
+enum FuzzTarget: String, CaseIterable {
+    case language, runlog, safetensors, onnx, idx
 
     /// A wrong name must stop the run at once, not fuzz nothing for minutes.
-    static let selected: FormatFuzz = {
+    static let selected: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["PRN_FUZZ_TARGET"] ?? ""
-        guard let target = FormatFuzz(rawValue: name) else {
+        guard let target = FuzzTarget(rawValue: name) else {
             let names = allCases.map(\.rawValue).joined(separator: ", ")
             FileHandle.standardError.write(Data("PRN_FUZZ_TARGET must be one of \(names), got '\(name)'\n".utf8))
             exit(2)
@@ -52,6 +53,8 @@ enum FormatFuzz: String, CaseIterable {
 
     func run(_ bytes: Data) {
         switch self {
+        case .language:
+            FrontEndFuzz.run([UInt8](bytes))
         case .runlog:
             // What `prn report` does with a log: extraction, aggregation, every table and plot.
             guard let input = try? RunLogReader.parse(bytes, path: "fuzz.jsonl") else { return }
