@@ -1,5 +1,6 @@
 import Foundation
 import Language
+import Pruning
 @testable import Runtime
 import XCTest
 

@@ -5,7 +5,7 @@ import Foundation
 public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
     public enum Kind: String, Sendable {
         case missingFile, badMagic, truncated, headerTooLarge, labelOutOfRange, countMismatch,
-             emptyDataset, badCell, badShape, datasetNotFound, badOption, unreadable
+             emptyDataset, badCell, badShape, datasetNotFound, badOption, unreadable, badEncoding
     }
 
     public let kind: Kind

@@ -27,7 +27,7 @@ public enum ErrorCodes {
         case .missingFile, .datasetNotFound: return .inputNotFound
         case .unreadable: return .inputUnreadable
         case .badMagic, .truncated, .headerTooLarge, .labelOutOfRange, .countMismatch, .emptyDataset, .badCell,
-             .badShape, .badOption:
+             .badShape, .badOption, .badEncoding:
             return .badData
         }
     }
