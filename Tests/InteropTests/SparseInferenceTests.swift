@@ -138,14 +138,14 @@ final class SparseInferenceTests: XCTestCase {
         let standard = try ModelFixtures.masked(ModelFixtures.build("lenet300", [1, 28, 28]), ratio: 0.6)
         always.configuration = EngineConfiguration(sparseInference: .always)
         let x = ModelFixtures.input([1, 28, 28], batch: 16)
-        var logits: [[Float]] = [[], []]
-        let lock = NSLock()
+        let results = UnsafeMutableBufferPointer<[Float]>.allocate(capacity: 2)
+        results.initialize(repeating: [])
+        defer { results.deinitialize(); results.deallocate() }
+        let shared = UncheckedBox((models: [always, standard], x: x, out: results))
         DispatchQueue.concurrentPerform(iterations: 2) { i in
-            let value = ModelFixtures.logits(i == 0 ? always : standard, x)
-            lock.lock()
-            logits[i] = value
-            lock.unlock()
+            shared.value.out[i] = ModelFixtures.logits(shared.value.models[i], shared.value.x)
         }
+        let logits = Array(results)
         XCTAssertEqual(logits[0].count, logits[1].count)
         XCTAssertLessThanOrEqual(maxAbsDifference(logits[0], logits[1]), 1e-4)
         XCTAssertEqual(standard.configuration, EngineConfiguration.standard, "one model's setting leaves the other's alone")

@@ -22,6 +22,9 @@ final class ModuleErrorCodeTests: XCTestCase {
         try Data(bytes.utf8).write(to: folder.appendingPathComponent(name))
     }
 
+    /// A file of the test's folder as a script names it (paths are relative to where prn runs).
+    private func quoted(_ name: String) -> String { "\"\(folder.appendingPathComponent(name).path)\"" }
+
     /// Runs `script` as `prn run` would and returns the last diagnostic and the exit status.
     private func run(_ script: String, file: StaticString = #filePath, line: UInt = #line) throws -> (Diagnostic, Int32) {
         let path = folder.appendingPathComponent("recipe.prn").path
@@ -55,28 +58,28 @@ final class ModuleErrorCodeTests: XCTestCase {
     // MARK: Engine: data
 
     func testMissingDataFolderIsNoInput() throws {
-        try expect("data \"absent-folder\"\n", .inputNotFound, PrnExit.noInput, ["absent-folder"])
+        try expect("data \(quoted("absent-folder"))\n", .inputNotFound, PrnExit.noInput, ["absent-folder"])
     }
 
     func testBadCSVCellIsADataError() throws {
         try write("train.csv", "1,2,0\n3,x,1\n")
         try write("test.csv", "1,2,0\n")
-        try expect("data \".\"\n", .badData, PrnExit.staticError, ["train.csv", "x"])
+        try expect("data \(quoted(""))\n", .badData, PrnExit.staticError, ["train.csv", "x"])
     }
 
     // MARK: Engine: model files
 
     func testMissingModelFileIsNoInput() throws {
-        try expect("load \"absent.safetensors\"\n", .inputNotFound, PrnExit.noInput, ["absent.safetensors"])
+        try expect("load \(quoted("absent.safetensors"))\n", .inputNotFound, PrnExit.noInput, ["absent.safetensors"])
     }
 
     func testCorruptModelFileIsADataError() throws {
         try write("broken.safetensors", "not a model")
-        try expect("load \"broken.safetensors\"\n", .badModelFile, PrnExit.staticError, ["broken.safetensors"])
+        try expect("load \(quoted("broken.safetensors"))\n", .badModelFile, PrnExit.staticError, ["broken.safetensors"])
     }
 
     func testUnwritableSaveIsAnIOError() throws {
-        try expect("load mlp data=synthetic\nsave \"no-such-folder/m.safetensors\"\n", .writeFailed, PrnExit.ioError,
+        try expect("load mlp data=synthetic\nsave \(quoted("no-such-folder/m.safetensors"))\n", .writeFailed, PrnExit.ioError,
                    ["no-such-folder", "create it first"])
     }
 
@@ -97,7 +100,7 @@ final class ModuleErrorCodeTests: XCTestCase {
 
     func testNonONNXFileIsADataError() throws {
         try write("model.onnx", "\u{1}\u{2}garbage")
-        try expect("load \"model.onnx\"\n", .badONNX, PrnExit.staticError, ["model.onnx", "not an ONNX model"])
+        try expect("load \(quoted("model.onnx"))\n", .badONNX, PrnExit.staticError, ["model.onnx", "not an ONNX model"])
     }
 
     // MARK: Training

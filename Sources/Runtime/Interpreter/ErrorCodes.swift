@@ -26,6 +26,8 @@ public enum ErrorCodes {
         switch kind {
         case .missingFile, .datasetNotFound: return .inputNotFound
         case .unreadable: return .inputUnreadable
+        // Like every refusal at the memory budget, a failure of the run rather than of the file.
+        case .tooLarge: return .verbFailed
         case .badMagic, .truncated, .headerTooLarge, .labelOutOfRange, .countMismatch, .emptyDataset, .badCell,
              .badShape, .badOption, .badEncoding:
             return .badData
