@@ -130,9 +130,9 @@ final class SparseInferenceTests: XCTestCase {
         XCTAssertNotEqual(second.sparse.loss, first.sparse.loss, accuracy: 1e-6)
     }
 
-    /// The threshold is part of the configuration: a weight at 40% density runs dense under the
-    /// standard policy and compressed under one that always compresses, with the same logits;
-    /// a second model built from the same seed runs alongside on the standard policy.
+    /// The threshold is part of each model's configuration: two copies of a network pruned to
+    /// 40% density, one compressing every masked weight and one on the standard thresholds (its
+    /// larger layers stay dense), run at the same time and give the same logits.
     func testPolicyIsPerModelAndBothModelsAgree() throws {
         let always = try ModelFixtures.masked(ModelFixtures.build("lenet300", [1, 28, 28]), ratio: 0.6)
         let standard = try ModelFixtures.masked(ModelFixtures.build("lenet300", [1, 28, 28]), ratio: 0.6)
