@@ -66,6 +66,19 @@ public struct DiagnosticCode: Sendable, Hashable, CustomStringConvertible {
     public static let valueTooDeep = DiagnosticCode("E507", "list nested deeper than the limit")
     public static let valueTooLarge = DiagnosticCode("E508", "list or string larger than the size limit")
 
+    // MARK: Files, data, models and methods at run time (E6xx)
+    public static let inputNotFound = DiagnosticCode("E601", "file, dataset or model to read does not exist")
+    public static let inputUnreadable = DiagnosticCode("E602", "file exists but cannot be read")
+    public static let badData = DiagnosticCode("E603", "dataset file or data option that cannot be used")
+    public static let badModelFile = DiagnosticCode("E604", "model file that is malformed or does not fit its architecture")
+    public static let badONNX = DiagnosticCode("E605", "ONNX model that is malformed or uses what prn does not convert")
+    public static let writeFailed = DiagnosticCode("E606", "file could not be written")
+    public static let badMethodOption = DiagnosticCode("E607", "pruning request or method option that cannot be honoured")
+    public static let modelUnsupported = DiagnosticCode("E608", "model lacks what the method needs")
+    public static let dataMismatch = DiagnosticCode("E609", "data missing or not shaped as the model or method needs")
+    public static let staleState = DiagnosticCode("E610", "scores, keep-sets or snapshots that no longer match the model")
+    public static let trainingDiverged = DiagnosticCode("E611", "loss or weights stopped being finite")
+
     /// Every code, in order, for documentation and `:help errors`.
     public static let catalog: [DiagnosticCode] = [
         invalidUTF8, unexpectedCharacter, unterminatedString, invalidEscape, malformedNumber,
@@ -77,6 +90,8 @@ public struct DiagnosticCode: Sendable, Hashable, CustomStringConvertible {
         unmetNeed,
         assertionFailed, runtimeType, divisionByZero, verbFailed, cancelled, recursionTooDeep,
         valueTooDeep, valueTooLarge,
+        inputNotFound, inputUnreadable, badData, badModelFile, badONNX, writeFailed, badMethodOption,
+        modelUnsupported, dataMismatch, staleState, trainingDiverged,
     ]
 }
 

@@ -23,13 +23,13 @@ public enum ONNXExport {
     public static func write(_ model: Model, to url: URL, producerVersion: String = "") throws {
         let bytes = try data(model, producerVersion: producerVersion)
         do { try AtomicFile.write(to: url) { try $0.write(bytes) } } catch {
-            throw ONNXError("\(url.path): cannot be written (\(error))")
+            throw ONNXError(.writeFailed, "\(url.path): cannot be written (\(error))")
         }
     }
 
     static func proto(_ model: Model, producerVersion: String) throws -> Onnx_ModelProto {
         let shapes: [[Int]]
-        do { shapes = try model.shapes() } catch { throw ONNXError("cannot export: the model's shapes do not check: \(error)") }
+        do { shapes = try model.shapes() } catch { throw ONNXError(.notExportable, "cannot export: the model's shapes do not check: \(error)") }
         var builder = GraphBuilder(model: model)
         for i in 1..<model.nodes.count { try builder.emit(i) }
 
@@ -42,7 +42,7 @@ public enum ONNXExport {
         // The last node's value is renamed "logits" so consumers find the output by a stable name.
         let last = builder.valueName[model.last]
         if last == "input" {
-            throw ONNXError("cannot export: the model has no layer that computes something from its input")
+            throw ONNXError(.notExportable, "cannot export: the model has no layer that computes something from its input")
         }
         for k in graph.node.indices {
             graph.node[k].output = graph.node[k].output.map { $0 == last ? "logits" : $0 }
@@ -124,7 +124,7 @@ struct GraphBuilder {
 
     mutating func emit(_ i: Int) throws {
         let n = model.nodes[i]
-        guard let layer = n.layer else { throw ONNXError("cannot export: node \(n.name) has no layer") }
+        guard let layer = n.layer else { throw ONNXError(.notExportable, "cannot export: node \(n.name) has no layer") }
         let x = n.inputs.map { valueName[$0] }
         let out = n.name
         valueName[i] = out
@@ -171,7 +171,7 @@ struct GraphBuilder {
         case let s as ShortcutA:
             try shortcut(s, n.name, input: x[0], output: out)
         default:
-            throw ONNXError("cannot export node \(n.name): layer kind '\(layer.kind)' has no ONNX equivalent in prn's exporter")
+            throw ONNXError(.notExportable, "cannot export node \(n.name): layer kind '\(layer.kind)' has no ONNX equivalent in prn's exporter")
         }
     }
 

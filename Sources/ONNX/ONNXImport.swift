@@ -18,11 +18,11 @@ public enum ONNXImport {
 
     public static func load(from url: URL) throws -> Model {
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw ONNXError("\(url.path): file not found; check the path")
+            throw ONNXError(.missingFile, "\(url.path): file not found; check the path")
         }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw ONNXError("\(url.path): cannot be read (\(error.localizedDescription))")
+            throw ONNXError(.unreadable, "\(url.path): cannot be read (\(error.localizedDescription))")
         }
         return try model(from: data, source: url.path)
     }
@@ -31,15 +31,15 @@ public enum ONNXImport {
     public static func model(from data: Data, source: String) throws -> Model {
         let proto: Onnx_ModelProto
         do { proto = try Onnx_ModelProto(serializedBytes: data) } catch {
-            throw ONNXError("\(source): not an ONNX model (protobuf decoding failed: \(error)); export it with torch.onnx.export or onnx.save")
+            throw ONNXError(.malformed, "\(source): not an ONNX model (protobuf decoding failed: \(error)); export it with torch.onnx.export or onnx.save")
         }
-        guard proto.hasGraph else { throw ONNXError("\(source): the ONNX model has no graph") }
+        guard proto.hasGraph else { throw ONNXError(.malformed, "\(source): the ONNX model has no graph") }
         let opsets = proto.opsetImport.filter { $0.domain.isEmpty || $0.domain == "ai.onnx" }
         guard let opset = opsets.first?.version else {
-            throw ONNXError("\(source): the model imports no version of the standard ONNX operator set")
+            throw ONNXError(.malformed, "\(source): the model imports no version of the standard ONNX operator set")
         }
         guard opset >= 7 else {
-            throw ONNXError("\(source): opset \(opset) is older than 7, the oldest prn reads; re-export with opset_version=13")
+            throw ONNXError(.unsupported, "\(source): opset \(opset) is older than 7, the oldest prn reads; re-export with opset_version=13")
         }
         var importer = try GraphImporter(graph: proto.graph, source: source)
         return try importer.run()
@@ -72,7 +72,7 @@ struct GraphImporter {
         constants = known
         let inputs = graph.input.filter { known[$0.name] == nil }
         guard inputs.count == 1, let input = inputs.first else {
-            throw ONNXError("\(source): the graph has \(inputs.count) inputs (\(inputs.map(\.name).joined(separator: ", "))); prn imports models with exactly one input")
+            throw ONNXError(.unsupported, "\(source): the graph has \(inputs.count) inputs (\(inputs.map(\.name).joined(separator: ", "))); prn imports models with exactly one input")
         }
         let sample = try Self.sampleShape(input, source: source)
         model = Model(inputShape: sample, classes: 1, architecture: "onnx")
@@ -85,19 +85,19 @@ struct GraphImporter {
     /// The input's dimensions after the batch dimension, which must be fixed numbers.
     static func sampleShape(_ v: Onnx_ValueInfoProto, source: String) throws -> [Int] {
         guard case .tensorType(let t)? = v.type.value else {
-            throw ONNXError("\(source): graph input '\(v.name)' is not a tensor")
+            throw ONNXError(.unsupported, "\(source): graph input '\(v.name)' is not a tensor")
         }
         guard t.elemType == ONNXTensors.float else {
-            throw ONNXError("\(source): graph input '\(v.name)' has element type \(ONNXTensors.typeName(t.elemType)); prn models take float32 input")
+            throw ONNXError(.unsupported, "\(source): graph input '\(v.name)' has element type \(ONNXTensors.typeName(t.elemType)); prn models take float32 input")
         }
         let dims = t.shape.dim
         guard dims.count >= 2 else {
-            throw ONNXError("\(source): graph input '\(v.name)' has \(dims.count) dimensions; prn needs [batch, features] or [batch, C, H, W]")
+            throw ONNXError(.unsupported, "\(source): graph input '\(v.name)' has \(dims.count) dimensions; prn needs [batch, features] or [batch, C, H, W]")
         }
         var shape: [Int] = []
         for (i, d) in dims.enumerated().dropFirst() {
             guard case .dimValue(let n)? = d.value, n > 0, n <= 1 << 20 else {
-                throw ONNXError("\(source): graph input '\(v.name)' dimension \(i) is not a fixed size (\(d.dimParam.isEmpty ? "unknown" : d.dimParam)); only the batch dimension may vary. Export with a fixed sample shape")
+                throw ONNXError(.unsupported, "\(source): graph input '\(v.name)' dimension \(i) is not a fixed size (\(d.dimParam.isEmpty ? "unknown" : d.dimParam)); only the batch dimension may vary. Export with a fixed sample shape")
             }
             shape.append(Int(n))
         }
@@ -110,20 +110,20 @@ struct GraphImporter {
             try convert(n, k)
         }
         guard graph.output.count == 1, let out = graph.output.first else {
-            throw ONNXError("\(source): the graph has \(graph.output.count) outputs; prn imports models with exactly one output (the logits)")
+            throw ONNXError(.unsupported, "\(source): the graph has \(graph.output.count) outputs; prn imports models with exactly one output (the logits)")
         }
         guard let v = values[out.name] else {
-            throw ONNXError("\(source): graph output '\(out.name)' is not computed by any node")
+            throw ONNXError(.malformed, "\(source): graph output '\(out.name)' is not computed by any node")
         }
         guard v.node == model.last, v.node > 0 else {
-            throw ONNXError("\(source): graph output '\(out.name)' is not the last computed value; prn models end in their output")
+            throw ONNXError(.unsupported, "\(source): graph output '\(out.name)' is not the last computed value; prn models end in their output")
         }
         let shapes: [[Int]]
         do { shapes = try model.shapes() } catch {
-            throw ONNXError("\(source): the imported graph's shapes do not check: \(error)")
+            throw ONNXError(.unsupported, "\(source): the imported graph's shapes do not check: \(error)")
         }
         guard let last = shapes.last, last.count == 1 else {
-            throw ONNXError("\(source): the output has per-sample shape \(shapes.last ?? []); prn expects one score per class ([batch, classes])")
+            throw ONNXError(.unsupported, "\(source): the output has per-sample shape \(shapes.last ?? []); prn expects one score per class ([batch, classes])")
         }
         model.classes = last[0]
         return model
@@ -141,31 +141,31 @@ struct GraphImporter {
             hint = " Dynamic reshapes such as x.view(x.size(0), -1) export as Shape/Gather/Concat; use torch.flatten(x, 1) or nn.Flatten instead."
         }
         let op = n.domain.isEmpty ? n.opType : "\(n.domain).\(n.opType)"
-        return ONNXError("\(label(n, k)): operator \(op) is not supported; prn imports \(ONNXImport.supportedOperators.joined(separator: ", ")).\(hint)")
+        return ONNXError(.unsupported, "\(label(n, k)): operator \(op) is not supported; prn imports \(ONNXImport.supportedOperators.joined(separator: ", ")).\(hint)")
     }
 
     /// The activation a node reads at `slot`.
     func activation(_ n: Onnx_NodeProto, _ k: Int, _ slot: Int) throws -> ImportedValue {
         guard slot < n.input.count, !n.input[slot].isEmpty else {
-            throw ONNXError("\(label(n, k)): input \(slot) is missing")
+            throw ONNXError(.malformed, "\(label(n, k)): input \(slot) is missing")
         }
         let name = n.input[slot]
         if let v = values[name] { return v }
         if constants[name] != nil {
-            throw ONNXError("\(label(n, k)): input \(slot) ('\(name)') is a constant where prn needs the output of an earlier layer")
+            throw ONNXError(.unsupported, "\(label(n, k)): input \(slot) ('\(name)') is a constant where prn needs the output of an earlier layer")
         }
-        throw ONNXError("\(label(n, k)): input '\(name)' is produced by no earlier node and held by no initializer; the graph is incomplete or not in topological order")
+        throw ONNXError(.malformed, "\(label(n, k)): input '\(name)' is produced by no earlier node and held by no initializer; the graph is incomplete or not in topological order")
     }
 
     /// The constant a node reads at `slot`, nil when the optional input is absent.
     func constant(_ n: Onnx_NodeProto, _ k: Int, _ slot: Int, required: Bool = true) throws -> (name: String, tensor: Tensor)? {
         guard slot < n.input.count, !n.input[slot].isEmpty else {
-            if required { throw ONNXError("\(label(n, k)): input \(slot) is missing") }
+            if required { throw ONNXError(.malformed, "\(label(n, k)): input \(slot) is missing") }
             return nil
         }
         let name = n.input[slot]
         guard let t = constants[name] else {
-            throw ONNXError("\(label(n, k)): input \(slot) ('\(name)') must be an initializer or Constant (prn layers hold their weights); it is computed at run time")
+            throw ONNXError(.unsupported, "\(label(n, k)): input \(slot) ('\(name)') must be an initializer or Constant (prn layers hold their weights); it is computed at run time")
         }
         // Folded constants keep the name of the initializer they came from ("fc.weight").
         return (t.name.isEmpty ? name : t.name, try ONNXTensors.floats(t, context: label(n, k)))
@@ -215,7 +215,7 @@ struct GraphImporter {
     mutating func add(_ n: Onnx_NodeProto, _ k: Int, name: String, _ layer: Layer, inputs: [ImportedValue],
                       shape: [Int], output: String? = nil) throws {
         guard let out = output ?? n.output.first, !out.isEmpty else {
-            throw ONNXError("\(label(n, k)): the node has no output")
+            throw ONNXError(.malformed, "\(label(n, k)): the node has no output")
         }
         let index = model.add(name, layer, inputs: inputs.map(\.node))
         values[out] = ImportedValue(node: index, shape: shape)
@@ -225,7 +225,7 @@ struct GraphImporter {
     /// outputs are training or index results prn does not compute).
     func requireSingleOutput(_ n: Onnx_NodeProto, _ k: Int) throws {
         for extra in n.output.dropFirst() where !extra.isEmpty && (readers[extra] != nil || graph.output.contains { $0.name == extra }) {
-            throw ONNXError("\(label(n, k)): output '\(extra)' is used, but prn computes only the first output of \(n.opType)")
+            throw ONNXError(.unsupported, "\(label(n, k)): output '\(extra)' is used, but prn computes only the first output of \(n.opType)")
         }
     }
 }

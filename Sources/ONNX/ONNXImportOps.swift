@@ -15,13 +15,13 @@ extension GraphImporter {
         case "MaxPool", "AveragePool": try pool(n, k)
         case "GlobalAveragePool":
             let x = try activation(n, k, 0)
-            guard x.shape.count == 3 else { throw ONNXError("\(label(n, k)): input has per-sample shape \(x.shape); GlobalAveragePool needs [C, H, W]") }
+            guard x.shape.count == 3 else { throw ONNXError(.unsupported, "\(label(n, k)): input has per-sample shape \(x.shape); GlobalAveragePool needs [C, H, W]") }
             try add(n, k, name: nodeName(n, k), GlobalAvgPool(), inputs: [x], shape: [x.shape[0], 1, 1])
         case "Flatten":
             let x = try activation(n, k, 0)
             let axis = int(n, "axis", default: 1)
             guard axis == 1 || (axis == -x.shape.count && x.shape.count == 1) else {
-                throw ONNXError("\(label(n, k)): axis=\(axis); prn flattens everything after the batch dimension (axis=1)")
+                throw ONNXError(.unsupported, "\(label(n, k)): axis=\(axis); prn flattens everything after the batch dimension (axis=1)")
             }
             try add(n, k, name: nodeName(n, k), Flatten(), inputs: [x], shape: [x.shape.reduce(1, *)])
         case "Reshape": try reshape(n, k)
@@ -30,7 +30,7 @@ extension GraphImporter {
         case "Pad": try pad(n, k)
         case "Identity", "Dropout":
             try requireSingleOutput(n, k)
-            guard let out = n.output.first else { throw ONNXError("\(label(n, k)): the node has no output") }
+            guard let out = n.output.first else { throw ONNXError(.malformed, "\(label(n, k)): the node has no output") }
             // PyTorch shares equal initializers through Identity nodes: then the output is a constant.
             if let c = n.input.first.flatMap({ constants[$0] }) {
                 var t = c
@@ -43,7 +43,7 @@ extension GraphImporter {
             try transposeConstant(n, k)
         case "Constant":
             guard let a = attribute(n, "value"), a.hasT, let out = n.output.first else {
-                throw ONNXError("\(label(n, k)): only Constant nodes with a tensor 'value' attribute are supported")
+                throw ONNXError(.unsupported, "\(label(n, k)): only Constant nodes with a tensor 'value' attribute are supported")
             }
             var t = a.t
             t.name = out
@@ -59,7 +59,7 @@ extension GraphImporter {
         guard let (name, t) = try constant(n, k, 0), let out = n.output.first else { return }
         let perm = ints(n, "perm") ?? [1, 0]
         guard t.rank == 2, perm == [1, 0] else {
-            throw ONNXError("\(label(n, k)): only 2-D constant transposes are supported ('\(name)' has shape \(t.shape), perm \(perm))")
+            throw ONNXError(.unsupported, "\(label(n, k)): only 2-D constant transposes are supported ('\(name)' has shape \(t.shape), perm \(perm))")
         }
         let rows = t.shape[0], cols = t.shape[1]
         let flipped = Tensor(shape: [cols, rows])
@@ -72,9 +72,9 @@ extension GraphImporter {
         let x = try activation(n, k, 0)
         guard let (wName, w) = try constant(n, k, 1) else { return }
         guard int(n, "transA", default: 0) == 0 else {
-            throw ONNXError("\(label(n, k)): transA=1 is not supported (the input must be [batch, features])")
+            throw ONNXError(.unsupported, "\(label(n, k)): transA=1 is not supported (the input must be [batch, features])")
         }
-        guard w.rank == 2 else { throw ONNXError("\(label(n, k)): weight '\(wName)' has shape \(w.shape); Gemm needs a matrix") }
+        guard w.rank == 2 else { throw ONNXError(.unsupported, "\(label(n, k)): weight '\(wName)' has shape \(w.shape); Gemm needs a matrix") }
         let transB = int(n, "transB", default: 0) == 1
         let (out, inF) = transB ? (w.shape[0], w.shape[1]) : (w.shape[1], w.shape[0])
         try requireFeatures(x, inF, n, k, wName, w.shape)
@@ -90,7 +90,7 @@ extension GraphImporter {
     mutating func matMul(_ n: Onnx_NodeProto, _ k: Int) throws {
         let x = try activation(n, k, 0)
         guard let (wName, w) = try constant(n, k, 1) else { return }
-        guard w.rank == 2 else { throw ONNXError("\(label(n, k)): weight '\(wName)' has shape \(w.shape); prn imports MatMul by a matrix only") }
+        guard w.rank == 2 else { throw ONNXError(.unsupported, "\(label(n, k)): weight '\(wName)' has shape \(w.shape); prn imports MatMul by a matrix only") }
         let inF = w.shape[0], out = w.shape[1]
         try requireFeatures(x, inF, n, k, wName, w.shape)
         var biasAdd: (index: Int, bias: Tensor, name: String)?
@@ -118,10 +118,10 @@ extension GraphImporter {
 
     func requireFeatures(_ x: ImportedValue, _ inF: Int, _ n: Onnx_NodeProto, _ k: Int, _ wName: String, _ shape: [Int]) throws {
         guard x.shape.count == 1 else {
-            throw ONNXError("\(label(n, k)): input has per-sample shape \(x.shape); a dense layer needs [batch, features] (put a Flatten before it)")
+            throw ONNXError(.unsupported, "\(label(n, k)): input has per-sample shape \(x.shape); a dense layer needs [batch, features] (put a Flatten before it)")
         }
         guard x.shape[0] == inF else {
-            throw ONNXError("\(label(n, k)): weight '\(wName)' of shape \(shape) expects \(inF) input features but the input has \(x.shape[0])")
+            throw ONNXError(.unsupported, "\(label(n, k)): weight '\(wName)' of shape \(shape) expects \(inF) input features but the input has \(x.shape[0])")
         }
     }
 
@@ -137,7 +137,7 @@ extension GraphImporter {
         guard let p = layer.bias else { return }
         let out = layer.outFeatures
         guard b.count == out || b.count == 1 else {
-            throw ONNXError("\(label(n, k)): bias '\(name)' has shape \(b.shape) but the layer has \(out) outputs")
+            throw ONNXError(.unsupported, "\(label(n, k)): bias '\(name)' has shape \(b.shape) but the layer has \(out) outputs")
         }
         for o in 0..<out { p.value[o] = scale * b[b.count == 1 ? 0 : o] }
     }
@@ -146,42 +146,42 @@ extension GraphImporter {
         let x = try activation(n, k, 0)
         guard let (wName, w) = try constant(n, k, 1) else { return }
         let here = label(n, k)
-        guard x.shape.count == 3 else { throw ONNXError("\(here): input has per-sample shape \(x.shape); prn convolutions take [C, H, W]") }
-        guard w.rank == 4 else { throw ONNXError("\(here): weight '\(wName)' has shape \(w.shape); prn imports 2-D convolutions only") }
+        guard x.shape.count == 3 else { throw ONNXError(.unsupported, "\(here): input has per-sample shape \(x.shape); prn convolutions take [C, H, W]") }
+        guard w.rank == 4 else { throw ONNXError(.unsupported, "\(here): weight '\(wName)' has shape \(w.shape); prn imports 2-D convolutions only") }
         guard int(n, "group", default: 1) == 1 else {
-            throw ONNXError("\(here): group=\(int(n, "group", default: 1)); grouped and depthwise convolutions are not supported")
+            throw ONNXError(.unsupported, "\(here): group=\(int(n, "group", default: 1)); grouped and depthwise convolutions are not supported")
         }
-        guard (ints(n, "dilations") ?? [1, 1]).allSatisfy({ $0 == 1 }) else { throw ONNXError("\(here): dilated convolutions are not supported") }
+        guard (ints(n, "dilations") ?? [1, 1]).allSatisfy({ $0 == 1 }) else { throw ONNXError(.unsupported, "\(here): dilated convolutions are not supported") }
         let autoPad = attribute(n, "auto_pad").map { String(decoding: $0.s, as: UTF8.self) } ?? "NOTSET"
         guard autoPad == "NOTSET" || autoPad == "VALID" else {
-            throw ONNXError("\(here): auto_pad=\(autoPad) is not supported; export with explicit pads")
+            throw ONNXError(.unsupported, "\(here): auto_pad=\(autoPad) is not supported; export with explicit pads")
         }
         let kernel = w.shape[2]
         guard w.shape[3] == kernel, (ints(n, "kernel_shape") ?? [kernel, kernel]) == [kernel, kernel] else {
-            throw ONNXError("\(here): kernel \(w.shape[2])x\(w.shape[3]) is not square; prn convolutions use square kernels")
+            throw ONNXError(.unsupported, "\(here): kernel \(w.shape[2])x\(w.shape[3]) is not square; prn convolutions use square kernels")
         }
         let strides = ints(n, "strides") ?? [1, 1]
         guard strides.count == 2, strides[0] == strides[1], strides[0] > 0 else {
-            throw ONNXError("\(here): strides \(strides) differ per axis; prn uses one stride for both")
+            throw ONNXError(.unsupported, "\(here): strides \(strides) differ per axis; prn uses one stride for both")
         }
         let pads = autoPad == "VALID" ? [0, 0, 0, 0] : (ints(n, "pads") ?? [0, 0, 0, 0])
         guard pads.count == 4, Set(pads).count == 1, pads[0] >= 0 else {
-            throw ONNXError("\(here): pads \(pads) are not the same on every side; prn convolutions pad symmetrically")
+            throw ONNXError(.unsupported, "\(here): pads \(pads) are not the same on every side; prn convolutions pad symmetrically")
         }
         guard w.shape[1] == x.shape[0] else {
-            throw ONNXError("\(here): weight '\(wName)' of shape \(w.shape) expects \(w.shape[1]) input channels but the input has \(x.shape[0])")
+            throw ONNXError(.unsupported, "\(here): weight '\(wName)' of shape \(w.shape) expects \(w.shape[1]) input channels but the input has \(x.shape[0])")
         }
         let bias = try constant(n, k, 2, required: false)
         let layer = Conv2d(w.shape[1], w.shape[0], kernel: kernel, stride: strides[0], padding: pads[0], bias: bias != nil)
         layer.weight.value.copy(from: w)
         if let (bName, b) = bias {
             guard b.count == w.shape[0], let p = layer.bias else {
-                throw ONNXError("\(here): bias '\(bName)' has shape \(b.shape) but the convolution has \(w.shape[0]) outputs")
+                throw ONNXError(.unsupported, "\(here): bias '\(bName)' has shape \(b.shape) but the convolution has \(w.shape[0]) outputs")
             }
             p.value.copy(from: b)
         }
         let outShape: [Int]
-        do { outShape = try layer.outputShape([x.shape]) } catch { throw ONNXError("\(here): \(error)") }
+        do { outShape = try layer.outputShape([x.shape]) } catch { throw ONNXError(.unsupported, "\(here): \(error)") }
         try add(n, k, name: nodeName(n, k, weight: wName), layer, inputs: [x], shape: outShape)
     }
 
@@ -190,23 +190,23 @@ extension GraphImporter {
         let here = label(n, k)
         try requireSingleOutput(n, k)
         guard int(n, "training_mode", default: 0) == 0 else {
-            throw ONNXError("\(here): training_mode=1; export the model in eval mode (model.eval() before torch.onnx.export)")
+            throw ONNXError(.unsupported, "\(here): training_mode=1; export the model in eval mode (model.eval() before torch.onnx.export)")
         }
-        guard int(n, "spatial", default: 1) == 1 else { throw ONNXError("\(here): spatial=0 is not supported") }
+        guard int(n, "spatial", default: 1) == 1 else { throw ONNXError(.unsupported, "\(here): spatial=0 is not supported") }
         guard x.shape.count == 1 || x.shape.count == 3 else {
-            throw ONNXError("\(here): input has per-sample shape \(x.shape); prn normalises [C] or [C, H, W]")
+            throw ONNXError(.unsupported, "\(here): input has per-sample shape \(x.shape); prn normalises [C] or [C, H, W]")
         }
         let channels = x.shape[0]
         var tensors: [Tensor] = []
         for slot in 1...4 {
             guard let (name, t) = try constant(n, k, slot) else { return }
             guard t.count == channels else {
-                throw ONNXError("\(here): '\(name)' has \(t.count) values but the input has \(channels) channels")
+                throw ONNXError(.unsupported, "\(here): '\(name)' has \(t.count) values but the input has \(channels) channels")
             }
             tensors.append(t)
         }
         let eps = float(n, "epsilon", default: 1e-5)
-        guard eps > 0 else { throw ONNXError("\(here): epsilon=\(eps) must be positive") }
+        guard eps > 0 else { throw ONNXError(.malformed, "\(here): epsilon=\(eps) must be positive") }
         let momentum = Swift.min(1, Swift.max(0, 1 - float(n, "momentum", default: 0.9)))
         let layer = BatchNorm(channels, eps: eps, momentum: momentum)
         for (p, t) in zip([layer.weight, layer.bias, layer.runningMean, layer.runningVar], tensors) { p.value.copy(from: t) }
@@ -217,25 +217,25 @@ extension GraphImporter {
         let x = try activation(n, k, 0)
         let here = label(n, k)
         try requireSingleOutput(n, k)
-        guard x.shape.count == 3 else { throw ONNXError("\(here): input has per-sample shape \(x.shape); pooling needs [C, H, W]") }
+        guard x.shape.count == 3 else { throw ONNXError(.unsupported, "\(here): input has per-sample shape \(x.shape); pooling needs [C, H, W]") }
         guard let kernel = ints(n, "kernel_shape"), kernel.count == 2, kernel[0] == kernel[1], kernel[0] > 0 else {
-            throw ONNXError("\(here): kernel_shape \(ints(n, "kernel_shape") ?? []) is not a square window; prn pools square windows")
+            throw ONNXError(.unsupported, "\(here): kernel_shape \(ints(n, "kernel_shape") ?? []) is not a square window; prn pools square windows")
         }
         let strides = ints(n, "strides") ?? [1, 1]
         guard strides.count == 2, strides[0] == strides[1], strides[0] > 0 else {
-            throw ONNXError("\(here): strides \(strides) differ per axis; prn pools with one stride for both")
+            throw ONNXError(.unsupported, "\(here): strides \(strides) differ per axis; prn pools with one stride for both")
         }
         guard (ints(n, "pads") ?? [0, 0, 0, 0]).allSatisfy({ $0 == 0 }) else {
-            throw ONNXError("\(here): padded pooling is not supported (pads \(ints(n, "pads") ?? []))")
+            throw ONNXError(.unsupported, "\(here): padded pooling is not supported (pads \(ints(n, "pads") ?? []))")
         }
         let autoPad = attribute(n, "auto_pad").map { String(decoding: $0.s, as: UTF8.self) } ?? "NOTSET"
-        guard autoPad == "NOTSET" || autoPad == "VALID" else { throw ONNXError("\(here): auto_pad=\(autoPad) is not supported") }
-        guard int(n, "ceil_mode", default: 0) == 0 else { throw ONNXError("\(here): ceil_mode=1 is not supported (prn pools with floor)") }
-        guard (ints(n, "dilations") ?? [1, 1]).allSatisfy({ $0 == 1 }) else { throw ONNXError("\(here): dilated pooling is not supported") }
+        guard autoPad == "NOTSET" || autoPad == "VALID" else { throw ONNXError(.unsupported, "\(here): auto_pad=\(autoPad) is not supported") }
+        guard int(n, "ceil_mode", default: 0) == 0 else { throw ONNXError(.unsupported, "\(here): ceil_mode=1 is not supported (prn pools with floor)") }
+        guard (ints(n, "dilations") ?? [1, 1]).allSatisfy({ $0 == 1 }) else { throw ONNXError(.unsupported, "\(here): dilated pooling is not supported") }
         let layer: Layer = n.opType == "MaxPool" ? MaxPool2d(kernel: kernel[0], stride: strides[0])
                                                  : AvgPool2d(kernel: kernel[0], stride: strides[0])
         let outShape: [Int]
-        do { outShape = try layer.outputShape([x.shape]) } catch { throw ONNXError("\(here): \(error)") }
+        do { outShape = try layer.outputShape([x.shape]) } catch { throw ONNXError(.unsupported, "\(here): \(error)") }
         try add(n, k, name: nodeName(n, k), layer, inputs: [x], shape: outShape)
     }
 
@@ -244,27 +244,27 @@ extension GraphImporter {
         let x = try activation(n, k, 0)
         let here = label(n, k)
         guard n.input.count >= 2, let t = constants[n.input[1]] else {
-            throw ONNXError("\(here): the target shape is computed at run time; prn imports Reshape only with a constant shape. Use torch.flatten(x, 1) or nn.Flatten")
+            throw ONNXError(.unsupported, "\(here): the target shape is computed at run time; prn imports Reshape only with a constant shape. Use torch.flatten(x, 1) or nn.Flatten")
         }
         let target = try ONNXTensors.int64s(t, context: here)
         let features = x.shape.reduce(1, *)
         let flattens = target.count == 2 && (target[1] == Int64(features) || (target[1] == -1 && target[0] != -1))
             && (target[0] == 0 || target[0] == -1 || target[0] > 0)
         guard flattens else {
-            throw ONNXError("\(here): shape \(target) is not a flatten to [batch, \(features)]; prn imports Reshape only as a flatten")
+            throw ONNXError(.unsupported, "\(here): shape \(target) is not a flatten to [batch, \(features)]; prn imports Reshape only as a flatten")
         }
         try add(n, k, name: nodeName(n, k), Flatten(), inputs: [x], shape: [features])
     }
 
     /// Add of two activations of one shape (residual joins).
     mutating func residualAdd(_ n: Onnx_NodeProto, _ k: Int) throws {
-        guard n.input.count == 2 else { throw ONNXError("\(label(n, k)): Add needs two inputs") }
+        guard n.input.count == 2 else { throw ONNXError(.malformed, "\(label(n, k)): Add needs two inputs") }
         if n.input.contains(where: { constants[$0] != nil }) {
-            throw ONNXError("\(label(n, k)): adding a constant is supported only as the bias right after a MatMul of the same width")
+            throw ONNXError(.unsupported, "\(label(n, k)): adding a constant is supported only as the bias right after a MatMul of the same width")
         }
         let a = try activation(n, k, 0), b = try activation(n, k, 1)
         guard a.shape == b.shape else {
-            throw ONNXError("\(label(n, k)): inputs have shapes \(a.shape) and \(b.shape); prn adds tensors of one shape (no broadcasting)")
+            throw ONNXError(.unsupported, "\(label(n, k)): inputs have shapes \(a.shape) and \(b.shape); prn adds tensors of one shape (no broadcasting)")
         }
         try add(n, k, name: nodeName(n, k), Add(), inputs: [a, b], shape: a.shape)
     }

@@ -35,7 +35,7 @@ extension GraphImporter {
     mutating func slice(_ n: Onnx_NodeProto, _ k: Int) throws {
         let x = try activation(n, k, 0)
         guard let stride = try subsampleStride(n, k, input: x) else {
-            throw ONNXError("\(label(n, k)): prn imports Slice only as x[:, :, ::s, ::s] (constant starts 0, axes [2, 3], equal steps)")
+            throw ONNXError(.unsupported, "\(label(n, k)): prn imports Slice only as x[:, :, ::s, ::s] (constant starts 0, axes [2, 3], equal steps)")
         }
         var padding = (0, 0)
         var output = n.output.first
@@ -53,7 +53,7 @@ extension GraphImporter {
     mutating func pad(_ n: Onnx_NodeProto, _ k: Int) throws {
         let x = try activation(n, k, 0)
         guard x.shape.count == 3, let padding = try channelPadding(n, k) else {
-            throw ONNXError("\(label(n, k)): prn imports Pad only as constant zero padding of the channel axis of [C, H, W]")
+            throw ONNXError(.unsupported, "\(label(n, k)): prn imports Pad only as constant zero padding of the channel axis of [C, H, W]")
         }
         try addShortcut(n, k, x, stride: 1, padding: padding, output: n.output.first)
     }
@@ -62,7 +62,7 @@ extension GraphImporter {
                                       padding: (Int, Int), output: String?) throws {
         let layer = ShortcutA(stride: stride, padBefore: padding.0, padAfter: padding.1)
         let shape: [Int]
-        do { shape = try layer.outputShape([x.shape]) } catch { throw ONNXError("\(label(n, k)): \(error)") }
+        do { shape = try layer.outputShape([x.shape]) } catch { throw ONNXError(.unsupported, "\(label(n, k)): \(error)") }
         // prn's exporter names these nodes "<block>.shortcut.slice" / ".pad": keep "<block>.shortcut".
         var name = nodeName(n, k)
         for suffix in [".slice", ".pad"] where name.hasSuffix(suffix) {

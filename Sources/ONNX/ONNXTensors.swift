@@ -39,7 +39,7 @@ enum ONNXTensors {
         let shape = try dims(p, context: context)
         let count = shape.reduce(1, *)
         if p.hasDataLocation, p.dataLocation == .external {
-            throw ONNXError("\(context): initializer '\(p.name)' keeps its data in an external file; re-save the model with all tensors inside the .onnx file (onnx.save(model, path, save_as_external_data=False))")
+            throw ONNXError(.unsupported, "\(context): initializer '\(p.name)' keeps its data in an external file; re-save the model with all tensors inside the .onnx file (onnx.save(model, path, save_as_external_data=False))")
         }
         let values: [Float]
         switch p.dataType {
@@ -52,10 +52,10 @@ enum ONNXTensors {
         case int64:
             values = try int64s(p, context: context).map(Float.init)
         default:
-            throw ONNXError("\(context): initializer '\(p.name)' has element type \(typeName(p.dataType)); prn reads float, double and int64 tensors; convert the model to float32")
+            throw ONNXError(.unsupported, "\(context): initializer '\(p.name)' has element type \(typeName(p.dataType)); prn reads float, double and int64 tensors; convert the model to float32")
         }
         guard values.count == count else {
-            throw ONNXError("\(context): initializer '\(p.name)' has shape \(shape) (\(count) values) but holds \(values.count) values; the file is corrupt")
+            throw ONNXError(.malformed, "\(context): initializer '\(p.name)' has shape \(shape) (\(count) values) but holds \(values.count) values; the file is corrupt")
         }
         // Allocated only now: the shape is a claim, the values are what the file holds.
         let t = Tensor(shape: shape)
@@ -69,23 +69,23 @@ enum ONNXTensors {
         case int64:
             let v = p.hasRawData ? try rawElements(p, count: count, size: 8, context: context) { Int64(bitPattern: $0) } : p.int64Data
             guard v.count == count else {
-                throw ONNXError("\(context): tensor '\(p.name)' should hold \(count) int64 values but holds \(v.count)")
+                throw ONNXError(.malformed, "\(context): tensor '\(p.name)' should hold \(count) int64 values but holds \(v.count)")
             }
             return v
         case Int32(Onnx_TensorProto.DataType.int32.rawValue):
             return p.int32Data.map(Int64.init)
         default:
-            throw ONNXError("\(context): tensor '\(p.name)' must hold integers, not \(typeName(p.dataType))")
+            throw ONNXError(.malformed, "\(context): tensor '\(p.name)' must hold integers, not \(typeName(p.dataType))")
         }
     }
 
     static func dims(_ p: Onnx_TensorProto, context: String) throws -> [Int] {
         guard p.dims.allSatisfy({ $0 >= 0 && $0 <= 1 << 31 }) else {
-            throw ONNXError("\(context): initializer '\(p.name)' has invalid dimensions \(p.dims)")
+            throw ONNXError(.malformed, "\(context): initializer '\(p.name)' has invalid dimensions \(p.dims)")
         }
         let shape = p.dims.map(Int.init)
         guard shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).partialValue }) <= 1 << 31 else {
-            throw ONNXError("\(context): initializer '\(p.name)' of shape \(shape) is too large")
+            throw ONNXError(.unsupported, "\(context): initializer '\(p.name)' of shape \(shape) is too large")
         }
         return shape
     }
@@ -94,7 +94,7 @@ enum ONNXTensors {
                                        _ make: (UInt64) -> T) throws -> [T] {
         let raw = p.rawData
         guard raw.count == count * size else {
-            throw ONNXError("\(context): initializer '\(p.name)' has \(raw.count) bytes of data but its shape needs \(count * size); the file is corrupt")
+            throw ONNXError(.malformed, "\(context): initializer '\(p.name)' has \(raw.count) bytes of data but its shape needs \(count * size); the file is corrupt")
         }
         return raw.withUnsafeBytes { b in
             (0..<count).map { i in

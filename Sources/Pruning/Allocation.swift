@@ -42,10 +42,10 @@ public struct PruneRequest: Sendable {
 
     func validate() throws {
         if case .ratio(let r) = amount, !(r >= 0 && r < 1) {
-            throw PruningError("prune: amount \(r) must be a fraction in [0, 1), e.g. 0.5 or 50%")
+            throw PruningError(.badOption, "prune: amount \(r) must be a fraction in [0, 1), e.g. 0.5 or 50%")
         }
         guard minKeep >= 1 else {
-            throw PruningError("prune: min_keep=\(minKeep) must be at least 1 (a layer is never emptied)")
+            throw PruningError(.badOption, "prune: min_keep=\(minKeep) must be at least 1 (a layer is never emptied)")
         }
     }
 }
@@ -74,7 +74,7 @@ public enum Allocator {
         var request = request
         request.minKeep = max(request.minKeep, scores.minKeep ?? 1)
         if case .auto = request.amount, !scores.decides {
-            throw PruningError("prune auto: '\(scores.method)' does not decide by itself which units to keep; give a fraction instead, e.g. prune 0.5 global")
+            throw PruningError(.badOption, "prune auto: '\(scores.method)' does not decide by itself which units to keep; give a fraction instead, e.g. prune 0.5 global")
         }
         return scores.granularity.isStructured
             ? try allocateUnits(model, scores, request, structure)

@@ -49,7 +49,7 @@ public struct MagnitudeScorer: Scorer {
 
     public func score(_ model: Model, data: Dataset?, options: ScoreOptions) throws -> ScoreSet {
         guard options.norm == 1 || options.norm == 2 else {
-            throw PruningError("magnitude: p=\(options.norm) is not supported; use p=1 (L1 norm) or p=2 (L2 norm)")
+            throw PruningError(.badOption, "magnitude: p=\(options.norm) is not supported; use p=1 (L1 norm) or p=2 (L2 norm)")
         }
         var set = ScoreSet(method: name, granularity: options.granularity)
         if let (_, groups) = try BaselineScorers.structure(model, options) {
@@ -72,12 +72,12 @@ public struct SlimmingScorer: Scorer {
 
     public func score(_ model: Model, data: Dataset?, options: ScoreOptions) throws -> ScoreSet {
         guard let (_, groups) = try BaselineScorers.structure(model, options) else {
-            throw PruningError("slimming scores channels or neurons through BatchNorm scales; use granularity=channels (or neurons)")
+            throw PruningError(.badOption, "slimming scores channels or neurons through BatchNorm scales; use granularity=channels (or neurons)")
         }
         var set = ScoreSet(method: name, granularity: options.granularity, quantileThreshold: true)
         for g in groups {
             guard let bn = g.followers.lazy.compactMap({ model.nodes[$0].layer as? BatchNorm }).first else {
-                throw PruningError("slimming needs a BatchNorm after \(g.name), which has none; load the model with norm=bn or use magnitude")
+                throw PruningError(.unsupportedModel, "slimming needs a BatchNorm after \(g.name), which has none; load the model with norm=bn or use magnitude")
             }
             set.units[g.name] = bn.weight.value.array.map { abs($0) }
         }

@@ -11,7 +11,7 @@ public final class L1ScalePenalty: TrainingPenalty {
 
     public init(lambda: Float) throws {
         guard lambda.isFinite, lambda >= 0 else {
-            throw PruningError("penalty=l1: lambda=\(lambda) must be a finite number >= 0 (slimming uses about 1e-4)")
+            throw PruningError(.badOption, "penalty=l1: lambda=\(lambda) must be a finite number >= 0 (slimming uses about 1e-4)")
         }
         self.lambda = lambda
     }
@@ -19,7 +19,7 @@ public final class L1ScalePenalty: TrainingPenalty {
     /// Throws when the model has no BatchNorm, where the penalty would silently do nothing.
     public static func check(_ model: Model) throws {
         guard model.nodes.contains(where: { $0.layer is BatchNorm }) else {
-            throw PruningError("penalty=l1 acts on BatchNorm scales and this model has none; load it with norm=bn")
+            throw PruningError(.unsupportedModel, "penalty=l1 acts on BatchNorm scales and this model has none; load it with norm=bn")
         }
     }
 

@@ -95,7 +95,7 @@ public struct LatencyOptions: Sendable, Equatable {
 public enum Latency {
     public static func measure(_ model: Model, _ o: LatencyOptions) throws -> Double {
         guard o.batch >= 1, o.runs >= 1, o.warmup >= 0 else {
-            throw PruningError("latency: batch=\(o.batch) and runs=\(o.runs) must be at least 1 and warmup=\(o.warmup) at least 0")
+            throw PruningError(.badOption, "latency: batch=\(o.batch) and runs=\(o.runs) must be at least 1 and warmup=\(o.warmup) at least 0")
         }
         let x = Tensor(shape: [o.batch] + model.inputShape, zeroed: false)
         var rng = RandomStream(seed: 0, stream: "latency.input")

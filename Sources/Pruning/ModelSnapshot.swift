@@ -34,10 +34,10 @@ public struct ModelSnapshot: @unchecked Sendable {
         model.classes = classes
         for p in model.parameters {
             guard let e = entries[p.name] else {
-                throw PruningError("snapshot has no value for \(p.name); it was taken from a different model")
+                throw PruningError(.staleState, "snapshot has no value for \(p.name); it was taken from a different model")
             }
             guard e.value.shape == p.value.shape else {
-                throw PruningError("snapshot value for \(p.name) has shape \(e.value.shape) but the architecture gives \(p.value.shape)")
+                throw PruningError(.staleState, "snapshot value for \(p.name) has shape \(e.value.shape) but the architecture gives \(p.value.shape)")
             }
             p.value.copy(from: e.value)
             p.mask = e.mask?.copy()

@@ -18,9 +18,9 @@ public enum Pruner {
     public static func pruneIteratively(_ model: Model, request: PruneRequest, steps: Int, latency: LatencyOptions? = nil,
                                         score: (Model) throws -> ScoreSet,
                                         between: (Int, PruningReport) throws -> Void = { _, _ in }) throws -> [PruningReport] {
-        guard steps >= 1 else { throw PruningError("prune: steps=\(steps) must be at least 1") }
+        guard steps >= 1 else { throw PruningError(.badOption, "prune: steps=\(steps) must be at least 1") }
         guard case .ratio(let target) = request.amount else {
-            throw PruningError("prune auto decides its own amount and cannot be split into steps; drop steps= or give a fraction")
+            throw PruningError(.badOption, "prune auto decides its own amount and cannot be split into steps; drop steps= or give a fraction")
         }
         try request.validate()
         let first = try score(model)
@@ -37,7 +37,7 @@ public enum Pruner {
         for s in 1...steps {
             if s > 1 { scores = try score(model) }
             guard scores.granularity == first.granularity else {
-                throw PruningError("prune steps: step \(s) scored \(scores.granularity.rawValue) but step 1 scored \(first.granularity.rawValue); keep one granularity")
+                throw PruningError(.badOption, "prune steps: step \(s) scored \(scores.granularity.rawValue) but step 1 scored \(first.granularity.rawValue); keep one granularity")
             }
             var r = request
             r.amount = .ratio(1 - Foundation.pow(1 - target, Double(s) / Double(steps)))

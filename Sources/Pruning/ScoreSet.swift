@@ -39,32 +39,32 @@ public struct ScoreSet: Sendable, Codable, Equatable {
     /// stale set (computed before surgery changed the widths) is refused with a clear message.
     public func validate(against model: Model, structure: StructureAnalysis) throws {
         let hint = "run score again on the current model"
-        if let m = minKeep, m < 1 { throw PruningError("scores from '\(method)' ask for min_keep=\(m); it must be at least 1") }
+        if let m = minKeep, m < 1 { throw PruningError(.badOption, "scores from '\(method)' ask for min_keep=\(m); it must be at least 1") }
         switch granularity {
         case .weights:
             let prunable = PrunableWeights.of(model)
             for p in prunable {
                 guard let s = weights[p.name] else {
-                    throw PruningError("scores from '\(method)' have no entry for weight \(p.name); \(hint)")
+                    throw PruningError(.staleState, "scores from '\(method)' have no entry for weight \(p.name); \(hint)")
                 }
                 guard s.count == p.value.count else {
-                    throw PruningError("scores from '\(method)' hold \(s.count) values for \(p.name), which now has \(p.value.count) weights; \(hint)")
+                    throw PruningError(.staleState, "scores from '\(method)' hold \(s.count) values for \(p.name), which now has \(p.value.count) weights; \(hint)")
                 }
                 if let d = decisions[p.name], d.count != s.count {
-                    throw PruningError("keep decisions from '\(method)' for \(p.name) hold \(d.count) entries, expected \(s.count)")
+                    throw PruningError(.staleState, "keep decisions from '\(method)' for \(p.name) hold \(d.count) entries, expected \(s.count)")
                 }
             }
             try checkFinite(weights)
         case .neurons, .channels:
             for g in try structure.requireGroups(granularity) {
                 guard let s = units[g.name] else {
-                    throw PruningError("scores from '\(method)' have no entry for \(granularity.rawValue) of \(g.name); \(hint)")
+                    throw PruningError(.staleState, "scores from '\(method)' have no entry for \(granularity.rawValue) of \(g.name); \(hint)")
                 }
                 guard s.count == g.units else {
-                    throw PruningError("scores from '\(method)' hold \(s.count) values for \(g.name), which now has \(g.units) \(granularity.rawValue); \(hint)")
+                    throw PruningError(.staleState, "scores from '\(method)' hold \(s.count) values for \(g.name), which now has \(g.units) \(granularity.rawValue); \(hint)")
                 }
                 if let d = decisions[g.name], d.count != g.units {
-                    throw PruningError("keep decisions from '\(method)' for \(g.name) hold \(d.count) entries, expected \(g.units)")
+                    throw PruningError(.staleState, "keep decisions from '\(method)' for \(g.name) hold \(d.count) entries, expected \(g.units)")
                 }
             }
             try checkFinite(units)
@@ -74,7 +74,7 @@ public struct ScoreSet: Sendable, Codable, Equatable {
     private func checkFinite(_ table: [String: [Float]]) throws {
         for key in table.keys.sorted() {
             if let bad = table[key]?.firstIndex(where: { !$0.isFinite }) {
-                throw PruningError("scores from '\(method)' for \(key) contain a non-finite value at index \(bad); the scoring run diverged or saw no data")
+                throw PruningError(.staleState, "scores from '\(method)' for \(key) contain a non-finite value at index \(bad); the scoring run diverged or saw no data")
             }
         }
     }

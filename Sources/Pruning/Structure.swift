@@ -93,7 +93,7 @@ public struct StructureAnalysis: Sendable {
             let other: Granularity = granularity == .channels ? .neurons : .channels
             let hint = groups(other).isEmpty ? "use granularity=weights"
                 : "this model has \(other.rawValue) groups: use granularity=\(other.rawValue)"
-            throw PruningError("granularity=\(granularity.rawValue): the model has no prunable \(granularity.rawValue)\(fixed.isEmpty ? "" : " (fixed: \(fixed.map(\.name).joined(separator: ", ")))"); \(hint)")
+            throw PruningError(.unsupportedModel, "granularity=\(granularity.rawValue): the model has no prunable \(granularity.rawValue)\(fixed.isEmpty ? "" : " (fixed: \(fixed.map(\.name).joined(separator: ", ")))"); \(hint)")
         }
         return found
     }

@@ -19,7 +19,7 @@ public enum Surgery {
         for p in PrunableWeights.of(model) {
             guard let flags = keep.weights[p.name] else { continue }
             guard flags.count == p.value.count else {
-                throw PruningError("keep-set for \(p.name) has \(flags.count) entries but the weight has \(p.value.count)")
+                throw PruningError(.staleState, "keep-set for \(p.name) has \(flags.count) entries but the weight has \(p.value.count)")
             }
             let mask = p.mask.flatMap { $0.count == p.value.count ? $0 : nil } ?? Tensor(shape: p.value.shape, repeating: 1)
             let m = mask.data
@@ -34,12 +34,12 @@ public enum Surgery {
         var plan: [(PruningGroup, [Int])] = []
         for (name, kept) in keep.units.sorted(by: { $0.key < $1.key }) {
             guard let g = structure.group(named: name) else {
-                throw PruningError("keep-set names \(name), which is not a prunable group of this model")
+                throw PruningError(.staleState, "keep-set names \(name), which is not a prunable group of this model")
             }
-            guard !kept.isEmpty else { throw PruningError("keep-set would empty \(name); every layer keeps at least one unit") }
+            guard !kept.isEmpty else { throw PruningError(.staleState, "keep-set would empty \(name); every layer keeps at least one unit") }
             guard zip(kept, kept.dropFirst()).allSatisfy({ $0 < $1 }), let first = kept.first, let last = kept.last,
                   first >= 0, last < g.units else {
-                throw PruningError("keep-set for \(name) must list distinct unit indices in 0..<\(g.units) in ascending order")
+                throw PruningError(.staleState, "keep-set for \(name) must list distinct unit indices in 0..<\(g.units) in ascending order")
             }
             if kept.count < g.units { plan.append((g, kept)) }
         }
@@ -61,7 +61,7 @@ public enum Surgery {
             c.resize(weight: w.value, bias: b?.value)
             restore(c.weight, w); if let p = c.bias, let b { restore(p, b) }
         default:
-            throw PruningError("\(g.name) is not a linear or conv layer and cannot be sliced")
+            throw PruningError(.unsupportedModel, "\(g.name) is not a linear or conv layer and cannot be sliced")
         }
     }
 
@@ -87,7 +87,7 @@ public enum Surgery {
             conv.resize(weight: w.value, bias: nil)
             restore(conv.weight, w)
         default:
-            throw PruningError("consumer \(c.name) is not a linear or conv layer and cannot be sliced")
+            throw PruningError(.unsupportedModel, "consumer \(c.name) is not a linear or conv layer and cannot be sliced")
         }
     }
 

@@ -16,13 +16,13 @@ public struct TaylorScorer: Scorer {
     public init() {}
 
     public func score(_ model: Model, data: Dataset?, options: ScoreOptions) throws -> ScoreSet {
-        guard let data else { throw PruningError("taylor needs data: choose a dataset (data NAME) before score taylor") }
+        guard let data else { throw PruningError(.needsData, "taylor needs data: choose a dataset (data NAME) before score taylor") }
         guard data.sampleShape == model.inputShape else {
-            throw PruningError("taylor: the data's samples have shape \(data.sampleShape) but the model expects \(model.inputShape)")
+            throw PruningError(.needsData, "taylor: the data's samples have shape \(data.sampleShape) but the model expects \(model.inputShape)")
         }
         let samples = options.samples ?? TaylorScorer.defaultSamples
         guard samples >= 1, options.batchSize >= 1 else {
-            throw PruningError("taylor: samples=\(samples) and batch=\(options.batchSize) must be at least 1")
+            throw PruningError(.badOption, "taylor: samples=\(samples) and batch=\(options.batchSize) must be at least 1")
         }
         let subset = try data.prefix(samples)
         let structured = try BaselineScorers.structure(model, options)

@@ -1,10 +1,13 @@
 import ArgumentParser
 import CEditLine
+import Engine
 import Foundation
 import Runtime
 
 BLASSpinLimit.applyByReexecuting()
 EnvironmentCheck.refuseUnusableSettings()
+// The engine's settings come from the environment, now checked, once, before anything runs.
+_ = EngineConfiguration.standard
 SubcommandGuard.refuseUnknownSubcommand()
 
 // Line-buffer standard output even into files and pipes: training progress and results must

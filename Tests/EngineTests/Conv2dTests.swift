@@ -57,8 +57,8 @@ final class Conv2dTests: XCTestCase {
                 let conv = Conv2d(cin, cout, kernel: k, stride: 1, padding: pad, bias: bias)
                 conv.initialize(&rng)
                 let g = conv.geometry(height: h, width: w)
-                XCTAssertTrue(Conv2d.directConvolution(g), "\(cin)x\(h)x\(w) k\(k) p\(pad) takes the direct path")
-                XCTAssertTrue(Conv2d.directConvolution(conv.adjointGeometry(g)), "and so does its input gradient")
+                XCTAssertTrue(conv.directConvolution(g), "\(cin)x\(h)x\(w) k\(k) p\(pad) takes the direct path")
+                XCTAssertTrue(conv.directConvolution(conv.adjointGeometry(g)), "and so does its input gradient")
                 let x = GradCheck.randomTensor([3, cin, h, w], &rng)
                 let y = conv.forward([x], mode: .eval)
                 let ref = Tensor(shape: y.shape)
@@ -80,14 +80,14 @@ final class Conv2dTests: XCTestCase {
     }
 
     func testGroupedSamplesMatchReference() {
-        Conv2d.directEnabled = false
-        defer { Conv2d.directEnabled = true }
+        let gemmOnly = EngineConfiguration(directConvolution: false)
         var rng = RandomStream(seed: 12)
         for (batch, size, bias) in [(9, 6, true), (17, 8, false), (2, 4, true), (33, 5, true)] {
             let conv = Conv2d(3, 5, kernel: 3, stride: 1, padding: 1, bias: bias)
             conv.initialize(&rng)
             let x = GradCheck.randomTensor([batch, 3, size, size], &rng)
-            let y = conv.forward([x], mode: .eval)
+            let y = conv.forward([x], mode: .eval, configuration: gemmOnly)
+            XCTAssertFalse(conv.directConvolution(conv.geometry(height: size, width: size)), "the GEMM path ran")
             let ref = Tensor(shape: y.shape)
             ConvReference.forward(conv.geometry(height: size, width: size), batch: batch, outChannels: 5, x: x.data,
                                   weight: conv.weight.value.data, bias: conv.bias?.value.data, y: ref.data)

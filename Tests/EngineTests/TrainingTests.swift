@@ -92,6 +92,10 @@ final class TrainingTests: XCTestCase {
         var tensors = m.parameters.map { ($0.name, $0.value) }
         tensors[0].1 = Tensor(shape: [1])
         try SafetensorsFile.write(tensors: tensors, metadata: [ModelFile.architectureKey: Architecture(of: m).json()], to: url)
-        XCTAssertThrowsError(try ModelFile.load(from: url)) { XCTAssertTrue("\($0)".contains(m.parameters[0].name)) }
+        XCTAssertThrowsError(try ModelFile.load(from: url)) { error in
+            XCTAssertTrue("\(error)".contains(m.parameters[0].name))
+            XCTAssertEqual(error as? ModelFileError, .tensorShape(path: url.path, tensor: m.parameters[0].name,
+                                                                 expected: m.parameters[0].value.shape, actual: [1]))
+        }
     }
 }

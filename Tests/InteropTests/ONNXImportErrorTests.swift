@@ -63,11 +63,16 @@ final class ONNXImportErrorTests: XCTestCase {
         do { _ = try ONNXImport.model(from: data, source: "m.onnx"); return "" } catch { return "\(error)" }
     }
 
+    private func kind(_ data: Data) -> ONNXError.Kind? {
+        do { _ = try ONNXImport.model(from: data, source: "m.onnx"); return nil } catch { return (error as? ONNXError)?.kind }
+    }
+
     func testUnsupportedOperatorIsNamedWithTheSupportedList() throws {
         let text = message(try model([node("Sigmoid", "act", ["x"], "y")]))
         XCTAssertTrue(text.contains("node 'act' (Sigmoid)"), text)
         XCTAssertTrue(text.contains("operator Sigmoid is not supported"), text)
         XCTAssertTrue(text.contains("Gemm, GlobalAveragePool"), text)
+        XCTAssertEqual(kind(try model([node("Sigmoid", "act", ["x"], "y")])), .unsupported)
     }
 
     func testDynamicFlattenGetsTheTorchHint() throws {
@@ -97,6 +102,7 @@ final class ONNXImportErrorTests: XCTestCase {
     func testGarbageIsNotAModel() {
         let text = message(Data([0xFF, 0x13, 0x07, 0x01]))
         XCTAssertTrue(text.contains("not an ONNX model"), text)
+        XCTAssertEqual(kind(Data([0xFF, 0x13, 0x07, 0x01])), .malformed)
     }
 
     func testRaggedInitializerDataIsCorrupt() throws {

@@ -1,16 +1,12 @@
 import Engine
+import Foundation
 import XCTest
 
-/// The CSR eval path against the dense kernels on the same weights.
+/// The CSR eval path against the dense kernels on the same weights. The kernels are chosen by
+/// the configuration each forward is given, so nothing here changes state other tests see.
 final class SparseInferenceTests: XCTestCase {
-    private var savedThreshold = SparseInference.densityThreshold
-
-    override func setUp() { savedThreshold = SparseInference.densityThreshold }
-
-    override func tearDown() {
-        SparseInference.enabled = true
-        SparseInference.densityThreshold = savedThreshold
-    }
+    private let sparseOn = EngineConfiguration.standard
+    private let sparseOff = EngineConfiguration(sparseInference: .off)
 
     private func masked(_ p: Parameter, density: Double, seed: UInt64) {
         var rng = RandomStream(seed: seed, stream: "mask")
@@ -28,10 +24,8 @@ final class SparseInferenceTests: XCTestCase {
     }
 
     private func compare(_ layer: Layer, _ x: Tensor, file: StaticString = #filePath, line: UInt = #line) -> Float {
-        SparseInference.enabled = false
-        let dense = layer.forward([x], mode: .eval).array
-        SparseInference.enabled = true
-        let sparse = layer.forward([x], mode: .eval).array
+        let dense = layer.forward([x], mode: .eval, configuration: sparseOff).array
+        let sparse = layer.forward([x], mode: .eval, configuration: sparseOn).array
         let scale = dense.reduce(Float(0)) { max($0, abs($1)) }
         let diff = maxAbsDifference(dense, sparse)
         XCTAssertLessThanOrEqual(diff, 1e-5 * max(1, scale), "sparse and dense forwards differ", file: file, line: line)
@@ -88,10 +82,8 @@ final class SparseInferenceTests: XCTestCase {
         // No mask: zeros alone do not switch paths, and the result is the dense one exactly.
         for i in 0..<(fc.weight.value.count * 9 / 10) { fc.weight.value[i] = 0 }
         let x = random([4, 32], seed: 1)
-        SparseInference.enabled = false
-        let dense = fc.forward([x], mode: .eval).array
-        SparseInference.enabled = true
-        XCTAssertEqual(fc.forward([x], mode: .eval).array, dense)
+        let dense = fc.forward([x], mode: .eval, configuration: sparseOff).array
+        XCTAssertEqual(fc.forward([x], mode: .eval, configuration: sparseOn).array, dense)
     }
 
     func testTrainModeKeepsDenseMaskedWeightsAndGradients() {
@@ -100,19 +92,18 @@ final class SparseInferenceTests: XCTestCase {
         fc.initialize(&rng)
         masked(fc.weight, density: 0.05, seed: 4)
         let x = random([6, 40], seed: 3)
-        SparseInference.enabled = false
-        let reference = fc.forward([x], mode: .train).array
-        SparseInference.enabled = true
-        XCTAssertEqual(fc.forward([x], mode: .train).array, reference, "train mode must not use the sparse kernel")
+        let reference = fc.forward([x], mode: .train, configuration: sparseOff).array
+        XCTAssertEqual(fc.forward([x], mode: .train, configuration: sparseOn).array, reference,
+                       "train mode must not use the sparse kernel")
     }
 
     /// A whole pruned network: eval logits with the CSR path equal the dense reference.
     func testPrunedLeNet300LogitsMatchDense() throws {
         let m = try ModelFixtures.masked(ModelFixtures.build("lenet300", [1, 28, 28]), ratio: 0.95)
         let x = ModelFixtures.input([1, 28, 28], batch: 32)
-        SparseInference.enabled = false
+        m.configuration = sparseOff
         let dense = ModelFixtures.logits(m, x)
-        SparseInference.enabled = true
+        m.configuration = sparseOn
         let sparse = ModelFixtures.logits(m, x)
         XCTAssertLessThanOrEqual(maxAbsDifference(dense, sparse), 1e-4)
     }
@@ -123,9 +114,10 @@ final class SparseInferenceTests: XCTestCase {
         let m = try ModelFixtures.masked(ModelFixtures.build("lenet300", [1, 28, 28]), ratio: 0.9)
         let data = try SyntheticData.make(.init(trainCount: 600, testCount: 1, classes: 10, sampleShape: [1, 28, 28]), seed: 4).train
         func bothWays() throws -> (sparse: Evaluation, dense: Evaluation) {
+            m.configuration = sparseOn
             let sparse = try Evaluator.evaluate(m, on: data, batchSize: 64)
-            SparseInference.enabled = false
-            defer { SparseInference.enabled = true }
+            m.configuration = sparseOff
+            defer { m.configuration = sparseOn }
             return (sparse, try Evaluator.evaluate(m, on: data, batchSize: 64))
         }
         let first = try bothWays()
@@ -136,5 +128,26 @@ final class SparseInferenceTests: XCTestCase {
         let second = try bothWays()
         XCTAssertEqual(second.sparse.loss, second.dense.loss, accuracy: 1e-4)
         XCTAssertNotEqual(second.sparse.loss, first.sparse.loss, accuracy: 1e-6)
+    }
+
+    /// The threshold is part of each model's configuration: two copies of a network pruned to
+    /// 40% density, one compressing every masked weight and one on the standard thresholds (its
+    /// larger layers stay dense), run at the same time and give the same logits.
+    func testPolicyIsPerModelAndBothModelsAgree() throws {
+        let always = try ModelFixtures.masked(ModelFixtures.build("lenet300", [1, 28, 28]), ratio: 0.6)
+        let standard = try ModelFixtures.masked(ModelFixtures.build("lenet300", [1, 28, 28]), ratio: 0.6)
+        always.configuration = EngineConfiguration(sparseInference: .always)
+        let x = ModelFixtures.input([1, 28, 28], batch: 16)
+        let results = UnsafeMutableBufferPointer<[Float]>.allocate(capacity: 2)
+        results.initialize(repeating: [])
+        defer { results.deinitialize(); results.deallocate() }
+        let shared = UncheckedBox((models: [always, standard], x: x, out: results))
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            shared.value.out[i] = ModelFixtures.logits(shared.value.models[i], shared.value.x)
+        }
+        let logits = Array(results)
+        XCTAssertEqual(logits[0].count, logits[1].count)
+        XCTAssertLessThanOrEqual(maxAbsDifference(logits[0], logits[1]), 1e-4)
+        XCTAssertEqual(standard.configuration, EngineConfiguration.standard, "one model's setting leaves the other's alone")
     }
 }

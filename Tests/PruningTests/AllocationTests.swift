@@ -83,6 +83,7 @@ final class AllocationTests: XCTestCase {
         let scores = ScoreSet(method: "hand", granularity: .neurons, units: ["1": [1, 2, 3], "3": [1, 2, 3, 4, 5]])
         XCTAssertThrowsError(try Allocator.allocate(model, scores: scores, request: PruneRequest(amount: .ratio(1)), structure: s)) {
             XCTAssertTrue("\($0)".contains("[0, 1)"), "\($0)")
+            XCTAssertEqual(($0 as? PruningError)?.kind, .badOption)
         }
         XCTAssertThrowsError(try Allocator.allocate(model, scores: scores, request: PruneRequest(amount: .ratio(0.5), minKeep: 0), structure: s)) {
             XCTAssertTrue("\($0)".contains("min_keep"), "\($0)")
@@ -90,6 +91,7 @@ final class AllocationTests: XCTestCase {
         let stale = ScoreSet(method: "hand", granularity: .neurons, units: ["1": [1, 2], "3": [1, 2, 3, 4, 5]])
         XCTAssertThrowsError(try Allocator.allocate(model, scores: stale, request: PruneRequest(amount: .ratio(0.5)), structure: s)) {
             XCTAssertTrue("\($0)".contains("run score again"), "\($0)")
+            XCTAssertEqual(($0 as? PruningError)?.kind, .staleState)
         }
         let nan = ScoreSet(method: "hand", granularity: .neurons, units: ["1": [1, .nan, 3], "3": [1, 2, 3, 4, 5]])
         XCTAssertThrowsError(try Allocator.allocate(model, scores: nan, request: PruneRequest(amount: .ratio(0.5)), structure: s)) {

@@ -123,13 +123,11 @@ final class ContributionStatisticsTests: XCTestCase {
     }
 
     /// A batch of 1001 rows of 33 units is 33,033 per-unit factors, which the factor kernel
-    /// splits across two threads (set here, whatever the machine has) in the middle of a row:
-    /// the unit (and its bias) must still be found from the entry's place in its row.
+    /// splits across two threads (the model's configuration, whatever the machine has) in the
+    /// middle of a row: the unit (and its bias) must still be found from the entry's place in its row.
     func testLargeBatchSplitMidRowMatchesDirectComputation() throws {
-        let threads = Parallel.threads
-        Parallel.threads = 2
-        defer { Parallel.threads = threads }
         let m = Model(inputShape: [6], classes: 3)
+        m.configuration.threads = 2
         let a = Linear(6, 33), b = Linear(33, 3)
         var rng = RandomStream(seed: 5, stream: "test.contribution.split")
         a.initialize(&rng); b.initialize(&rng)

@@ -30,6 +30,7 @@ final class SlimmingTests: XCTestCase {
         XCTAssertEqual(value, 1e-4 * sum, accuracy: 1e-9)
         XCTAssertThrowsError(try MethodCatalog.penalty("l1")?.penalty([:], model: try vgg(.sigmoid))) {
             XCTAssertTrue("\($0)".contains("norm=bn"), "\($0)")
+            XCTAssertEqual(($0 as? PruningError)?.kind, .unsupportedModel)
         }
     }
 

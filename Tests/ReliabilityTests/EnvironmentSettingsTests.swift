@@ -49,7 +49,7 @@ final class EnvironmentSettingsTests: XCTestCase {
     /// the not-found message says the root does not exist.
     func testMissingDataRootIsNamedWhenADatasetIsNotFound() throws {
         let outcome = try run(["PRN_DATA": "/nonexistent-prn-data"], script: "data mnist\n")
-        XCTAssertEqual(outcome.status, 70, outcome.summary)
+        XCTAssertEqual(outcome.status, 66, outcome.summary)
         XCTAssertTrue(outcome.stderr.contains("/nonexistent-prn-data (PRN_DATA): does not exist"), outcome.summary)
     }
 

@@ -25,6 +25,6 @@ final class ModelFileChecksTests: XCTestCase {
         try folder.write("m.safetensors", MalformedInputCases.modelFile(weight: weight))
         try folder.write("main.prn", text: "load \"m.safetensors\"\n")
         let outcome = try PrnProcess.run(["run", "main.prn"], in: folder.url, timeout: 30)
-        XCTAssertEqual(outcome.status, 70, outcome.summary)
+        XCTAssertEqual(outcome.status, 65, outcome.summary)
     }
 }

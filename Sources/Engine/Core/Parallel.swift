@@ -4,15 +4,15 @@ import Foundation
 /// The engine's own loop threads. Never nested inside a BLAS call: kernels either hand a large
 /// GEMM to BLAS (which uses its own threads) or split their work here, one level at a time.
 public enum Parallel {
-    /// Worker count; `PRN_THREADS` overrides the core count. Results are bitwise reproducible for
-    /// a fixed value because work is split into the same contiguous chunks every time.
-    public nonisolated(unsafe) static var threads: Int = {
-        if let n = EnvironmentSettings.threads() { return n }
-        return Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
-    }()
+    /// The process's worker count, read once at start: `PRN_THREADS`, else the core count.
+    /// Loops that belong to a model take theirs from its `EngineConfiguration` instead.
+    public static let threads: Int = EnvironmentSettings.threads() ?? Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    /// Runs `body(range)` over `0..<count` in `threads` contiguous chunks. Small jobs run inline.
-    public static func chunks(_ count: Int, minPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
+    /// Runs `body(range)` over `0..<count` in at most `threads` contiguous chunks. Results are
+    /// bitwise reproducible for a fixed `threads` because work is split into the same chunks
+    /// every time. Small jobs run inline.
+    public static func chunks(_ count: Int, minPerThread: Int = 1, threads: Int = Parallel.threads,
+                              _ body: (Range<Int>) -> Void) {
         let workers = Swift.min(threads, Swift.max(1, count / Swift.max(1, minPerThread)))
         if workers <= 1 || count <= 1 {
             if count > 0 { body(0..<count) }
@@ -31,8 +31,9 @@ public enum Parallel {
     }
 
     /// Runs `body(i)` for every i in `0..<count`, chunked across the workers.
-    public static func forEach(_ count: Int, minPerThread: Int = 1, _ body: (Int) -> Void) {
-        chunks(count, minPerThread: minPerThread) { r in for i in r { body(i) } }
+    public static func forEach(_ count: Int, minPerThread: Int = 1, threads: Int = Parallel.threads,
+                               _ body: (Int) -> Void) {
+        chunks(count, minPerThread: minPerThread, threads: threads) { r in for i in r { body(i) } }
     }
 }
 

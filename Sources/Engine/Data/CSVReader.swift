@@ -36,7 +36,7 @@ public enum CSVReader {
         let bytes = try FileBytes.read(url)
         let path = url.path
         guard let text = String(bytes: bytes, encoding: .utf8) else {
-            throw DataError(.unreadable, "\(path): is not UTF-8 text; save the table as plain CSV")
+            throw DataError(.badEncoding, "\(path): is not UTF-8 text; save the table as plain CSV")
         }
         return try parse(text, path: path, options: options, name: name ?? url.deletingPathExtension().lastPathComponent)
     }

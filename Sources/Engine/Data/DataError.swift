@@ -5,7 +5,10 @@ import Foundation
 public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
     public enum Kind: String, Sendable {
         case missingFile, badMagic, truncated, headerTooLarge, labelOutOfRange, countMismatch,
-             emptyDataset, badCell, badShape, datasetNotFound, badOption, unreadable
+             emptyDataset, badCell, badShape, datasetNotFound, badOption, unreadable, badEncoding
+        /// The file is (or inflates to) more than one data file may hold in memory: a limit of
+        /// this machine's run, not a fault of the file.
+        case tooLarge
     }
 
     public let kind: Kind

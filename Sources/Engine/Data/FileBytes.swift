@@ -50,7 +50,7 @@ enum FileBytes {
         }
         let limit = inflationLimit
         guard raw.count <= limit.bytes else {
-            throw DataError(.headerTooLarge, "\(path): \(raw.count) bytes is larger than \(limit.reason)")
+            throw DataError(.tooLarge, "\(path): \(raw.count) bytes is larger than \(limit.reason)")
         }
         return [UInt8](raw)
     }
@@ -78,7 +78,7 @@ enum FileBytes {
                 throw DataError(.countMismatch, "\(path): the gzip stream inflates past the \(declared.bytes) bytes \(declared.source) declares; the file is corrupt or not what it claims, download it again")
             }
             if out.count > limit.bytes {
-                throw DataError(.headerTooLarge, "\(path): inflates to more than \(limit.reason); raise PRN_MEMORY_GB if the file is genuine")
+                throw DataError(.tooLarge, "\(path): inflates to more than \(limit.reason); raise PRN_MEMORY_GB if the file is genuine")
             }
         }
         // A gzip stream cut short reads as a clean end of file; zlib only reports it here.

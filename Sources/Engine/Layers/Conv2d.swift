@@ -47,6 +47,8 @@ public final class Conv2d: Layer {
     private var adjointWeight: Tensor?
     /// CSR form of the weight for eval-mode forwards of sparse masked weights.
     private let sparseWeight = SparseWeightCache()
+    /// The settings of the latest forward, which its backward continues with.
+    private(set) var configuration = EngineConfiguration.standard
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 bias: Bool = true) {
@@ -99,7 +101,7 @@ public final class Conv2d: Layer {
     }
 
     /// Workers for a batch: one per thread, never more than samples.
-    private func workerCount(_ batch: Int) -> Int { Swift.max(1, Swift.min(Parallel.threads, batch)) }
+    private func workerCount(_ batch: Int) -> Int { Swift.max(1, Swift.min(configuration.threads, batch)) }
 
     /// Runs `body(worker, samples)` with each worker on its own block of the batch. With more than
     /// one worker BLAS runs single-threaded inside (never nested threads); with one, BLAS keeps its threads.
@@ -107,8 +109,8 @@ public final class Conv2d: Layer {
         let workers = workerCount(batch)
         if workers == 1 { body(0, 0..<batch); return }
         BLAS.setThreads(1)
-        defer { BLAS.setThreads(Parallel.threads) }
-        Parallel.chunks(workers) { r in
+        defer { BLAS.setThreads(configuration.threads) }
+        Parallel.chunks(workers, threads: workers) { r in
             for w in r { body(w, (batch * w / workers)..<(batch * (w + 1) / workers)) }
         }
     }
@@ -125,23 +127,28 @@ public final class Conv2d: Layer {
     static let minimumGEMMColumns = 1024
 
     public func forward(_ inputs: [Tensor], mode: Mode) -> Tensor {
-        run(inputs[0], mode: mode, epilogue: nil)
+        run(inputs[0], mode: mode, epilogue: nil, configuration: .standard)
+    }
+
+    public func forward(_ inputs: [Tensor], mode: Mode, configuration: EngineConfiguration) -> Tensor {
+        run(inputs[0], mode: mode, epilogue: nil, configuration: configuration)
     }
 
     /// An eval-mode forward with `epilogue` applied to every output channel as it is written
     /// (the layer's bias is part of the epilogue's shift; see InferenceFusion).
-    public func forwardEval(_ x: Tensor, epilogue: ConvEpilogue) -> Tensor {
-        run(x, mode: .eval, epilogue: epilogue)
+    public func forwardEval(_ x: Tensor, epilogue: ConvEpilogue, configuration: EngineConfiguration = .standard) -> Tensor {
+        run(x, mode: .eval, epilogue: epilogue, configuration: configuration)
     }
 
-    private func run(_ x: Tensor, mode: Mode, epilogue: ConvEpilogue?) -> Tensor {
+    private func run(_ x: Tensor, mode: Mode, epilogue: ConvEpilogue?, configuration: EngineConfiguration) -> Tensor {
+        self.configuration = configuration
         precondition(x.rank == 4 && x.shape[1] == inChannels, "conv2d: input \(x.shape) vs in=\(inChannels)")
         let batch = x.shape[0], g = geometry(height: x.shape[2], width: x.shape[3])
         let o = outChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount
         let y = Tensor.reuse(&output, shape: [batch, o, g.outHeight, g.outWidth])
-        let csr = mode == .eval ? sparseWeight.matrix(for: weight, rows: o) : nil
+        let csr = mode == .eval ? sparseWeight.matrix(for: weight, rows: o, policy: configuration.sparseInference) : nil
         let workers = workerCount(batch)
-        if csr == nil, Conv2d.directConvolution(g) {
+        if csr == nil, directConvolution(g) {
             forwardDirect(x, y, g, workers: workers, epilogue: epilogue)
             if mode == .train { input = x }
             return y
@@ -187,12 +194,11 @@ public final class Conv2d: Layer {
     /// LeNet-5 inference slower; a limit of 7, which sends vgg-small's 7x7 stage on 28x28 inputs
     /// to the direct kernel, made its `eval` latency after `load vgg-small data=fashion-mnist`
     /// longer.)
-    /// Off: always im2col + GEMM.
-    nonisolated(unsafe) static var directEnabled = true
+    /// `EngineConfiguration.directConvolution` off: always im2col + GEMM.
     static let minimumDirectWidth = 8
 
-    static func directConvolution(_ g: ConvGeometry) -> Bool {
-        directEnabled && g.stride == 1 && g.padding < g.kernel && !g.isPointwise && g.outWidth >= minimumDirectWidth
+    func directConvolution(_ g: ConvGeometry) -> Bool {
+        configuration.directConvolution && g.stride == 1 && g.padding < g.kernel && !g.isPointwise && g.outWidth >= Conv2d.minimumDirectWidth
     }
 
     /// The convolution whose forward is this layer's input gradient: over the output gradient
@@ -264,7 +270,7 @@ public final class Conv2d: Layer {
         let workers = workerCount(batch), wantDx = needInputGrad[0]
         let cols = g.isPointwise ? [] : Conv2d.prepare(&columns, workers: workers, count: kk * hw)
         let adjointG = adjointGeometry(g)
-        let direct = wantDx && g.stride == 1 && Conv2d.directConvolution(adjointG)
+        let direct = wantDx && g.stride == 1 && directConvolution(adjointG)
         let dcols = g.isPointwise || !wantDx || direct ? []
             : Conv2d.prepare(&gradColumns, workers: workers, count: kk * hw)
         // Worker 0 accumulates straight into weight.grad; the others into zeroed scratch, reduced below.
@@ -310,12 +316,12 @@ public final class Conv2d: Layer {
         }
         if workers > 1 {
             let n = o * kk
-            Parallel.chunks(n, minPerThread: 1 << 14) { r in
+            Parallel.chunks(n, minPerThread: 1 << 14, threads: configuration.threads) { r in
                 for w in 1..<workers { let s = dws[w].data; for i in r { gradW[i] += s[i] } }
             }
         }
         if let bg = bias?.grad.data {
-            Parallel.chunks(o, minPerThread: 8) { r in
+            Parallel.chunks(o, minPerThread: 8, threads: configuration.threads) { r in
                 for c in r {
                     var s: Float = 0
                     for b in 0..<batch { s += Reductions.sum(dyp + (b * o + c) * hw, hw) }

@@ -20,12 +20,18 @@ public protocol Layer: AnyObject {
     /// Output shape for per-sample input shapes (no batch dimension); throws on a mismatch.
     func outputShape(_ inputShapes: [[Int]]) throws -> [Int]
     func forward(_ inputs: [Tensor], mode: Mode) -> Tensor
+    /// The forward a model runs, with the model's settings; layers whose kernels the settings
+    /// choose implement it, the others run their plain `forward`.
+    func forward(_ inputs: [Tensor], mode: Mode, configuration: EngineConfiguration) -> Tensor
     func backward(_ gradOutput: Tensor, needInputGrad: [Bool]) -> [Tensor?]
     /// Multiply-accumulate count for one sample (dense, ignoring masks).
     func macs(_ inputShapes: [[Int]]) -> Int
 }
 
 public extension Layer {
+    func forward(_ inputs: [Tensor], mode: Mode, configuration: EngineConfiguration) -> Tensor {
+        forward(inputs, mode: mode)
+    }
     var parameters: [Parameter] { [] }
     func macs(_ inputShapes: [[Int]]) -> Int { 0 }
     func parameter(_ local: String) -> Parameter? {

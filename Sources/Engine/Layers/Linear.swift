@@ -41,11 +41,15 @@ public final class Linear: Layer {
     public func macs(_ s: [[Int]]) -> Int { inFeatures * outFeatures }
 
     public func forward(_ inputs: [Tensor], mode: Mode) -> Tensor {
+        forward(inputs, mode: mode, configuration: .standard)
+    }
+
+    public func forward(_ inputs: [Tensor], mode: Mode, configuration: EngineConfiguration) -> Tensor {
         let x = inputs[0]
         let batch = x.shape[0]
         precondition(x.itemCount == inFeatures, "linear: input \(x.shape) vs in=\(inFeatures)")
         let y = Tensor.reuse(&output, shape: [batch, outFeatures])
-        if mode == .eval, sparse.run(weight: weight, bias: bias, x: x, y: y) { return y }
+        if mode == .eval, sparse.run(weight: weight, bias: bias, x: x, y: y, configuration: configuration) { return y }
         if let b = bias {
             for r in 0..<batch { (y.data + r * outFeatures).update(from: b.value.data, count: outFeatures) }
         }

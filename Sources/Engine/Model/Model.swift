@@ -18,6 +18,8 @@ public final class Model {
     /// Zoo name or "custom"; informational (architecture files describe every node).
     public var architecture: String
     public var observers: [ModelObserver] = []
+    /// Threads and kernel choices for this model's forwards (and the backwards that follow them).
+    public var configuration = EngineConfiguration.standard
 
     private var outputs: [Tensor?] = []
     private var grads: [Tensor?] = []
@@ -106,10 +108,10 @@ public final class Model {
             let ins = n.inputs.map { outputs[$0]! }
             let y: Tensor
             if let chain = fused[i] {
-                y = chain.conv.forwardEval(ins[0], epilogue: chain.epilogue)
+                y = chain.conv.forwardEval(ins[0], epilogue: chain.epilogue, configuration: configuration)
                 for j in chain.covered { outputs[j] = y; done[j] = true }
             } else {
-                y = n.layer!.forward(ins, mode: mode)
+                y = n.layer!.forward(ins, mode: mode, configuration: configuration)
             }
             outputs[i] = y
             for o in observers { o.didForward(model: self, node: i, inputs: ins, output: y, mode: mode) }

@@ -24,7 +24,10 @@ public struct ZooOptions: Sendable {
     }
 }
 
+/// A zoo model that cannot be built: the name is not in the zoo, or the data does not fit it.
 public struct ZooError: Error, CustomStringConvertible {
+    public enum Kind: String, Sendable { case unknownModel, unsuitableInput }
+    public let kind: Kind
     public let description: String
 }
 
@@ -66,7 +69,7 @@ public enum Zoo {
         case "resnet20": model = try resnet(o, blocks: 3, norm: norm, &rng)
         case "resnet56": model = try resnet(o, blocks: 9, norm: norm, &rng)
         default:
-            throw ZooError(description: "unknown model '\(name)'; the zoo has \(names.joined(separator: ", "))")
+            throw ZooError(kind: .unknownModel, description: "unknown model '\(name)'; the zoo has \(names.joined(separator: ", "))")
         }
         model.architecture = name
         _ = try model.shapes()
@@ -77,7 +80,7 @@ public enum Zoo {
 
     static func imageShape(_ o: ZooOptions, _ model: String) throws -> (c: Int, h: Int, w: Int) {
         guard o.inputShape.count == 3 else {
-            throw ZooError(description: "\(model) needs image data [C,H,W]; this dataset has samples of shape \(o.inputShape)")
+            throw ZooError(kind: .unsuitableInput, description: "\(model) needs image data [C,H,W]; this dataset has samples of shape \(o.inputShape)")
         }
         return (o.inputShape[0], o.inputShape[1], o.inputShape[2])
     }

@@ -46,7 +46,8 @@ public struct ContributionScorer: Scorer {
             nodes = PrunableWeights.of(model).isEmpty ? [] : StatLayer.all(model).map(\.node)
         }
         let layers = nodes.compactMap { StatLayer.of(model, node: $0) }
-        let accumulators = layers.map { ContributionAccumulator($0, norm: settings.norm, blind: settings.blind) }
+        let accumulators = layers.map { ContributionAccumulator($0, norm: settings.norm, blind: settings.blind,
+                                                                threads: model.configuration.threads) }
         try StatisticsPass.run(model, data: data, options: options, method: name,
                                watch: Set(layers.flatMap { [$0.node] + ($0.activation.map { [$0] } ?? []) })) { recorder, _ in
             for acc in accumulators {
@@ -97,13 +98,13 @@ public struct ContributionScorer: Scorer {
 /// calling `body` after every batch. Shared by the statistics scorers.
 enum StatisticsPass {
     static func subset(_ data: Dataset?, model: Model, options: ScoreOptions, method: String) throws -> Dataset {
-        guard let data else { throw PruningError("\(method) needs data: choose a dataset (data NAME) before score \(method)") }
+        guard let data else { throw PruningError(.needsData, "\(method) needs data: choose a dataset (data NAME) before score \(method)") }
         guard data.sampleShape == model.inputShape else {
-            throw PruningError("\(method): the data's samples have shape \(data.sampleShape) but the model expects \(model.inputShape)")
+            throw PruningError(.needsData, "\(method): the data's samples have shape \(data.sampleShape) but the model expects \(model.inputShape)")
         }
         let samples = options.samples ?? data.count
         guard samples >= 1, options.batchSize >= 1 else {
-            throw PruningError("\(method): samples=\(samples) and batch=\(options.batchSize) must be at least 1")
+            throw PruningError(.badOption, "\(method): samples=\(samples) and batch=\(options.batchSize) must be at least 1")
         }
         return try data.prefix(samples)
     }

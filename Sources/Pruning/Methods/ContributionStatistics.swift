@@ -21,6 +21,8 @@ public final class ContributionAccumulator {
     let layer: StatLayer
     let norm: ContributionNorm
     let blind: Bool
+    /// Workers for the elementwise passes (the model's `EngineConfiguration.threads`).
+    let threads: Int
     public static let preactEpsilon: Float = 1e-6
     static let flushEvery = 4096
 
@@ -34,8 +36,9 @@ public final class ContributionAccumulator {
     private var partialSquares: Tensor
     private var absX: Tensor?, squareX: Tensor?, ratio: Tensor?, ratioSquared: Tensor?
 
-    init(_ layer: StatLayer, norm: ContributionNorm, blind: Bool) {
+    init(_ layer: StatLayer, norm: ContributionNorm, blind: Bool, threads: Int) {
         self.layer = layer
+        self.threads = threads
         self.norm = norm
         self.blind = blind
         let w = layer.weight.value
@@ -69,7 +72,7 @@ public final class ContributionAccumulator {
         let r = Tensor.reuse(&ratio, shape: [capacity, out]), r2 = Tensor.reuse(&ratioSquared, shape: [capacity, out])
         let zp = z.data + staged * fan, z2p = z2.data + staged * fan, rp = r.data + staged * out, r2p = r2.data + staged * out
         let xp = x.data
-        Parallel.chunks(rows * fan, minPerThread: 1 << 15) { r in
+        Parallel.chunks(rows * fan, minPerThread: 1 << 15, threads: threads) { r in
             prn_abs_and_square(xp + r.lowerBound, zp + r.lowerBound, z2p + r.lowerBound, r.count)
         }
         if norm == .share {
@@ -121,7 +124,7 @@ public final class ContributionAccumulator {
         let units = layer.outUnits, share: Int32 = norm == .share ? 1 : 0
         absBias.withUnsafeBufferPointer { bias in
             let biasBase = bias.baseAddress!
-            Parallel.chunks(count, minPerThread: 1 << 14) { r in
+            Parallel.chunks(count, minPerThread: 1 << 14, threads: threads) { r in
                 prn_contribution_ratios(rp, r2p, a, active, r.lowerBound, r.upperBound, inner, units, biasBase, share,
                                         ContributionAccumulator.preactEpsilon)
             }

@@ -29,12 +29,12 @@ struct MIPPPlan {
         let shapes = try model.shapes()
         func activation(of g: PruningGroup) throws -> Int {
             guard let consumer = g.consumers.first else {
-                throw PruningError("mipp: no layer reads the \(g.granularity.rawValue) of \(g.name)")
+                throw PruningError(.unsupportedModel, "mipp: no layer reads the \(g.granularity.rawValue) of \(g.name)")
             }
             var node = model.nodes[consumer.node].inputs[0]
             if model.nodes[node].layer is Flatten { node = model.nodes[node].inputs[0] }
             guard shapes[node].first == g.units else {
-                throw PruningError("mipp: the activations of \(g.name) (node \(model.nodes[node].name), shape \(shapes[node])) do not hold its \(g.units) units one per channel")
+                throw PruningError(.unsupportedModel, "mipp: the activations of \(g.name) (node \(model.nodes[node].name), shape \(shapes[node])) do not hold its \(g.units) units one per channel")
             }
             return node
         }
@@ -61,7 +61,7 @@ struct MIPPPlan {
     /// Layer k's problem: its nodes' activations and its targets with the current keep flags.
     func problem(_ k: Int, recorder: MIPPRecorder, kept: [[Bool]]) throws -> MIPPProblem {
         guard let (x, d) = recorder.matrix(layers[k].activation) else {
-            throw PruningError("mipp: activations of \(layers[k].group.name) were not recorded")
+            throw PruningError(.unsupportedModel, "mipp: activations of \(layers[k].group.name) were not recorded")
         }
         let rows = x.count / max(d, 1)
         var parts = [(values: [Float], columns: [Int], width: Int)]()
@@ -76,7 +76,7 @@ struct MIPPPlan {
             }
         }
         let outputs = parts.reduce(0) { $0 + $1.columns.count }
-        guard outputs > 0 else { throw PruningError("mipp: \(layers[k].group.name) has no target to predict") }
+        guard outputs > 0 else { throw PruningError(.unsupportedModel, "mipp: \(layers[k].group.name) has no target to predict") }
         var y = [Float](repeating: 0, count: rows * outputs)
         var offset = 0
         for part in parts {

@@ -45,14 +45,14 @@ public struct MIPPScorer: Scorer {
 
     public func score(_ model: Model, data: Dataset?, options: ScoreOptions) throws -> ScoreSet {
         let settings = try MIPPSettings(options)
-        guard let data else { throw PruningError("mipp needs data: choose a dataset (data NAME) before score mipp") }
+        guard let data else { throw PruningError(.needsData, "mipp needs data: choose a dataset (data NAME) before score mipp") }
         guard data.sampleShape == model.inputShape else {
-            throw PruningError("mipp: the data's samples have shape \(data.sampleShape) but the model expects \(model.inputShape)")
+            throw PruningError(.needsData, "mipp: the data's samples have shape \(data.sampleShape) but the model expects \(model.inputShape)")
         }
         let plan = try MIPPPlan(model, granularity: options.granularity)
         let count = min(settings.samples, data.count)
         guard count >= 10 else {
-            throw PruningError("mipp: \(count) samples are too few for held-out estimates; give samples=100 or more")
+            throw PruningError(.needsData, "mipp: \(count) samples are too few for held-out estimates; give samples=100 or more")
         }
         var rng = RandomStream(seed: options.seed, stream: "mipp.samples")
         let subset = try data.select(Array(rng.permutation(data.count).prefix(count)).sorted())
@@ -94,7 +94,7 @@ struct MIPPSettings {
         confidence = o.method[MIPPScorer.confidence]
         samples = o.samples ?? MIPPScorer.defaultSamples
         guard o.granularity.isStructured else {
-            throw PruningError("mipp scores nodes, not single weights: use granularity=neurons (dense layers) or granularity=channels (convolutions)")
+            throw PruningError(.badOption, "mipp scores nodes, not single weights: use granularity=neurons (dense layers) or granularity=channels (convolutions)")
         }
     }
 }

@@ -118,10 +118,10 @@ public struct MethodOptionValues: Sendable, Equatable {
         for (name, value) in given.sorted(by: { $0.key < $1.key }) {
             guard let spec = declared.first(where: { $0.name == name }) else {
                 let list = declared.isEmpty ? "no options" : declared.map(\.name).joined(separator: ", ")
-                throw PruningError("\(method) has no option \(name); it takes \(list)")
+                throw PruningError(.badOption, "\(method) has no option \(name); it takes \(list)")
             }
             guard spec.kind.accepts(value) else {
-                throw PruningError("\(method): \(name)=\(value) is not a value \(name) accepts")
+                throw PruningError(.badOption, "\(method): \(name)=\(value) is not a value \(name) accepts")
             }
         }
         values = given

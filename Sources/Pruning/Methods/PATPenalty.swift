@@ -35,11 +35,11 @@ public final class PATPenalty: TrainingPenalty {
 
     public init(model: Model, lambda: Float) throws {
         guard lambda.isFinite, lambda >= 0 else {
-            throw PruningError("penalty=pat: lambda=\(lambda) must be a finite number >= 0 (default \(PATPenalty.defaultLambda))")
+            throw PruningError(.badOption, "penalty=pat: lambda=\(lambda) must be a finite number >= 0 (default \(PATPenalty.defaultLambda))")
         }
         let layers = StatLayer.all(model)
         guard !layers.isEmpty else {
-            throw PruningError("penalty=pat acts on linear and conv weights and this model has none")
+            throw PruningError(.unsupportedModel, "penalty=pat acts on linear and conv weights and this model has none")
         }
         self.lambda = lambda
         self.model = model

@@ -23,10 +23,10 @@ public final class RecedingPenalty: TrainingPenalty {
 
     public init(lambda: Float = RecedingPenalty.defaultLambda, shift: Float = RecedingPenalty.defaultShift) throws {
         guard lambda.isFinite, lambda >= 0 else {
-            throw PruningError("penalty=receding: lambda=\(lambda) must be a finite number >= 0 (the authors use 1e-4 to 1e-3)")
+            throw PruningError(.badOption, "penalty=receding: lambda=\(lambda) must be a finite number >= 0 (the authors use 1e-4 to 1e-3)")
         }
         guard shift.isFinite, abs(shift) <= 50 else {
-            throw PruningError("penalty=receding: shift=\(shift) must be a number between -50 and 50 (the authors use 0 or 3)")
+            throw PruningError(.badOption, "penalty=receding: shift=\(shift) must be a number between -50 and 50 (the authors use 0 or 3)")
         }
         self.lambda = lambda
         self.shift = shift
@@ -37,7 +37,7 @@ public final class RecedingPenalty: TrainingPenalty {
         guard model.nodes.contains(where: { $0.layer is SigmoidBatchNorm }) else {
             let hint = model.nodes.contains(where: { $0.layer is BatchNorm })
                 ? "this model has ordinary BatchNorm (norm=bn)" : "this model has no batch norm"
-            throw PruningError("\(verb) acts on the gates sigma(theta) of sigmoid batch norms and \(hint); load a model with norm=sigmoid, e.g. 'load vgg-small norm=sigmoid data=fashion-mnist'")
+            throw PruningError(.unsupportedModel, "\(verb) acts on the gates sigma(theta) of sigmoid batch norms and \(hint); load a model with norm=sigmoid, e.g. 'load vgg-small norm=sigmoid data=fashion-mnist'")
         }
     }
 

@@ -13,13 +13,13 @@ public struct RecedingScorer: Scorer {
     public func score(_ model: Model, data: Dataset?, options: ScoreOptions) throws -> ScoreSet {
         try RecedingPenalty.check(model, verb: "score receding")
         guard let (_, groups) = try BaselineScorers.structure(model, options) else {
-            throw PruningError("score receding ranks whole channels or neurons by their sigmoid batch-norm gates; use granularity=channels (or granularity=neurons for dense layers)")
+            throw PruningError(.badOption, "score receding ranks whole channels or neurons by their sigmoid batch-norm gates; use granularity=channels (or granularity=neurons for dense layers)")
         }
         var set = ScoreSet(method: name, granularity: options.granularity, minKeep: RecedingScorer.minKeep,
                            quantileThreshold: true)
         for g in groups {
             guard let bn = g.followers.lazy.compactMap({ model.nodes[$0].layer as? SigmoidBatchNorm }).first else {
-                throw PruningError("score receding needs a sigmoid batch norm after \(g.name), which has none; load the model with norm=sigmoid")
+                throw PruningError(.unsupportedModel, "score receding needs a sigmoid batch norm after \(g.name), which has none; load the model with norm=sigmoid")
             }
             set.units[g.name] = bn.importances
         }

@@ -22,7 +22,7 @@ public struct ScreeningScorer: Scorer {
 
     public func score(_ model: Model, data: Dataset?, options: ScoreOptions) throws -> ScoreSet {
         let alpha = options.method[ScreeningScorer.alpha]
-        guard let data else { throw PruningError("screening needs data: choose a dataset (data NAME) before score screening") }
+        guard let data else { throw PruningError(.needsData, "screening needs data: choose a dataset (data NAME) before score screening") }
         let structure = try BaselineScorers.structure(model, options)
         // (node whose input is screened, units of that input)
         var taps: [(node: Int, units: Int)] = []

@@ -35,7 +35,7 @@ public final class ScreeningAccumulator {
     public func add(_ x: Tensor, labels: UnsafeBufferPointer<Int32>) throws {
         let n = labels.count, item = x.count / max(n, 1), block = item / max(units, 1)
         guard block * units == item, block > 0 else {
-            throw PruningError("screening: a sample of \(item) values does not split into \(units) units")
+            throw PruningError(.needsData, "screening: a sample of \(item) values does not split into \(units) units")
         }
         if entryReference == nil {
             entryReference = (0..<units).map { x.data[$0 * block] }
@@ -58,7 +58,7 @@ public final class ScreeningAccumulator {
         for s in 0..<n {
             let label = Int(labels[s])
             guard label >= 0, label < classes else {
-                throw PruningError("screening: label \(label) lies outside the \(classes) classes of the dataset")
+                throw PruningError(.needsData, "screening: label \(label) lies outside the \(classes) classes of the dataset")
             }
             counts[label] += 1
             let sample = x.data + s * item
@@ -92,7 +92,7 @@ public final class ScreeningAccumulator {
         for s in 0..<n {
             let label = Int(labels[s])
             guard label >= 0, label < classes else {
-                throw PruningError("screening: label \(label) lies outside the \(classes) classes of the dataset")
+                throw PruningError(.needsData, "screening: label \(label) lies outside the \(classes) classes of the dataset")
             }
         }
         guard n > 0, let labelBase = labels.baseAddress else { return }

@@ -5,7 +5,7 @@ import Pruning
 /// Sparse inference: LeNet-300-100 with 95% of its weights pruned by magnitude (unstructured,
 /// global) against the same network dense, in one run, plus a sweep of single layers over weight
 /// density that shows where the CSR kernels start to win (the source of
-/// `SparseInference.densityThreshold`).
+/// `SparseInferencePolicy.densityThreshold`).
 public enum SparseWorkloads {
     public static func all() throws -> [BenchResult] {
         try lenet300() + layerSweep()
@@ -38,26 +38,23 @@ public enum SparseWorkloads {
     /// time against the dense kernel's.
     public static func layerSweep(densities: [Double] = [0.05, 0.1, 0.2, 0.3, 0.4, 0.6]) throws -> [BenchResult] {
         var out: [BenchResult] = []
-        let saved = SparseInference.densityThreshold
-        defer { SparseInference.densityThreshold = saved }
-        SparseInference.densityThreshold = 1.01
         for d in densities {
             let fc = Linear(784, 300)
             var rng = RandomStream(seed: 0, stream: "sparse-bench")
             fc.initialize(&rng)
             mask(fc.weight, density: d, &rng)
             let x = randomInput([256, 784], &rng)
-            out.append(compare("sparse-linear784x300-d\(percent(d))", batch: 256, d) { _ = fc.forward([x], mode: .eval) })
+            out.append(compare("sparse-linear784x300-d\(percent(d))", batch: 256, d) { _ = fc.forward([x], mode: .eval, configuration: $0) })
             let head = Linear(100, 10)
             head.initialize(&rng)
             mask(head.weight, density: d, &rng)
             let xh = randomInput([256, 100], &rng)
-            out.append(compare("sparse-linear100x10-d\(percent(d))", batch: 256, d) { _ = head.forward([xh], mode: .eval) })
+            out.append(compare("sparse-linear100x10-d\(percent(d))", batch: 256, d) { _ = head.forward([xh], mode: .eval, configuration: $0) })
             let conv = Conv2d(64, 64, kernel: 3, padding: 1)
             conv.initialize(&rng)
             mask(conv.weight, density: d, &rng)
             let xc = randomInput([32, 64, 16, 16], &rng)
-            out.append(compare("sparse-conv64x64k3-d\(percent(d))", batch: 32, d) { _ = conv.forward([xc], mode: .eval) })
+            out.append(compare("sparse-conv64x64k3-d\(percent(d))", batch: 32, d) { _ = conv.forward([xc], mode: .eval, configuration: $0) })
         }
         return out
     }
@@ -78,19 +75,17 @@ public enum SparseWorkloads {
         return t
     }
 
-    /// Best of several timed repetitions with the sparse kernels on, then off.
-    static func compare(_ name: String, batch: Int, _ density: Double, _ forward: () -> Void) -> BenchResult {
-        func best() -> Double {
-            forward()
+    /// Best of several timed repetitions with the sparse kernels at every density, then off.
+    static func compare(_ name: String, batch: Int, _ density: Double,
+                        _ forward: (EngineConfiguration) -> Void) -> BenchResult {
+        func best(_ configuration: EngineConfiguration) -> Double {
+            forward(configuration)
             var t = Double.infinity
-            for _ in 0..<5 { t = min(t, timed { for _ in 0..<10 { forward() } } / 10) }
+            for _ in 0..<5 { t = min(t, timed { for _ in 0..<10 { forward(configuration) } } / 10) }
             return t
         }
-        SparseInference.enabled = true
-        let sparse = best()
-        SparseInference.enabled = false
-        let dense = best()
-        SparseInference.enabled = true
+        let sparse = best(EngineConfiguration(sparseInference: .always))
+        let dense = best(EngineConfiguration(sparseInference: .off))
         return BenchResult(name, samplesPerSecond: Double(batch) / sparse,
                            extra: ["density": density, "speedup": dense / sparse])
     }

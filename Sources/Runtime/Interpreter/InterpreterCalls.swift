@@ -22,12 +22,12 @@ extension Interpreter {
         } catch let error as Interrupted {
             throw failure(.cancelled, error.description, command.range)
         } catch let error as VerbError {
-            throw failure(.verbFailed, error.message, command.range,
+            throw failure(error.code, error.message, command.range,
                           notes: error.notes.map { DiagnosticNote($0) }, help: error.help)
         } catch let error as RuntimeFailure {
             throw error
         } catch {
-            throw failure(.verbFailed, "'\(name)' failed: \(error)", command.range)
+            throw failure(ErrorCodes.code(for: error), "'\(name)' failed: \(error)", command.range)
         }
         results.append(CommandResult(verb: name, range: command.range, value: value))
         return value

@@ -47,16 +47,23 @@ public struct ClosureVerbHandler: VerbHandler {
 }
 
 /// An error a verb reports to the user, e.g. "prune needs scores: run 'score METHOD' first".
-/// Becomes a diagnostic at the command's location.
+/// Becomes a diagnostic at the command's location, with `code` (E504 unless the verb knows better).
 public struct VerbError: Error, Sendable {
     public var message: String
     public var help: String?
     public var notes: [String]
+    public var code: DiagnosticCode
 
-    public init(_ message: String, help: String? = nil, notes: [String] = []) {
+    public init(_ message: String, help: String? = nil, notes: [String] = [], code: DiagnosticCode = .verbFailed) {
         self.message = message
         self.help = help
         self.notes = notes
+        self.code = code
+    }
+
+    /// A verb's message about a module's error, coded by that error's kind (see ErrorCodes).
+    public init(_ message: String, cause: Error, help: String? = nil) {
+        self.init(message, help: help, code: ErrorCodes.code(for: cause))
     }
 }
 

@@ -163,7 +163,7 @@ public struct ScriptRunner {
         case .completed: return PrnExit.success
         case .rejected: return PrnExit.staticError
         case .cancelled: return PrnExit.stopped(by: stopped)
-        case .failed: return PrnExit.runtimeError
+        case .failed: return PrnExit.status(failing: outcome.diagnostics)
         }
     }
 }

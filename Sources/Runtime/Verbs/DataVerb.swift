@@ -39,7 +39,7 @@ enum DataVerb {
         }
         let bundle: DataBundle
         do { bundle = try DataCatalog.load(target, options) } catch {
-            throw VerbError("\(error)")
+            throw VerbError("\(error)", cause: error)
         }
         s.data = bundle
         s.dataDescription = name

@@ -88,7 +88,7 @@ enum LoadVerb {
             try MemoryBudget.check(model: model, batch: 256)
             return model
         } catch let e as VerbError { throw e } catch {
-            throw VerbError("cannot build \(name) for \(data.name): \(error)")
+            throw VerbError("cannot build \(name) for \(data.name): \(error)", cause: error)
         }
     }
 
@@ -100,22 +100,23 @@ enum LoadVerb {
             if !allowNonFinite, let p = model.parameters.first(where: { ModelValueChecks.firstNonFinite($0.value) != nil }),
                let bad = ModelValueChecks.firstNonFinite(p.value) {
                 throw VerbError("cannot load \(path): tensor '\(p.name)' holds \(ModelValueChecks.describe(bad.value)) at index \(bad.index) (\(bad.count) non-finite of \(p.value.count))",
-                                help: "load it with allow_nonfinite=true to inspect it anyway")
+                                help: "load it with allow_nonfinite=true to inspect it anyway", code: .badONNX)
             }
             return (model, "")
         }
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw VerbError("model file '\(path)' does not exist",
-                            help: "zoo models are: \(Zoo.names.joined(separator: ", "))")
+                            help: "zoo models are: \(Zoo.names.joined(separator: ", "))", code: .inputNotFound)
         }
         do {
             let (model, metadata) = try ModelFile.load(from: url, allowNonFinite: allowNonFinite)
             if let data = s.data, data.train.sampleShape != model.inputShape {
-                throw VerbError("\(path) expects samples of shape \(model.inputShape) but \(data.name) has \(data.train.sampleShape)")
+                throw VerbError("\(path) expects samples of shape \(model.inputShape) but \(data.name) has \(data.train.sampleShape)",
+                                code: .dataMismatch)
             }
             return (model, metadata[ModelVariantKey.name] ?? "")
         } catch let e as VerbError { throw e } catch {
-            throw VerbError("cannot load \(path): \(error)")
+            throw VerbError("cannot load \(path): \(error)", cause: error)
         }
     }
 
@@ -123,14 +124,16 @@ enum LoadVerb {
     static func loadONNX(_ path: String, _ url: URL, _ s: Session) throws -> Model {
         let model: Model
         do { model = try ONNXImport.load(from: url) } catch {
-            throw VerbError("cannot load \(path): \(error)")
+            throw VerbError("cannot load \(path): \(error)", cause: error)
         }
         if let data = s.data {
             if data.train.sampleShape != model.inputShape {
-                throw VerbError("\(path) expects samples of shape \(model.inputShape) but \(data.name) has \(data.train.sampleShape)")
+                throw VerbError("\(path) expects samples of shape \(model.inputShape) but \(data.name) has \(data.train.sampleShape)",
+                                code: .dataMismatch)
             }
             if model.classes < data.classes {
-                throw VerbError("\(path) has \(model.classes) outputs but \(data.name) has \(data.classes) classes")
+                throw VerbError("\(path) has \(model.classes) outputs but \(data.name) has \(data.classes) classes",
+                                code: .dataMismatch)
             }
         }
         return model

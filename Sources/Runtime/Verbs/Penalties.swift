@@ -26,7 +26,7 @@ enum Penalties {
         do {
             return try method.penalty(MethodOptions.given(inv, declared: method.options), model: model).map { [$0] } ?? []
         } catch let e as PruningError {
-            throw VerbError("\(e)")
+            throw VerbError("\(e)", cause: e)
         }
     }
 }

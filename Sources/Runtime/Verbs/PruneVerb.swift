@@ -57,7 +57,7 @@ enum PruneVerb {
                 report = try Pruner.prune(model, scores: scores, request: request, latency: latency)
             }
         } catch let e as PruningError {
-            throw VerbError("\(e)")
+            throw VerbError("\(e)", cause: e)
         }
         // Structured surgery changed shapes: the old scores no longer describe the model.
         if scores.granularity.isStructured { s.scores = nil }

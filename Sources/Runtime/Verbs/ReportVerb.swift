@@ -32,7 +32,7 @@ enum ReportVerb {
         } catch let e as VerbError {
             throw e
         } catch {
-            throw VerbError("report: cannot write \(path): \(error)", help: "check that the folder exists and is writable")
+            throw VerbError("report: cannot write \(path): \(error)", cause: error, help: "check that the folder exists and is writable")
         }
         return .record(Record(["experiments": Double(summary.experiments.count), "points": Double(summary.input.points.count)]))
     }

@@ -32,7 +32,7 @@ enum SaveVerb {
                                                           "prn.version": PrnVersion.string,
                                                           ModelVariantKey.name: s.modelVariant])
         } catch {
-            throw VerbError("could not write \(path): \(error)")
+            throw VerbError("could not write \(path): \(error)", cause: error)
         }
         s.say("saved \(path)")
         s.logEvent("save", ["path": url.path])
@@ -50,7 +50,7 @@ enum SaveVerb {
         do {
             try ONNXExport.write(model, to: url, producerVersion: PrnVersion.string)
         } catch {
-            throw VerbError("could not export \(path): \(error)")
+            throw VerbError("could not export \(path): \(error)", cause: error)
         }
         s.say("exported \(path) (ONNX opset \(ONNXExport.opset))")
         s.logEvent("export", ["path": url.path])

@@ -54,7 +54,7 @@ enum ScoreVerb {
         let catalogEntry = try Self.method(method)
         let values: MethodOptionValues
         do { values = try catalogEntry.values(MethodOptions.given(inv, declared: catalogEntry.options)) } catch let e as PruningError {
-            throw VerbError("\(e)")
+            throw VerbError("\(e)", cause: e)
         }
         var options = ScoreOptions(granularity: granularity, seed: RandomStream.stableHash(s.nextStream("score")) ^ s.seed,
                                    samples: inv[samples], batchSize: inv[batch], norm: inv[p],
@@ -83,7 +83,7 @@ enum ScoreVerb {
             data = bundle.train
         }
         do { return try scorer.score(model, data: data, options: r.options) } catch let e as PruningError {
-            throw VerbError("\(e)")
+            throw VerbError("\(e)", cause: e)
         }
     }
 }

@@ -68,7 +68,7 @@ enum TrainVerb {
         let result: TrainResult
         do { result = try trainer.run(on: data.train) } catch let e as TrainingDiverged {
             s.progress?.finish()
-            throw VerbError(e.description)
+            throw VerbError(e.description, cause: e)
         }
         s.progress?.finish()
         if result.interrupted {
