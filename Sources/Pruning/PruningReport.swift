@@ -129,7 +129,7 @@ public struct PruningReport: Sendable, Codable, Equatable {
             let values = Dictionary(inputsPerUnit.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
             let list = starving.map { "\($0) (\(String(format: "%.2f", values[$0] ?? 0)) per unit)" }.joined(separator: ", ")
             lines.append("  warning: \(list) kept fewer than \(String(format: "%g", minInputsPerUnit)) weight(s) per output unit, so some units read nothing; "
-                         + "scores of different layers may not be comparable: try normalize=mean, or scope=local")
+                         + "scores of different layers may not be on one scale (normalize=\(normalization) was used): another normalize=, or scope=local, spreads the cut")
         }
         if !heldWhole.isEmpty {
             let layers = heldWhole.joined(separator: ", ")

@@ -58,8 +58,9 @@ public struct ContributionScorer: Scorer {
                 acc.add(input: x, preactivation: a, activation: acc.layer.activation.flatMap { recorder.outputs[$0] })
             }
         }
-        // Shares scale with about 1/fan-in: one global ranking of raw shares starves wide layers.
-        var set = ScoreSet(method: name, granularity: options.granularity, normalization: .mean)
+        // Shares scale with about 1/fan-in: one global ranking of raw shares starves wide layers
+        // (docs/pruning.md, "Score normalisation", says why l2 and not mean).
+        var set = ScoreSet(method: name, granularity: options.granularity, normalization: .l2)
         let moments = Dictionary(uniqueKeysWithValues: accumulators.map { ($0.layer.node, $0.moments()) })
         if let (_, groups) = structure {
             for g in groups {

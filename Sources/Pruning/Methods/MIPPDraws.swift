@@ -5,14 +5,17 @@ import Engine
 /// activations are recorded once for the union of the draws. Folds of one sample would share
 /// three quarters of their training rows, so their estimates would not be independent and the
 /// t-test over them would be over-confident. When `count` is the whole split (`samples=all`) the
-/// draws coincide and the repeats differ only in their held-out fifth.
-struct MIPPDraws: Equatable {
+/// draws coincide and the repeats fall back to disjoint folds of that one sample (five per
+/// shuffle), the most independent estimates one sample allows.
+public struct MIPPDraws: Equatable, Sendable {
     /// Indices into the training split, ascending: the samples whose activations are recorded.
-    let union: [Int]
+    public let union: [Int]
     /// Per repeat, its samples as positions in `union`.
-    let positions: [[Int]]
+    public let positions: [[Int]]
+    /// Every repeat drew the same samples (the whole split).
+    public let coincide: Bool
 
-    init(available: Int, count: Int, repeats: Int, seed: UInt64) {
+    public init(available: Int, count: Int, repeats: Int, seed: UInt64) {
         let count = Swift.min(count, available)
         var draws = [[Int]]()
         for r in 0..<repeats {
@@ -23,10 +26,25 @@ struct MIPPDraws: Equatable {
         var position = [Int: Int](minimumCapacity: union.count)
         for (k, i) in union.enumerated() { position[i] = k }
         positions = draws.map { $0.compactMap { position[$0] } }
+        coincide = count == available
     }
 
-    /// Repeat `r`'s own samples split into training and held-out parts (a seeded fifth held out).
-    static func split(_ samples: [Int], repeat r: Int, seed: UInt64) -> (train: [Int], validation: [Int]) {
+    /// Repeat `r`'s samples split into training and held-out parts: a seeded fifth of its own
+    /// draw, or fold `r % 5` of a shared shuffle when the draws coincide.
+    public func split(repeat r: Int, seed: UInt64) -> (train: [Int], validation: [Int]) {
+        let samples = positions[r]
+        guard coincide else { return Self.split(samples, repeat: r, seed: seed) }
+        let folds = 5
+        var rng = RandomStream(seed: seed, stream: "mipp.folds.\(r / folds)")
+        let order = rng.permutation(samples.count)
+        let f = r % folds
+        var held = [Bool](repeating: false, count: samples.count)
+        for k in order[(f * samples.count / folds)..<((f + 1) * samples.count / folds)] { held[k] = true }
+        return (samples.indices.filter { !held[$0] }.map { samples[$0] }, samples.indices.filter { held[$0] }.map { samples[$0] })
+    }
+
+    /// A seeded fifth of `samples` held out, the rest for training.
+    public static func split(_ samples: [Int], repeat r: Int, seed: UInt64) -> (train: [Int], validation: [Int]) {
         var rng = RandomStream(seed: seed, stream: "mipp.validation.\(r)")
         let order = rng.permutation(samples.count)
         let held = Swift.max(1, samples.count / 5)

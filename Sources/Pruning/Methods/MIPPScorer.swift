@@ -65,7 +65,7 @@ public struct MIPPScorer: Scorer {
         var scores = plan.layers.map { [Float](repeating: 0, count: $0.group.units) }
         for k in plan.layers.indices.reversed() {
             let problem = try plan.problem(k, recorder: recorder, kept: kept)
-            let sweep = MIPPLayerSweep(problem: problem, settings: settings, draws: draws.positions,
+            let sweep = MIPPLayerSweep(problem: problem, settings: settings, draws: draws,
                                        seed: options.seed ^ UInt64(k) &* 0x9E37_79B9)
             (kept[k], scores[k]) = sweep.run()
         }
@@ -104,8 +104,8 @@ struct MIPPSettings {
 struct MIPPLayerSweep {
     let problem: MIPPProblem
     let settings: MIPPSettings
-    /// Each repeat's own samples (indices of the problem's samples), from `MIPPDraws`.
-    let draws: [[Int]]
+    /// Each repeat's own samples (as positions in the problem's samples).
+    let draws: MIPPDraws
     let seed: UInt64
 
     /// The order MIPP tests nodes in: from the least to the most individually informative
@@ -118,8 +118,8 @@ struct MIPPLayerSweep {
     func run() -> ([Bool], [Float]) {
         let d = problem.inputs
         let order = MIPPLayerSweep.testingOrder(problem.individualInformation())
-        let predictors: [MIPPPredictor] = draws.indices.map { r in
-            let (train, validation) = MIPPDraws.split(draws[r], repeat: r, seed: seed)
+        let predictors: [MIPPPredictor] = draws.positions.indices.map { r in
+            let (train, validation) = draws.split(repeat: r, seed: seed)
             let fold = MIPPFold(problem, train: train, validation: validation)
             switch settings.predictor {
             case .linear: return MIPPRidge(fold)

@@ -39,9 +39,8 @@ public struct ScreeningScorer: Scorer {
                 try acc.add(x, labels: batch.labels)
             }
         }
-        // Each layer's scores are divided by its own maximum, which a few outliers set: one global
-        // ranking of them starves the layer with the largest outlier.
-        var set = ScoreSet(method: name, granularity: options.granularity, normalization: .mean)
+        // The weighted scheme already divides each layer's parts by their maximum.
+        var set = ScoreSet(method: name, granularity: options.granularity)
         if let (_, groups) = structure {
             var k = 0
             for g in groups {
