@@ -12,8 +12,8 @@ public enum MethodOptionKind: Sendable, Hashable {
     case flag
     /// One of these words, each with a line of help.
     case words([MethodWord])
-    /// A count in the range, or one word that stands for "everything" (`samples=all`).
-    case count(ClosedRange<Int>, all: MethodWord)
+    /// A count of at least `atLeast`, or one word that stands for "everything" (`samples=all`).
+    case count(atLeast: Int, all: MethodWord)
 
     /// Whether `value` is one this kind accepts.
     func accepts(_ value: MethodOptionValue) -> Bool {
@@ -24,7 +24,7 @@ public enum MethodOptionKind: Sendable, Hashable {
             return (lowerOpen ? v > 0 : v >= 0) && (upperOpen ? v < 1 : v <= 1)
         case (.flag, .flag): return true
         case (.words(let words), .word(let w)): return words.contains { $0.word == w }
-        case (.count(let range, _), .number): return MethodOptionKind.integer(range).accepts(value)
+        case (.count(let low, _), .number(let v)): return v == v.rounded() && v >= Double(low)
         case (.count(_, let all), .word(let w)): return w == all.word
         default: return false
         }

@@ -28,7 +28,7 @@ public enum ScorerOptions {
         case .first(let n): written = .number(Double(n))
         case .all: written = .word(allSamples.word)
         }
-        return MethodOption<SampleCount>("samples", .count(1...(1 << 53), all: allSamples), default: value, written: written,
+        return MethodOption<SampleCount>("samples", .count(atLeast: 1, all: allSamples), default: value, written: written,
                                          help: help) { given in
             switch given {
             case .number(let v) where v.isFinite && v >= 1: return .first(Int(Swift.min(v, Double(1 << 53))))

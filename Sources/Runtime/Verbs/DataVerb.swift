@@ -18,8 +18,8 @@ enum DataVerb {
         "data", summary: "choose the dataset",
         arguments: [name.argument],
         options: options,
-        resultFields: [ResultField("train", "training samples (after the validation split is taken out)"),
-                       ResultField("val", "validation samples (0 without val=)"), ResultField("test", "test samples"),
+        resultFields: [ResultField("train", "training samples, after the validation split is taken out"),
+                       ResultField("val", "validation samples, 0 without val="), ResultField("test", "test samples"),
                        ResultField("classes", "number of classes")],
         provides: ["data"])
 
