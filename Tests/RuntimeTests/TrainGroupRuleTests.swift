@@ -35,7 +35,7 @@ final class TrainGroupRuleTests: XCTestCase {
         model.zeroGrad()
         let loss = SoftmaxCrossEntropy()
         // The batch's labels live in the iterator's buffer.
-        withExtendedLifetime(batches) { loss(model.forward(batch.images, mode: .train), labels: batch.labels) }
+        withExtendedLifetime(batches) { _ = loss(model.forward(batch.images, mode: .train), labels: batch.labels) }
         model.backward(try XCTUnwrap(loss.gradient))
         let trainable = model.parameters.filter(\.trainable)
         let before = trainable.map { $0.value.array }, gradients = trainable.map { $0.grad.array }
