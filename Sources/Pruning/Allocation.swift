@@ -2,8 +2,10 @@ import Engine
 
 /// How a requested fraction is spread over layers.
 public enum PruneScope: String, Sendable, Codable, CaseIterable {
-    /// One ranking across all layers: scores are compared as they are, so layers whose scores are
-    /// small lose more (the fraction per layer varies; `min_keep` still guards every layer).
+    /// One ranking across all layers, after each layer's scores are put on one scale by the
+    /// request's `ScoreNormalization` (the method's default unless the script names one): layers
+    /// whose normalised scores are small lose more (the fraction per layer varies; `min_keep`
+    /// still guards every layer).
     /// Receding and slimming scores use their publications' quantile threshold (see
     /// `ScoreSet.quantileThreshold`).
     case global
@@ -32,12 +34,25 @@ public struct PruneRequest: Sendable {
     /// current model. Iterative schedules pass the sizes before their first step, so the final
     /// step lands on the requested fraction of the original model.
     public var reference: [String: Int]?
+    /// How scores are put on one scale per layer before a `global` ranking; nil uses the
+    /// scores' own default (`ScoreSet.normalization`, chosen by the method).
+    public var normalization: ScoreNormalization?
+    /// The report warns about layers that keep fewer weights per output unit than this.
+    public var minInputsPerUnit: Double
 
-    public init(amount: PruneAmount, scope: PruneScope = .global, minKeep: Int = 1, reference: [String: Int]? = nil) {
+    public init(amount: PruneAmount, scope: PruneScope = .global, minKeep: Int = 1, reference: [String: Int]? = nil,
+                normalization: ScoreNormalization? = nil, minInputsPerUnit: Double = 1) {
         self.amount = amount
         self.scope = scope
         self.minKeep = minKeep
         self.reference = reference
+        self.normalization = normalization
+        self.minInputsPerUnit = minInputsPerUnit
+    }
+
+    /// The normalisation this request applies to `scores`.
+    public func normalization(for scores: ScoreSet) -> ScoreNormalization {
+        normalization ?? scores.normalization
     }
 
     func validate() throws {
@@ -46,6 +61,9 @@ public struct PruneRequest: Sendable {
         }
         guard minKeep >= 1 else {
             throw PruningError(.badOption, "prune: min_keep=\(minKeep) must be at least 1 (a layer is never emptied)")
+        }
+        guard minInputsPerUnit.isFinite, minInputsPerUnit >= 0 else {
+            throw PruningError(.badOption, "prune: min_inputs=\(minInputsPerUnit) must be a number >= 0 (1 warns below one weight per unit)")
         }
     }
 }
@@ -88,8 +106,11 @@ public enum Allocator {
             guard let m = p.mask, m.count == p.value.count else { return [Bool](repeating: true, count: p.value.count) }
             return (0..<m.count).map { m[$0] != 0 }
         }
-        let ranking: [[Float]] = params.map { p in
-            request.scope == .uniform ? p.value.array.map { abs($0) } : scores.weights[p.name] ?? []
+        let normalization = request.normalization(for: scores)
+        let ranking: [[Float]] = params.indices.map { i in
+            let p = params[i]
+            if request.scope == .uniform { return p.value.array.map { abs($0) } }
+            return normalization.apply(scores.weights[p.name] ?? [], eligible: eligible[i])
         }
         let sizes = params.map { request.reference?[$0.name] ?? $0.value.count }
         let keep = select(ranking, eligible: eligible, sizes: sizes, scores: scores, keys: params.map(\.name), request: request)
@@ -101,11 +122,12 @@ public enum Allocator {
     private static func allocateUnits(_ model: Model, _ scores: ScoreSet, _ request: PruneRequest,
                                       _ structure: StructureAnalysis) throws -> KeepSet {
         let groups = try structure.requireGroups(scores.granularity)
+        let normalization = request.normalization(for: scores)
         let ranking: [[Float]] = groups.map { g in
             if request.scope == .uniform, let w = PrunableWeights.producerWeight(model, g)?.weight {
                 return UnitNorms.rows(w.value, p: 1)
             }
-            return scores.units[g.name] ?? []
+            return normalization.apply(scores.units[g.name] ?? [])
         }
         let eligible = groups.map { [Bool](repeating: true, count: $0.units) }
         let sizes = groups.map { request.reference?[$0.name] ?? $0.units }

@@ -2,7 +2,7 @@ import Engine
 
 /// The baseline scorers every result is compared against, by the names the `score` verb uses.
 public enum BaselineScorers {
-    public static let names = ["random", "magnitude", "taylor", "slimming"]
+    public static let names = ["random", "magnitude", "taylor", "slimming", "bn-scale"]
 
     public static func make(_ name: String) -> Scorer? {
         switch name {
@@ -10,6 +10,7 @@ public enum BaselineScorers {
         case "magnitude": return MagnitudeScorer()
         case "taylor": return TaylorScorer()
         case "slimming": return SlimmingScorer()
+        case "bn-scale": return SlimmingScorer.bnScale()
         default: return nil
         }
     }
@@ -45,17 +46,20 @@ public struct RandomScorer: Scorer {
 public struct MagnitudeScorer: Scorer {
     public let name = "magnitude"
     public let needsData = false
+    static let p = MethodOption<Int>.integer("p", 1...2, default: 1, help: "norm of a unit's weights (1 or 2)")
+    static let options = [p.spec]
     public init() {}
 
     public func score(_ model: Model, data: Dataset?, options: ScoreOptions) throws -> ScoreSet {
-        guard options.norm == 1 || options.norm == 2 else {
-            throw PruningError(.badOption, "magnitude: p=\(options.norm) is not supported; use p=1 (L1 norm) or p=2 (L2 norm)")
+        let norm = options.method[MagnitudeScorer.p]
+        guard norm == 1 || norm == 2 else {
+            throw PruningError(.badOption, "magnitude: p=\(norm) is not supported; use p=1 (L1 norm) or p=2 (L2 norm)")
         }
         var set = ScoreSet(method: name, granularity: options.granularity)
         if let (_, groups) = try BaselineScorers.structure(model, options) {
             for g in groups {
                 guard let w = PrunableWeights.producerWeight(model, g)?.weight else { continue }
-                set.units[g.name] = UnitNorms.rows(w.value, p: options.norm)
+                set.units[g.name] = UnitNorms.rows(w.value, p: norm)
             }
         } else {
             for p in PrunableWeights.of(model) { set.weights[p.name] = p.value.array.map { abs($0) } }
@@ -64,20 +68,44 @@ public struct MagnitudeScorer: Scorer {
     }
 }
 
-/// Network slimming (Liu et al. 2017): a channel's importance is |gamma| of its BatchNorm.
+/// Network slimming (Liu et al. 2017): a channel's importance is |gamma| of its BatchNorm, after
+/// training with an L1 penalty on the scales (`train penalty=l1`), pruned `global` by one
+/// quantile threshold of the raw |gamma| (the penalty puts every layer's scales on one scale).
+///
+/// `bnScale()` is the same |gamma| of a model trained without the penalty, under its own name:
+/// unpenalised scales of different layers are not on one scale, so it is normalised per layer
+/// (mean) and pruned by count like the other baselines.
 public struct SlimmingScorer: Scorer {
-    public let name = "slimming"
+    public let name: String
     public let needsData = false
-    public init() {}
+    let normalization: ScoreNormalization
+    let quantileThreshold: Bool
+
+    public init() {
+        name = "slimming"
+        normalization = .none
+        quantileThreshold = true
+    }
+
+    private init(name: String, normalization: ScoreNormalization, quantileThreshold: Bool) {
+        self.name = name
+        self.normalization = normalization
+        self.quantileThreshold = quantileThreshold
+    }
+
+    public static func bnScale() -> SlimmingScorer {
+        SlimmingScorer(name: "bn-scale", normalization: .mean, quantileThreshold: false)
+    }
 
     public func score(_ model: Model, data: Dataset?, options: ScoreOptions) throws -> ScoreSet {
         guard let (_, groups) = try BaselineScorers.structure(model, options) else {
-            throw PruningError(.badOption, "slimming scores channels or neurons through BatchNorm scales; use granularity=channels (or neurons)")
+            throw PruningError(.badOption, "\(name) scores channels or neurons through BatchNorm scales; use granularity=channels (or neurons)")
         }
-        var set = ScoreSet(method: name, granularity: options.granularity, quantileThreshold: true)
+        var set = ScoreSet(method: name, granularity: options.granularity, quantileThreshold: quantileThreshold,
+                           normalization: normalization)
         for g in groups {
             guard let bn = g.followers.lazy.compactMap({ model.nodes[$0].layer as? BatchNorm }).first else {
-                throw PruningError(.unsupportedModel, "slimming needs a BatchNorm after \(g.name), which has none; load the model with norm=bn or use magnitude")
+                throw PruningError(.unsupportedModel, "\(name) needs a BatchNorm after \(g.name), which has none; load the model with norm=bn or use magnitude")
             }
             set.units[g.name] = bn.weight.value.array.map { abs($0) }
         }

@@ -83,7 +83,9 @@ public enum Pruner {
                              before: start.measurement, after: after,
                              fixed: structure.fixed.filter { $0.reason.hasPrefix("output layer") == false }
                                 .map { "\($0.name) (\($0.reason))" },
-                             heldWhole: requested.map { $0 > 0 } == true ? heldWhole : [])
+                             heldWhole: requested.map { $0 > 0 } == true ? heldWhole : [],
+                             normalization: request.normalization(for: scores).rawValue,
+                             minInputsPerUnit: request.minInputsPerUnit)
     }
 
     /// Layers whose prunable size (unmasked weights, or units) is no more than `minKeep`.

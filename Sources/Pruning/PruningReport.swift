@@ -22,6 +22,35 @@ public struct PruningReport: Sendable, Codable, Equatable {
     /// Layers (parameter names for weights, group names for units) no larger than `min_keep`,
     /// so it kept them whole whatever the request asked.
     public var heldWhole: [String] = []
+    /// The score normalisation `global` allocation used ("none", "mean", ...).
+    public var normalization: String = ScoreNormalization.none.rawValue
+    /// The report names layers keeping fewer weights per output unit than this.
+    public var minInputsPerUnit: Double = 1
+
+    /// Weights kept per output unit, by layer (every linear/conv layer, in graph order): a layer
+    /// below one input per unit has units that read nothing, the sign of a starved layer.
+    public var inputsPerUnit: [(name: String, value: Double)] {
+        after.layers.filter { $0.weights > 0 }.map { ($0.name, Double($0.nonZeroWeights) / Double(Swift.max($0.width, 1))) }
+    }
+
+    /// Layers whose kept weights per output unit fell below `minInputsPerUnit`.
+    public var starved: [String] {
+        guard !modelUnchanged else { return [] }
+        return inputsPerUnit.filter { $0.value < minInputsPerUnit }.map(\.name)
+    }
+
+    /// What every layer kept: "fc1 3,065/235,200 weights (10.2 per unit)" or "conv1 3/6 channels".
+    public var keptPerLayer: String {
+        let old = widthsBefore
+        let parts = after.layers.filter { $0.weights > 0 }.map { l -> String in
+            if granularity == .weights {
+                let perUnit = Double(l.nonZeroWeights) / Double(Swift.max(l.width, 1))
+                return "\(l.name) \(Format.count(l.nonZeroWeights))/\(Format.count(l.weights)) (\(String(format: "%.1f", perUnit))/unit)"
+            }
+            return "\(l.name) \(l.width)/\(old[l.name] ?? l.width)"
+        }
+        return "  kept per layer: " + parts.joined(separator: ", ")
+    }
 
     /// Fraction of the prunable weights/units removed (compare with `requested`).
     public var realizedSparsity: Double {
@@ -73,7 +102,8 @@ public struct PruningReport: Sendable, Codable, Equatable {
     private var headline: String {
         let amount = requested.map { Format.percent($0) } ?? "auto"
         let stepText = steps > 1 ? ", step \(step)/\(steps)" : ""
-        return "prune \(amount) \(scope), \(granularity.rawValue), scores: \(method), min_keep \(minKeep)\(stepText)"
+        let scale = normalization == ScoreNormalization.none.rawValue || scope != "global" ? "" : " normalized by \(normalization)"
+        return "prune \(amount) \(scope), \(granularity.rawValue), scores: \(method)\(scale), min_keep \(minKeep)\(stepText)"
     }
 
     /// One line: what was asked and what it did to size, FLOPs and latency.
@@ -87,11 +117,20 @@ public struct PruningReport: Sendable, Codable, Equatable {
         return headline + ": " + parts.joined(separator: ", ")
     }
 
-    /// Why the result differs from the request, and warnings: shown at every output level.
+    /// What every layer kept, why the result differs from the request, and warnings: shown at
+    /// every output level, so a starved layer is visible without `--verbose`.
     public var notes: [String] {
         let unitWord = granularity == .weights ? "weights" : granularity.rawValue
         var lines = [String]()
         let held = heldAtMinKeep, cut = cutToMinKeep
+        if !modelUnchanged { lines.append(keptPerLayer) }
+        let starving = starved
+        if !starving.isEmpty {
+            let values = Dictionary(inputsPerUnit.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+            let list = starving.map { "\($0) (\(String(format: "%.2f", values[$0] ?? 0)) per unit)" }.joined(separator: ", ")
+            lines.append("  warning: \(list) kept fewer than \(String(format: "%g", minInputsPerUnit)) weight(s) per output unit, so some units read nothing; "
+                         + "scores of different layers may not be on one scale (normalize=\(normalization) was used): another normalize=, or scope=local, spreads the cut")
+        }
         if !heldWhole.isEmpty {
             let layers = heldWhole.joined(separator: ", ")
             if let r = requested, r * Double(prunableBefore) - Double(prunableBefore - prunableAfter) >= 1 {

@@ -19,10 +19,13 @@ public struct ScoreSet: Sendable, Codable, Equatable {
     /// The method's publication prunes `global` by one quantile threshold of the scores rather
     /// than by count (receding, slimming; see `Allocator`): set by the scorer, not by its name.
     public var quantileThreshold: Bool
+    /// How `global` allocation puts these scores on one scale per layer unless the script says
+    /// otherwise: the method's own choice, set by the scorer (docs/pruning.md gives each reason).
+    public var normalization: ScoreNormalization
 
     public init(method: String, granularity: Granularity, weights: [String: [Float]] = [:],
                 units: [String: [Float]] = [:], decisions: [String: [Bool]] = [:], minKeep: Int? = nil,
-                quantileThreshold: Bool = false) {
+                quantileThreshold: Bool = false, normalization: ScoreNormalization = .none) {
         self.method = method
         self.granularity = granularity
         self.weights = weights
@@ -30,6 +33,7 @@ public struct ScoreSet: Sendable, Codable, Equatable {
         self.decisions = decisions
         self.minKeep = minKeep
         self.quantileThreshold = quantileThreshold
+        self.normalization = normalization
     }
 
     /// Whether `prune auto` can use this set.
@@ -80,28 +84,26 @@ public struct ScoreSet: Sendable, Codable, Equatable {
     }
 }
 
-/// Options shared by scorers, and the method's own options checked against its declarations.
+/// What a scorer is asked: the granularity, the seed, and the method's own options (`k`, `alpha`,
+/// `samples`, `batch`, `p`, ...), read through its declarations.
 public struct ScoreOptions: Sendable {
     public var granularity: Granularity
     public var seed: UInt64
-    /// Training samples a data-driven scorer reads (nil: the method's default).
-    public var samples: Int?
-    public var batchSize: Int
-    /// Norm of a unit's weights for `magnitude` (1 or 2).
-    public var norm: Int
-    /// The method's own options (`k`, `alpha`, `predictor`, ...), read through its declarations.
+    /// The method's own options, checked against its declarations when a script gave them.
     public var method: MethodOptionValues
     /// Polled between batches by data-driven scorers: a requested stop ends scoring early.
     public var cancellation: CancellationFlag?
 
-    public init(granularity: Granularity = .weights, seed: UInt64 = 0, samples: Int? = nil, batchSize: Int = 256,
-                norm: Int = 1, method: MethodOptionValues = MethodOptionValues()) {
+    /// `samples`, `batchSize` and `norm` (nil: the method's default) are shorthands for the
+    /// method options `samples`, `batch` and `p`, for methods that declare them.
+    public init(granularity: Granularity = .weights, seed: UInt64 = 0, samples: Int? = nil, batchSize: Int? = nil,
+                norm: Int? = nil, method: MethodOptionValues = MethodOptionValues()) {
         self.method = method
         self.granularity = granularity
         self.seed = seed
-        self.samples = samples
-        self.batchSize = batchSize
-        self.norm = norm
+        if let samples { self.method.setUnchecked("samples", .number(Double(samples))) }
+        if let batchSize { self.method.setUnchecked("batch", .number(Double(batchSize))) }
+        if let norm { self.method.setUnchecked("p", .number(Double(norm))) }
     }
 }
 

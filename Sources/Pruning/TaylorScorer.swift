@@ -12,7 +12,8 @@ import Engine
 public struct TaylorScorer: Scorer {
     public let name = "taylor"
     public let needsData = true
-    public static let defaultSamples = 512
+    static let samples = ScorerOptions.samples(default: .first(512), help: "training samples the gradients are summed over")
+    static let options = [samples.spec, ScorerOptions.batch.spec]
     public init() {}
 
     public func score(_ model: Model, data: Dataset?, options: ScoreOptions) throws -> ScoreSet {
@@ -20,9 +21,10 @@ public struct TaylorScorer: Scorer {
         guard data.sampleShape == model.inputShape else {
             throw PruningError(.needsData, "taylor: the data's samples have shape \(data.sampleShape) but the model expects \(model.inputShape)")
         }
-        let samples = options.samples ?? TaylorScorer.defaultSamples
-        guard samples >= 1, options.batchSize >= 1 else {
-            throw PruningError(.badOption, "taylor: samples=\(samples) and batch=\(options.batchSize) must be at least 1")
+        let samples = options.method[TaylorScorer.samples].count(of: data.count)
+        let batchSize = options.method[ScorerOptions.batch]
+        guard samples >= 1, batchSize >= 1 else {
+            throw PruningError(.badOption, "taylor: samples=\(samples) and batch=\(batchSize) must be at least 1")
         }
         let subset = try data.prefix(samples)
         let structured = try BaselineScorers.structure(model, options)
@@ -35,7 +37,7 @@ public struct TaylorScorer: Scorer {
         var weightSums = prunable.map { [Double](repeating: 0, count: $0.value.count) }
         var unitSums = structured?.1.map { [Double](repeating: 0, count: $0.units) } ?? []
         let loss = SoftmaxCrossEntropy()
-        let batches = try BatchIterator(subset, batchSize: options.batchSize, shuffle: false)
+        let batches = try BatchIterator(subset, batchSize: batchSize, shuffle: false)
         while let batch = batches.next() {
             try options.cancellation?.check("scoring with taylor")
             model.zeroGrad()
@@ -54,7 +56,7 @@ public struct TaylorScorer: Scorer {
                 }
             }
         }
-        var set = ScoreSet(method: name, granularity: options.granularity)
+        var set = ScoreSet(method: name, granularity: options.granularity, normalization: .l2)
         if let (_, groups) = structured {
             for (k, group) in groups.enumerated() { set.units[group.name] = unitSums[k].map { Float($0) } }
         } else {

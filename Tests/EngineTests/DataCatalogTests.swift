@@ -140,6 +140,25 @@ final class DataCatalogTests: XCTestCase {
             catalog(prnData: folder.path).load("mnist", DataOptions(subset: 50, validation: .count(10), seed: 3, normalization: .none)).val).labels)
     }
 
+    /// A stratified split takes each class's share: 3 of 30 samples of a class with 30 out of
+    /// 100, however the seed shuffles; the rest of the class trains.
+    func testStratifiedValidationKeepsEveryClassInProportion() throws {
+        let labels = (0..<100).map { Int32($0 < 60 ? 0 : ($0 < 90 ? 1 : 2)) }
+        let x = Tensor(shape: [100, 2])
+        for i in 0..<100 { x[i * 2] = Float(i) }
+        let data = try Dataset(name: "strata/train", samples: x, labels: labels, classes: 3)
+        for seed in [UInt64(1), 2, 3] {
+            let (train, val) = try DataCatalog.splitValidation(data, .count(10), seed: seed, stratify: true)
+            XCTAssertEqual([0, 1, 2].map { c in val.labels.filter { $0 == c }.count }, [6, 3, 1], "seed \(seed)")
+            XCTAssertEqual(train.count, 90)
+            XCTAssertEqual(Set((0..<100).map { Float($0) }),
+                           Set((0..<train.count).map { train.samples[$0 * 2] } + (0..<val.count).map { val.samples[$0 * 2] }))
+        }
+        // Rounding by largest remainders: 7 samples split 60/30/10 -> 4.2, 2.1, 0.7 -> 4, 2, 1.
+        let (_, seven) = try DataCatalog.splitValidation(data, .count(7), seed: 1, stratify: true)
+        XCTAssertEqual([0, 1, 2].map { c in seven.labels.filter { $0 == c }.count }, [4, 2, 1])
+    }
+
     func testFixedNormalisation() throws {
         try DataFixtures.writeMNISTFolder(folder.appendingPathComponent("mnist"), train: 5, test: 5)
         let raw = try catalog(prnData: folder.path).load("mnist", DataOptions(normalization: .none))

@@ -57,7 +57,7 @@ final class MIPPMathTests: XCTestCase {
 
     func testRidgeDowndateEqualsRefitWithoutTheInput() {
         let p = problem()
-        let validation = p.validationSamples(repeat: 2, seed: 11)
+        let validation = p.validationSamples(seed: 11)
         let ridge = MIPPRidge(MIPPFold(p, validation: validation))
         var removed = Set<Int>()
         for i in [3, 7, 0, 9] {
@@ -72,22 +72,49 @@ final class MIPPMathTests: XCTestCase {
         XCTAssertGreaterThan(ridge.loss, MIPPRidge(MIPPFold(p, validation: validation)).loss * 1.5)
     }
 
-    func testFoldsPartitionTheSamplesAndKeepPositionsTogether() {
+    /// Each repeat draws its own sample of the split: two repeats share about count/available of
+    /// their samples, not the three quarters that folds of one sample share.
+    func testRepeatsDrawIndependentSamples() {
+        let draws = MIPPDraws(available: 60_000, count: 4096, repeats: 5, seed: 7)
+        XCTAssertEqual(draws.positions.count, 5)
+        let samples = draws.positions.map { Set($0.map { draws.union[$0] }) }
+        for s in samples { XCTAssertEqual(s.count, 4096) }
+        for a in 0..<5 {
+            for b in (a + 1)..<5 {
+                // Expected overlap 4096 * 4096 / 60000 = 280; folds of one sample would share 3072.
+                XCTAssertLessThan(samples[a].intersection(samples[b]).count, 400, "repeats \(a) and \(b)")
+            }
+        }
+        XCTAssertEqual(draws.union, Array(Set(samples.joined())).sorted(), "the union is what gets recorded")
+        XCTAssertEqual(MIPPDraws(available: 60_000, count: 4096, repeats: 5, seed: 7), draws, "seeded")
+        XCTAssertNotEqual(MIPPDraws(available: 60_000, count: 4096, repeats: 5, seed: 8), draws)
+        XCTAssertFalse(draws.coincide)
+        // samples=all: every repeat reads the whole split, so the repeats are disjoint folds of it.
+        let all = MIPPDraws(available: 50, count: 50, repeats: 5, seed: 1)
+        XCTAssertTrue(all.coincide)
+        XCTAssertEqual(all.positions, Array(repeating: Array(0..<50), count: 5))
+        let held = (0..<5).map { all.split(repeat: $0, seed: 1).validation }
+        XCTAssertEqual(held.joined().sorted(), Array(0..<50), "five folds hold every sample out once")
+        XCTAssertEqual(all.split(repeat: 2, seed: 1).train.count, 40)
+    }
+
+    func testARepeatSplitsItsOwnSamplesAndKeepsPositionsTogether() {
         var x = [Float](repeating: 0, count: 40 * 2)
         for k in x.indices { x[k] = Float(k % 7) }
         let p = MIPPProblem(x: x, y: x, rows: 40, inputs: 2, outputs: 2, rowsPerSample: 4)
-        var seen = [Int]()
-        for k in 0..<5 { seen += p.validationSamples(repeat: k, seed: 3) }
-        XCTAssertEqual(seen.sorted(), Array(0..<10), "five folds cover the ten samples once")
-        let fold = MIPPFold(p, validation: p.validationSamples(repeat: 0, seed: 3))
-        XCTAssertEqual(fold.validationRows, 8, "two samples of four rows each")
-        XCTAssertEqual(fold.trainRows, 32)
+        let own = [0, 2, 3, 5, 6, 9]
+        let (train, validation) = MIPPDraws.split(own, repeat: 0, seed: 3)
+        XCTAssertEqual((train + validation).sorted(), own, "the repeat's samples, each once")
+        XCTAssertEqual(validation.count, 1, "a fifth held out (at least one)")
+        let fold = MIPPFold(p, train: train, validation: validation)
+        XCTAssertEqual(fold.validationRows, 4, "one sample of four rows")
+        XCTAssertEqual(fold.trainRows, 20, "five samples of four rows; samples 1, 4, 7, 8 are not this repeat's")
     }
 
     func testConstantColumnsBecomeZeroAndCarryNothing() {
         var p = problem(inputs: 4)
         for r in 0..<p.rows { p.x[r * 4 + 2] = 5 }
-        let fold = MIPPFold(p, validation: p.validationSamples(repeat: 0, seed: 1))
+        let fold = MIPPFold(p, validation: p.validationSamples(seed: 1))
         XCTAssertTrue((0..<fold.trainRows).allSatisfy { fold.xt[$0 * 4 + 2] == 0 })
         let ridge = MIPPRidge(fold)
         XCTAssertEqual(ridge.lossWithout(2), ridge.loss, accuracy: 1e-9 * ridge.loss)

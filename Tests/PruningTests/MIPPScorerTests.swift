@@ -55,6 +55,22 @@ final class MIPPScorerTests: XCTestCase {
         try checkCopiesAndNoise(scores, "mlp")
     }
 
+    /// hidden = x0 + 10, x1 + 10, x0 + x1 + 20 (all positive, so the ReLU passes them);
+    /// logit 0 = h2. Unit 2 alone carries the target, units 0 and 1 half of it each. Tested from
+    /// the least informative up, 0 goes (1 and 2 cover it), then 1 (2 covers it), and 2 stays.
+    /// Tested the other way round, 2 would go first (0 and 1 rebuild it) and 0 and 1 would stay.
+    func testNodesAreTestedFromTheLeastToTheMostInformative() throws {
+        let model = Model(inputShape: [2], classes: 2)
+        let hidden = Linear(2, 3), out = Linear(3, 2)
+        set(hidden, weights: [[1, 0], [0, 1], [1, 1]], bias: [10, 10, 20])
+        set(out, weights: [[0, 0, 1], [0, 0, 0]])
+        model.add("hidden", hidden)
+        model.add("relu", ReLU())
+        model.add("out", out)
+        let scores = try MIPPScorer().score(model, data: inputs(2000, features: 2), options: options())
+        XCTAssertEqual(scores.decisions["hidden"], [false, false, true], "the most informative unit stays, the halves go")
+    }
+
     /// Two hidden layers: h2 unit 2 feeds no logit, and h1 unit 3 feeds only that unit. Swept
     /// from the output, h2's unit 2 goes first; then h1 predicts the pruned h2, so h1's unit 3
     /// has nothing left to inform and goes too, although the unpruned h2 depends on it.

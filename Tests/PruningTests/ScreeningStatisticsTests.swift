@@ -140,4 +140,58 @@ final class ScreeningStatisticsTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("no option blind"), "\($0)")
         }
     }
+    /// Structured screening against a direct computation: every layer's output for the whole
+    /// sample at once (no observer, no streaming), the units' values as the next layer reads
+    /// them (a channel averaged over the flatten's H*W columns, a neuron after its ReLU), the
+    /// textbook two-pass F over them, and the weighted scheme with each part divided by its
+    /// layer's maximum.
+    func testStructuredScoresMatchADirectTwoPassComputation() throws {
+        let m = Model(inputShape: [2, 4, 4], classes: 3)
+        var rng = RandomStream(seed: 5, stream: "test.screening.structured")
+        let conv = Conv2d(2, 3, kernel: 3, padding: 1), fc = Linear(12, 4), out = Linear(4, 3)
+        conv.initialize(&rng); fc.initialize(&rng); out.initialize(&rng)
+        m.add("conv", conv); m.add("relu", ReLU()); m.add("pool", MaxPool2d(kernel: 2)); m.add("flat", Flatten())
+        m.add("fc", fc); m.add("relu2", ReLU()); m.add("out", out)
+        // Class-dependent inputs, so F differs between units.
+        let count = 90
+        let x = Tensor(shape: [count, 2, 4, 4])
+        var labels = [Int32]()
+        for s in 0..<count {
+            labels.append(Int32(s % 3))
+            for i in 0..<32 { x[s * 32 + i] = rng.normal() + Float(s % 3) * (i % 2 == 0 ? 0.8 : -0.3) }
+        }
+        let data = try Dataset(name: "structured", samples: x, labels: labels, classes: 3)
+
+        var outputs = [x]
+        for node in m.nodes.indices.dropFirst() {
+            outputs.append(try XCTUnwrap(m.nodes[node].layer).forward([outputs[node - 1]], mode: .eval))
+        }
+        let pooled = outputs[3], hidden = outputs[6]      // the flatten's input [n, 3, 2, 2]; relu2's output [n, 4]
+        let channelValues = (0..<3).map { c in
+            (0..<count).map { s in (0..<4).reduce(0.0) { $0 + Double(pooled[s * 12 + c * 4 + $1]) } / 4 }
+        }
+        let neuronValues = (0..<4).map { u in (0..<count).map { s in Double(hidden[s * 4 + u]) } }
+        let classes = labels.map(Int.init)
+
+        func expected(_ values: [[Double]], _ weight: Parameter, alpha: Double) -> [Double] {
+            let f = values.map { Self.twoPassF($0, classes) }
+            let fan = weight.value.count / values.count
+            let l1 = (0..<values.count).map { u in (0..<fan).reduce(0.0) { $0 + Double(abs(weight.value[u * fan + $1])) } }
+            let fMax = f.max() ?? 1, l1Max = l1.max() ?? 1
+            return (0..<values.count).map { alpha * f[$0] / fMax + (1 - alpha) * l1[$0] / l1Max }
+        }
+        for alpha in [0.5, 0.3] {
+            let given: [String: MethodOptionValue] = ["alpha": .number(alpha)]
+            let channels = try ScreeningScorer().score(m, data: data, options: ScoreOptions(
+                granularity: .channels, batchSize: 16, method: try methodValues("screening", given)))
+            let neurons = try ScreeningScorer().score(m, data: data, options: ScoreOptions(
+                granularity: .neurons, batchSize: 16, method: try methodValues("screening", given)))
+            for (got, want, label) in [(try XCTUnwrap(channels.units["conv"]), expected(channelValues, conv.weight, alpha: alpha), "channels"),
+                                       (try XCTUnwrap(neurons.units["fc"]), expected(neuronValues, fc.weight, alpha: alpha), "neurons")] {
+                XCTAssertEqual(got.count, want.count, label)
+                for (g, w) in zip(got, want) { XCTAssertEqual(Double(g), w, accuracy: 1e-5, "\(label) alpha \(alpha): \(got) vs \(want)") }
+                XCTAssertGreaterThan(Set(got).count, 1, "\(label): the units differ, so the check means something")
+            }
+        }
+    }
 }

@@ -22,12 +22,14 @@ final class OutputLevelTests: XCTestCase {
         return try PrnProcess.run(["run", "main.prn"] + flags, in: folder.url, timeout: 120)
     }
 
-    func testDefaultPrintsOneSummaryLinePerCommandAndNoTable() throws {
+    func testDefaultPrintsTheSummaryAndWhatEachLayerKeptButNoTable() throws {
         let outcome = try run(Self.pruneScript)
         XCTAssertEqual(outcome.status, 0, outcome.summary)
         XCTAssertFalse(outcome.stdout.contains(Self.tableHeader), outcome.stdout)
+        // The summary, and what every layer kept (so a starved layer shows without --verbose).
         let pruneLines = outcome.stdout.split(separator: "\n").filter { $0.hasPrefix("prune") || $0.hasPrefix("  ") }
-        XCTAssertEqual(pruneLines.count, 1, outcome.stdout)
+        XCTAssertEqual(pruneLines.count, 2, outcome.stdout)
+        XCTAssertTrue(pruneLines.last?.hasPrefix("  kept per layer: 1 16/32, 3 8/16") == true, outcome.stdout)
         XCTAssertTrue(outcome.stdout.contains("printed by the script"), outcome.stdout)
     }
 

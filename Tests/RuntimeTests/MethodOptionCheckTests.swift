@@ -35,6 +35,24 @@ final class MethodOptionCheckTests: XCTestCase {
                ["'score contribution' has no option 'alpha'", "norm, blind, k"])
     }
 
+    /// samples, batch and p belong to the methods that read them: on any other method they used
+    /// to be accepted and silently ignored.
+    func testSharedScoreOptionsBelongOnlyToTheMethodsThatReadThem() {
+        expect("score contribution p=2\n", "E202", at: 20, ["'score contribution' has no option 'p'"])
+        expect("score magnitude samples=100\n", "E202", at: 17, ["'score magnitude' has no option 'samples'"])
+        expect("score receding batch=64\n", "E202", at: 16, ["'score receding' has no option 'batch'"])
+        XCTAssertEqual(diagnostics("score magnitude p=2\nscore contribution samples=all batch=64\nscore taylor samples=100\n"
+                                   + "score screening samples=all\nscore mipp samples=500\n").map(\.message), [])
+        expect("score contribution samples=0\n", "E302", at: 28, ["samples"])
+        expect("score contribution samples=most\n", "E203", at: 28, ["samples"])
+    }
+
+    func testPruneNormalizeTakesTheDeclaredModes() {
+        XCTAssertEqual(diagnostics("score magnitude\nprune 0.5 normalize=l2 min_inputs=2\n").map(\.message), [])
+        XCTAssertFalse(diagnostics("score magnitude\nprune 0.5 normalize=median\n").isEmpty, "an unknown mode passed the checker")
+        XCTAssertFalse(diagnostics("score magnitude\nprune 0.5 min_inputs=-1\n").isEmpty, "a negative threshold passed the checker")
+    }
+
     func testAMisspeltMethodOptionGetsADidYouMean() {
         expect("score mipp confidnce=0.9\n", "E202", at: 12, ["did you mean 'confidence'?", "predictor, confidence, repeats, pool"])
     }

@@ -22,17 +22,20 @@ public struct DataOptions: Sendable, Equatable {
     /// Keep only the first N samples of the training and of the test split (before `validation`).
     public var subset: Int?
     public var validation: ValidationSplit?
+    /// Carve the validation split class by class, so each class keeps its share of it.
+    public var stratify: Bool
     /// Seeds the validation split (and the synthetic generator).
     public var seed: UInt64
     public var normalization: NormalizationMode
     public var synthetic: SyntheticData.Options
     public var csv: CSVReader.Options
 
-    public init(subset: Int? = nil, validation: ValidationSplit? = nil, seed: UInt64 = 0,
+    public init(subset: Int? = nil, validation: ValidationSplit? = nil, stratify: Bool = false, seed: UInt64 = 0,
                 normalization: NormalizationMode = .perChannel,
                 synthetic: SyntheticData.Options = .init(), csv: CSVReader.Options = .init()) {
         self.subset = subset
         self.validation = validation
+        self.stratify = stratify
         self.seed = seed
         self.normalization = normalization
         self.synthetic = synthetic
@@ -84,7 +87,7 @@ public struct DataCatalog: Sendable {
         }
         var val: Dataset?
         if let split = options.validation {
-            (train, val) = try Self.splitValidation(train, split, seed: options.seed)
+            (train, val) = try Self.splitValidation(train, split, seed: options.seed, stratify: options.stratify)
         }
         let stats: ChannelStatistics?
         switch options.normalization {
@@ -152,7 +155,10 @@ public struct DataCatalog: Sendable {
     }
 
     /// Splits a seeded random selection off the training set; both parts keep their original order.
-    public static func splitValidation(_ data: Dataset, _ split: ValidationSplit, seed: UInt64) throws -> (train: Dataset, val: Dataset) {
+    /// `stratify` takes it class by class: each class gives its share of the split (largest
+    /// remainders decide the rounding), so a small split still holds every class in proportion.
+    public static func splitValidation(_ data: Dataset, _ split: ValidationSplit, seed: UInt64,
+                                       stratify: Bool = false) throws -> (train: Dataset, val: Dataset) {
         let n = data.count
         let k: Int
         switch split {
@@ -168,11 +174,35 @@ public struct DataCatalog: Sendable {
             throw DataError(.badOption, "val: a validation split of \(k) samples leaves no room in \(n) training samples; it must be between 1 and \(n - 1)")
         }
         var rng = RandomStream(seed: seed, stream: "data.validation")
-        let order = rng.permutation(n)
-        let valIndices = order[0..<k].sorted()
-        let trainIndices = order[k...].sorted()
+        let valIndices = stratify ? stratifiedSelection(data.labels, count: k, rng: &rng) : Array(rng.permutation(n)[0..<k]).sorted()
+        var isVal = [Bool](repeating: false, count: n)
+        for i in valIndices { isVal[i] = true }
+        let trainIndices = (0..<n).filter { !isVal[$0] }
         let base = data.name.components(separatedBy: "/")[0]
         return (try data.select(trainIndices), try data.select(valIndices, name: "\(base)/val"))
+    }
+
+    /// `count` indices drawn class by class in proportion to the classes' sizes, ascending.
+    static func stratifiedSelection(_ labels: [Int32], count: Int, rng: inout RandomStream) -> [Int] {
+        var members = [Int32: [Int]]()
+        for (i, y) in labels.enumerated() { members[y, default: []].append(i) }
+        let classes = members.keys.sorted()
+        let n = Double(labels.count)
+        var quota = classes.map { Int(Double(count) * Double(members[$0]!.count) / n) }
+        // Largest remainders first (ties to the lower class), until the quotas add up to `count`.
+        let remainders = classes.indices.sorted {
+            let a = Double(count) * Double(members[classes[$0]]!.count) / n - Double(quota[$0])
+            let b = Double(count) * Double(members[classes[$1]]!.count) / n - Double(quota[$1])
+            return a != b ? a > b : $0 < $1
+        }
+        var missing = count - quota.reduce(0, +)
+        for c in remainders where missing > 0 && quota[c] < members[classes[c]]!.count { quota[c] += 1; missing -= 1 }
+        var chosen = [Int]()
+        for (c, y) in classes.enumerated() {
+            let pool = members[y]!
+            chosen += rng.permutation(pool.count).prefix(quota[c]).map { pool[$0] }
+        }
+        return chosen.sorted()
     }
 
     static func identity(name: String, files: [URL], options: DataOptions) -> String {
@@ -195,6 +225,7 @@ public struct DataCatalog: Sendable {
         case .count(let c)?: text += " val=\(c)"
         case nil: break
         }
+        if options.stratify && options.validation != nil { text += " stratified" }
         text += " seed=\(options.seed)"
         switch options.normalization {
         case .perChannel: text += " norm=per-channel"

@@ -48,15 +48,9 @@ public struct MIPPProblem: Sendable {
         }
     }
 
-    /// Sample indices of validation fold `k` of `repeats` (five disjoint folds per shuffle; more
-    /// repeats reshuffle with a new stream).
-    public func validationSamples(repeat k: Int, seed: UInt64) -> [Int] {
-        let samples = rows / rowsPerSample
-        let folds = 5
-        var rng = RandomStream(seed: seed, stream: "mipp.folds.\(k / folds)")
-        let order = rng.permutation(samples)
-        let f = k % folds
-        return Array(order[(f * samples / folds)..<((f + 1) * samples / folds)]).sorted()
+    /// Sample indices of a seeded held-out fifth of all the problem's samples.
+    public func validationSamples(seed: UInt64) -> [Int] {
+        MIPPDraws.split(Array(0..<(rows / rowsPerSample)), repeat: 0, seed: seed).validation
     }
 }
 
@@ -66,14 +60,20 @@ public struct MIPPFold: Sendable {
     public var xt: [Float], yt: [Float], xv: [Float], yv: [Float]
     public let trainRows: Int, validationRows: Int, inputs: Int, outputs: Int
 
+    /// Every sample not held out trains.
     public init(_ p: MIPPProblem, validation samples: [Int]) {
-        let isValidation = { () -> [Bool] in
-            var flags = [Bool](repeating: false, count: p.rows / p.rowsPerSample)
-            for s in samples { flags[s] = true }
-            return flags
-        }()
-        var train = [Int](), valid = [Int]()
-        for r in 0..<p.rows { if isValidation[r / p.rowsPerSample] { valid.append(r) } else { train.append(r) } }
+        var isValidation = [Bool](repeating: false, count: p.rows / p.rowsPerSample)
+        for s in samples { isValidation[s] = true }
+        self.init(p, train: isValidation.indices.filter { !isValidation[$0] }, validation: samples)
+    }
+
+    /// The given samples (indices of the problem's samples) train and are held out; the rest
+    /// of the problem is not used.
+    public init(_ p: MIPPProblem, train trainSamples: [Int], validation samples: [Int]) {
+        func rows(_ samples: [Int]) -> [Int] {
+            samples.flatMap { s in (s * p.rowsPerSample)..<((s + 1) * p.rowsPerSample) }
+        }
+        let train = rows(trainSamples), valid = rows(samples)
         trainRows = train.count
         validationRows = valid.count
         inputs = p.inputs

@@ -12,7 +12,6 @@ import Engine
 public struct MIPPScorer: Scorer {
     public let name = "mipp"
     public let needsData = true
-    public static let defaultSamples = 4096
     static let predictor = MethodOption<MIPPSettings.Predictor>.choice(
         "predictor", default: .linear, help: "the model that estimates information") { predictor in
             switch predictor {
@@ -31,7 +30,8 @@ public struct MIPPScorer: Scorer {
         case .sample: return "as a few sampled positions"
         }
     }
-    static let options = [predictor.spec, confidence.spec, repeats.spec, pool.spec]
+    static let samples = ScorerOptions.samples(default: .first(4096), help: "training samples drawn for each repeat, or all")
+    static let options = [predictor.spec, confidence.spec, repeats.spec, pool.spec, samples.spec, ScorerOptions.batch.spec]
     /// Loss increases below this fraction of the loss of predicting nothing count as a
     /// recovered loss: the t-test asks whether the increase exceeds it. It keeps exact copies
     /// (whose removal only costs the ridge's shrinkage) from being kept on a certain but
@@ -50,22 +50,23 @@ public struct MIPPScorer: Scorer {
             throw PruningError(.needsData, "mipp: the data's samples have shape \(data.sampleShape) but the model expects \(model.inputShape)")
         }
         let plan = try MIPPPlan(model, granularity: options.granularity)
-        let count = min(settings.samples, data.count)
+        let count = settings.samples.count(of: data.count)
         guard count >= 10 else {
             throw PruningError(.needsData, "mipp: \(count) samples are too few for held-out estimates; give samples=100 or more")
         }
-        var rng = RandomStream(seed: options.seed, stream: "mipp.samples")
-        let subset = try data.select(Array(rng.permutation(data.count).prefix(count)).sorted())
+        let draws = MIPPDraws(available: data.count, count: count, repeats: settings.repeats, seed: options.seed)
+        let subset = try data.select(draws.union)
         let shapes = try model.shapes()
-        let recorder = MIPPRecorder(nodes: plan.recordedNodes, shapes: shapes, samples: count,
+        let recorder = MIPPRecorder(nodes: plan.recordedNodes, shapes: shapes, samples: draws.union.count,
                                     pooling: settings.pooling, seed: options.seed)
-        recorder.record(model, subset, batchSize: max(options.batchSize, 1))
+        recorder.record(model, subset, batchSize: options.method[ScorerOptions.batch])
 
         var kept = plan.layers.map { [Bool](repeating: true, count: $0.group.units) }
         var scores = plan.layers.map { [Float](repeating: 0, count: $0.group.units) }
         for k in plan.layers.indices.reversed() {
             let problem = try plan.problem(k, recorder: recorder, kept: kept)
-            let sweep = MIPPLayerSweep(problem: problem, settings: settings, seed: options.seed ^ UInt64(k) &* 0x9E37_79B9)
+            let sweep = MIPPLayerSweep(problem: problem, settings: settings, draws: draws,
+                                       seed: options.seed ^ UInt64(k) &* 0x9E37_79B9)
             (kept[k], scores[k]) = sweep.run()
         }
         var set = ScoreSet(method: name, granularity: options.granularity)
@@ -84,7 +85,7 @@ struct MIPPSettings {
     var pooling: MIPPPooling
     var repeats: Int
     var confidence: Double
-    var samples: Int
+    var samples: SampleCount
     var network = MIPPNetwork.Settings()
 
     init(_ o: ScoreOptions) throws {
@@ -92,7 +93,7 @@ struct MIPPSettings {
         pooling = o.method[MIPPScorer.pool]
         repeats = o.method[MIPPScorer.repeats]
         confidence = o.method[MIPPScorer.confidence]
-        samples = o.samples ?? MIPPScorer.defaultSamples
+        samples = o.method[MIPPScorer.samples]
         guard o.granularity.isStructured else {
             throw PruningError(.badOption, "mipp scores nodes, not single weights: use granularity=neurons (dense layers) or granularity=channels (convolutions)")
         }
@@ -103,15 +104,23 @@ struct MIPPSettings {
 struct MIPPLayerSweep {
     let problem: MIPPProblem
     let settings: MIPPSettings
+    /// Each repeat's own samples (as positions in the problem's samples).
+    let draws: MIPPDraws
     let seed: UInt64
+
+    /// The order MIPP tests nodes in: from the least to the most individually informative
+    /// (ties by index), so a node is removed only while a more informative one can cover it.
+    static func testingOrder(_ information: [Double]) -> [Int] {
+        information.indices.sorted { information[$0] != information[$1] ? information[$0] < information[$1] : $0 < $1 }
+    }
 
     /// Keep flags and scores of the layer's nodes.
     func run() -> ([Bool], [Float]) {
         let d = problem.inputs
-        let information = problem.individualInformation()
-        let order = (0..<d).sorted { information[$0] != information[$1] ? information[$0] < information[$1] : $0 < $1 }
-        let predictors: [MIPPPredictor] = (0..<settings.repeats).map { r in
-            let fold = MIPPFold(problem, validation: problem.validationSamples(repeat: r, seed: seed))
+        let order = MIPPLayerSweep.testingOrder(problem.individualInformation())
+        let predictors: [MIPPPredictor] = draws.positions.indices.map { r in
+            let (train, validation) = draws.split(repeat: r, seed: seed)
+            let fold = MIPPFold(problem, train: train, validation: validation)
             switch settings.predictor {
             case .linear: return MIPPRidge(fold)
             case .mlp: return MIPPNetwork(fold, seed: seed &+ UInt64(r), settings: settings.network)

@@ -30,21 +30,27 @@ public struct ScoringMethod: Sendable {
     /// The granularities the method scores, and the one it scores when the script names none.
     public let granularities: [Granularity]
     public let defaultGranularity: Granularity
-    /// The method's own options (beyond granularity, samples, p and batch, which every method takes).
+    /// The method's own options (beyond granularity, which every method takes): `samples`,
+    /// `batch` and `p` belong only to the methods that read them.
     public let options: [MethodOptionSpec]
     /// The layers the method reads (nil: any model).
     public let needs: ModelNeed?
+    /// The training penalty the method's publication trains with before scoring (slimming: l1),
+    /// and the method that computes the same score without it (bn-scale): `score` refuses a
+    /// model the session does not know was trained with the penalty and names the other method.
+    public let requiresPenalty: (penalty: String, otherwise: String)?
     private let make: @Sendable () -> Scorer
 
     init(_ name: String, _ help: String, granularities: [Granularity] = Granularity.allCases,
          default defaultGranularity: Granularity = .weights, options: [MethodOptionSpec] = [], needs: ModelNeed? = nil,
-         make: @escaping @Sendable () -> Scorer) {
+         requiresPenalty: (penalty: String, otherwise: String)? = nil, make: @escaping @Sendable () -> Scorer) {
         self.needs = needs
         self.name = name
         self.help = help
         self.granularities = granularities
         self.defaultGranularity = defaultGranularity
         self.options = options
+        self.requiresPenalty = requiresPenalty
         self.make = make
     }
 
@@ -88,10 +94,14 @@ public struct PenaltyMethod: Sendable {
 public enum MethodCatalog {
     public static let scoring: [ScoringMethod] = [
         ScoringMethod("random", "seeded random importances (baseline)") { RandomScorer() },
-        ScoringMethod("magnitude", "|w| per weight, L1/L2 norm per unit (baseline)") { MagnitudeScorer() },
-        ScoringMethod("taylor", "first-order |g*w| streamed over batches (baseline)") { TaylorScorer() },
-        ScoringMethod("slimming", "|gamma| of batch-norm scales (network slimming)",
-                      granularities: [.channels, .neurons], default: .channels, needs: .batchNorm) { SlimmingScorer() },
+        ScoringMethod("magnitude", "|w| per weight, L1/L2 norm per unit (baseline)",
+                      options: MagnitudeScorer.options) { MagnitudeScorer() },
+        ScoringMethod("taylor", "first-order |g*w| streamed over batches (baseline)",
+                      options: TaylorScorer.options) { TaylorScorer() },
+        ScoringMethod("slimming", "|gamma| of batch-norm scales trained with penalty=l1, one global threshold (network slimming)",
+                      granularities: [.channels, .neurons], default: .channels, needs: .batchNorm, requiresPenalty: (penalty: "l1", otherwise: "bn-scale")) { SlimmingScorer() },
+        ScoringMethod("bn-scale", "|gamma| of batch-norm scales of a model trained without the L1 penalty (baseline)",
+                      granularities: [.channels, .neurons], default: .channels, needs: .batchNorm) { SlimmingScorer.bnScale() },
         ScoringMethod("receding", "sigmoid batch-norm importances (receding neuron importances)",
                       granularities: [.channels, .neurons], default: .channels, needs: .sigmoidBatchNorm) { RecedingScorer() },
         ScoringMethod("contribution", "relative contributions from activation statistics",

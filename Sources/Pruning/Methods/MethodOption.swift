@@ -12,6 +12,8 @@ public enum MethodOptionKind: Sendable, Hashable {
     case flag
     /// One of these words, each with a line of help.
     case words([MethodWord])
+    /// A count of at least `atLeast`, or one word that stands for "everything" (`samples=all`).
+    case count(atLeast: Int, all: MethodWord)
 
     /// Whether `value` is one this kind accepts.
     func accepts(_ value: MethodOptionValue) -> Bool {
@@ -22,6 +24,8 @@ public enum MethodOptionKind: Sendable, Hashable {
             return (lowerOpen ? v > 0 : v >= 0) && (upperOpen ? v < 1 : v <= 1)
         case (.flag, .flag): return true
         case (.words(let words), .word(let w)): return words.contains { $0.word == w }
+        case (.count(let low, _), .number(let v)): return v == v.rounded() && v >= Double(low)
+        case (.count(_, let all), .word(let w)): return w == all.word
         default: return false
         }
     }
@@ -125,6 +129,12 @@ public struct MethodOptionValues: Sendable, Equatable {
             }
         }
         values = given
+    }
+
+    /// Sets a value without checking it against any declaration: for Swift callers that build
+    /// options directly (`ScoreOptions(samples:)`); scripts always go through the checked init.
+    mutating func setUnchecked(_ name: String, _ value: MethodOptionValue) {
+        values[name] = value
     }
 
     public subscript<T>(_ option: MethodOption<T>) -> T {

@@ -17,7 +17,8 @@ public struct ScreeningScorer: Scorer {
     public let needsData = true
     static let alpha = MethodOption<Double>.fraction("alpha", lowerOpen: false, upperOpen: false, default: 0.5,
                                                      help: "weight of the F-statistic against magnitude")
-    static let options = [alpha.spec]
+    static let samples = ScorerOptions.samples(default: .all, help: "the first N training samples, or all")
+    static let options = [alpha.spec, samples.spec, ScorerOptions.batch.spec]
     public init() {}
 
     public func score(_ model: Model, data: Dataset?, options: ScoreOptions) throws -> ScoreSet {
@@ -32,12 +33,13 @@ public struct ScreeningScorer: Scorer {
             for l in StatLayer.all(model) { taps.append((l.node, l.conv?.inChannels ?? l.fan)) }
         }
         let accumulators = taps.map { ScreeningAccumulator(units: $0.units, classes: max(data.classes, 1)) }
-        try StatisticsPass.run(model, data: data, options: options, method: name, watch: Set(taps.map(\.node))) { recorder, batch in
+        try StatisticsPass.run(model, data: data, options: options, samples: options.method[ScreeningScorer.samples], method: name, watch: Set(taps.map(\.node))) { recorder, batch in
             for (t, acc) in zip(taps, accumulators) {
                 guard let x = recorder.inputs[t.node] else { continue }
                 try acc.add(x, labels: batch.labels)
             }
         }
+        // The weighted scheme already divides each layer's parts by their maximum.
         var set = ScoreSet(method: name, granularity: options.granularity)
         if let (_, groups) = structure {
             var k = 0

@@ -26,7 +26,7 @@ public enum ScorerWorkloads {
         var out = [BenchResult("train-epoch-lenet300-mnist", seconds: epoch)]
         for method in MethodCatalog.scoring {
             let scorer = method.scorer()
-            // Each method with its own default sample count (contribution and screening: the whole split).
+            // Each method with its own default sample count (contribution: the first 4,000; screening: the whole split).
             for (suffix, options) in try variants(method) {
                 var failure: Error?
                 let t = timed { do { _ = try scorer.score(model, data: data.train, options: options) } catch { failure = error } }

@@ -20,12 +20,14 @@ enum ReportEvents {
         return e
     }
 
-    /// Widths before and after, and surviving weights, of every layer that has weights.
+    /// Widths before and after, surviving weights and weights kept per output unit, of every
+    /// layer that has weights (tables show a starved layer from these).
     static func layers(_ report: PruningReport) -> [[String: Any]] {
         let before = Dictionary(report.before.layers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         return report.after.layers.filter { $0.weights > 0 }.map { l in
             ["name": l.name, "kind": l.kind, "width_before": before[l.name]?.width ?? l.width, "width": l.width,
-             "weights_before": before[l.name]?.weights ?? l.weights, "weights": l.weights, "nonzero_weights": l.nonZeroWeights]
+             "weights_before": before[l.name]?.weights ?? l.weights, "weights": l.weights, "nonzero_weights": l.nonZeroWeights,
+             "inputs_per_unit": Double(l.nonZeroWeights) / Double(max(l.width, 1))]
         }
     }
 

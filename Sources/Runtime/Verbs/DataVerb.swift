@@ -8,15 +8,18 @@ enum DataVerb {
                                                     help: "a dataset name or a folder path", noun: "dataset")
     static let val = VerbParameter<Double>.number("val", min: Bound(0), max: Bound(100_000_000), default: 0,
                                                   help: "validation split taken from train: a fraction below 1 or a sample count (0 = none)")
+    static let stratify = VerbParameter<Bool>.flag("stratify", default: false,
+                                                   help: "take the validation split class by class, in proportion")
     static let subset = VerbParameter<Int?>.integer("subset", atLeast: 1, help: "keep only the first N train and test samples")
     /// Shared with `load`, which reads them through the same declarations.
-    static let options: [OptionSpec] = [val.spec, subset.spec]
+    static let options: [OptionSpec] = [val.spec, stratify.spec, subset.spec]
 
     static let signature = VerbSignature(
         "data", summary: "choose the dataset",
         arguments: [name.argument],
         options: options,
-        resultFields: [ResultField("train", "training samples"), ResultField("test", "test samples"),
+        resultFields: [ResultField("train", "training samples, after the validation split is taken out"),
+                       ResultField("val", "validation samples, 0 without val="), ResultField("test", "test samples"),
                        ResultField("classes", "number of classes")],
         provides: ["data"])
 
@@ -33,6 +36,7 @@ enum DataVerb {
         if v > 0 {
             options.validation = v < 1 ? .fraction(v) : .count(Int(v))
         }
+        options.stratify = inv[stratify]
         var target = name
         if !DataCatalog.knownNames.contains(name) {
             target = try s.paths.resolve(name, purpose: "data").path
@@ -45,8 +49,8 @@ enum DataVerb {
         s.dataDescription = name
         s.say("data \(bundle.name): \(bundle.train.count) train, \(bundle.val.map { "\($0.count) val, " } ?? "")\(bundle.test.count) test, \(bundle.classes) classes, samples \(bundle.train.sampleShape)")
         s.logEvent("data", ["name": name, "identity": bundle.identity, "train": bundle.train.count,
-                            "test": bundle.test.count, "classes": bundle.classes])
-        return .record(Record(["train": Double(bundle.train.count), "test": Double(bundle.test.count),
-                               "classes": Double(bundle.classes)]))
+                            "val": bundle.val?.count ?? 0, "test": bundle.test.count, "classes": bundle.classes])
+        return .record(Record(["train": Double(bundle.train.count), "val": Double(bundle.val?.count ?? 0),
+                               "test": Double(bundle.test.count), "classes": Double(bundle.classes)]))
     }
 }

@@ -21,6 +21,8 @@ enum MethodOptions {
         case .fraction(let lowerOpen, let upperOpen): return .fraction(lowerOpen: lowerOpen, upperOpen: upperOpen)
         case .flag: return .bool
         case .words(let words): return .choice(words.map { Choice($0.word, $0.help) })
+        case .count(let low, let all):
+            return .oneOf([.integer(min: low, max: nil), .choice([Choice(all.word, all.help)])])
         }
     }
 

@@ -22,11 +22,17 @@ enum PruneVerb {
     static let steps = VerbParameter<Int>.integer("steps", 1...100, default: 1,
                                                   help: "prune in this many geometric steps, scoring again before each")
     static let latency = VerbParameter<Bool>.flag("latency", default: true, help: "time the model before and after (batch 256)")
+    static let normalize = VerbParameter<ScoreNormalization?>.optionalChoice(
+        "normalize", help: "put each layer's scores on one scale before a global ranking (default: the method's own)",
+        noun: "normalization", describe: \.help)
+    static let minInputs = VerbParameter<Double>.number(
+        "min_inputs", min: Bound(0), max: nil, default: 1,
+        help: "warn when a layer keeps fewer weights per output unit than this")
 
     static let signature = VerbSignature(
         "prune", summary: "remove the least important weights or units",
         arguments: [amount.argument, scope.argument],
-        options: [minKeep.spec, steps.spec, latency.spec],
+        options: [minKeep.spec, steps.spec, latency.spec, normalize.spec, minInputs.spec],
         resultFields: [ResultField("sparsity", "realized fraction of the prunable weights/units removed"),
                        ResultField("requested", "requested fraction"),
                        ResultField("param_sparsity", "fraction of the original parameters gone or zero"),
@@ -41,7 +47,8 @@ enum PruneVerb {
             throw VerbError("prune needs scores", help: "run 'score METHOD' first (scores are cleared by load)")
         }
         // The allocator raises min_keep to the scores' own floor (receding keeps 3).
-        let request = PruneRequest(amount: try inv[amount], scope: inv[scope], minKeep: inv[minKeep])
+        let request = PruneRequest(amount: try inv[amount], scope: inv[scope], minKeep: inv[minKeep],
+                                   normalization: inv[normalize], minInputsPerUnit: inv[minInputs])
         var latency: LatencyOptions? = inv[Self.latency] ? LatencyOptions() : nil
         latency?.cancellation = s.cancellation
         let steps = inv[Self.steps]
@@ -71,11 +78,13 @@ enum PruneVerb {
             ("nonzero", Double(report.after.nonZeroParameters)), ("flops", Double(report.after.flopsDense)),
             ("flops_effective", Double(report.after.flopsEffective)), ("speedup", speedup),
         ]
-        var logged: [String: Any] = ["method": report.method, "granularity": report.granularity.rawValue, "scope": report.scope]
+        var logged: [String: Any] = ["method": report.method, "granularity": report.granularity.rawValue, "scope": report.scope,
+                                     "normalize": report.normalization]
         for (k, v) in fields { logged[k] = v }
         if !report.heldWhole.isEmpty { logged["held_whole"] = report.heldWhole }
         if !report.heldAtMinKeep.isEmpty { logged["held_at_min_keep"] = report.heldAtMinKeep }
         if !report.cutToMinKeep.isEmpty { logged["cut_to_min_keep"] = report.cutToMinKeep }
+        if !report.starved.isEmpty { logged["starved"] = report.starved }
         s.logEvent("prune", logged)
         return .record(Record(fields.map { ($0.0, Value.number($0.1)) }))
     }

@@ -9,16 +9,11 @@ enum ScoreVerb {
                                                       noun: "scoring method")
     static let granularity = VerbParameter<Granularity>.choice("granularity", default: .weights, noun: "granularity",
                                                                describe: Vocabulary.granularityHelp)
-    static let samples = VerbParameter<Int?>.integer("samples", atLeast: 1,
-                                                     help: "training samples the method looks at (default: the method's own)")
-    static let p = VerbParameter<Int>.integer("p", 1...2, default: 1, help: "magnitude: norm of a unit's weights (1 or 2)")
-    static let batch = VerbParameter<Int>.integer("batch", 1...65_536, default: 256,
-                                                  help: "batch size of data-driven methods (larger batches stream faster)")
 
     static let signature = VerbSignature(
         "score", summary: "compute importance scores with a pruning method",
         arguments: [method.argument],
-        options: [granularity.spec, samples.spec, p.spec, batch.spec],
+        options: [granularity.spec],
         resultFields: [ResultField("units", "number of scored weights or units"), ResultField("seconds", "time taken")],
         requires: ["model"], provides: ["scores"],
         variantSelector: method.name, variants: MethodCatalog.scoring.map(variant))
@@ -52,12 +47,12 @@ enum ScoreVerb {
         let method = try inv[Self.method]
         let granularity = inv[Self.granularity]
         let catalogEntry = try Self.method(method)
+        try checkTraining(catalogEntry, s)
         let values: MethodOptionValues
         do { values = try catalogEntry.values(MethodOptions.given(inv, declared: catalogEntry.options)) } catch let e as PruningError {
             throw VerbError("\(e)", cause: e)
         }
         var options = ScoreOptions(granularity: granularity, seed: RandomStream.stableHash(s.nextStream("score")) ^ s.seed,
-                                   samples: inv[samples], batchSize: inv[batch], norm: inv[p],
                                    method: values)
         options.cancellation = s.cancellation
         let request = Request(method: method, options: options)
@@ -71,6 +66,19 @@ enum ScoreVerb {
         s.say(String(format: "score %@: %d %@ scored in %.2fs", method, units, granularity.rawValue, seconds))
         s.logEvent("score", ["method": method, "granularity": granularity.rawValue, "units": units, "seconds": seconds])
         return .record(Record(["units": Double(units), "seconds": seconds]))
+    }
+
+    /// A method whose publication trains with a penalty first (slimming: penalty=l1) refuses a
+    /// model the session does not know was trained with it, so a plain |gamma| ranking is never
+    /// reported under the method's name.
+    static func checkTraining(_ m: ScoringMethod, _ s: Session) throws {
+        guard let (penalty, otherwise) = m.requiresPenalty else { return }
+        let variant = s.modelVariant.split(separator: " ").map(String.init)
+        guard !variant.contains("penalty=\(penalty)") else { return }
+        let how = s.modelVariant.isEmpty ? "was not trained with a penalty in this session or its file"
+                                         : "was trained as '\(s.modelVariant)'"
+        throw VerbError("score \(m.name): the model \(how), not with penalty=\(penalty), which \(m.name) needs",
+                        help: "train with 'train penalty=\(penalty)' first, or use 'score \(otherwise)' for the same score of a model trained without it")
     }
 
     static func compute(_ r: Request, model: Model, session s: Session) throws -> ScoreSet {
