@@ -12,8 +12,9 @@ final class MalformedRunLogTests: XCTestCase {
         var mentions: [String]
     }
 
-    static let manifest = #"{"event": "manifest", "script": "sweep.prn", "threads": 2, "seed": 1}"#
-    static let prune = #"{"event": "prune", "method": "magnitude", "requested": 0.5, "sparsity": 0.5, "params": 1000, "seed": 1}"#
+    /// Complete events, as prn writes them, before the damaged line.
+    static let manifest = #"{"event": "manifest", "prn_version": "0.1.0", "script": "sweep.prn", "script_fnv1a": "0", "machine": "m", "cores": 2, "threads": 2, "blas": "none", "started": "", "seed": 1}"#
+    static let prune = #"{"event": "prune", "method": "magnitude", "granularity": "weights", "scope": "global", "requested": 0.5, "sparsity": 0.5, "param_sparsity": 0.5, "params": 1000, "nonzero": 500, "flops": 2000, "flops_effective": 1000, "speedup": 1, "layers": [], "seed": 1}"#
 
     static let cases: [Case] = [
         Case(name: "threads 1e300", lines: [#"{"event": "manifest", "threads": 1e300}"#], mentions: ["threads"]),

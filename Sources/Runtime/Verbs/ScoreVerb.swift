@@ -48,7 +48,8 @@ enum ScoreVerb {
     }
 
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
-        let model = try s.requireModel("score")
+        let state = try s.requireModelState("score")
+        let model = state.model
         let method = try inv[Self.method]
         let granularity = inv[Self.granularity]
         let catalogEntry = try Self.method(method)
@@ -64,12 +65,12 @@ enum ScoreVerb {
         let t0 = Date()
         let scores = try compute(request, model: model, session: s)
         let seconds = Date().timeIntervalSince(t0)
-        s.scores = scores
-        s.scoreRequest = request
+        s.modelState?.scores = ScoreState(scores: scores, request: request)
         let units = scores.granularity == .weights ? scores.weights.values.reduce(0) { $0 + $1.count }
                                                    : scores.units.values.reduce(0) { $0 + $1.count }
         s.say(String(format: "score %@: %d %@ scored in %.2fs", method, units, granularity.rawValue, seconds))
-        s.logEvent("score", ["method": method, "granularity": granularity.rawValue, "units": units, "seconds": seconds])
+        s.logEvent(.score(.init(method: method, granularity: granularity.rawValue, units: units, seconds: seconds,
+                                histogram: ReportEvents.histogram(scores))))
         return .record(Record(["units": Double(units), "seconds": seconds]))
     }
 
