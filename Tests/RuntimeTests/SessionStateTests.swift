@@ -23,6 +23,7 @@ final class SessionStateTests: XCTestCase {
         var context = CheckContext()
         if s.model != nil { context.facts.insert("model") }
         if s.data != nil { context.facts.insert("data") }
+        if s.modelState?.scores != nil { context.facts.insert("scores") }
         let checked = Checker.check(SourceFile(name: "state.prn", text: script), verbs: Verbs.table,
                                     resolver: FileImportResolver(paths: paths), context: context)
         XCTAssertFalse(checked.hasErrors, "\(checked.diagnostics.map(\.message))")
