@@ -94,23 +94,4 @@ enum RunExtraction {
     static func datasetName(_ text: String) -> String {
         text.contains("/") ? URL(fileURLWithPath: text).lastPathComponent : text
     }
-
-    static func double(_ v: Any?) -> Double? {
-        switch v {
-        case let n as NSNumber: return n.doubleValue
-        case let d as Double: return d
-        case let i as Int: return Double(i)
-        case let u as UInt64: return Double(u)
-        case let f as Float: return Double(f)
-        default: return nil
-        }
-    }
-
-    /// Whole numbers that fit the type, else nil: a converting initializer would trap on 1e300.
-    /// Logs are range-checked before extraction (RunLogNumbers); live events come from prn itself.
-    static func int(_ v: Any?) -> Int? { double(v).flatMap { Int(exactly: $0.rounded(.towardZero)) } }
-    static func uint(_ v: Any?) -> UInt64? {
-        if let u = v as? UInt64 { return u }
-        return double(v).flatMap { UInt64(exactly: $0) }
-    }
 }
