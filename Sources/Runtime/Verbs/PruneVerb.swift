@@ -38,7 +38,7 @@ enum PruneVerb {
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
         let model = try s.requireModel("prune")
         guard let scored = s.modelState?.scores else {
-            throw VerbError("prune needs scores", help: "run 'score METHOD' first (scores are cleared by load)")
+            throw VerbError("prune needs scores", help: "run 'score METHOD' first (a load, or a restore of a checkpoint taken before scoring, leaves the model without scores)")
         }
         let scores = scored.scores, scoreRequest = scored.request
         // The allocator raises min_keep to the scores' own floor (receding keeps 3).

@@ -58,7 +58,7 @@ enum SaveVerb {
     }
 }
 
-/// The model-file metadata key that keeps `Session.modelVariant` (how the model was trained).
+/// The model-file metadata key that keeps `ModelState.variant` (how the model was trained).
 enum ModelVariantKey {
     static let name = "prn.variant"
 }
