@@ -48,8 +48,7 @@ enum ScoreVerb {
     }
 
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
-        let state = try s.requireModelState("score")
-        let model = state.model
+        let model = try s.requireModel("score")
         let method = try inv[Self.method]
         let granularity = inv[Self.granularity]
         let catalogEntry = try Self.method(method)
