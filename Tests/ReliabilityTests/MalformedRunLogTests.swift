@@ -1,8 +1,10 @@
 import Foundation
 import XCTest
 
-/// `prn report` on run logs whose numbers are out of range or not numbers at all: each must end
-/// in a data error (exit 65) naming the log file, the line and the field, never in a trap.
+/// `prn report` on run logs whose numbers are out of range or not numbers at all, or whose events
+/// are not what prn writes (an unknown event, a missing or unknown field, a field of the wrong
+/// type): each must end in a data error (exit 65) naming the log file, the line and the field,
+/// never in a trap and never in a report that reads the damage as zeros.
 final class MalformedRunLogTests: XCTestCase {
     struct Case {
         var name: String
@@ -12,8 +14,9 @@ final class MalformedRunLogTests: XCTestCase {
         var mentions: [String]
     }
 
-    static let manifest = #"{"event": "manifest", "script": "sweep.prn", "threads": 2, "seed": 1}"#
-    static let prune = #"{"event": "prune", "method": "magnitude", "requested": 0.5, "sparsity": 0.5, "params": 1000, "seed": 1}"#
+    /// Complete events, as prn writes them, before the damaged line.
+    static let manifest = #"{"event": "manifest", "prn_version": "0.1.0", "script": "sweep.prn", "script_fnv1a": "0", "machine": "m", "cores": 2, "threads": 2, "blas": "none", "started": "", "seed": 1}"#
+    static let prune = #"{"event": "prune", "method": "magnitude", "granularity": "weights", "scope": "global", "requested": 0.5, "sparsity": 0.5, "param_sparsity": 0.5, "params": 1000, "nonzero": 500, "flops": 2000, "flops_effective": 1000, "speedup": 1, "layers": [], "seed": 1}"#
 
     static let cases: [Case] = [
         Case(name: "threads 1e300", lines: [#"{"event": "manifest", "threads": 1e300}"#], mentions: ["threads"]),
@@ -43,6 +46,14 @@ final class MalformedRunLogTests: XCTestCase {
              mentions: ["nonzero"]),
         Case(name: "prune requested 1e300", lines: [manifest, #"{"event": "prune", "method": "m", "requested": 1e300}"#],
              mentions: ["requested"]),
+        Case(name: "prune without requested",
+             lines: [manifest, prune.replacingOccurrences(of: #""requested": 0.5, "#, with: "")], mentions: ["requested"]),
+        Case(name: "end with an unknown field",
+             lines: [manifest, #"{"event": "end", "status": "completed", "seed": 1, "top1": 0.5}"#], mentions: ["top1"]),
+        Case(name: "eval accuracy as text",
+             lines: [manifest, #"{"event": "eval", "split": "test", "accuracy": "high", "top5": 1, "loss": 0, "params": 1, "nonzero": 1, "sparsity": 0, "flops": 1, "flops_effective": 1, "latency_ms": 1, "samples_per_s": 1, "seed": 1}"#],
+             mentions: ["accuracy"]),
+        Case(name: "unknown event", lines: [manifest, #"{"event": "teleport", "seed": 1}"#], mentions: ["teleport"]),
         Case(name: "epochs NaN", lines: [manifest, prune, #"{"event": "finetune", "epochs": NaN}"#], mentions: []),
         Case(name: "epochs Infinity", lines: [manifest, prune, #"{"event": "finetune", "epochs": Infinity}"#], mentions: []),
     ]

@@ -35,13 +35,15 @@ final class ModelVariantTests: XCTestCase {
                                     resolver: FileImportResolver(paths: paths))
         let outcome = Interpreter(verbs: Verbs.registry(for: session), output: { _ in }).run(checked)
         XCTAssertEqual(outcome.status, .completed, "\(outcome.diagnostics.map(\.message))")
-        XCTAssertEqual(session.modelVariant, "penalty=pat", "restore brings back the checkpoint's variant")
+        XCTAssertEqual(session.modelState?.variant, "penalty=pat", "restore brings back the checkpoint's variant")
 
-        let loads = session.events.filter { $0["event"] as? String == "load" }.map { $0["variant"] as? String }
+        let loads = session.runLog.events.compactMap { record -> String?? in
+            if case .load(let l) = record.event { return l.variant } else { return nil }
+        }
         XCTAssertEqual(loads, ["", "", "penalty=pat", "norm=bn"],
                        "norm=none is mlp's default; the saved file remembers its training; norm=bn is not mlp's default")
 
-        let input = RunExtraction.extract(session.events, source: ReportSource(path: "-", recipe: "variant.prn", recipeHash: "",
+        let input = RunExtraction.extract(session.runLog.events, source: ReportSource(path: "-", recipe: "variant.prn", recipeHash: "",
                                                                                prnVersion: "", started: "", threads: nil))
         XCTAssertEqual(input.dense.map(\.model), ["mlp", "mlp penalty=pat", "mlp penalty=pat"])
     }

@@ -4,26 +4,39 @@ import XCTest
 
 /// Events to curve points, points to mean and spread over seeds, and the errors of bad inputs.
 final class ReportExtractionTests: XCTestCase {
-    static func events(seed: Int, pruned: Double, tuned: Double) -> [[String: Any]] {
-        [
-            ["event": "manifest", "script": "r.prn", "prn_version": "9.9", "seed": 0],
-            ["event": "data", "name": "mnist", "seed": seed],
-            ["event": "load", "model": "lenet300", "architecture": "{\"name\":\"lenet300\"}", "seed": seed],
-            ["event": "train", "epochs": 3, "seed": seed],
-            ["event": "eval", "split": "test", "accuracy": 0.98, "params": 1000, "flops": 2000, "seed": seed],
-            ["event": "score", "method": "magnitude", "granularity": "weights", "seed": seed,
-             "histogram": ["scale": "linear", "lo": 0, "hi": 1, "zeros": 0, "counts": [1, 2, 3]]],
-            ["event": "prune", "method": "magnitude", "granularity": "weights", "scope": "global", "requested": 0.9,
-             "sparsity": 0.9, "param_sparsity": 0.85, "params": 1000, "nonzero": 150, "flops": 2000,
-             "flops_effective": 300, "seed": seed,
-             "layers": [["name": "fc1", "kind": "linear", "width_before": 300, "width": 300, "weights_before": 900, "weights": 900,
-                         "nonzero_weights": 100]]],
-            ["event": "eval", "split": "val", "accuracy": 0.1, "seed": seed],
-            ["event": "eval", "split": "test", "accuracy": pruned, "seed": seed],
-            ["event": "epoch", "verb": "finetune", "epoch": 1, "seed": seed],
-            ["event": "finetune", "epochs": 2, "seed": seed],
-            ["event": "eval", "split": "test", "accuracy": tuned, "seed": seed],
-            ["event": "end", "status": "completed", "seed": seed],
+    static func events(seed: Int, pruned: Double, tuned: Double) -> [RunLogRecord] {
+        let seed = UInt64(seed)
+        func eval(_ split: String, _ accuracy: Double, params: Double = 0, flops: Double = 0) -> RunLogRecord {
+            RunLogRecord(.eval(.init(split: split, accuracy: accuracy, top5: nil, loss: 0.1, params: params, nonzero: params,
+                                     sparsity: 0, flops: flops, flopsEffective: flops, latencyMs: 1, samplesPerSecond: 1)),
+                         seed: seed)
+        }
+        func training(_ epochs: Int) -> RunLogEvent.Training {
+            .completed(.init(epochs: epochs, loss: 0.1, accuracy: 0.9, seconds: 1, samplesPerSecond: 1, variant: "", options: nil))
+        }
+        return [
+            RunLogRecord(.manifest(.init(prnVersion: "9.9", script: "r.prn", scriptHash: "", machine: "", cores: 1, threads: 1,
+                                         blas: "", started: "")), seed: 0),
+            RunLogRecord(.data(.init(name: "mnist", identity: "", train: 10, test: 10, classes: 10)), seed: seed),
+            RunLogRecord(.load(.init(model: "lenet300", params: 1000, flops: 2000, architecture: "{\"name\":\"lenet300\"}",
+                                     variant: nil)), seed: seed),
+            RunLogRecord(.train(training(3)), seed: seed),
+            eval("test", 0.98, params: 1000, flops: 2000),
+            RunLogRecord(.score(.init(method: "magnitude", granularity: "weights", units: 6, seconds: 1,
+                                      histogram: .init(scale: "linear", lo: 0, hi: 1, zeros: 0, count: 6, counts: [1, 2, 3]))),
+                         seed: seed),
+            RunLogRecord(.prune(.init(method: "magnitude", granularity: "weights", scope: "global", requested: 0.9, sparsity: 0.9,
+                                      paramSparsity: 0.85, params: 1000, nonzero: 150, flops: 2000, flopsEffective: 300, speedup: 1,
+                                      layers: [.init(name: "fc1", kind: "linear", widthBefore: 300, width: 300, weightsBefore: 900,
+                                                     weights: 900, nonzeroWeights: 100)],
+                                      heldWhole: nil, heldAtMinKeep: nil, cutToMinKeep: nil)), seed: seed),
+            eval("val", 0.1),
+            eval("test", pruned),
+            RunLogRecord(.epoch(.init(verb: "finetune", epoch: 1, loss: 0.1, accuracy: 0.9, penalty: 0, lr: 0.01, seconds: 1,
+                                      partial: nil, batches: nil, batchesTotal: nil)), seed: seed),
+            RunLogRecord(.finetune(training(2)), seed: seed),
+            eval("test", tuned),
+            RunLogRecord(.end(.init(status: "completed")), seed: seed),
         ]
     }
 
@@ -89,7 +102,8 @@ final class ReportExtractionTests: XCTestCase {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let bad = dir.appendingPathComponent("bad.jsonl")
-        try "{\"event\": \"manifest\"}\nnot json\n".write(to: bad, atomically: true, encoding: .utf8)
+        let manifest = try RunLogCodec.encode(RunLog.manifest(scriptName: "r.prn", scriptText: "", seed: 0))
+        try "\(manifest)\nnot json\n".write(to: bad, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try RunLogReader.read([bad.path])) { e in
             XCTAssertTrue("\(e)".contains("bad.jsonl:2:"), "\(e)")
             XCTAssertTrue("\(e)".contains("--log"), "\(e)")

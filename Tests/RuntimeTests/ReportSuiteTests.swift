@@ -45,7 +45,7 @@ final class ReportSuiteTests: XCTestCase {
         let paths = PathPolicy(base: dir, roots: [dir, Self.stdlib])
         let session = Session(paths: paths, output: { _ in })
         session.quiet = true
-        session.log = try RunLog(url: dir.appendingPathComponent("run.jsonl"),
+        session.runLog.file = try RunLog(url: dir.appendingPathComponent("run.jsonl"),
                                  manifest: RunLog.manifest(scriptName: "tiny-suite.prn", scriptText: Self.recipe, seed: 0))
         var context = CheckContext()
         context.variables["run_seed"] = Value.number(0).staticType
@@ -64,7 +64,7 @@ final class ReportSuiteTests: XCTestCase {
         let live = work.appendingPathComponent("seed0")
 
         // The live session: events kept in memory, reported by the verb.
-        XCTAssertTrue(sessions[0].events.contains { $0["event"] as? String == "prune" })
+        XCTAssertTrue(sessions[0].runLog.events.contains { $0.event.name == "prune" })
         try checkTables(md: live.appendingPathComponent("live.md"), csv: live.appendingPathComponent("live.csv"),
                         json: live.appendingPathComponent("live.json"), expectedRows: 14, seeds: 1)
         try ReportFormatChecks.checkPlot(live.appendingPathComponent("live-accuracy.svg"), legend: ["random", "magnitude", "dense"])

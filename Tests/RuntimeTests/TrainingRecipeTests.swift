@@ -23,7 +23,7 @@ final class TrainingRecipeTests: XCTestCase {
         let paths = PathPolicy(base: work, roots: [work])
         var said: [String] = []
         let session = Session(paths: paths, output: { said.append($0) })
-        session.data = try Self.imageData()
+        session.dataState = DataState(bundle: try Self.imageData(), description: "synthetic")
         session.quiet = quiet
         let checked = Checker.check(SourceFile(name: "recipe.prn", text: script), verbs: Verbs.table,
                                     resolver: FileImportResolver(paths: paths), context: CheckContext(facts: ["data"]))
@@ -33,21 +33,26 @@ final class TrainingRecipeTests: XCTestCase {
     }
 
     /// The resolved options of the `verb` event in the run log.
-    func options(_ session: Session, _ verb: String) -> [String: Any] {
-        let event = session.events.last { $0["event"] as? String == verb }
-        return event?["options"] as? [String: Any] ?? [:]
+    func options(_ session: Session, _ verb: String) -> [String: RunLogEvent.OptionValue] {
+        for record in session.runLog.events.reversed() {
+            switch (verb, record.event) {
+            case ("train", .train(.completed(let t))), ("finetune", .finetune(.completed(let t))): return t.options ?? [:]
+            default: continue
+            }
+        }
+        return [:]
     }
 
     func testTrainWithoutOptionsUsesTheLeNet5Recipe() throws {
         let (session, said) = try run("load lenet5\ntrain epochs=1\n")
         let o = options(session, "train")
-        XCTAssertEqual(o["lr"] as? Double, 0.05)
-        XCTAssertEqual(o["batch"] as? Int, 64)
-        XCTAssertEqual(o["wd"] as? Double, 5e-4)
-        XCTAssertEqual(o["momentum"] as? Double, 0.9)
-        XCTAssertEqual(o["nesterov"] as? Bool, false)
-        XCTAssertEqual(o["schedule"] as? String, "cosine")
-        XCTAssertEqual(o["epochs"] as? Int, 1)
+        XCTAssertEqual(o["lr"], .number(0.05))
+        XCTAssertEqual(o["batch"], .number(64))
+        XCTAssertEqual(o["wd"], .number(5e-4))
+        XCTAssertEqual(o["momentum"], .number(0.9))
+        XCTAssertEqual(o["nesterov"], .flag(false))
+        XCTAssertEqual(o["schedule"], .text("cosine"))
+        XCTAssertEqual(o["epochs"], .number(1))
         XCTAssertTrue(said.contains("train: lenet5 recipe: lr 0.05, momentum 0.9, nesterov false, batch 64, wd 5e-4, schedule cosine"),
                       "\(said)")
     }
@@ -55,10 +60,10 @@ final class TrainingRecipeTests: XCTestCase {
     func testAWrittenOptionWinsOverTheRecipe() throws {
         let (session, said) = try run("load lenet5\ntrain epochs=1 lr=0.2 batch=32 schedule=const\n")
         let o = options(session, "train")
-        XCTAssertEqual(o["lr"] as? Double, 0.2)
-        XCTAssertEqual(o["batch"] as? Int, 32)
-        XCTAssertEqual(o["schedule"] as? String, "const")
-        XCTAssertEqual(o["wd"] as? Double, 5e-4, "what the script left out still comes from the recipe")
+        XCTAssertEqual(o["lr"], .number(0.2))
+        XCTAssertEqual(o["batch"], .number(32))
+        XCTAssertEqual(o["schedule"], .text("const"))
+        XCTAssertEqual(o["wd"], .number(5e-4), "what the script left out still comes from the recipe")
         XCTAssertTrue(said.contains("train: lenet5 recipe: momentum 0.9, nesterov false, wd 5e-4"), "\(said)")
     }
 
@@ -66,9 +71,9 @@ final class TrainingRecipeTests: XCTestCase {
         let (session, said) = try run("load lenet5\ntrain epochs=1 lr=0.1 momentum=0.5 nesterov=true batch=32 wd=0 schedule=step\n")
         XCTAssertFalse(said.contains { $0.contains("recipe") }, "\(said)")
         let o = options(session, "train")
-        XCTAssertEqual(o["momentum"] as? Double, 0.5)
-        XCTAssertEqual(o["nesterov"] as? Bool, true)
-        XCTAssertEqual(o["schedule"] as? String, "step")
+        XCTAssertEqual(o["momentum"], .number(0.5))
+        XCTAssertEqual(o["nesterov"], .flag(true))
+        XCTAssertEqual(o["schedule"], .text("step"))
     }
 
     func testQuietSessionsDoNotPrintTheRecipeLine() throws {
@@ -88,10 +93,10 @@ final class TrainingRecipeTests: XCTestCase {
 
             """)
         let o = options(session, "finetune")
-        XCTAssertEqual(o["lr"] as? Double, 0.005)
-        XCTAssertEqual(o["batch"] as? Int, 64)
-        XCTAssertEqual(o["schedule"] as? String, "cosine")
-        XCTAssertEqual(o["epochs"] as? Int, 1)
+        XCTAssertEqual(o["lr"], .number(0.005))
+        XCTAssertEqual(o["batch"], .number(64))
+        XCTAssertEqual(o["schedule"], .text("cosine"))
+        XCTAssertEqual(o["epochs"], .number(1))
         XCTAssertTrue(said.contains { $0.hasPrefix("finetune: lenet5 recipe: lr 0.005,") }, "\(said)")
     }
 
@@ -111,7 +116,7 @@ final class TrainingRecipeTests: XCTestCase {
         let before = try engine.help(for: "train").get()
         XCTAssertTrue(before.contains("the loaded model's recipe"), before)
         XCTAssertTrue(before.contains("generic recipe: lr 0.1, momentum 0.9, nesterov false, batch 128, wd 0, schedule const"), before)
-        engine.session.data = try Self.imageData()
+        engine.session.dataState = DataState(bundle: try Self.imageData(), description: "synthetic")
         XCTAssertEqual(engine.evaluate("load lenet5"), .completed)
         let train = try engine.help(for: "train").get()
         XCTAssertTrue(train.hasPrefix("train — "), train)

@@ -16,14 +16,16 @@ extension REPLEngine {
     /// `:show`: what the session holds, one line per part.
     public func summary() -> String {
         var lines = ["seed: \(session.seed)"]
-        if let data = session.data {
-            lines.append("data: \(session.dataDescription) (train \(data.train.count), test \(data.test.count), \(data.classes) classes)")
+        if let dataState = session.dataState {
+            let data = dataState.bundle
+            lines.append("data: \(dataState.description) (train \(data.train.count), test \(data.test.count), \(data.classes) classes)")
         } else {
             lines.append("data: none (e.g. 'data mnist')")
         }
-        if let model = session.model {
+        if let state = session.modelState {
+            let model = state.model
             if let size = try? ModelMeasurement.measure(model) {
-                lines.append("model: \(session.modelDescription) (\(model.architecture)), \(size.parameters.formatted()) parameters, \(size.nonZeroParameters.formatted()) non-zero")
+                lines.append("model: \(state.description) (\(model.architecture)), \(size.parameters.formatted()) parameters, \(size.nonZeroParameters.formatted()) non-zero")
             }
         } else {
             lines.append("model: none (e.g. 'load lenet300 data=mnist')")

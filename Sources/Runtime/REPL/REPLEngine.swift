@@ -66,7 +66,7 @@ public final class REPLEngine {
         let session = Session(paths: paths, cancellation: cancellation, output: output)
         session.verbosity = c.verbosity
         session.progress = c.progress
-        session.log = log
+        session.runLog.file = log
         let interpreter = Interpreter(verbs: Verbs.registry(for: session), cancellation: cancellation, output: output)
         var context = CheckContext()
         for (name, value) in setValues {

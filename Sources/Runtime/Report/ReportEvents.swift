@@ -2,39 +2,27 @@ import Foundation
 import Pruning
 
 /// What the run log records beyond a verb's own result, so reports can be built from logs alone:
-/// the session's seed on every event, per-layer widths after `prune`, and a histogram of the
-/// importances after `score` (the scores themselves are far too large for a log).
+/// per-layer widths after `prune`, and a histogram of the importances after `score` (the scores
+/// themselves are far too large for a log).
 enum ReportEvents {
     static let histogramBins = 30
 
-    static func enrich(_ event: [String: Any], session s: Session) -> [String: Any] {
-        var e = event
-        if e["seed"] == nil { e["seed"] = s.seed }
-        switch e["event"] as? String {
-        case "prune":
-            if let report = s.lastPruning { e["layers"] = layers(report) }
-        case "score":
-            if let scores = s.scores, let h = histogram(scores) { e["histogram"] = h }
-        default: break
-        }
-        return e
-    }
-
     /// Widths before and after, surviving weights and weights kept per output unit, of every
     /// layer that has weights (tables show a starved layer from these).
-    static func layers(_ report: PruningReport) -> [[String: Any]] {
+    static func layers(_ report: PruningReport) -> [RunLogEvent.Layer] {
         let before = Dictionary(report.before.layers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         return report.after.layers.filter { $0.weights > 0 }.map { l in
-            ["name": l.name, "kind": l.kind, "width_before": before[l.name]?.width ?? l.width, "width": l.width,
-             "weights_before": before[l.name]?.weights ?? l.weights, "weights": l.weights, "nonzero_weights": l.nonZeroWeights,
-             "inputs_per_unit": Double(l.nonZeroWeights) / Double(max(l.width, 1))]
+            RunLogEvent.Layer(name: l.name, kind: l.kind, widthBefore: before[l.name]?.width ?? l.width, width: l.width,
+                              weightsBefore: before[l.name]?.weights ?? l.weights, weights: l.weights,
+                              nonzeroWeights: l.nonZeroWeights,
+                              inputsPerUnit: Double(l.nonZeroWeights) / Double(max(l.width, 1)))
         }
     }
 
     /// Counts of all layers' scores pooled. Importances often span many orders of magnitude,
     /// so non-negative scores spread over more than three decades are binned on log10 (zeros
     /// counted apart); other scores on a linear scale.
-    static func histogram(_ scores: ScoreSet, bins: Int = histogramBins) -> [String: Any]? {
+    static func histogram(_ scores: ScoreSet, bins: Int = histogramBins) -> RunLogEvent.Histogram? {
         let pools = scores.granularity == .weights ? scores.weights : scores.units
         var values: [Double] = []
         values.reserveCapacity(pools.values.reduce(0) { $0 + $1.count })
@@ -44,11 +32,11 @@ enum ReportEvents {
         let zeros = values.count - positive.count
         if lo >= 0, let minPositive = positive.min(), hi / minPositive > 1e3 {
             let a = log10(minPositive), b = log10(hi)
-            return ["scale": "log", "lo": a, "hi": b, "zeros": zeros, "count": values.count,
-                    "counts": counts(positive.map(log10), lo: a, hi: b, bins: bins)]
+            return .init(scale: "log", lo: a, hi: b, zeros: zeros, count: values.count,
+                         counts: counts(positive.map(log10), lo: a, hi: b, bins: bins))
         }
-        return ["scale": "linear", "lo": lo, "hi": hi, "zeros": 0, "count": values.count,
-                "counts": counts(values, lo: lo, hi: hi, bins: bins)]
+        return .init(scale: "linear", lo: lo, hi: hi, zeros: 0, count: values.count,
+                     counts: counts(values, lo: lo, hi: hi, bins: bins))
     }
 
     static func counts(_ values: [Double], lo: Double, hi: Double, bins: Int) -> [Int] {

@@ -1,9 +1,10 @@
 import Foundation
 
-/// Range checks on the numbers of one run-log event, made before RunExtraction converts them to
-/// integers or adds them up. A log is a file like any other: damaged, hand-edited or written by
-/// something else, it can hold 1e300 where an epoch count belongs, and converting that to Int
-/// traps. Each check names the field and what it must hold; RunLogReader adds the file and line.
+/// Range checks on the numbers of one run-log event, made on the parsed line before RunLogCodec
+/// reads it and before reports add its numbers up. A log is a file like any other: damaged,
+/// hand-edited or written by something else, it can hold 1e300 where an epoch count belongs, or
+/// counts whose sum overflows. Each check names the field and the range it must lie in (the
+/// codec alone would only say a number does not fit); RunLogReader adds the file and line.
 enum RunLogNumbers {
     /// Parameters, FLOPs, widths and histogram counts of any real run are far below this; it
     /// stays under 2^53, so every whole number up to it is exact as a double, and thousands of
@@ -57,7 +58,7 @@ enum RunLogNumbers {
         let decades = h["scale"] as? String == "log"
         let limit = decades ? maximumDecade : maximumScore
         for key in ["lo", "hi"] {
-            guard let v = RunExtraction.double(h[key]) else { continue }
+            guard let v = double(h[key]) else { continue }
             guard v.isFinite, abs(v) <= limit else {
                 return "\"histogram.\(key)\" is \(v); expected a number from \(-limit) to \(limit)"
                     + (decades ? " (the log10 of a score)" : " (a score)")
@@ -67,10 +68,10 @@ enum RunLogNumbers {
         guard counts.count <= maximumBins else {
             return "\"histogram.counts\" has \(counts.count) bins; expected at most \(maximumBins)"
         }
-        var total = RunExtraction.double(h["zeros"]) ?? 0
+        var total = double(h["zeros"]) ?? 0
         for (i, c) in counts.enumerated() {
             if let p = whole(c, "histogram.counts[\(i)]", max: maximumCount) { return p }
-            total += RunExtraction.double(c) ?? 0
+            total += double(c) ?? 0
         }
         guard total <= maximumCount else {
             return "\"histogram.counts\" add up to \(total) scores; expected at most \(maximumCount)"
@@ -80,12 +81,12 @@ enum RunLogNumbers {
 
     /// Seeds are unsigned 64-bit integers.
     static func seed(_ value: Any?) -> String? {
-        guard RunExtraction.double(value) != nil, RunExtraction.uint(value) == nil else { return nil }
+        guard double(value) != nil, uint(value) == nil else { return nil }
         return "\"seed\" is \(describe(value)); expected a whole number from 0 to \(UInt64.max)"
     }
 
     static func whole(_ value: Any?, _ key: String, max: Double) -> String? {
-        guard let v = RunExtraction.double(value) else { return nil }
+        guard let v = double(value) else { return nil }
         guard v.isFinite, v >= 0, v <= max, v == v.rounded() else {
             return "\"\(key)\" is \(describe(value)); expected a whole number from 0 to \(Int(max))"
         }
@@ -93,7 +94,7 @@ enum RunLogNumbers {
     }
 
     static func count(_ value: Any?, _ key: String) -> String? {
-        guard let v = RunExtraction.double(value) else { return nil }
+        guard let v = double(value) else { return nil }
         guard v.isFinite, v >= 0, v <= maximumCount else {
             return "\"\(key)\" is \(describe(value)); expected a number from 0 to \(Int(maximumCount))"
         }
@@ -101,7 +102,7 @@ enum RunLogNumbers {
     }
 
     static func number(_ value: Any?, _ key: String, max: Double) -> String? {
-        guard let v = RunExtraction.double(value) else { return nil }
+        guard let v = double(value) else { return nil }
         guard v.isFinite, abs(v) <= max else {
             return "\"\(key)\" is \(describe(value)); expected a number from \(-max) to \(max)"
         }
@@ -110,5 +111,23 @@ enum RunLogNumbers {
 
     static func describe(_ value: Any?) -> String {
         value.map { "\($0)" } ?? "missing"
+    }
+
+    /// A JSON number as JSONSerialization gives it, or nil for anything else.
+    static func double(_ v: Any?) -> Double? {
+        switch v {
+        case let n as NSNumber: return n.doubleValue
+        case let d as Double: return d
+        case let i as Int: return Double(i)
+        case let u as UInt64: return Double(u)
+        case let f as Float: return Double(f)
+        default: return nil
+        }
+    }
+
+    /// Whole numbers that fit the type, else nil: a converting initializer would trap on 1e300.
+    static func uint(_ v: Any?) -> UInt64? {
+        if let u = v as? UInt64 { return u }
+        return double(v).flatMap { UInt64(exactly: $0) }
     }
 }

@@ -8,9 +8,10 @@ public enum RunLogReader {
 
     static let origin = "run logs are written by 'prn run SCRIPT --log FILE'"
 
-    /// Every log's events, merged. A line that is not a JSON object, or whose numbers are out of
-    /// range, is an error naming the file and line; a log without events is an error too, since it
-    /// most likely is the wrong file.
+    /// Every log's events, merged. A line that is not a JSON object, whose numbers are out of
+    /// range, or that RunLogCodec cannot read (an unknown event, a missing or unknown field, a
+    /// field of the wrong type) is an error naming the file and line; a log without events is an
+    /// error too, since it most likely is the wrong file.
     public static func read(_ paths: [String]) throws -> ReportInput {
         var input = ReportInput()
         for path in paths {
@@ -29,7 +30,7 @@ public enum RunLogReader {
 
     /// The events of a log held in memory; `path` names it in errors and in the report.
     public static func parse(_ data: Data, path: String) throws -> ReportInput {
-        var events: [[String: Any]] = []
+        var events: [RunLogRecord] = []
         for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let text = line.trimmingCharacters(in: .whitespaces)
             if text.isEmpty { continue }
@@ -40,7 +41,9 @@ public enum RunLogReader {
             if let problem = RunLogNumbers.problem(in: object) {
                 throw Failure(description: "\(path):\(i + 1): \(problem); the log is damaged or was not written by prn (\(origin))")
             }
-            events.append(object)
+            do { events.append(try RunLogCodec.decode(line: Data(text.utf8), object: object)) } catch let problem as RunLogCodec.Problem {
+                throw Failure(description: "\(path):\(i + 1): \(problem); the log is damaged or was not written by this version of prn (\(origin))")
+            }
         }
         if events.isEmpty {
             throw Failure(description: "\(path): the file is empty; \(origin)")

@@ -128,7 +128,7 @@ public struct ScriptRunner {
                 return PrnExit.usage
             }
             do {
-                session.log = try RunLog(url: url, manifest: RunLog.manifest(scriptName: path, scriptText: source.text, seed: 0))
+                session.runLog.file = try RunLog(url: url, manifest: RunLog.manifest(scriptName: path, scriptText: source.text, seed: 0))
             } catch {
                 errors("prn: cannot write the run log \(logPath): \(error)\n")
                 return PrnExit.ioError
@@ -138,10 +138,10 @@ public struct ScriptRunner {
         for (name, value) in values { interpreter.define(name, value) }
         // When a command does not reach a stopping point in time, the signal's watchdog ends
         // the process; the log must still say what was running and that the run was stopped.
-        cancellation.setLastResort { [log = session.log, running = interpreter.running] sig in
-            log?.close(with: [["event": "interrupted", "signal": Interrupted.name(sig),
-                               "during": running.current ?? "between commands"],
-                              ["event": "end", "status": "cancelled"]])
+        cancellation.setLastResort { [log = session.runLog.file, running = interpreter.running] sig in
+            log?.close(with: [RunLogRecord(.interrupted(.init(signal: Interrupted.name(sig),
+                                                              during: running.current ?? "between commands")), seed: nil),
+                              RunLogRecord(.end(.init(status: "cancelled")), seed: nil)])
         }
         defer { cancellation.setLastResort(nil) }
         let outcome = interpreter.run(checked)
@@ -150,9 +150,9 @@ public struct ScriptRunner {
         // command finished: the run was asked to stop and must not report success.
         let stopped = cancellation.signal
         let status = stopped != nil && outcome.status != .rejected ? RunStatus.cancelled : outcome.status
-        let reported = session.logFailed
-        session.logEvent("end", ["status": "\(status)"])
-        if session.logFailed {
+        let reported = session.runLog.failed
+        session.logEvent(.end(.init(status: "\(status)")))
+        if session.runLog.failed {
             // A failure during the run was reported by the command it stopped; one at the
             // final event has not been reported yet.
             let failure = session.takeLogFailure()

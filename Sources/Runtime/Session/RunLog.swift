@@ -7,6 +7,8 @@ import Foundation
 /// an interrupt; logs are small, so this costs nothing measurable.
 public final class RunLog: @unchecked Sendable {
     public let url: URL
+    /// The first line, kept so a report of this session names its script and prn version.
+    public let manifest: RunLogRecord
     private var lines: [String] = []
     private let lock: RunLogLock
     /// Appends come from the interpreter and, once, from a signal's watchdog thread.
@@ -16,8 +18,9 @@ public final class RunLog: @unchecked Sendable {
     /// Opens the log for one run: creates missing folders (as `report` does, so `--log
     /// runs/seed0.jsonl` works in a fresh checkout), refuses a target that is not a regular file,
     /// takes the lock that keeps other runs off this log, and writes the manifest.
-    public init(url: URL, manifest: [String: Any]) throws {
+    public init(url: URL, manifest: RunLogRecord) throws {
         self.url = url
+        self.manifest = manifest
         let folder = url.deletingLastPathComponent()
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
             throw RunLogError("cannot create the folder \(folder.path) for the run log \(url.path) (\(error.localizedDescription))",
@@ -25,49 +28,44 @@ public final class RunLog: @unchecked Sendable {
         }
         try AtomicFile.checkReplaceable(url)
         lock = try RunLogLock(for: url)
-        try append(["event": "manifest"].merging(manifest) { a, _ in a })
+        try append(manifest)
     }
 
-    public func append(_ object: [String: Any]) throws {
+    public func append(_ record: RunLogRecord) throws {
         appending.lock()
         defer { appending.unlock() }
         guard !closed else { return }
-        try write(object)
+        try write(record)
     }
 
     /// Writes the closing events and refuses every later append: after a forced stop nothing
     /// may follow the `end` event.
-    public func close(with objects: [[String: Any]]) {
+    public func close(with records: [RunLogRecord]) {
         appending.lock()
         defer { appending.unlock() }
         guard !closed else { return }
-        for object in objects { try? write(object) }
+        for record in records { try? write(record) }
         closed = true
     }
 
-    private func write(_ object: [String: Any]) throws {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        lines.append(String(decoding: data, as: UTF8.self))
+    private func write(_ record: RunLogRecord) throws {
+        lines.append(try RunLogCodec.encode(record))
         try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: url)
     }
 
-    public static func manifest(scriptName: String, scriptText: String, seed: UInt64) -> [String: Any] {
+    public static func manifest(scriptName: String, scriptText: String, seed: UInt64) -> RunLogRecord {
         var info = utsname()
         uname(&info)
         func field<T>(_ v: T) -> String {
             withUnsafeBytes(of: v) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         }
-        return [
-            "prn_version": PrnVersion.string,
-            "script": scriptName,
-            "script_fnv1a": String(RandomStream.stableHash(scriptText), radix: 16),
-            "seed": seed,
-            "machine": "\(field(info.sysname)) \(field(info.release)) \(field(info.machine))",
-            "cores": ProcessInfo.processInfo.activeProcessorCount,
-            "threads": Parallel.threads,
-            "blas": BLAS.backend,
-            "started": ISO8601DateFormatter().string(from: Date()),
-        ]
+        let manifest = RunLogEvent.Manifest(
+            prnVersion: PrnVersion.string, script: scriptName,
+            scriptHash: String(RandomStream.stableHash(scriptText), radix: 16),
+            machine: "\(field(info.sysname)) \(field(info.release)) \(field(info.machine))",
+            cores: ProcessInfo.processInfo.activeProcessorCount, threads: Parallel.threads, blas: BLAS.backend,
+            started: ISO8601DateFormatter().string(from: Date()))
+        return RunLogRecord(.manifest(manifest), seed: seed)
     }
 }
 

@@ -3,28 +3,23 @@ import Foundation
 import Language
 import Pruning
 
-/// Everything a script or REPL session has built so far: the seed, the data, the model, its
-/// scores and checkpoints. Verbs read and change it; the interpreter never sees the engine.
+/// Everything a script or REPL session has built so far, in named parts that verbs replace as
+/// wholes: the model and what travels with it (`modelState`), the data (`dataState`), the
+/// checkpoints of the model part, and the run log (`runLog`); besides them, the session's
+/// settings (seed, paths, verbosity, output). Verbs read and change it; the interpreter never
+/// sees the engine.
 public final class Session {
     public var seed: UInt64 = 0
-    public var data: DataBundle?
-    /// How the data was asked for (for `show data`, run logs and `:save`).
-    public var dataDescription = ""
-    public var model: Model?
-    public var modelDescription = ""
-    /// How the model differs from its zoo default in ways its architecture name does not say:
-    /// a requested norm and the training penalties applied ("norm=sigmoid penalty=receding").
-    /// Kept in saved model files and run logs so reports keep such models apart.
-    public var modelVariant = ""
+    /// The model, its description, variant, dense measurement, last pruning and scores.
+    public var modelState: ModelState?
+    public var dataState: DataState?
+    /// Copies of the model part under the names given to `checkpoint`.
+    var checkpoints: [String: ModelState] = [:]
+    public var runLog = RunLogState()
     /// Per-verb command counters: separate random streams for the second `train` of a session.
     public var streamCounters: [String: Int] = [:]
     public var history: [String] = []
     public var paths: PathPolicy
-    public var log: RunLog?
-    /// Set once a run-log write failed: the run stops (exit 74) rather than go on without its
-    /// record. `pendingLogFailure` is the error the current command fails with.
-    public private(set) var logFailed = false
-    private var pendingLogFailure: VerbError?
     public var verbosity = Verbosity.normal
     /// `verbosity == .quiet`, for callers that only know quiet and not quiet.
     public var quiet: Bool {
@@ -38,27 +33,17 @@ public final class Session {
     public var output: (String) -> Void
     /// Progress lines for long commands (a terminal bar, or nothing).
     public var progress: ProgressDisplay?
-    /// Scores of the last `score`, with the options that made them (iterative pruning rescores).
-    public var scores: ScoreSet?
-    var scoreRequest: ScoreVerb.Request?
-    /// The model as measured when it was loaded, so reports compare against the dense original.
-    public var denseMeasurement: ModelMeasurement?
-    public var lastPruning: PruningReport?
-    var checkpoints: [String: CheckpointVerb.Snapshot] = [:]
-    /// Every event of the run log, also kept when there is no log file, so `report` can use them.
-    public private(set) var events: [[String: Any]] = []
+
+    /// The loaded model, if any (a view of `modelState`).
+    public var model: Model? { modelState?.model }
+    /// The chosen data, if any (a view of `dataState`).
+    public var data: DataBundle? { dataState?.bundle }
 
     public init(paths: PathPolicy, cancellation: CancellationFlag = CancellationFlag(),
                 output: @escaping (String) -> Void = { print($0) }) {
         self.paths = paths
         self.cancellation = cancellation
         self.output = output
-    }
-
-    /// Adds one "key=value" to `modelVariant` (once).
-    func addVariant(_ word: String) {
-        let words = modelVariant.split(separator: " ").map(String.init)
-        if !words.contains(word) { modelVariant = (words + [word]).joined(separator: " ") }
     }
 
     /// A command's summary line or warning: printed unless quiet.
@@ -75,7 +60,11 @@ public final class Session {
     }
 
     public func requireModel(_ verb: String) throws -> Model {
-        guard let m = model else {
+        try requireModelState(verb).model
+    }
+
+    public func requireModelState(_ verb: String) throws -> ModelState {
+        guard let m = modelState else {
             throw VerbError("\(verb) needs a model", help: "load one first, e.g. 'load lenet300 data=mnist'")
         }
         return m
@@ -88,28 +77,29 @@ public final class Session {
         return d
     }
 
-    public func logEvent(_ verb: String, _ fields: [String: Any]) {
-        let event = ReportEvents.enrich(["event": verb].merging(fields) { a, _ in a }, session: self)
-        events.append(event)
-        guard let log else { return }
-        do { try log.append(event) } catch let error as FileWriteError {
-            logFailed = true
-            if pendingLogFailure == nil {
-                pendingLogFailure = VerbError("could not write the run log: \(error)",
-                                              help: "free space or write the log elsewhere (--log FILE); the log on disk keeps every event before this one")
+    /// Records one event with the session's seed, and writes it to the log file if there is one.
+    public func logEvent(_ event: RunLogEvent) {
+        let record = RunLogRecord(event, seed: seed)
+        runLog.events.append(record)
+        guard let log = runLog.file else { return }
+        do { try log.append(record) } catch let error as FileWriteError {
+            runLog.failed = true
+            if runLog.pendingFailure == nil {
+                runLog.pendingFailure = VerbError("could not write the run log: \(error)",
+                                                  help: "free space or write the log elsewhere (--log FILE); the log on disk keeps every event before this one")
             }
             // Stops a long command (training) at its next batch instead of running on unrecorded.
             cancellation.cancel()
         } catch {
-            // An event that cannot be encoded is lost alone; the log stays writable.
+            // An event that cannot be encoded (a NaN loss) is lost alone; the log stays writable.
             output("warning: could not write an event to the run log \(log.url.path): \(error)")
         }
     }
 
     /// The run-log failure not yet reported, cleared by taking it.
     func takeLogFailure() -> VerbError? {
-        defer { pendingLogFailure = nil }
-        return pendingLogFailure
+        defer { runLog.pendingFailure = nil }
+        return runLog.pendingFailure
     }
 }
 

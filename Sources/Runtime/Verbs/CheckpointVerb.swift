@@ -2,9 +2,10 @@ import Engine
 import Language
 import Pruning
 
-/// `checkpoint NAME` / `restore NAME`: snapshot and return to a state of the session: the model
-/// with its architecture (so it survives pruning surgery), weights, masks and optimizer state,
-/// and the pruning state (scores, last report).
+/// `checkpoint NAME` / `restore NAME`: copy the session's model part (ModelState: the model with
+/// its architecture, weights, masks and optimizer state, its description and variant, its dense
+/// measurement, last pruning report and scores) and put that copy back as a whole. A checkpoint
+/// taken before `score` or `prune` restores a model with no scores and no pruning report.
 enum CheckpointVerb {
     static let name = RequiredArgument<String>.text("name", .word, help: "checkpoint name")
 
@@ -15,40 +16,23 @@ enum CheckpointVerb {
         "restore", summary: "return to a checkpoint",
         arguments: [name.argument], provides: ["model"])
 
-    struct Snapshot {
-        var model: ModelSnapshot
-        var scores: ScoreSet?
-        var scoreRequest: ScoreVerb.Request?
-        var dense: ModelMeasurement?
-        var lastPruning: PruningReport?
-        var modelDescription: String
-        var modelVariant: String
-    }
-
     static func runCheckpoint(_ inv: VerbInvocation, _ s: Session) throws -> Value {
-        let m = try s.requireModel("checkpoint")
+        let state = try s.requireModelState("checkpoint")
         let name = try inv[Self.name]
-        s.checkpoints[name] = Snapshot(model: ModelSnapshot(m), scores: s.scores, scoreRequest: s.scoreRequest,
-                                       dense: s.denseMeasurement, lastPruning: s.lastPruning,
-                                       modelDescription: s.modelDescription, modelVariant: s.modelVariant)
+        s.checkpoints[name] = try state.copied()
         s.say("checkpoint \(name)")
         return .none
     }
 
     static func runRestore(_ inv: VerbInvocation, _ s: Session) throws -> Value {
         let name = try inv[Self.name]
-        guard let snap = s.checkpoints[name] else {
+        guard let saved = s.checkpoints[name] else {
             let known = s.checkpoints.keys.sorted()
             throw VerbError("no checkpoint named '\(name)'",
                             help: known.isEmpty ? "make one first with 'checkpoint \(name)'" : "checkpoints: \(known.joined(separator: ", "))")
         }
-        s.model = try snap.model.makeModel()
-        s.scores = snap.scores
-        s.scoreRequest = snap.scoreRequest
-        s.denseMeasurement = snap.dense
-        s.lastPruning = snap.lastPruning
-        s.modelDescription = snap.modelDescription
-        s.modelVariant = snap.modelVariant
+        // A copy again, so the checkpoint stays as it was for a later restore.
+        s.modelState = try saved.copied()
         s.say("restored \(name)")
         return .none
     }

@@ -45,11 +45,10 @@ enum DataVerb {
         do { bundle = try DataCatalog.load(target, options) } catch {
             throw VerbError("\(error)", cause: error)
         }
-        s.data = bundle
-        s.dataDescription = name
+        s.dataState = DataState(bundle: bundle, description: name)
         s.say("data \(bundle.name): \(bundle.train.count) train, \(bundle.val.map { "\($0.count) val, " } ?? "")\(bundle.test.count) test, \(bundle.classes) classes, samples \(bundle.train.sampleShape)")
-        s.logEvent("data", ["name": name, "identity": bundle.identity, "train": bundle.train.count,
-                            "val": bundle.val?.count ?? 0, "test": bundle.test.count, "classes": bundle.classes])
+        s.logEvent(.data(.init(name: name, identity: bundle.identity, train: bundle.train.count,
+                               val: bundle.val?.count ?? 0, test: bundle.test.count, classes: bundle.classes)))
         return .record(Record(["train": Double(bundle.train.count), "val": Double(bundle.val?.count ?? 0),
                                "test": Double(bundle.test.count), "classes": Double(bundle.classes)]))
     }

@@ -51,10 +51,11 @@ enum EvalVerb {
                    ("samples_per_s", .number(throughput))]
         s.say(String(format: "eval %@: accuracy %.2f%%%@, loss %.4f, %@, latency %.3f ms",
                      split, e.top1 * 100, e.top5.map { String(format: " (top-5 %.2f%%)", $0 * 100) } ?? "", e.loss,
-                     sizeText(size, loaded: s.denseMeasurement), latency))
-        var logged: [String: Any] = ["split": split]
-        for (k, v) in fields { if let n = v.number { logged[k] = n } }
-        s.logEvent("eval", logged)
+                     sizeText(size, loaded: s.modelState?.dense), latency))
+        s.logEvent(.eval(.init(split: split, accuracy: e.top1, top5: e.top5, loss: e.loss, params: Double(size.parameters),
+                               nonzero: Double(size.nonZeroParameters), sparsity: size.sparsity,
+                               flops: Double(size.flopsDense), flopsEffective: Double(size.flopsEffective),
+                               latencyMs: latency, samplesPerSecond: throughput)))
         return .record(Record(fields))
     }
 }

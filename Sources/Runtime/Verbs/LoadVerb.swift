@@ -54,18 +54,13 @@ enum LoadVerb {
                 s.say("warning: \(name) holds \(nonFinite) non-finite values (NaN or infinite), accepted by allow_nonfinite=true; its outputs will not be meaningful")
             }
         }
-        s.modelVariant = variant
-        s.model = model
-        s.modelDescription = name
-        s.scores = nil
-        s.scoreRequest = nil
-        s.lastPruning = nil
-        s.denseMeasurement = try? ModelMeasurement.measure(model)
+        // The whole model part is new: no scores, pruning report or variant of the previous model.
+        s.modelState = ModelState(loaded: model, description: name, variant: variant)
         let params = model.parameterCount
         let flops = 2 * ((try? model.macs()) ?? 0)
         s.say("model \(name): \(params.formatted()) parameters, \(flops.formatted()) FLOPs per sample")
-        s.logEvent("load", ["model": name, "params": params, "flops": flops, "architecture": Architecture(of: model).json(),
-                            "variant": variant])
+        s.logEvent(.load(.init(model: name, params: params, flops: flops, architecture: Architecture(of: model).json(),
+                               variant: variant)))
         return .record(Record(["params": Double(params), "flops": Double(flops)]))
     }
 
@@ -92,7 +87,7 @@ enum LoadVerb {
         }
     }
 
-    /// The model and its variant (see `Session.modelVariant`; ONNX models have none).
+    /// The model and its variant (see `ModelState.variant`; ONNX models have none).
     static func loadFile(_ path: String, _ s: Session, allowNonFinite: Bool) throws -> (Model, String) {
         let url = try s.paths.resolve(path, purpose: "load")
         if url.pathExtension.lowercased() == "onnx" {

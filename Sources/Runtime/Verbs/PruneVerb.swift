@@ -43,9 +43,10 @@ enum PruneVerb {
 
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
         let model = try s.requireModel("prune")
-        guard let scores = s.scores, let scoreRequest = s.scoreRequest else {
-            throw VerbError("prune needs scores", help: "run 'score METHOD' first (scores are cleared by load)")
+        guard let scored = s.modelState?.scores else {
+            throw VerbError("prune needs scores", help: "run 'score METHOD' first (a load, or a restore of a checkpoint taken before scoring, leaves the model without scores)")
         }
+        let scores = scored.scores, scoreRequest = scored.request
         // The allocator raises min_keep to the scores' own floor (receding keeps 3).
         let request = PruneRequest(amount: try inv[amount], scope: inv[scope], minKeep: inv[minKeep],
                                    normalization: inv[normalize], minInputsPerUnit: inv[minInputs])
@@ -67,8 +68,8 @@ enum PruneVerb {
             throw VerbError("\(e)", cause: e)
         }
         // Structured surgery changed shapes: the old scores no longer describe the model.
-        if scores.granularity.isStructured { s.scores = nil }
-        s.lastPruning = report
+        if scores.granularity.isStructured { s.modelState?.scores = nil }
+        s.modelState?.lastPruning = report
         // Verbose shows the whole report (it holds the summary's numbers and the notes too).
         if s.verbosity >= .verbose { s.detail(report.text) } else { s.say(([report.summary] + report.notes).joined(separator: "\n")) }
         let speedup = report.speedup ?? 0
@@ -78,14 +79,16 @@ enum PruneVerb {
             ("nonzero", Double(report.after.nonZeroParameters)), ("flops", Double(report.after.flopsDense)),
             ("flops_effective", Double(report.after.flopsEffective)), ("speedup", speedup),
         ]
-        var logged: [String: Any] = ["method": report.method, "granularity": report.granularity.rawValue, "scope": report.scope,
-                                     "normalize": report.normalization]
-        for (k, v) in fields { logged[k] = v }
-        if !report.heldWhole.isEmpty { logged["held_whole"] = report.heldWhole }
-        if !report.heldAtMinKeep.isEmpty { logged["held_at_min_keep"] = report.heldAtMinKeep }
-        if !report.cutToMinKeep.isEmpty { logged["cut_to_min_keep"] = report.cutToMinKeep }
-        if !report.starved.isEmpty { logged["starved"] = report.starved }
-        s.logEvent("prune", logged)
+        func listed(_ layers: [String]) -> [String]? { layers.isEmpty ? nil : layers }
+        s.logEvent(.prune(.init(
+            method: report.method, granularity: report.granularity.rawValue, scope: report.scope,
+            requested: report.requested ?? report.realizedSparsity, sparsity: report.realizedSparsity,
+            paramSparsity: report.parameterSparsity, params: Double(report.after.parameters),
+            nonzero: Double(report.after.nonZeroParameters), flops: Double(report.after.flopsDense),
+            flopsEffective: Double(report.after.flopsEffective), speedup: speedup, layers: ReportEvents.layers(report),
+            heldWhole: listed(report.heldWhole), heldAtMinKeep: listed(report.heldAtMinKeep),
+            cutToMinKeep: listed(report.cutToMinKeep), normalize: report.normalization,
+            starved: listed(report.starved))))
         return .record(Record(fields.map { ($0.0, Value.number($0.1)) }))
     }
 }

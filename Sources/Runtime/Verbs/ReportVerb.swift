@@ -40,14 +40,8 @@ enum ReportVerb {
     /// The session's events, with the run log's manifest (recipe, prn version) when there is one;
     /// without a log, the recipe is the script `prn run` is running ("this session" in the REPL).
     static func sessionInput(_ s: Session) -> ReportInput {
-        var events = s.events
-        if let url = s.log?.url, let data = FileManager.default.contents(atPath: url.path),
-           let first = String(decoding: data, as: UTF8.self).split(separator: "\n").first,
-           let manifest = try? JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any],
-           manifest["event"] as? String == "manifest" {
-            events.insert(manifest, at: 0)
-        }
-        let source = ReportSource(path: s.log?.url.path ?? "", recipe: s.scriptName ?? "this session", recipeHash: "",
+        let events = (s.runLog.file.map { [$0.manifest] } ?? []) + s.runLog.events
+        let source = ReportSource(path: s.runLog.file?.url.path ?? "", recipe: s.scriptName ?? "this session", recipeHash: "",
                                   prnVersion: PrnVersion.string, started: "", threads: nil)
         return RunExtraction.extract(events, source: source)
     }

@@ -28,14 +28,14 @@ enum SaveVerb {
                             help: "name the file e.g. \"\(url.deletingPathExtension().lastPathComponent).safetensors\", or use export for ONNX")
         }
         do {
-            try ModelFile.save(model, to: url, metadata: ["prn.seed": String(s.seed), "prn.data": s.dataDescription,
+            try ModelFile.save(model, to: url, metadata: ["prn.seed": String(s.seed), "prn.data": s.dataState?.description ?? "",
                                                           "prn.version": PrnVersion.string,
-                                                          ModelVariantKey.name: s.modelVariant])
+                                                          ModelVariantKey.name: s.modelState?.variant ?? ""])
         } catch {
             throw VerbError("could not write \(path): \(error)", cause: error)
         }
         s.say("saved \(path)")
-        s.logEvent("save", ["path": url.path])
+        s.logEvent(.save(.init(path: url.path)))
         return .string(url.path)
     }
 
@@ -53,12 +53,12 @@ enum SaveVerb {
             throw VerbError("could not export \(path): \(error)", cause: error)
         }
         s.say("exported \(path) (ONNX opset \(ONNXExport.opset))")
-        s.logEvent("export", ["path": url.path])
+        s.logEvent(.export(.init(path: url.path)))
         return .string(url.path)
     }
 }
 
-/// The model-file metadata key that keeps `Session.modelVariant` (how the model was trained).
+/// The model-file metadata key that keeps `ModelState.variant` (how the model was trained).
 enum ModelVariantKey {
     static let name = "prn.variant"
 }

@@ -59,12 +59,12 @@ enum ScoreVerb {
         let t0 = Date()
         let scores = try compute(request, model: model, session: s)
         let seconds = Date().timeIntervalSince(t0)
-        s.scores = scores
-        s.scoreRequest = request
+        s.modelState?.scores = ScoreState(scores: scores, request: request)
         let units = scores.granularity == .weights ? scores.weights.values.reduce(0) { $0 + $1.count }
                                                    : scores.units.values.reduce(0) { $0 + $1.count }
         s.say(String(format: "score %@: %d %@ scored in %.2fs", method, units, granularity.rawValue, seconds))
-        s.logEvent("score", ["method": method, "granularity": granularity.rawValue, "units": units, "seconds": seconds])
+        s.logEvent(.score(.init(method: method, granularity: granularity.rawValue, units: units, seconds: seconds,
+                                histogram: ReportEvents.histogram(scores))))
         return .record(Record(["units": Double(units), "seconds": seconds]))
     }
 
@@ -73,10 +73,10 @@ enum ScoreVerb {
     /// reported under the method's name.
     static func checkTraining(_ m: ScoringMethod, _ s: Session) throws {
         guard let (penalty, otherwise) = m.requiresPenalty else { return }
-        let variant = s.modelVariant.split(separator: " ").map(String.init)
-        guard !variant.contains("penalty=\(penalty)") else { return }
-        let how = s.modelVariant.isEmpty ? "was not trained with a penalty in this session or its file"
-                                         : "was trained as '\(s.modelVariant)'"
+        let trained = s.modelState?.variant ?? ""
+        guard !trained.split(separator: " ").contains(Substring("penalty=\(penalty)")) else { return }
+        let how = trained.isEmpty ? "was not trained with a penalty in this session or its file"
+                                  : "was trained as '\(trained)'"
         throw VerbError("score \(m.name): the model \(how), not with penalty=\(penalty), which \(m.name) needs",
                         help: "train with 'train penalty=\(penalty)' first, or use 'score \(otherwise)' for the same score of a model trained without it")
     }

@@ -30,20 +30,21 @@ enum ShowVerb {
         let text: String
         switch what {
         case .model:
-            let m = try s.requireModel("show model")
+            let state = try s.requireModelState("show model")
+            let m = state.model
             let size = try ModelMeasurement.measure(m)
-            text = "\(s.modelDescription) (\(m.architecture)): input \(m.inputShape), \(m.classes) classes, \(m.nodes.count - 1) nodes, \(size.parameters.formatted()) parameters (\(size.nonZeroParameters.formatted()) non-zero), \(size.flopsDense.formatted()) FLOPs per sample"
+            text = "\(state.description) (\(m.architecture)): input \(m.inputShape), \(m.classes) classes, \(m.nodes.count - 1) nodes, \(size.parameters.formatted()) parameters (\(size.nonZeroParameters.formatted()) non-zero), \(size.flopsDense.formatted()) FLOPs per sample"
         case .layers:
             text = try layers(s.requireModel("show layers"))
         case .data:
             let d = try s.requireData("show data")
-            text = "\(s.dataDescription): train \(d.train.count), \(d.val.map { "val \($0.count), " } ?? "")test \(d.test.count), classes \(d.classes), samples \(d.train.sampleShape)\nidentity: \(d.identity)"
+            text = "\(s.dataState?.description ?? ""): train \(d.train.count), \(d.val.map { "val \($0.count), " } ?? "")test \(d.test.count), classes \(d.classes), samples \(d.train.sampleShape)\nidentity: \(d.identity)"
         case .history:
             text = s.history.isEmpty ? "(no commands yet)" : s.history.enumerated().map { "\($0 + 1)  \($1)" }.joined(separator: "\n")
         case .sparsity:
-            text = SparsityTable.render(try ModelMeasurement.measure(s.requireModel("show sparsity")), before: s.denseMeasurement)
+            text = SparsityTable.render(try ModelMeasurement.measure(s.requireModel("show sparsity")), before: s.modelState?.dense)
         case .scores:
-            guard let scores = s.scores else {
+            guard let scores = s.modelState?.scores?.scores else {
                 throw VerbError("show scores needs scores", help: "run 'score METHOD' first")
             }
             text = ScoreHistogram.render(scores)

@@ -58,7 +58,7 @@ struct TrainOptionDeclarations: Sendable {
         /// "name value" for each recipe value the script left out, in the recipe line's order.
         var fromRecipe: [String]
         /// Every recipe-covered option as used, and epochs: the run log's record of the run.
-        var logged: [String: Any]
+        var logged: [String: RunLogEvent.OptionValue]
     }
 
     /// The options a command asked for, the rest from `recipe` (seed and stream are the session's).
@@ -89,8 +89,10 @@ struct TrainOptionDeclarations: Sendable {
         o.warmupEpochs = inv[warmup]
         o.augment = inv[augment]
         o.groups["sigmoid-bn"] = ParameterGroupRule(lrMultiplier: Float(inv[scaleLR]), weightDecay: inv[scaleWD])
-        let logged: [String: Any] = ["epochs": o.epochs, "lr": rate, "momentum": momentumValue, "nesterov": nesterovValue,
-                                     "batch": batchValue, "wd": decay, "schedule": chosen.word]
+        let logged: [String: RunLogEvent.OptionValue] = [
+            "epochs": .number(Double(o.epochs)), "lr": .number(rate), "momentum": .number(momentumValue),
+            "nesterov": .flag(nesterovValue), "batch": .number(Double(batchValue)), "wd": .number(decay),
+            "schedule": .text(chosen.word)]
         return Resolved(options: o, fromRecipe: fromRecipe, logged: logged)
     }
 

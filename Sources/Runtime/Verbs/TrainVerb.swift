@@ -60,10 +60,9 @@ enum TrainVerb {
             let part = r.isPartial ? " (partial: \(r.batches) of \(r.batchesPerEpoch) batches)" : ""
             s.say(String(format: "%@ epoch %d%@: loss %.4f, accuracy %.2f%%%@, %.1fs", inv.verb, r.epoch, part, r.loss, r.accuracy * 100,
                          r.penalty != 0 ? String(format: ", penalty %.4g", r.penalty) : "", r.seconds))
-            var event: [String: Any] = ["verb": inv.verb, "epoch": r.epoch, "loss": r.loss, "accuracy": r.accuracy,
-                                        "penalty": r.penalty, "lr": r.learningRate, "seconds": r.seconds]
-            if r.isPartial { event.merge(["partial": true, "batches": r.batches, "batches_total": r.batchesPerEpoch]) { a, _ in a } }
-            s.logEvent("epoch", event)
+            s.logEvent(.epoch(.init(verb: inv.verb, epoch: r.epoch, loss: r.loss, accuracy: r.accuracy, penalty: r.penalty,
+                                    lr: r.learningRate, seconds: r.seconds, partial: r.isPartial ? true : nil,
+                                    batches: r.isPartial ? r.batches : nil, batchesTotal: r.isPartial ? r.batchesPerEpoch : nil)))
         }
         let result: TrainResult
         do { result = try trainer.run(on: data.train) } catch let e as TrainingDiverged {
@@ -75,22 +74,28 @@ enum TrainVerb {
             let full = result.fullEpochs.count
             let batches = result.epochs.last.map { $0.isPartial ? " and \($0.batches) of \($0.batchesPerEpoch) batches" : "" } ?? ""
             // A run log that failed stops training too; the line says which of the two it was.
-            let why = s.logFailed ? "stopped because the run log could not be written" : "interrupted"
+            let why = s.runLog.failed ? "stopped because the run log could not be written" : "interrupted"
             s.say("\(inv.verb) \(why) after \(full) full epoch(s)\(batches); the model is kept as of the last finished batch")
-            s.logEvent(inv.verb, ["interrupted": true, "epochs": full, "batches": result.epochs.last?.batches ?? 0])
+            s.logEvent(Self.event(inv.verb, .stopped(.init(interrupted: true, epochs: full,
+                                                           batches: result.epochs.last?.batches ?? 0))))
             // The same error every stopped command throws, so the run ends as cancelled by its
             // signal (a failed log replaces it with the log's own error).
             throw Interrupted(what: inv.verb, signal: s.cancellation.signal ?? SIGINT)
         }
         let last = result.epochs.last
         let seconds = result.epochs.reduce(0) { $0 + $1.seconds }
-        if inv.verb == "train", let penalty = Penalties.chosen(inv) { s.addVariant("penalty=\(penalty)") }
-        s.logEvent(inv.verb, ["epochs": result.epochs.count, "loss": last?.loss ?? 0, "accuracy": last?.accuracy ?? 0,
-                              "seconds": seconds, "samples_per_s": result.samplesPerSecond, "variant": s.modelVariant,
-                              "options": resolved.logged])
+        if inv.verb == "train", let penalty = Penalties.chosen(inv) { s.modelState?.addVariant("penalty=\(penalty)") }
+        s.logEvent(Self.event(inv.verb, .completed(.init(
+            epochs: result.epochs.count, loss: last?.loss ?? 0, accuracy: last?.accuracy ?? 0, seconds: seconds,
+            samplesPerSecond: result.samplesPerSecond, variant: s.modelState?.variant ?? "", options: resolved.logged))))
         return .record(Record(["loss": last?.loss ?? 0, "accuracy": last?.accuracy ?? 0,
                                "epochs": Double(result.epochs.count), "seconds": seconds,
                                "samples_per_s": result.samplesPerSecond]))
+    }
+
+    /// The run-log event that ends `train` or `finetune`.
+    static func event(_ verb: String, _ training: RunLogEvent.Training) -> RunLogEvent {
+        verb == "finetune" ? .finetune(training) : .train(training)
     }
 }
 
