@@ -128,7 +128,10 @@ public struct ScriptRunner {
                 return PrnExit.usage
             }
             do {
-                session.log = try RunLog(url: url, manifest: RunLog.manifest(scriptName: path, scriptText: source.text, seed: 0))
+                // The --set values as given, so `prn sweep` can tell which point a log belongs to.
+                var manifest = RunLog.manifest(scriptName: path, scriptText: source.text, seed: 0)
+                if !sets.isEmpty { manifest["set"] = Dictionary(sets, uniquingKeysWith: { _, last in last }) }
+                session.log = try RunLog(url: url, manifest: manifest)
             } catch {
                 errors("prn: cannot write the run log \(logPath): \(error)\n")
                 return PrnExit.ioError
