@@ -133,7 +133,7 @@ struct SweepCommand: ParsableCommand {
     @discardableResult
     func writeReport(_ runner: SweepRunner, grouping: [String]) -> Bool {
         let all = runner.grid.sharedPoints + runner.grid.points
-        let logs = all.filter { runner.status($0).isComplete }.map { runner.logURL($0).path }
+        let logs = all.filter { runner.status($0).isComplete }.map { SweepRunner.shown(runner.logURL($0)) }
         guard !logs.isEmpty else {
             FileHandle.standardError.write(Data("prn sweep: no complete log to report\n".utf8))
             return false

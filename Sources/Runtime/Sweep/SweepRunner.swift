@@ -57,6 +57,14 @@ public final class SweepRunner: @unchecked Sendable {
         settings.out.appendingPathComponent("output").appendingPathComponent(p.name + ".txt")
     }
 
+    /// A path as the runs and the report are given it: relative to the working directory when
+    /// inside it, so logs and reports committed with a project name no folder of the machine.
+    public static func shown(_ url: URL) -> String {
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
+        let path = url.standardizedFileURL.path
+        return path.hasPrefix(cwd + "/") ? String(path.dropFirst(cwd.count + 1)) : path
+    }
+
     public func status(_ p: SweepPoint) -> PointLogStatus {
         PointLogStatus.of(log: logURL(p), recipeHash: recipeHash, sets: p.sets)
     }
@@ -156,7 +164,7 @@ public final class SweepRunner: @unchecked Sendable {
         _ = fm.createFile(atPath: output.path, contents: nil)
         let process = Process()
         process.executableURL = settings.prn
-        var arguments = ["run", settings.recipe, "--quiet", "--log", log.path, "--allow", settings.out.path]
+        var arguments = ["run", settings.recipe, "--quiet", "--log", Self.shown(log), "--allow", Self.shown(settings.out)]
         for dir in settings.allow { arguments += ["--allow", dir] }
         for (name, value) in p.sets { arguments += ["--set", "\(name)=\(value)"] }
         process.arguments = arguments
