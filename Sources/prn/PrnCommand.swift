@@ -72,6 +72,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let runner = try session.runner()
         RunInterrupts.install(runner.cancellation)
+        ParentWatch.start()
         throw ExitCode(runner.run(file))
     }
 }

@@ -12,6 +12,15 @@ final class SweepResumeTests: XCTestCase {
     }
 
     func testStoppedSweepRerunsOnlyTheUnfinishedPointsAndReportsAsACleanRun() throws {
+        try stopAndResume(with: SIGTERM)
+    }
+
+    /// SIGKILL cannot be forwarded: the runs notice that the sweep is gone and stop themselves.
+    func testKilledSweepRerunsOnlyTheUnfinishedPointsAndReportsAsACleanRun() throws {
+        try stopAndResume(with: SIGKILL)
+    }
+
+    func stopAndResume(with sig: Int32) throws {
         let folder = try TemporaryFolder("sweep-resume")
         try folder.write("recipe.prn", text: SweepFixture.recipe)
 
@@ -24,9 +33,17 @@ final class SweepResumeTests: XCTestCase {
         let first = try PrnProcess(sweep(folder, out: "resumed"), in: folder.url, environment: SweepFixture.environment)
         let deadline = Date().addingTimeInterval(300)
         while SweepFixture.completeLogs(in: logs).count < 3 && Date() < deadline { usleep(20_000) }
-        kill(first.pid, SIGTERM)
+        kill(first.pid, sig)
         let stopped = first.wait(timeout: 120)
-        XCTAssertEqual(stopped.status, 128 + SIGTERM, stopped.summary)
+        if sig == SIGKILL {
+            XCTAssertTrue(stopped.signalled && stopped.status == SIGKILL, stopped.summary)
+            // The runs it had started end their logs (cancelled) once they see it gone.
+            let end = Date().addingTimeInterval(60)
+            while Date() < end && !allLogsEnded(logs) { usleep(50_000) }
+            XCTAssertTrue(allLogsEnded(logs), "a run went on after the sweep was killed")
+        } else {
+            XCTAssertEqual(stopped.status, 128 + SIGTERM, stopped.summary)
+        }
         let finished = SweepFixture.completeLogs(in: logs)
         XCTAssertGreaterThanOrEqual(finished.count, 3)
         XCTAssertLessThan(finished.count, 12, "the sweep ended before it was stopped; the test proves nothing")
@@ -52,6 +69,15 @@ final class SweepResumeTests: XCTestCase {
         let third = try PrnProcess.run(sweep(folder, out: "resumed"), in: folder.url, environment: SweepFixture.environment, timeout: 120)
         XCTAssertEqual(third.status, 0, third.summary)
         XCTAssertEqual(SweepFixture.ran(third.stderr), [], third.stderr)
+    }
+
+    /// True when every log in the folder has its `end` event (no run is still writing one).
+    func allLogsEnded(_ logs: URL) -> Bool {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: logs.path))?.filter { $0.hasSuffix(".jsonl") } ?? []
+        return files.allSatisfy { file in
+            let text = (try? String(contentsOf: logs.appendingPathComponent(file), encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").last?.contains("\"event\":\"end\"") == true
+        }
     }
 
     func testAPointWhoseRecipeChangedOrThatFailedRunsAgain() throws {

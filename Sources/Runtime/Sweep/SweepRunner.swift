@@ -170,6 +170,8 @@ public final class SweepRunner: @unchecked Sendable {
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["PRN_THREADS"] = String(settings.threads)
+        // The run stops by itself if this sweep is killed outright (prn run's parent watch).
+        environment["PRN_SWEEP_PARENT"] = String(getpid())
         process.environment = environment
         guard let handle = try? FileHandle(forWritingTo: output) else { return "cannot write \(output.path)" }
         defer { try? handle.close() }
