@@ -81,7 +81,7 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         let recipeText: String
-        switch ScriptRunnerFile.text(recipe) {
+        switch RecipeFile.text(recipe) {
         case .success(let t): recipeText = t
         case .failure(let message): throw fail("\(recipe): \(message)", PrnExit.noInput)
         }
@@ -224,7 +224,7 @@ struct SweepCommand: ParsableCommand {
 }
 
 /// Reads a recipe's text for its hash, with the messages `prn run` gives.
-enum ScriptRunnerFile {
+enum RecipeFile {
     enum Read { case success(String), failure(String) }
     static func text(_ path: String) -> Read {
         guard FileManager.default.fileExists(atPath: path) else { return .failure("no such file") }

@@ -78,7 +78,8 @@ public struct SlurmWriter {
     func header(_ name: String, array count: Int?) -> [String] {
         var l = ["#!/bin/bash", "#SBATCH --job-name=\(name)"]
         if let count { l.append("#SBATCH --array=0-\(count - 1)") }
-        l.append("#SBATCH --output=\(Self.quoteFree(dir.appendingPathComponent("output").path))/\(count == nil ? "%x-%j" : "%x-%A_%a").out")
+        // #SBATCH lines are not read by a shell, so the path cannot be quoted (sweep refuses spaces).
+        l.append("#SBATCH --output=\(dir.appendingPathComponent("output").path)/\(count == nil ? "%x-%j" : "%x-%A_%a").out")
         return l + headers.lines
     }
 
@@ -152,7 +153,4 @@ public struct SlurmWriter {
     static func quote(_ s: String) -> String {
         s.allSatisfy { $0.isLetter || $0.isNumber || "/._-=,+:".contains($0) } ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
-
-    /// `#SBATCH` lines are not read by a shell, so a path there cannot be quoted.
-    static func quoteFree(_ s: String) -> String { s }
 }
