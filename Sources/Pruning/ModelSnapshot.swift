@@ -47,5 +47,27 @@ public struct ModelSnapshot: @unchecked Sendable {
         return model
     }
 
+    /// Puts the captured values and optimizer state back into `model` but keeps its current
+    /// masks (lottery-ticket rewinding: the weights a pruned network started from, with the
+    /// connections pruning kept). Every shape must be the captured one: after structured surgery
+    /// there is no weight to rewind to for a removed unit.
+    public func rewind(_ model: Model) throws {
+        for p in model.parameters {
+            guard let e = entries[p.name] else {
+                throw PruningError(.staleState, "the checkpoint has no value for \(p.name); it was taken from a different model")
+            }
+            guard e.value.shape == p.value.shape else {
+                throw PruningError(.staleState, "\(p.name) has shape \(p.value.shape) but \(e.value.shape) in the checkpoint; rewinding keeps masks, "
+                                   + "so it needs the shapes the checkpoint had (weights pruning, not units removed by surgery)")
+            }
+        }
+        for p in model.parameters {
+            let e = entries[p.name]!
+            p.value.copy(from: e.value)
+            p.state = e.state.mapValues { $0.copy() }
+            p.applyMask()
+        }
+    }
+
     public var parameterCount: Int { entries.values.reduce(0) { $0 + $1.value.count } }
 }

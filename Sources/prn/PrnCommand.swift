@@ -8,7 +8,7 @@ struct PrnCommand: ParsableCommand {
         abstract: "A language and REPL for neural-network pruning pipelines.",
         discussion: "With no subcommand, starts the REPL (or reads statements from standard input when it is not a terminal).",
         version: "prn \(PrnVersion.string)",
-        subcommands: [RunCommand.self, CheckCommand.self, BenchCommand.self, ReportCommand.self, ReferenceCommand.self, ReplCommand.self],
+        subcommands: [RunCommand.self, CheckCommand.self, BenchCommand.self, ReportCommand.self, SweepCommand.self, ReferenceCommand.self, ReplCommand.self],
         defaultSubcommand: ReplCommand.self)
 }
 
@@ -72,6 +72,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let runner = try session.runner()
         RunInterrupts.install(runner.cancellation)
+        ParentWatch.start()
         throw ExitCode(runner.run(file))
     }
 }

@@ -17,6 +17,8 @@ struct ReportCommand: ParsableCommand {
     @Argument(help: "Run logs (JSON lines).") var logs: [String]
     @Option(help: ArgumentHelp("Folder to write the tables and plots into.", valueName: "DIR")) var out: String
     @Option(help: "Markdown heading level of each comparison (2 = ##).") var headingLevel = 2
+    @Option(help: ArgumentHelp("Group by this --set variable of the runs (a sweep's swept variables).", valueName: "NAME"))
+    var by: [String] = []
 
     func validate() throws {
         if logs.isEmpty { throw ValidationError("give at least one run log, e.g. 'prn report run.jsonl --out results'") }
@@ -36,7 +38,7 @@ struct ReportCommand: ParsableCommand {
             throw ExitCode(PrnExit.noInput)
         }
         let input: ReportInput
-        do { input = try RunLogReader.read(logs) } catch {
+        do { input = try by.isEmpty ? RunLogReader.read(logs) : SweepReport.read(logs, by: by) } catch {
             FileHandle.standardError.write(Data("prn report: \(error)\n".utf8))
             throw ExitCode(PrnExit.staticError)
         }

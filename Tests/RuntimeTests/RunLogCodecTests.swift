@@ -43,6 +43,7 @@ final class RunLogCodecTests: XCTestCase {
                                   layers: [], heldWhole: nil, heldAtMinKeep: nil, cutToMinKeep: nil)), seed: 3),
         RunLogRecord(.save(.init(path: "models/a b.safetensors")), seed: 3),
         RunLogRecord(.export(.init(path: "models/a.onnx")), seed: 3),
+        RunLogRecord(.rewind(.init(checkpoint: "init")), seed: 3),
         RunLogRecord(.interrupted(.init(signal: "SIGINT", during: "train")), seed: nil),
         RunLogRecord(.end(.init(status: "cancelled")), seed: nil),
         RunLogRecord(.end(.init(status: "completed")), seed: UInt64.max),
@@ -51,7 +52,7 @@ final class RunLogCodecTests: XCTestCase {
     /// Fails to compile when an event is added without a place here, so `samples` stays complete.
     static func kind(_ event: RunLogEvent) -> String {
         switch event {
-        case .manifest, .data, .load, .epoch, .eval, .score, .prune, .save, .export, .interrupted, .end: return event.name
+        case .manifest, .data, .load, .epoch, .eval, .score, .prune, .save, .export, .rewind, .interrupted, .end: return event.name
         case .train(let t), .finetune(let t):
             switch t {
             case .completed: return event.name + " completed"
@@ -68,7 +69,7 @@ final class RunLogCodecTests: XCTestCase {
         }
         let kinds = Set(Self.samples.map { Self.kind($0.event) })
         XCTAssertEqual(kinds, ["manifest", "data", "load", "epoch", "train completed", "finetune stopped", "eval", "score",
-                               "prune", "save", "export", "interrupted", "end"])
+                               "prune", "save", "export", "rewind", "interrupted", "end"])
     }
 
     /// The line as a JSON object, changed by `edit`, decoded; returns the error's text.

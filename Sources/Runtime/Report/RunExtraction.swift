@@ -71,7 +71,7 @@ enum RunExtraction {
                     input.dense.append(ReportDense(model: model, dataset: dataset, seed: seed, accuracy: e.accuracy,
                                                    params: e.params, flops: e.flops))
                 }
-            case .epoch, .save, .export, .interrupted, .end:
+            case .epoch, .save, .export, .rewind, .interrupted, .end:
                 break
             }
         }

@@ -128,7 +128,10 @@ public struct ScriptRunner {
                 return PrnExit.usage
             }
             do {
-                session.runLog.file = try RunLog(url: url, manifest: RunLog.manifest(scriptName: path, scriptText: source.text, seed: 0))
+                // The --set values as given, so `prn sweep` can tell which point a log belongs to.
+                let settings = sets.isEmpty ? nil : Dictionary(sets, uniquingKeysWith: { _, last in last })
+                session.runLog.file = try RunLog(url: url, manifest: RunLog.manifest(
+                    scriptName: path, scriptText: source.text, seed: 0, settings: settings))
             } catch {
                 errors("prn: cannot write the run log \(logPath): \(error)\n")
                 return PrnExit.ioError

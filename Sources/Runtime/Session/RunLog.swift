@@ -53,7 +53,8 @@ public final class RunLog: @unchecked Sendable {
         try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: url)
     }
 
-    public static func manifest(scriptName: String, scriptText: String, seed: UInt64) -> RunLogRecord {
+    public static func manifest(scriptName: String, scriptText: String, seed: UInt64,
+                                settings: [String: String]? = nil) -> RunLogRecord {
         var info = utsname()
         uname(&info)
         func field<T>(_ v: T) -> String {
@@ -64,7 +65,7 @@ public final class RunLog: @unchecked Sendable {
             scriptHash: String(RandomStream.stableHash(scriptText), radix: 16),
             machine: "\(field(info.sysname)) \(field(info.release)) \(field(info.machine))",
             cores: ProcessInfo.processInfo.activeProcessorCount, threads: Parallel.threads, blas: BLAS.backend,
-            started: ISO8601DateFormatter().string(from: Date()))
+            started: ISO8601DateFormatter().string(from: Date()), set: settings)
         return RunLogRecord(.manifest(manifest), seed: seed)
     }
 }

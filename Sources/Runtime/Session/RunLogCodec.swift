@@ -124,6 +124,7 @@ extension RunLogRecord: Codable {
         case "prune": event = .prune(try .init(from: decoder))
         case "save": event = .save(try .init(from: decoder))
         case "export": event = .export(try .init(from: decoder))
+        case "rewind": event = .rewind(try .init(from: decoder))
         case "interrupted": event = .interrupted(try .init(from: decoder))
         case "end": event = .end(try .init(from: decoder))
         default:
@@ -156,6 +157,7 @@ extension RunLogRecord: Codable {
         case .score(let e): try e.encode(to: encoder)
         case .prune(let e): try e.encode(to: encoder)
         case .save(let e), .export(let e): try e.encode(to: encoder)
+        case .rewind(let e): try e.encode(to: encoder)
         case .interrupted(let e): try e.encode(to: encoder)
         case .end(let e): try e.encode(to: encoder)
         }

@@ -26,6 +26,7 @@ public enum RunLogEvent: Equatable, Sendable {
     case prune(Pruning)
     case save(FileWritten)
     case export(FileWritten)
+    case rewind(Rewound)
     case interrupted(Interruption)
     case end(End)
 
@@ -43,6 +44,7 @@ public enum RunLogEvent: Equatable, Sendable {
         case .prune: return "prune"
         case .save: return "save"
         case .export: return "export"
+        case .rewind: return "rewind"
         case .interrupted: return "interrupted"
         case .end: return "end"
         }
@@ -59,9 +61,12 @@ public enum RunLogEvent: Equatable, Sendable {
         public var threads: Int
         public var blas: String
         public var started: String
+        /// The `--set` values the run was given, as written (`prn sweep` tells its points apart by
+        /// them); absent when none were given.
+        public var set: [String: String]?
 
         enum CodingKeys: String, CodingKey {
-            case prnVersion = "prn_version", script, scriptHash = "script_fnv1a", machine, cores, threads, blas, started
+            case prnVersion = "prn_version", script, scriptHash = "script_fnv1a", machine, cores, threads, blas, started, set
         }
     }
 
@@ -262,6 +267,11 @@ public enum RunLogEvent: Equatable, Sendable {
     /// `save` and `export`: the file written.
     public struct FileWritten: Codable, Equatable, Sendable {
         public var path: String
+    }
+
+    /// `rewind NAME`: the checkpoint whose weights the model took, keeping its masks.
+    public struct Rewound: Codable, Equatable, Sendable {
+        public var checkpoint: String
     }
 
     /// A forced stop: the signal and the command it stopped.

@@ -16,6 +16,7 @@ public enum Verbs {
             (EvalVerb.signature, EvalVerb.run),
             (CheckpointVerb.checkpoint, CheckpointVerb.runCheckpoint),
             (CheckpointVerb.restore, CheckpointVerb.runRestore),
+            (RewindVerb.signature, RewindVerb.run),
             (SaveVerb.save, SaveVerb.runSave),
             (SaveVerb.export, SaveVerb.runExport),
             (ShowVerb.signature, ShowVerb.run),
