@@ -147,10 +147,12 @@ final class DataNPYTests: XCTestCase {
         guard process.terminationStatus == 0 else { throw XCTSkip("\(python) has no numpy") }
         let a = try load(url("a.npz")), b = try load(url("b.npz"))
         XCTAssertEqual(a.train.samples.shape, [5, 3, 4, 3], "(N, H, W, C) with C = 3 becomes (N, C, H, W)")
-        // x = arange % 251: element (n, h, w, c) is (36n + 9h + 3w + c) % 251.
-        XCTAssertEqual(a.train.samples[1 * 36 + 2 * 12 + 1 * 3 + 2], Float((36 + 2 + 9 + 3) % 251) / 255, accuracy: 1e-7)
-        XCTAssertEqual(a.test.samples[36 + 24 + 5], Float(36 + 2 + 9 + 3), "float32 Fortran-order values are not scaled")
-        XCTAssertEqual(b.train.samples[36 + 24 + 5], Float(36 + 2 + 9 + 3))
+        // x = arange % 251: element (n, h, w, c) is 36n + 9h + 3w + c; in [N, C, H, W] it sits at
+        // 36n + 12c + 3h + w. Sample 1, channel 2, row 1, column 2:
+        let at = 1 * 36 + 2 * 12 + 1 * 3 + 2, value = 1 * 36 + 1 * 9 + 2 * 3 + 2
+        XCTAssertEqual(a.train.samples[at], Float(value) / 255, accuracy: 1e-7)
+        XCTAssertEqual(a.test.samples[at], Float(value), "float32 Fortran-order values are not scaled")
+        XCTAssertEqual(b.train.samples[at], Float(value))
         XCTAssertEqual(a.train.labels, [0, 1, 2, 1, 0])
         XCTAssertEqual(b.test.labels, [0, 1, 2, 1, 0])
     }
@@ -213,7 +215,7 @@ final class DataNPYTests: XCTestCase {
     func testSplitsWithDifferentSampleShapes() throws {
         var arrays = imageArrays()
         arrays["x_test"] = N.npy("|u1", [2, 3, 2], payload: [UInt8](repeating: 0, count: 12))
-        N.expectError(["x_test.npy", "(2, 3, 2)", "same sample shape"]) { try self.load(try self.write(arrays)) }
+        N.expectError(["x_test.npy", "(2, 1, 3, 2)", "(4, 1, 2, 3)", "same sample shape"]) { try self.load(try self.write(arrays)) }
     }
 
     func testBadLabelsAndValues() throws {
@@ -299,7 +301,7 @@ final class DataNPYTests: XCTestCase {
         let idx = try catalog.load("mnist", options)
         let npy = try catalog.load(dir.path, options)
         XCTAssertEqual(npy.train.samples.shape, [2000, 1, 28, 28])
-        XCTAssertEqual(npy.train.samples.array, idx.train.samples.array)
+        XCTAssertTrue(npy.train.samples.array == idx.train.samples.array, "the .npy pixels are the IDX pixels")
         XCTAssertEqual(npy.test.labels, idx.test.labels)
         XCTAssertEqual(npy.statistics, idx.statistics)
         func accuracy(_ data: DataBundle) throws -> Double {

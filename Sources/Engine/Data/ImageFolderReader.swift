@@ -157,7 +157,8 @@ public enum ImageFolderReader {
         }
     }
 
-    static func load(_ folder: URL, label: String, options: Options, seed: UInt64) throws -> Splits {
+    static func load(_ folder: URL, label: String, options: Options, seed: UInt64,
+                     budget: (bytes: Int, reason: String) = FileBytes.inflationLimit) throws -> Splits {
         if let c = options.channels, c != 1, c != 3 {
             throw ImageDataError.badOption(folder: folder.path, reason: "channels=\(c): images are read as 1 (grayscale) or 3 (colour) channels")
         }
@@ -172,9 +173,8 @@ public enum ImageFolderReader {
         let shape = [channels, height, width]
         let total = listing.train.count + listing.test.count + (listing.val?.count ?? 0)
         let bytesNeeded = Double(total) * Double(channels * height * width) * 4
-        let limit = FileBytes.inflationLimit
-        guard bytesNeeded <= Double(limit.bytes) else {
-            throw ImageDataError.tooLarge(folder: folder.path, images: total, shape: shape, bytes: bytesNeeded, limit: limit.reason)
+        guard bytesNeeded <= Double(budget.bytes) else {
+            throw ImageDataError.tooLarge(folder: folder.path, images: total, shape: shape, bytes: bytesNeeded, limit: budget.reason)
         }
 
         func read(_ items: [Item], _ split: String) throws -> Dataset {

@@ -180,12 +180,17 @@ public enum NPYReader {
         guard needed <= budget.bytes else { throw NPYError.tooLarge(file: file, bytes: needed, limit: budget.reason) }
 
         let logical = Tensor(shape: shape, zeroed: false)
-        let scale = array.element == .uint(1) ? 1.0 / 255 : 1.0
         let index = storageIndex(array)
         try array.payload.withUnsafeBytes { raw in
             let out = logical.data
+            if array.element == .uint(1) {
+                // The IDX reader's arithmetic exactly, so the same pixels give the same floats.
+                let scale: Float = 1 / 255
+                for i in 0..<count { out[i] = Float(raw[index(i)]) * scale }
+                return
+            }
             for i in 0..<count {
-                let v = value(raw, array.element, index(i)) * scale
+                let v = value(raw, array.element, index(i))
                 guard v.isFinite else { throw NPYError.nonFinite(file: file, index: i) }
                 out[i] = Float(v)
             }
