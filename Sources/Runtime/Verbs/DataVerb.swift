@@ -5,7 +5,7 @@ import Language
 /// `data NAME`: chooses the dataset (a known name or a folder).
 enum DataVerb {
     static let name = RequiredArgument<String>.text("name", .oneOf([Vocabulary.choice(Vocabulary.datasets), .path]),
-                                                    help: "a dataset name or a folder path", noun: "dataset")
+                                                    help: "a dataset name, a dataset folder or a .npz file", noun: "dataset")
     static let val = VerbParameter<Double>.number("val", min: Bound(0), max: Bound(100_000_000), default: 0,
                                                   help: "validation split taken from train: a fraction below 1 or a sample count (0 = none)")
     static let subset = VerbParameter<Int?>.integer("subset", atLeast: 1, help: "keep only the first N train and test samples")
