@@ -1,3 +1,4 @@
+import CZlib
 import Foundation
 import XCTest
 @testable import Engine
@@ -193,6 +194,24 @@ final class DataImageFolderTests: XCTestCase {
         try Data("damaged".utf8).write(to: url("set/test/b/0.png"))
         expectError([dir.path, "6 images of 1x4x5", "PRN_MEMORY_GB"]) {
             try ImageFolderReader.load(dir, label: "set", options: .init(), seed: 0, budget: (400, "the test budget"))
+        }
+    }
+
+    /// A PNG header claiming 9000 x 9000 pixels is refused from the header, before the dataset's
+    /// tensor or the image's pixels are allocated.
+    func testHugeImageHeaderIsRefusedBeforeAllocating() throws {
+        let dir = try smallFolder()
+        func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+            let body = Array(type.utf8) + data
+            let crc = body.withUnsafeBufferPointer { UInt32(truncatingIfNeeded: crc32(0, $0.baseAddress, UInt32($0.count))) }
+            return NPYFixtures.littleEndian([UInt32(data.count).byteSwapped]) + body + NPYFixtures.littleEndian([crc.byteSwapped])
+        }
+        let side = NPYFixtures.littleEndian([UInt32(9000).byteSwapped])
+        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", side + side + [8, 0, 0, 0, 0])
+            + chunk("IDAT", [0x78, 0x9C]) + chunk("IEND", [])
+        try Data(png).write(to: url("set/train/a/0.png"))
+        expectError([url("set/train/a/0.png").path, "9000x9000", "larger than prn decodes"]) {
+            try ImageFolderReader.load(dir, label: "set", options: .init(), seed: 0, budget: (Int.max, "no limit"))
         }
     }
 

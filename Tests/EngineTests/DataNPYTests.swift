@@ -279,6 +279,16 @@ final class DataNPYTests: XCTestCase {
         N.expectError(["bzip.npz:x_test.npy", "method 12"]) { try self.load(self.url("bzip.npz")) }
     }
 
+    /// The directory's sizes are checked against what the deflate stream really produces; output
+    /// grows only with inflated data, so a claim of 2 GB for a few bytes costs nothing.
+    func testArchiveSizesThatLie() throws {
+        let entries = imageArrays().sorted { $0.key < $1.key }.map { ($0.key + ".npy", $0.value) }
+        try Data(try N.zip(entries, deflate: true, declaredSize: 2_000_000_000)).write(to: url("claims.npz"))
+        N.expectError(["claims.npz:x_train.npy", "not the 2000000000"]) { try self.load(self.url("claims.npz")) }
+        try Data(try N.zip(entries, deflate: true, declaredSize: 100)).write(to: url("short.npz"))
+        N.expectError(["short.npz:x_train.npy", "inflates past the 100 bytes"]) { try self.load(self.url("short.npz")) }
+    }
+
     /// The test of record: MNIST saved as .npy arrays reads to exactly the IDX tensors, so a
     /// model trained on either form reaches the same accuracy.
     func testMNISTAsNPYTrainsLikeTheIDXFiles() throws {

@@ -168,6 +168,9 @@ public enum ImageFolderReader {
         do { header = try ImageCodec.probe(try bytes(reference)) } catch let failure as ImageCodec.Failure {
             throw ImageDataError.undecodable(file: reference.path, reason: failure.message)
         }
+        guard header.width * header.height <= maximumPixels else {
+            throw ImageDataError.imageTooLarge(file: reference.path, width: header.width, height: header.height)
+        }
         let channels = options.channels ?? header.channels
         let (height, width) = options.size.map { ($0, $0) } ?? (header.height, header.width)
         let shape = [channels, height, width]

@@ -129,32 +129,44 @@ struct ZipArchive {
         return out
     }
 
+    /// Inflates in 1 MB steps, so the output grows only with data actually produced: a directory
+    /// claiming gigabytes for a few bytes of deflate costs nothing, and a stream that runs past
+    /// its declared size stops there.
     private static func inflateRaw(_ data: ArraySlice<UInt8>, size: Int, label: String) throws -> [UInt8] {
         func fail(_ why: String) -> NPYError { .badArchive(file: label, reason: why) }
-        var out = [UInt8](repeating: 0, count: size + 1)
         var stream = z_stream()
         // Negative window bits: a raw deflate stream, as zip stores it (no zlib or gzip wrapper).
         guard inflateInit2_(&stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw fail("zlib could not start")
         }
         defer { inflateEnd(&stream) }
+        var out = [UInt8]()
+        out.reserveCapacity(min(size, max(data.count * 4, 1 << 20)))
+        let chunk = 1 << 20
+        var scratch = [UInt8](repeating: 0, count: chunk)
         var input = Array(data)
-        let status: Int32 = input.withUnsafeMutableBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                stream.next_in = src.baseAddress
-                stream.avail_in = UInt32(src.count)
-                stream.next_out = dst.baseAddress
-                // One byte of room past the declared size reveals a stream that is longer than it claims.
-                stream.avail_out = UInt32(dst.count)
-                return inflate(&stream, Z_FINISH)
+        var status: Int32 = Z_OK
+        try input.withUnsafeMutableBufferPointer { src in
+            stream.next_in = src.baseAddress
+            stream.avail_in = UInt32(src.count)
+            while status == Z_OK {
+                let produced: Int = scratch.withUnsafeMutableBufferPointer { dst in
+                    stream.next_out = dst.baseAddress
+                    stream.avail_out = UInt32(chunk)
+                    status = inflate(&stream, Z_NO_FLUSH)
+                    return chunk - Int(stream.avail_out)
+                }
+                if status == Z_DATA_ERROR || status == Z_NEED_DICT || status == Z_MEM_ERROR {
+                    throw fail("its deflate stream is damaged")
+                }
+                out.append(contentsOf: scratch[0..<produced])
+                guard out.count <= size else { throw fail("it inflates past the \(size) bytes its directory declares") }
+                // No progress with input left over, or input exhausted before the end: cut short.
+                if status == Z_BUF_ERROR || (status == Z_OK && stream.avail_in == 0 && produced < chunk) { break }
             }
         }
-        let produced = Int(stream.total_out)
-        if status == Z_DATA_ERROR { throw fail("its deflate stream is damaged") }
-        guard produced <= size else { throw fail("it inflates past the \(size) bytes its directory declares") }
         guard status == Z_STREAM_END else { throw fail("its deflate stream ends early, so the archive is truncated") }
-        guard produced == size else { throw fail("it inflates to \(produced) bytes, not the \(size) its directory declares") }
-        out.removeLast()
+        guard out.count == size else { throw fail("it inflates to \(out.count) bytes, not the \(size) its directory declares") }
         return out
     }
 }

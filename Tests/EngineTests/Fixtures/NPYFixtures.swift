@@ -27,7 +27,8 @@ enum NPYFixtures {
     static func float64(_ values: [Double]) -> [UInt8] { littleEndian(values.map(\.bitPattern)) }
 
     /// A zip archive of the entries, stored or deflated, as numpy.savez / savez_compressed write them.
-    static func zip(_ entries: [(name: String, bytes: [UInt8])], deflate: Bool) throws -> [UInt8] {
+    /// `declaredSize` replaces every entry's uncompressed size in the archive, to model a lying directory.
+    static func zip(_ entries: [(name: String, bytes: [UInt8])], deflate: Bool, declaredSize: Int? = nil) throws -> [UInt8] {
         var out = [UInt8](), directory = [UInt8]()
         func u16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
         func u32(_ v: Int) -> [UInt8] { u16(v & 0xFFFF) + u16(v >> 16 & 0xFFFF) }
@@ -36,7 +37,7 @@ enum NPYFixtures {
             let data = deflate ? try rawDeflate(entry.bytes) : entry.bytes
             let name = Array(entry.name.utf8)
             let method = deflate ? 8 : 0
-            let common = u16(20) + u16(0) + u16(method) + u16(0) + u16(0x21) + u32(crc) + u32(data.count) + u32(entry.bytes.count) + u16(name.count) + u16(0)
+            let common = u16(20) + u16(0) + u16(method) + u16(0) + u16(0x21) + u32(crc) + u32(data.count) + u32(declaredSize ?? entry.bytes.count) + u16(name.count) + u16(0)
             directory += u32(0x0201_4B50) + u16(20) + common + u16(0) + u16(0) + u16(0) + u32(0) + u32(out.count) + name
             out += u32(0x0403_4B50) + common + name + data
         }
