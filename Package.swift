@@ -17,13 +17,19 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"])]),
 
         // MARK: Libraries; imports flow prn -> Runtime -> (Language, Pruning), Pruning -> Engine
         // Hot loops in C, compiled per instruction set and picked at load time (CKernels.h).
         .target(name: "CKernels"),
-        .target(name: "Engine", dependencies: ["CBLAS", "CZlib", "CKernels"]),
+        // PNG and JPEG through libpng and libjpeg-turbo; their longjmp errors stay inside this C code.
+        .target(name: "CImage", dependencies: ["CPNG", "CJPEG"]),
+        .target(name: "Engine", dependencies: ["CBLAS", "CZlib", "CKernels", "CImage"]),
         .target(name: "Pruning", dependencies: ["Engine", "CKernels"]),
         .target(name: "Language"),
         // ONNX models: Swift types generated once from onnx.proto (committed) plus converters.

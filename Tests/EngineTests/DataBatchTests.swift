@@ -145,12 +145,25 @@ final class DataBatchTests: XCTestCase {
         XCTAssertEqual(seen.count, 3, "each channel shows its own padding value in some corner")
     }
 
-    func testAugmentationRejectsNonColourData() throws {
-        let grey = try Dataset(name: "grey", samples: Tensor(shape: [2, 1, 8, 8]), labels: [0, 0], classes: 1)
-        DataFixtures.expectDataError(.badOption, ["grey", "colour images", "[1, 8, 8]"]) {
-            try BatchIterator(grey, batchSize: 2, augmentation: .standard)
+    /// Grayscale images are augmented like colour ones; feature tables have no pixels to move.
+    func testAugmentationOfGrayscaleImagesAndRefusalOfFeatures() throws {
+        var rng = RandomStream(seed: 6)
+        let samples = Tensor(shape: [6, 1, 5, 5])
+        for i in 0..<samples.count { samples[i] = rng.uniform(0.1, 1) }
+        let grey = try Dataset(name: "grey", samples: samples, labels: [Int32](repeating: 0, count: 6), classes: 1)
+        func batch(_ seed: UInt64) throws -> [Float] {
+            try XCTUnwrap(try BatchIterator(grey, batchSize: 6, shuffle: false, seed: seed, augmentation: Augmentation(cropPadding: 2, horizontalFlip: true)).next()).images.array
         }
-        DataFixtures.expectDataError(.badOption, ["crop padding 8"]) {
+        let a = try batch(1)
+        XCTAssertEqual(a, try batch(1), "the same seed gives the same batch")
+        XCTAssertNotEqual(a, try batch(2))
+        XCTAssertNotEqual(a, samples.array, "some sample moved")
+        XCTAssertTrue(a.contains(0), "a shifted image shows the black padding")
+        let table = try Dataset(name: "table", samples: Tensor(shape: [2, 8]), labels: [0, 0], classes: 1)
+        DataFixtures.expectDataError(.badOption, ["table", "images [C, H, W]", "[8]", "pad="]) {
+            try BatchIterator(table, batchSize: 2, augmentation: .standard)
+        }
+        DataFixtures.expectDataError(.badOption, ["crop padding 8", "pad=", "between 0 and 7"]) {
             try BatchIterator(try colourImages(2), batchSize: 2, augmentation: Augmentation(cropPadding: 8))
         }
     }

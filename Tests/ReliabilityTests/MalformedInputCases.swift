@@ -36,7 +36,7 @@ enum MalformedInputCases {
     static let staticError: Int32 = 65, dataError: Int32 = 65, runtimeError: Int32 = 70
     static let mnistScript = "seed 1\ndata mnist\n"
 
-    static var all: [MalformedCase] { idx + cifar + csv + safetensors + onnx + scripts + options + modelFileChecks }
+    static var all: [MalformedCase] { idx + cifar + csv + arraysAndImages + safetensors + onnx + scripts + options + modelFileChecks }
 
     static var idx: [MalformedCase] { [
         MalformedCase("idx truncated images", status: dataError, mentions: ["train-images-idx3-ubyte", "truncated", "main.prn:2"],

@@ -1,6 +1,8 @@
 import Foundation
 
-/// Training-time augmentation for colour images, applied while a sample is copied into the batch.
+/// Training-time augmentation for images (grayscale or colour), applied while a sample is copied
+/// into the batch. Each sample's shift and flip are drawn from a stream seeded by (seed, epoch),
+/// so the same seed gives the same batches.
 public struct Augmentation: Sendable, Equatable {
     /// Random translation by up to this many pixels, filling uncovered pixels with zeros (black
     /// in raw pixel space), i.e. a random crop of the image padded on every side. 0 disables it.
@@ -67,11 +69,12 @@ public final class BatchIterator {
             throw DataError(.badOption, "batch=\(batchSize): the batch size must be at least 1")
         }
         if augmentation.isEnabled {
-            guard dataset.isImage, dataset.channels == 3 else {
-                throw DataError(.badOption, "\(dataset.name): augmentation (random crop and flip) is for colour images [3, H, W]; samples here are \(dataset.sampleShape). Turn augmentation off for this dataset")
+            guard dataset.isImage else {
+                throw DataError(.badOption, "\(dataset.name): augmentation (random crop and flip) is for images [C, H, W]; samples here are \(dataset.sampleShape). Leave pad=, flip and augment out for this dataset")
             }
-            guard augmentation.cropPadding >= 0, augmentation.cropPadding < min(dataset.sampleShape[1], dataset.sampleShape[2]) else {
-                throw DataError(.badOption, "\(dataset.name): crop padding \(augmentation.cropPadding) must be between 0 and the image size \(dataset.sampleShape[1])")
+            let side = min(dataset.sampleShape[1], dataset.sampleShape[2])
+            guard augmentation.cropPadding >= 0, augmentation.cropPadding < side else {
+                throw DataError(.badOption, "\(dataset.name): crop padding \(augmentation.cropPadding) (pad=) must be between 0 and \(side - 1), below the image size \(side)")
             }
         }
         self.dataset = dataset

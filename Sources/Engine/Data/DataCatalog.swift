@@ -29,10 +29,13 @@ public struct DataOptions: Sendable, Equatable {
     public var normalization: NormalizationMode
     public var synthetic: SyntheticData.Options
     public var csv: CSVReader.Options
+    /// Size, channels and split of image folders; refused for every other format.
+    public var images: ImageFolderReader.Options
 
     public init(subset: Int? = nil, validation: ValidationSplit? = nil, stratify: Bool = false, seed: UInt64 = 0,
                 normalization: NormalizationMode = .perChannel,
-                synthetic: SyntheticData.Options = .init(), csv: CSVReader.Options = .init()) {
+                synthetic: SyntheticData.Options = .init(), csv: CSVReader.Options = .init(),
+                images: ImageFolderReader.Options = .init()) {
         self.subset = subset
         self.validation = validation
         self.stratify = stratify
@@ -40,6 +43,7 @@ public struct DataOptions: Sendable, Equatable {
         self.normalization = normalization
         self.synthetic = synthetic
         self.csv = csv
+        self.images = images
     }
 }
 
@@ -80,13 +84,16 @@ public struct DataCatalog: Sendable {
         if let n = options.subset, n < 1 {
             throw DataError(.badOption, "subset=\(n): must be at least 1")
         }
-        var (train, test, label, source, files) = try read(name, options)
+        var (train, test, val, label, source, files, fingerprint) = try read(name, options)
         if let n = options.subset {
             train = try train.prefix(n)
             test = try test.prefix(n)
+            val = try val?.prefix(n)
         }
-        var val: Dataset?
         if let split = options.validation {
+            if let val {
+                throw DataError(.badOption, "val=: \(source) already holds a validation split (\(val.count) samples in \(val.name)); leave val= out or remove that split")
+            }
             (train, val) = try Self.splitValidation(train, split, seed: options.seed, stratify: options.stratify)
         }
         let stats: ChannelStatistics?
@@ -100,23 +107,36 @@ public struct DataCatalog: Sendable {
             try test.normalize(with: stats)
             if var v = val { try v.normalize(with: stats); val = v }
         }
-        let identity = Self.identity(name: label, files: files, options: options)
+        let identity = Self.identity(name: label, files: files, options: options, fingerprint: fingerprint)
         return DataBundle(name: label, train: train, test: test, val: val,
                           source: source, identity: identity)
     }
 
     private func read(_ name: String, _ options: DataOptions) throws
-        -> (train: Dataset, test: Dataset, label: String, source: String, files: [URL]) {
+        -> (train: Dataset, test: Dataset, val: Dataset?, label: String, source: String, files: [URL], fingerprint: String?) {
         if name == "synthetic" {
+            guard options.images.isDefault else { throw Self.imageOptionsRefused(name) }
             let (train, test) = try SyntheticData.make(options.synthetic, seed: options.seed)
-            return (train, test, name, "generated", [])
+            return (train, test, nil, name, "generated", [], nil)
         }
-        let isPath = name.contains("/") || name.hasPrefix(".")
+        let isPath = name.contains("/") || name.hasPrefix(".") || name.lowercased().hasSuffix(".npz")
         let found = isPath ? try locator.locate(folder: name, workingDirectory: workingDirectory)
                            : try locator.locate(name: name)
-        let label = isPath ? found.folder.lastPathComponent : name
+        let label = isPath ? (found.format == .npz ? found.folder.deletingPathExtension() : found.folder).lastPathComponent : name
         let train: Dataset, test: Dataset
+        var val: Dataset?
+        var fingerprint: String?
+        if found.format != .images, !options.images.isDefault {
+            throw Self.imageOptionsRefused(found.folder.path)
+        }
         switch found.format {
+        case .images:
+            let splits = try ImageFolderReader.load(found.folder, label: label, options: options.images, seed: options.seed)
+            (train, test, val, fingerprint) = (splits.train, splits.test, splits.val, splits.fingerprint)
+        case .npy, .npz:
+            let splits = found.format == .npy ? try NPYDataset.load(folder: found.folder, label: label)
+                                              : try NPYDataset.load(archive: found.folder, label: label)
+            (train, test, val) = (splits.train, splits.test, splits.val)
         case .idx:
             // Known IDX datasets have 10 classes; an unknown folder gets max label + 1 over both splits.
             var classes = 10
@@ -151,7 +171,11 @@ public struct DataCatalog: Sendable {
         guard train.sampleShape == test.sampleShape else {
             throw DataError(.badShape, "\(found.folder.path): train samples are \(train.sampleShape) but test samples are \(test.sampleShape)")
         }
-        return (train, test, label, found.folder.path, found.trainFiles + found.testFiles)
+        return (train, test, val, label, found.folder.path, found.trainFiles + found.testFiles, fingerprint)
+    }
+
+    private static func imageOptionsRefused(_ source: String) -> DataError {
+        DataError(.badOption, "\(source): size=, channels= and split= apply to image folders only; leave them out for this dataset")
     }
 
     /// Splits a seeded random selection off the training set; both parts keep their original order.
@@ -205,9 +229,11 @@ public struct DataCatalog: Sendable {
         return chosen.sorted()
     }
 
-    static func identity(name: String, files: [URL], options: DataOptions) -> String {
+    static func identity(name: String, files: [URL], options: DataOptions, fingerprint: String? = nil) -> String {
         var parts = [String]()
-        if files.isEmpty {
+        if let fingerprint {
+            parts.append(fingerprint)
+        } else if files.isEmpty {
             let s = options.synthetic
             parts.append("train=\(s.trainCount),test=\(s.testCount),classes=\(s.classes),shape=\(s.sampleShape.map(String.init).joined(separator: "x")),spread=\(s.spread)")
         }
@@ -227,6 +253,9 @@ public struct DataCatalog: Sendable {
         }
         if options.stratify && options.validation != nil { text += " stratified" }
         text += " seed=\(options.seed)"
+        if let size = options.images.size { text += " size=\(size)" }
+        if let channels = options.images.channels { text += " channels=\(channels)" }
+        if let split = options.images.split { text += " split=\(split)" }
         switch options.normalization {
         case .perChannel: text += " norm=per-channel"
         case .fixed(let s): text += " norm=mean\(s.mean)std\(s.std)"

@@ -3,6 +3,12 @@ import Foundation
 /// The on-disk formats prn recognises in a dataset folder.
 public enum DataFormat: String, Sendable {
     case idx, cifar10, cifar100, csv
+    /// `x_train.npy`, `y_train.npy`, `x_test.npy`, `y_test.npy` (and optionally the `_val` pair) in a folder.
+    case npy
+    /// One `.npz` archive holding the same arrays; `folder` is then the archive itself.
+    case npz
+    /// PNG and JPEG images in one subfolder per class (see `ImageFolderReader`).
+    case images
 }
 
 /// A dataset folder that holds every file its format needs.
@@ -87,8 +93,11 @@ public struct DataLocator: Sendable {
     /// Checks a folder given by path (relative paths resolve against the working directory).
     public func locate(folder path: String, workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws -> LocatedDataset {
         let url = Self.resolve(path, against: workingDirectory)
+        if url.pathExtension.lowercased() == "npz", isFile(url) {
+            return LocatedDataset(folder: url, format: .npz, trainFiles: [url], testFiles: [])
+        }
         guard isDirectory(url) else {
-            throw DataError(.datasetNotFound, "\(url.path): no such folder; give a dataset folder (IDX, CIFAR binary, or train.csv + test.csv) or a known dataset name")
+            throw DataError(.datasetNotFound, "\(url.path): no such folder; give a dataset folder (IDX, CIFAR binary, train.csv + test.csv, NumPy x_train.npy ..., PNG/JPEG class folders), a .npz archive, or a known dataset name")
         }
         switch inspect(url) {
         case .success(let found): return found
@@ -118,14 +127,24 @@ public struct DataLocator: Sendable {
         if csv.allSatisfy(isFile) {
             return .success(LocatedDataset(folder: folder, format: .csv, trainFiles: [csv[0]], testFiles: [csv[1]]))
         }
+        let npy = NPYDataset.required.map { folder.appendingPathComponent($0 + ".npy") }
+        if npy.allSatisfy(isFile) {
+            let val = NPYDataset.optional.map { folder.appendingPathComponent($0 + ".npy") }.filter(isFile)
+            return .success(LocatedDataset(folder: folder, format: .npy, trainFiles: [npy[0], npy[1]] + val, testFiles: [npy[2], npy[3]]))
+        }
+        if ImageFolderReader.looksLikeImages(folder) {
+            return .success(LocatedDataset(folder: folder, format: .images, trainFiles: [], testFiles: []))
+        }
         var missing = ""
-        if idx.contains(where: { $0 != nil }) {
+        if npy.contains(where: isFile) {
+            missing = " (missing " + npy.filter { !isFile($0) }.map(\.lastPathComponent).joined(separator: ", ") + ")"
+        } else if idx.contains(where: { $0 != nil }) {
             missing = " (missing " + zip(idxNames, idx).filter { $0.1 == nil }.map { $0.0.0 + "[.gz]" }.joined(separator: ", ") + ")"
         } else if isFile(folder.appendingPathComponent("data_batch_1.bin")) || isFile(folder.appendingPathComponent("test_batch.bin")) {
             let need = CIFARReader.Variant.cifar10.trainFiles + CIFARReader.Variant.cifar10.testFiles
             missing = " (missing " + need.filter { !isFile(folder.appendingPathComponent($0)) }.joined(separator: ", ") + ")"
         }
-        return .failure(DataError(.missingFile, "\(folder.path): holds no complete dataset\(missing); expected the four MNIST-style IDX files, CIFAR-10/100 binary batches, or train.csv + test.csv"))
+        return .failure(DataError(.missingFile, "\(folder.path): holds no complete dataset\(missing); expected the four MNIST-style IDX files, CIFAR-10/100 binary batches, train.csv + test.csv, NumPy x_train.npy, y_train.npy, x_test.npy, y_test.npy, or images in train/CLASS/ and test/CLASS/"))
     }
 
     /// Absolute paths stay as they are, `~` expands, anything else is taken from `base`.

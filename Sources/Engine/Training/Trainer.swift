@@ -12,7 +12,8 @@ public struct TrainOptions: Sendable {
     public var weightDecay: Float = 0
     public var schedule: LRSchedule = .constant
     public var warmupEpochs: Double = 0
-    public var augment = false
+    /// Random crop with padding and horizontal flip of training images (none by default).
+    public var augmentation = Augmentation.none
     public var groups: [String: ParameterGroupRule] = [:]
     public var seed: UInt64 = 0
     /// Distinguishes random streams of separate training commands in one session.
@@ -102,7 +103,7 @@ public final class Trainer {
         let loss = SoftmaxCrossEntropy()
         let batches = try BatchIterator(data, batchSize: o.batchSize, shuffle: true,
                                         seed: RandomStream.stableHash(o.streamName) ^ o.seed,
-                                        augmentation: o.augment ? .standard : .none)
+                                        augmentation: o.augmentation)
         let perEpoch = batches.batchCount
         var result = TrainResult()
         var snapshot = WeightSnapshot(model)

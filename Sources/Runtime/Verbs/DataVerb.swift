@@ -5,14 +5,20 @@ import Language
 /// `data NAME`: chooses the dataset (a known name or a folder).
 enum DataVerb {
     static let name = RequiredArgument<String>.text("name", .oneOf([Vocabulary.choice(Vocabulary.datasets), .path]),
-                                                    help: "a dataset name or a folder path", noun: "dataset")
+                                                    help: "a dataset name, a dataset folder or a .npz file", noun: "dataset")
     static let val = VerbParameter<Double>.number("val", min: Bound(0), max: Bound(100_000_000), default: 0,
                                                   help: "validation split taken from train: a fraction below 1 or a sample count (0 = none)")
     static let stratify = VerbParameter<Bool>.flag("stratify", default: false,
                                                    help: "take the validation split class by class, in proportion")
     static let subset = VerbParameter<Int?>.integer("subset", atLeast: 1, help: "keep only the first N train and test samples")
+    static let size = VerbParameter<Int?>.integer("size", 1...4096,
+                                                  help: "image folders: resize the shorter side to N and crop the centre NxN (default: keep the size, which every image must share)")
+    static let channels = VerbParameter<Int?>.integer("channels", 1...3,
+                                                      help: "image folders: 1 (grayscale) or 3 (colour), converting every image (default: the first image's, which every image must share)")
+    static let split = VerbParameter<Double?>.fraction("split", lowerOpen: true, upperOpen: true,
+                                                       help: "image folders without train/ and test/: the fraction of images held out as the test split")
     /// Shared with `load`, which reads them through the same declarations.
-    static let options: [OptionSpec] = [val.spec, stratify.spec, subset.spec]
+    static let options: [OptionSpec] = [val.spec, stratify.spec, subset.spec, size.spec, channels.spec, split.spec]
 
     static let signature = VerbSignature(
         "data", summary: "choose the dataset",
@@ -32,6 +38,7 @@ enum DataVerb {
     static func load(name: String, _ inv: VerbInvocation, _ s: Session) throws -> Value {
         var options = DataOptions(seed: s.seed)
         options.subset = inv[subset]
+        options.images = ImageFolderReader.Options(size: inv[size], channels: inv[channels], split: inv[split])
         let v = inv[val]
         if v > 0 {
             options.validation = v < 1 ? .fraction(v) : .count(Int(v))

@@ -37,7 +37,10 @@ struct TrainOptionDeclarations: Sendable {
     let gamma = VerbParameter<Double>.number("gamma", min: Bound(0, inclusive: false), max: Bound(1), default: 0.1,
                                              help: "factor of schedule=step")
     let warmup = VerbParameter<Double>.number("warmup", min: Bound(0), max: nil, default: 0, help: "epochs of linear warm-up")
-    let augment = VerbParameter<Bool>.flag("augment", default: false, help: "random crop (pad 4) and horizontal flip (colour images)")
+    let augment = VerbParameter<Bool>.flag("augment", default: false, help: "image augmentation: short for pad=4 flip")
+    let pad = VerbParameter<Int>.integer("pad", 0...64, default: 0,
+                                         help: "random crop: shift each training image by up to N pixels, filling with black (0 = off; replaces augment's 4)")
+    let flip = VerbParameter<Bool>.flag("flip", default: false, help: "mirror each training image left-right with probability 1/2")
     let scaleLR = VerbParameter<Double>.number("scale_lr", min: Bound(0), max: nil, default: 10,
                                                help: "learning-rate multiplier of sigmoid-BN parameters")
     let scaleWD = VerbParameter<Bool>.flag("scale_wd", default: false, help: "apply weight decay to sigmoid-BN parameters")
@@ -49,7 +52,7 @@ struct TrainOptionDeclarations: Sendable {
 
     var specs: [OptionSpec] {
         [epochs.spec, lr.spec, batch.spec, optimizer.spec, momentum.spec, nesterov.spec, wd.spec, schedule.spec,
-         stepEvery.spec, gamma.spec, warmup.spec, augment.spec, scaleLR.spec, scaleWD.spec]
+         stepEvery.spec, gamma.spec, warmup.spec, augment.spec, pad.spec, flip.spec, scaleLR.spec, scaleWD.spec]
     }
 
     /// The training options a command asked for, and what it took from the recipe.
@@ -87,13 +90,21 @@ struct TrainOptionDeclarations: Sendable {
         o.weightDecay = Float(decay)
         o.schedule = chosen.schedule
         o.warmupEpochs = inv[warmup]
-        o.augment = inv[augment]
+        o.augmentation = augmentation(inv)
         o.groups["sigmoid-bn"] = ParameterGroupRule(lrMultiplier: Float(inv[scaleLR]), weightDecay: inv[scaleWD])
         let logged: [String: RunLogEvent.OptionValue] = [
             "epochs": .number(Double(o.epochs)), "lr": .number(rate), "momentum": .number(momentumValue),
             "nesterov": .flag(nesterovValue), "batch": .number(Double(batchValue)), "wd": .number(decay),
             "schedule": .text(chosen.word)]
         return Resolved(options: o, fromRecipe: fromRecipe, logged: logged)
+    }
+
+    /// pad= and flip, with augment standing for pad=4 flip; a pad= written beside augment wins.
+    private func augmentation(_ inv: VerbInvocation) -> Augmentation {
+        let padding = inv[pad]
+        let standard = inv[augment]
+        return Augmentation(cropPadding: padding > 0 ? padding : (standard ? Augmentation.standard.cropPadding : 0),
+                            horizontalFlip: inv[flip] || standard)
     }
 
     private func lrSchedule(_ s: Schedule, _ inv: VerbInvocation) -> LRSchedule {
