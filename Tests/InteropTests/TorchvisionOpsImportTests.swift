@@ -116,19 +116,7 @@ final class TorchvisionOpsImportTests: XCTestCase {
         let python = try PythonRunner.requireInCI(["onnxruntime", "numpy"])
         let dir = try makeWorkDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let activations: [Layer] = [Sigmoid(), Tanh(), LeakyReLU(alpha: 0.2), Clip(min: 0, max: 6),
-                                    HardSigmoid(alpha: 0.25, beta: 0.4), HardSwish(), GELU(), SiLU()]
-        let model = Model(inputShape: [6], classes: 4)
-        var rng = RandomStream(seed: 3)
-        for (i, act) in activations.enumerated() {
-            let dense = Linear(i == 0 ? 6 : 12, 12)
-            dense.initialize(&rng)
-            _ = model.add("dense\(i)", dense)
-            _ = model.add("act\(i)", act)
-        }
-        let head = Linear(12, 4)
-        head.initialize(&rng)
-        _ = model.add("head", head)
+        let model = Self.activationsModel()
         let x = ModelFixtures.input([6], batch: 5)
         for i in 0..<x.count { x[i] *= 3 }
         let base = dir.appendingPathComponent("acts")
@@ -151,6 +139,43 @@ final class TorchvisionOpsImportTests: XCTestCase {
         let python = try PythonRunner.requireInCI(["onnxruntime", "numpy"])
         let dir = try makeWorkDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
+        let model = Self.convolutionsModel()
+        let x = ModelFixtures.input([4, 9, 8], batch: 3)
+        let base = dir.appendingPathComponent("convs")
+        try ONNXExport.write(model, to: base.appendingPathExtension("onnx"))
+        try RawFloats.write(x.array, to: base.appendingPathExtension("in"))
+        _ = try PythonRunner.script(python, Self.runner, in: dir, arguments: [base.path, "3,4,9,8"])
+        let want = ModelFixtures.logits(model, x)
+        let got = try RawFloats.read(base.appendingPathExtension("out"))
+        XCTAssertEqual(got.count, want.count)
+        guard got.count == want.count else { return }
+        XCTAssertLessThanOrEqual(maxRelativeDifference(got, want), 1e-4, "onnxruntime differs from prn")
+        let again = try ONNXImport.load(from: base.appendingPathExtension("onnx"))
+        // GlobalAveragePool comes back with the Flatten ONNX needs after it.
+        XCTAssertEqual(again.nodes.compactMap { $0.layer?.kind }.filter { $0 != "flatten" }, model.nodes.compactMap { $0.layer?.kind })
+        XCTAssertLessThanOrEqual(maxRelativeDifference(ModelFixtures.logits(again, x), want), 1e-5)
+    }
+
+    /// A dense network with every activation prn has.
+    static func activationsModel() -> Model {
+        let activations: [Layer] = [Sigmoid(), Tanh(), LeakyReLU(alpha: 0.2), Clip(min: 0, max: 6),
+                                    HardSigmoid(alpha: 0.25, beta: 0.4), HardSwish(), GELU(), SiLU()]
+        let model = Model(inputShape: [6], classes: 4)
+        var rng = RandomStream(seed: 3)
+        for (i, act) in activations.enumerated() {
+            let dense = Linear(i == 0 ? 6 : 12, 12)
+            dense.initialize(&rng)
+            _ = model.add("dense\(i)", dense)
+            _ = model.add("act\(i)", act)
+        }
+        let head = Linear(12, 4)
+        head.initialize(&rng)
+        _ = model.add("head", head)
+        return model
+    }
+
+    /// General convolutions, padded ceil-mode max pooling and a channel concat.
+    static func convolutionsModel() -> Model {
         let model = Model(inputShape: [4, 9, 8], classes: 3)
         var rng = RandomStream(seed: 9)
         let depthwise = GeneralConv2d(4, 8, kernel: (3, 3), padding: (1, 1), groups: 4)
@@ -167,20 +192,7 @@ final class TorchvisionOpsImportTests: XCTestCase {
         _ = model.add("pool2", MaxPool2d(kernel: 2, stride: 2, ceilMode: true))
         _ = model.add("gap", GlobalAvgPool())
         _ = model.add("head", head)
-        let x = ModelFixtures.input([4, 9, 8], batch: 3)
-        let base = dir.appendingPathComponent("convs")
-        try ONNXExport.write(model, to: base.appendingPathExtension("onnx"))
-        try RawFloats.write(x.array, to: base.appendingPathExtension("in"))
-        _ = try PythonRunner.script(python, Self.runner, in: dir, arguments: [base.path, "3,4,9,8"])
-        let want = ModelFixtures.logits(model, x)
-        let got = try RawFloats.read(base.appendingPathExtension("out"))
-        XCTAssertEqual(got.count, want.count)
-        guard got.count == want.count else { return }
-        XCTAssertLessThanOrEqual(maxRelativeDifference(got, want), 1e-4, "onnxruntime differs from prn")
-        let again = try ONNXImport.load(from: base.appendingPathExtension("onnx"))
-        // GlobalAveragePool comes back with the Flatten ONNX needs after it.
-        XCTAssertEqual(again.nodes.compactMap { $0.layer?.kind }.filter { $0 != "flatten" }, model.nodes.compactMap { $0.layer?.kind })
-        XCTAssertLessThanOrEqual(maxRelativeDifference(ModelFixtures.logits(again, x), want), 1e-5)
+        return model
     }
 }
 
