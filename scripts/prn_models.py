@@ -291,7 +291,8 @@ class PrnGraph(nn.Module):
         if kind == "relu":
             return nn.ReLU()
         if kind == "maxpool2d":
-            return nn.MaxPool2d(i("kernel"), i("stride"))
+            return nn.MaxPool2d(i("kernel"), i("stride"), padding=int(c.get("padding", 0)),
+                                ceil_mode=bool(c.get("ceil_mode", 0)))
         if kind == "avgpool2d":
             return nn.AvgPool2d(i("kernel"), i("stride"))
         if kind == "global-avgpool":
@@ -304,6 +305,21 @@ class PrnGraph(nn.Module):
             return _Sum()
         if kind == "shortcut-a":
             return ShortcutA(i("stride"), i("pad_before"), i("pad_after"))
+        simple = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "hard-swish": nn.Hardswish, "gelu": nn.GELU, "silu": nn.SiLU}
+        if kind in simple:
+            return simple[kind]()
+        if kind == "leaky-relu":
+            return nn.LeakyReLU(c["alpha"])
+        if kind == "clip":
+            return _Clip(c["min"], c["max"])
+        if kind == "hard-sigmoid":
+            return _HardSigmoid(c["alpha"], c["beta"])
+        if kind == "concat":
+            return _Concat()
+        if kind == "general-conv2d":
+            return nn.Conv2d(i("in"), i("out"), (i("kernel_h"), i("kernel_w")), stride=(i("stride_h"), i("stride_w")),
+                             padding=(i("padding_h"), i("padding_w")), dilation=(i("dilation_h"), i("dilation_w")),
+                             groups=i("groups"), bias=bool(c["bias"]))
         raise ValueError(f"layer kind {kind!r} has no PyTorch equivalent here")
 
     def forward(self, x):
@@ -320,6 +336,31 @@ class _AnyBatchNorm(nn.BatchNorm1d):
     def _check_input_dim(self, x):
         if x.dim() not in (2, 4):
             raise ValueError(f"expected 2-D or 4-D input, got {x.dim()}-D")
+
+
+class _Clip(nn.Module):
+    def __init__(self, lo, hi):
+        super().__init__()
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x):
+        return torch.clamp(x, self.lo, self.hi)
+
+
+class _HardSigmoid(nn.Module):
+    """ONNX's HardSigmoid, max(0, min(1, alpha x + beta)); nn.Hardsigmoid fixes alpha = 1/6."""
+
+    def __init__(self, alpha, beta):
+        super().__init__()
+        self.alpha, self.beta = alpha, beta
+
+    def forward(self, x):
+        return torch.clamp(self.alpha * x + self.beta, 0, 1)
+
+
+class _Concat(nn.Module):
+    def forward(self, *xs):
+        return torch.cat(xs, 1)
 
 
 class _Sum(nn.Module):

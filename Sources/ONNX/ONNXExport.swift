@@ -139,6 +139,13 @@ struct GraphBuilder {
             node("Conv", n.name, inputs: ins, output: out,
                  [.ints("kernel_shape", [c.kernel, c.kernel]), .ints("strides", [c.stride, c.stride]),
                   .ints("pads", Array(repeating: c.padding, count: 4)), .ints("dilations", [1, 1]), .int("group", 1)])
+        case let c as GeneralConv2d:
+            var ins = [x[0], initializer(c.weight.name, Self.effective(c.weight))]
+            if let b = c.bias { ins.append(initializer(b.name, Self.effective(b))) }
+            node("Conv", n.name, inputs: ins, output: out,
+                 [.ints("kernel_shape", [c.kernel.h, c.kernel.w]), .ints("strides", [c.stride.h, c.stride.w]),
+                  .ints("pads", [c.padding.h, c.padding.w, c.padding.h, c.padding.w]),
+                  .ints("dilations", [c.dilation.h, c.dilation.w]), .int("group", c.groups)])
         case let b as BatchNorm:
             let ins = [x[0], initializer(b.weight.name, b.weight.value), initializer(b.bias.name, b.bias.value),
                        initializer(b.runningMean.name, b.runningMean.value), initializer(b.runningVar.name, b.runningVar.value)]
@@ -152,9 +159,12 @@ struct GraphBuilder {
                  [.float("epsilon", b.eps), .float("momentum", 1 - b.momentum)])
         case is ReLU:
             node("Relu", n.name, inputs: x, output: out)
+        case is ElementwiseActivation:
+            try activation(layer, n.name, input: x[0], output: out)
         case let p as MaxPool2d:
             node("MaxPool", n.name, inputs: x, output: out,
-                 [.ints("kernel_shape", [p.kernel, p.kernel]), .ints("strides", [p.stride, p.stride])])
+                 [.ints("kernel_shape", [p.kernel, p.kernel]), .ints("strides", [p.stride, p.stride]),
+                  .ints("pads", Array(repeating: p.padding, count: 4)), .int("ceil_mode", p.ceilMode ? 1 : 0)])
         case let p as AvgPool2d:
             node("AveragePool", n.name, inputs: x, output: out,
                  [.ints("kernel_shape", [p.kernel, p.kernel]), .ints("strides", [p.stride, p.stride])])
@@ -166,6 +176,8 @@ struct GraphBuilder {
             node("Flatten", n.name, inputs: x, output: out, [.int("axis", 1)])
         case is Dropout:
             valueName[i] = x[0]
+        case is ConcatChannels:
+            node("Concat", n.name, inputs: x, output: out, [.int("axis", 1)])
         case is Add:
             node(x.count == 2 ? "Add" : "Sum", n.name, inputs: x, output: out)
         case let s as ShortcutA:
@@ -194,6 +206,40 @@ struct GraphBuilder {
             node("Pad", name + ".pad", inputs: [current, name + ".pads"], output: output, [.string("mode", "constant")])
         } else if s.stride == 1 {
             node("Identity", name, inputs: [current], output: output)
+        }
+    }
+
+    /// A scalar float initializer (Clip bounds, the constants of the GELU pattern).
+    mutating func scalar(_ name: String, _ v: Float) -> String {
+        initializers.append(ONNXTensors.proto(name, Tensor(shape: [1], values: [v]), shape: []))
+        return name
+    }
+
+    /// The activations in opset 13: HardSwish, SiLU and GELU have no operator there, so they are
+    /// written as the patterns PyTorch's exporter emits, which the importer folds back into one layer.
+    mutating func activation(_ layer: Layer, _ name: String, input x: String, output out: String) throws {
+        switch layer {
+        case is Sigmoid: node("Sigmoid", name, inputs: [x], output: out)
+        case is Tanh: node("Tanh", name, inputs: [x], output: out)
+        case let l as LeakyReLU: node("LeakyRelu", name, inputs: [x], output: out, [.float("alpha", l.alpha)])
+        case let c as Clip:
+            node("Clip", name, inputs: [x, scalar(name + ".min", c.min), scalar(name + ".max", c.max)], output: out)
+        case let h as HardSigmoid:
+            node("HardSigmoid", name, inputs: [x], output: out, [.float("alpha", h.alpha), .float("beta", h.beta)])
+        case is HardSwish:
+            node("HardSigmoid", name + ".gate", inputs: [x], output: name + ".gate", [.float("alpha", 1.0 / 6), .float("beta", 0.5)])
+            node("Mul", name, inputs: [x, name + ".gate"], output: out)
+        case is SiLU:
+            node("Sigmoid", name + ".gate", inputs: [x], output: name + ".gate")
+            node("Mul", name, inputs: [x, name + ".gate"], output: out)
+        case is GELU:
+            node("Div", name + ".div", inputs: [x, scalar(name + ".sqrt2", Float(2).squareRoot())], output: name + ".div")
+            node("Erf", name + ".erf", inputs: [name + ".div"], output: name + ".erf")
+            node("Add", name + ".add", inputs: [name + ".erf", scalar(name + ".one", 1)], output: name + ".add")
+            node("Mul", name + ".mul", inputs: [x, name + ".add"], output: name + ".mul")
+            node("Mul", name, inputs: [name + ".mul", scalar(name + ".half", 0.5)], output: out)
+        default:
+            throw ONNXError(.notExportable, "cannot export node \(name): activation '\(layer.kind)' has no ONNX form in prn's exporter")
         }
     }
 }

@@ -6,14 +6,17 @@ import SwiftProtobuf
 /// model, so a network trained elsewhere can be pruned here.
 ///
 /// Every node becomes a prn layer (see `supportedOperators`); MatMul followed by Add of a
-/// constant becomes one Linear with bias. Parameters take PyTorch-style names from the weight
-/// initializers (`features.0.weight` -> node `features.0`); nodes without a named weight keep
-/// their ONNX node name. Anything else (other operators, grouped or dilated convolutions,
-/// asymmetric padding, dynamic shapes) is refused with the node's name and operator.
+/// constant becomes one Linear with bias, and PyTorch's multi-node forms of SiLU, HardSwish and
+/// GELU become one activation. Shape arithmetic (Shape/Gather/Unsqueeze/Concat) is followed only
+/// as far as a Reshape target. Parameters take PyTorch-style names from the weight initializers
+/// (`features.0.weight` -> node `features.0`); nodes without a named weight keep their ONNX node
+/// name. Anything else (other operators, asymmetric padding, dynamic sample shapes) is refused
+/// with the node's name and operator.
 public enum ONNXImport {
     public static let supportedOperators = [
-        "Add", "AveragePool", "BatchNormalization", "Constant", "Conv", "Dropout", "Flatten", "Gemm",
-        "GlobalAveragePool", "Identity", "MatMul", "MaxPool", "Pad", "Relu", "Reshape", "Slice",
+        "Add", "AveragePool", "BatchNormalization", "Clip", "Concat", "Constant", "Conv", "Dropout", "Flatten", "Gather",
+        "Gelu", "Gemm", "GlobalAveragePool", "HardSigmoid", "HardSwish", "Identity", "LeakyRelu", "MatMul", "MaxPool",
+        "Pad", "Relu", "Reshape", "Shape", "Sigmoid", "Slice", "Tanh", "Unsqueeze",
     ]
 
     public static func load(from url: URL) throws -> Model {
@@ -59,6 +62,8 @@ struct GraphImporter {
     /// Initializers and Constant outputs, by value name.
     var constants: [String: Onnx_TensorProto] = [:]
     var values: [String: ImportedValue] = [:]
+    /// Shapes computed in the graph (Shape/Gather/Unsqueeze/Concat), followed for Reshape.
+    var shapeValues: [String: ShapeValue] = [:]
     /// ONNX nodes already folded into an earlier one (the Add after a MatMul).
     var absorbed = Set<Int>()
     /// Which ONNX nodes read each value.
@@ -137,9 +142,6 @@ struct GraphImporter {
 
     func unsupported(_ n: Onnx_NodeProto, _ k: Int) -> ONNXError {
         var hint = ""
-        if ["Shape", "Gather", "Unsqueeze", "Concat"].contains(n.opType) {
-            hint = " Dynamic reshapes such as x.view(x.size(0), -1) export as Shape/Gather/Concat; use torch.flatten(x, 1) or nn.Flatten instead."
-        }
         let op = n.domain.isEmpty ? n.opType : "\(n.domain).\(n.opType)"
         return ONNXError(.unsupported, "\(label(n, k)): operator \(op) is not supported; prn imports \(ONNXImport.supportedOperators.joined(separator: ", ")).\(hint)")
     }
@@ -151,6 +153,9 @@ struct GraphImporter {
         }
         let name = n.input[slot]
         if let v = values[name] { return v }
+        if shapeValues[name] != nil {
+            throw ONNXError(.unsupported, "\(label(n, k)): input \(slot) ('\(name)') is a computed shape; prn uses computed shapes only as Reshape targets")
+        }
         if constants[name] != nil {
             throw ONNXError(.unsupported, "\(label(n, k)): input \(slot) ('\(name)') is a constant where prn needs the output of an earlier layer")
         }

@@ -12,6 +12,7 @@ extension GraphImporter {
         case "Relu":
             let x = try activation(n, k, 0)
             try add(n, k, name: nodeName(n, k), ReLU(), inputs: [x], shape: x.shape)
+        case "Sigmoid", "Tanh", "LeakyRelu", "HardSwish", "HardSigmoid", "Clip", "Gelu", "Div": try elementwise(n, k)
         case "MaxPool", "AveragePool": try pool(n, k)
         case "GlobalAveragePool":
             let x = try activation(n, k, 0)
@@ -25,6 +26,8 @@ extension GraphImporter {
             }
             try add(n, k, name: nodeName(n, k), Flatten(), inputs: [x], shape: [x.shape.reduce(1, *)])
         case "Reshape": try reshape(n, k)
+        case "Concat" where n.input.contains(where: { values[$0] != nil }): try concat(n, k)
+        case "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat": try shapeOp(n, k)
         case "Add": try residualAdd(n, k)
         case "Slice": try slice(n, k)
         case "Pad": try pad(n, k)
@@ -142,40 +145,49 @@ extension GraphImporter {
         for o in 0..<out { p.value[o] = scale * b[b.count == 1 ? 0 : o] }
     }
 
+    /// Conv2d when the convolution is plain (one group, square kernel, one stride, symmetric
+    /// padding, no dilation), else GeneralConv2d (groups, rectangular kernels, dilation).
     mutating func conv(_ n: Onnx_NodeProto, _ k: Int) throws {
         let x = try activation(n, k, 0)
         guard let (wName, w) = try constant(n, k, 1) else { return }
         let here = label(n, k)
         guard x.shape.count == 3 else { throw ONNXError(.unsupported, "\(here): input has per-sample shape \(x.shape); prn convolutions take [C, H, W]") }
         guard w.rank == 4 else { throw ONNXError(.unsupported, "\(here): weight '\(wName)' has shape \(w.shape); prn imports 2-D convolutions only") }
-        guard int(n, "group", default: 1) == 1 else {
-            throw ONNXError(.unsupported, "\(here): group=\(int(n, "group", default: 1)); grouped and depthwise convolutions are not supported")
+        let groups = int(n, "group", default: 1)
+        guard groups >= 1, x.shape[0] % groups == 0, w.shape[0] % groups == 0, w.shape[1] * groups == x.shape[0] else {
+            throw ONNXError(.unsupported, "\(here): weight '\(wName)' of shape \(w.shape) with group=\(groups) does not fit \(x.shape[0]) input channels")
         }
-        guard (ints(n, "dilations") ?? [1, 1]).allSatisfy({ $0 == 1 }) else { throw ONNXError(.unsupported, "\(here): dilated convolutions are not supported") }
         let autoPad = attribute(n, "auto_pad").map { String(decoding: $0.s, as: UTF8.self) } ?? "NOTSET"
         guard autoPad == "NOTSET" || autoPad == "VALID" else {
             throw ONNXError(.unsupported, "\(here): auto_pad=\(autoPad) is not supported; export with explicit pads")
         }
-        let kernel = w.shape[2]
-        guard w.shape[3] == kernel, (ints(n, "kernel_shape") ?? [kernel, kernel]) == [kernel, kernel] else {
-            throw ONNXError(.unsupported, "\(here): kernel \(w.shape[2])x\(w.shape[3]) is not square; prn convolutions use square kernels")
+        let kernel = [w.shape[2], w.shape[3]]
+        guard (ints(n, "kernel_shape") ?? kernel) == kernel else {
+            throw ONNXError(.unsupported, "\(here): kernel_shape \(ints(n, "kernel_shape") ?? []) disagrees with weight '\(wName)' of shape \(w.shape)")
         }
-        let strides = ints(n, "strides") ?? [1, 1]
-        guard strides.count == 2, strides[0] == strides[1], strides[0] > 0 else {
-            throw ONNXError(.unsupported, "\(here): strides \(strides) differ per axis; prn uses one stride for both")
+        let strides = ints(n, "strides") ?? [1, 1], dilations = ints(n, "dilations") ?? [1, 1]
+        guard strides.count == 2, strides.allSatisfy({ $0 > 0 }), dilations.count == 2, dilations.allSatisfy({ $0 > 0 }) else {
+            throw ONNXError(.unsupported, "\(here): strides \(strides) and dilations \(dilations) must be two positive numbers")
         }
         let pads = autoPad == "VALID" ? [0, 0, 0, 0] : (ints(n, "pads") ?? [0, 0, 0, 0])
-        guard pads.count == 4, Set(pads).count == 1, pads[0] >= 0 else {
-            throw ONNXError(.unsupported, "\(here): pads \(pads) are not the same on every side; prn convolutions pad symmetrically")
-        }
-        guard w.shape[1] == x.shape[0] else {
-            throw ONNXError(.unsupported, "\(here): weight '\(wName)' of shape \(w.shape) expects \(w.shape[1]) input channels but the input has \(x.shape[0])")
+        guard pads.count == 4, pads[0] == pads[2], pads[1] == pads[3], pads.allSatisfy({ $0 >= 0 }) else {
+            throw ONNXError(.unsupported, "\(here): pads \(pads) are not the same on both sides of each axis; prn convolutions pad symmetrically")
         }
         let bias = try constant(n, k, 2, required: false)
-        let layer = Conv2d(w.shape[1], w.shape[0], kernel: kernel, stride: strides[0], padding: pads[0], bias: bias != nil)
-        layer.weight.value.copy(from: w)
+        let plain = groups == 1 && kernel[0] == kernel[1] && strides[0] == strides[1] && pads[0] == pads[1] && dilations == [1, 1]
+        let layer: Layer
+        let weight: Parameter, biasParameter: Parameter?
+        if plain {
+            let c = Conv2d(w.shape[1], w.shape[0], kernel: kernel[0], stride: strides[0], padding: pads[0], bias: bias != nil)
+            (layer, weight, biasParameter) = (c, c.weight, c.bias)
+        } else {
+            let c = GeneralConv2d(x.shape[0], w.shape[0], kernel: (kernel[0], kernel[1]), stride: (strides[0], strides[1]),
+                                  padding: (pads[0], pads[1]), dilation: (dilations[0], dilations[1]), groups: groups, bias: bias != nil)
+            (layer, weight, biasParameter) = (c, c.weight, c.bias)
+        }
+        weight.value.copy(from: w)
         if let (bName, b) = bias {
-            guard b.count == w.shape[0], let p = layer.bias else {
+            guard b.count == w.shape[0], let p = biasParameter else {
                 throw ONNXError(.unsupported, "\(here): bias '\(bName)' has shape \(b.shape) but the convolution has \(w.shape[0]) outputs")
             }
             p.value.copy(from: b)
@@ -225,35 +237,63 @@ extension GraphImporter {
         guard strides.count == 2, strides[0] == strides[1], strides[0] > 0 else {
             throw ONNXError(.unsupported, "\(here): strides \(strides) differ per axis; prn pools with one stride for both")
         }
-        guard (ints(n, "pads") ?? [0, 0, 0, 0]).allSatisfy({ $0 == 0 }) else {
-            throw ONNXError(.unsupported, "\(here): padded pooling is not supported (pads \(ints(n, "pads") ?? []))")
-        }
         let autoPad = attribute(n, "auto_pad").map { String(decoding: $0.s, as: UTF8.self) } ?? "NOTSET"
         guard autoPad == "NOTSET" || autoPad == "VALID" else { throw ONNXError(.unsupported, "\(here): auto_pad=\(autoPad) is not supported") }
-        guard int(n, "ceil_mode", default: 0) == 0 else { throw ONNXError(.unsupported, "\(here): ceil_mode=1 is not supported (prn pools with floor)") }
+        let pads = autoPad == "VALID" ? [0, 0, 0, 0] : (ints(n, "pads") ?? [0, 0, 0, 0])
+        let ceil = int(n, "ceil_mode", default: 0) == 1
         guard (ints(n, "dilations") ?? [1, 1]).allSatisfy({ $0 == 1 }) else { throw ONNXError(.unsupported, "\(here): dilated pooling is not supported") }
-        let layer: Layer = n.opType == "MaxPool" ? MaxPool2d(kernel: kernel[0], stride: strides[0])
-                                                 : AvgPool2d(kernel: kernel[0], stride: strides[0])
+        let layer: Layer
+        if n.opType == "MaxPool" {
+            guard pads.count == 4, Set(pads).count == 1, pads[0] >= 0, 2 * pads[0] <= kernel[0] else {
+                throw ONNXError(.unsupported, "\(here): pads \(pads) are not one padding of at most half the window on every side")
+            }
+            layer = MaxPool2d(kernel: kernel[0], stride: strides[0], padding: pads[0], ceilMode: ceil)
+        } else {
+            guard pads.allSatisfy({ $0 == 0 }) else {
+                throw ONNXError(.unsupported, "\(here): padded average pooling is not supported (pads \(pads))")
+            }
+            guard !ceil else { throw ONNXError(.unsupported, "\(here): ceil_mode=1 is not supported for average pooling (prn pools with floor)") }
+            layer = AvgPool2d(kernel: kernel[0], stride: strides[0])
+        }
         let outShape: [Int]
         do { outShape = try layer.outputShape([x.shape]) } catch { throw ONNXError(.unsupported, "\(here): \(error)") }
         try add(n, k, name: nodeName(n, k), layer, inputs: [x], shape: outShape)
     }
 
-    /// Reshape to [batch, features] with a constant shape is a flatten; nothing else is accepted.
+    /// Reshape to [batch, features] (a constant shape, or the batch size from Shape as
+    /// x.view(x.size(0), -1) exports it) is a flatten; nothing else is accepted.
     mutating func reshape(_ n: Onnx_NodeProto, _ k: Int) throws {
         let x = try activation(n, k, 0)
         let here = label(n, k)
-        guard n.input.count >= 2, let t = constants[n.input[1]] else {
-            throw ONNXError(.unsupported, "\(here): the target shape is computed at run time; prn imports Reshape only with a constant shape. Use torch.flatten(x, 1) or nn.Flatten")
+        let target = try reshapeTarget(n, k)
+        let features = Int64(x.shape.reduce(1, *))
+        let keepsBatch: Bool
+        switch target.first {
+        case .batch?, .size(0)?: keepsBatch = true
+        case .size(-1)?: keepsBatch = target.count == 2 && target[1] == .size(features)
+        case .size(let b)?: keepsBatch = b > 0
+        case nil: keepsBatch = false
         }
-        let target = try ONNXTensors.int64s(t, context: here)
-        let features = x.shape.reduce(1, *)
-        let flattens = target.count == 2 && (target[1] == Int64(features) || (target[1] == -1 && target[0] != -1))
-            && (target[0] == 0 || target[0] == -1 || target[0] > 0)
+        let flattens = target.count == 2 && keepsBatch && (target[1] == .size(features) || target[1] == .size(-1))
         guard flattens else {
-            throw ONNXError(.unsupported, "\(here): shape \(target) is not a flatten to [batch, \(features)]; prn imports Reshape only as a flatten")
+            let shown = target.map { e -> String in if case .size(let v) = e { return "\(v)" } else { return "batch" } }
+            throw ONNXError(.unsupported, "\(here): shape [\(shown.joined(separator: ", "))] is not a flatten to [batch, \(features)]; prn imports Reshape only as a flatten")
         }
-        try add(n, k, name: nodeName(n, k), Flatten(), inputs: [x], shape: [features])
+        try add(n, k, name: nodeName(n, k), Flatten(), inputs: [x], shape: [Int(features)])
+    }
+
+    /// Concat of layer outputs along the channel axis (axis 1 of [batch, C, ...]).
+    mutating func concat(_ n: Onnx_NodeProto, _ k: Int) throws {
+        let xs = try n.input.indices.map { try activation(n, k, $0) }
+        let rank = xs[0].shape.count + 1
+        let axis = int(n, "axis", default: 1)
+        guard axis == 1 || axis == 1 - rank else {
+            throw ONNXError(.unsupported, "\(label(n, k)): axis=\(axis); prn concatenates layer outputs only along the channel axis (axis=1)")
+        }
+        let layer = ConcatChannels()
+        let shape: [Int]
+        do { shape = try layer.outputShape(xs.map(\.shape)) } catch { throw ONNXError(.unsupported, "\(label(n, k)): \(error)") }
+        try add(n, k, name: nodeName(n, k), layer, inputs: xs, shape: shape)
     }
 
     /// Add of two activations of one shape (residual joins).

@@ -123,7 +123,7 @@ public struct StructureAnalysis: Sendable {
                 case is BatchNorm, is SigmoidBatchNorm:
                     t.followers.append(c)
                     stack.append((c, blockSize))
-                case is ReLU, is MaxPool2d, is AvgPool2d, is Dropout:
+                case is ReLU, is ElementwiseActivation, is MaxPool2d, is AvgPool2d, is Dropout:
                     stack.append((c, blockSize))
                 case is GlobalAvgPool:
                     stack.append((c, 1))

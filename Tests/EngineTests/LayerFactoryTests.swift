@@ -9,7 +9,11 @@ final class LayerFactoryTests: XCTestCase {
          (BatchNorm(3, eps: 1e-3, momentum: 0.2), [[3, 4, 4]]), (SigmoidBatchNorm(4), [[4]]),
          (MaxPool2d(kernel: 3, stride: 2), [[2, 7, 7]]), (AvgPool2d(kernel: 2), [[2, 6, 6]]),
          (GlobalAvgPool(), [[4, 3, 3]]), (Flatten(), [[2, 3, 3]]), (Dropout(p: 0.25, seed: 77), [[5]]),
-         (Add(), [[2, 2, 2], [2, 2, 2]]), (ShortcutA(stride: 2, padBefore: 2, padAfter: 3), [[4, 6, 6]])]
+         (Add(), [[2, 2, 2], [2, 2, 2]]), (ShortcutA(stride: 2, padBefore: 2, padAfter: 3), [[4, 6, 6]]),
+         (Sigmoid(), [[3]]), (Tanh(), [[3]]), (LeakyReLU(alpha: 0.2), [[2, 2, 2]]), (Clip(min: 0, max: 6), [[4]]),
+         (HardSigmoid(), [[4]]), (HardSwish(), [[4]]), (GELU(), [[4]]), (SiLU(), [[4]]),
+         (ConcatChannels(), [[2, 3, 3], [4, 3, 3]]),
+         (GeneralConv2d(4, 6, kernel: (1, 3), stride: (2, 1), padding: (0, 2), dilation: (1, 2), groups: 2, bias: false), [[4, 7, 7]])]
     }
 
     func testRoundTripEveryKind() throws {

@@ -57,4 +57,36 @@ final class PoolingTests: XCTestCase {
         XCTAssertEqual(g.shape, [1, 1])
         XCTAssertEqual(g.array, [3])
     }
+
+    /// Padded and ceil-mode max pooling (ResNet's 3x3/2 pad 1 stem, SqueezeNet's ceil-mode pools)
+    /// against window maxima computed here, with PyTorch's output sizes.
+    func testMaxPoolPaddingAndCeilMode() throws {
+        var rng = RandomStream(seed: 35)
+        // (kernel, stride, padding, ceil, H, W, expected OH, OW) - the sizes torch.nn.MaxPool2d gives.
+        let cases: [(Int, Int, Int, Bool, Int, Int, Int, Int)] = [
+            (3, 2, 1, false, 8, 7, 4, 4), (3, 2, 0, true, 8, 7, 4, 3), (3, 2, 1, true, 6, 6, 4, 4),
+            (2, 2, 0, true, 5, 5, 3, 3), (3, 3, 1, true, 7, 7, 3, 3),
+        ]
+        for (k, s, p, ceil, h, w, oh, ow) in cases {
+            let pool = MaxPool2d(kernel: k, stride: s, padding: p, ceilMode: ceil)
+            XCTAssertEqual(try pool.outputShape([[2, h, w]]), [2, oh, ow], "k\(k) s\(s) p\(p) ceil \(ceil) on \(h)x\(w)")
+            let x = untied([2, 2, h, w], &rng)
+            let y = pool.forward([x], mode: .train)
+            XCTAssertEqual(y.shape, [2, 2, oh, ow])
+            for plane in 0..<4 { for i in 0..<oh { for j in 0..<ow {
+                var m = -Float.infinity
+                for di in 0..<k { for dj in 0..<k {
+                    let r = i * s - p + di, c = j * s - p + dj
+                    if r >= 0, r < h, c >= 0, c < w { m = max(m, x[plane * h * w + r * w + c]) }
+                } }
+                XCTAssertEqual(y[(plane * oh + i) * ow + j], m, "k\(k) s\(s) p\(p) ceil \(ceil) window (\(i), \(j))")
+            } } }
+            GradCheck.check(pool, inputs: [x])
+            let rebuilt = try LayerFactory.make(kind: pool.kind, config: pool.config)
+            XCTAssertEqual(try rebuilt.outputShape([[2, h, w]]), [2, oh, ow])
+        }
+        // Files written before padding existed hold only kernel and stride.
+        XCTAssertEqual(try LayerFactory.make(kind: "maxpool2d", config: ["kernel": 2, "stride": 2]).config, ["kernel": 2, "stride": 2])
+        XCTAssertThrowsError(try LayerFactory.make(kind: "maxpool2d", config: ["kernel": 2, "stride": 2, "padding": 2]))
+    }
 }

@@ -32,6 +32,16 @@ enum PythonRunner {
         throw XCTSkip("no Python with \(modules.joined(separator: ", ")) found (tried \(candidates.joined(separator: ", "))); run scripts/setup-interop or set PRN_PYTHON")
     }
 
+    /// Like `require`, but a missing module fails the test when the CI variable is set: CI
+    /// prepares the interop environment (scripts/setup-interop), so its absence there is a fault.
+    static func requireInCI(_ modules: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        do { return try require(modules) } catch let skip as XCTSkip {
+            guard let ci = ProcessInfo.processInfo.environment["CI"], !ci.isEmpty, ci != "false" else { throw skip }
+            XCTFail("CI is set but the interop Python is missing: \(skip)", file: file, line: line)
+            throw skip
+        }
+    }
+
     static func run(_ python: String, arguments: [String]) throws -> (status: Int32, output: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)

@@ -28,6 +28,25 @@ final class StructureTests: XCTestCase {
         XCTAssertTrue(s.groups(.neurons).isEmpty, "the classifier is the only dense layer and is never pruned")
     }
 
+    /// Elementwise activations keep channels apart, so channels before them stay prunable; a
+    /// channel concat is not understood and fixes its producers.
+    func testElementwiseActivationsPassChannelsThrough() throws {
+        let model = Model(inputShape: [2, 6, 6], classes: 3)
+        _ = model.add("conv1", Conv2d(2, 4, kernel: 3, padding: 1))
+        _ = model.add("act1", SiLU())
+        _ = model.add("conv2", Conv2d(4, 4, kernel: 3, padding: 1))
+        _ = model.add("act2", HardSwish())
+        let conv3 = model.add("conv3", Conv2d(4, 4, kernel: 1))
+        let conv4 = model.add("conv4", Conv2d(4, 4, kernel: 1), inputs: [conv3 - 1])
+        _ = model.add("cat", ConcatChannels(), inputs: [conv3, conv4])
+        _ = model.add("pool", GlobalAvgPool())
+        _ = model.add("fc", Linear(8, 3))
+        let s = try StructureAnalysis(model)
+        XCTAssertEqual(s.groups(.channels).map(\.name).sorted(), ["conv1", "conv2"])
+        XCTAssertEqual(s.group(named: "conv1")?.consumers.map(\.name), ["conv2"])
+        XCTAssertTrue(s.fixed.first { $0.name == "conv3" }?.reason.contains("not understood") ?? false, "\(s.fixed)")
+    }
+
     func testLeNet5FlattenGivesEachChannelABlockOfColumns() throws {
         let model = try Fixtures.model("lenet5", input: [1, 28, 28])
         let s = try StructureAnalysis(model)

@@ -10,7 +10,8 @@ public struct LayerConfigError: Error, CustomStringConvertible {
 public enum LayerFactory {
     /// Every kind `make` knows, for error messages and round-trip tests.
     public static let kinds = ["linear", "relu", "conv2d", "batchnorm", "sigmoid-batchnorm", "maxpool2d",
-                               "avgpool2d", "global-avgpool", "flatten", "dropout", "add", "shortcut-a"]
+                               "avgpool2d", "global-avgpool", "flatten", "dropout", "add", "shortcut-a", "sigmoid", "tanh",
+                               "leaky-relu", "clip", "hard-sigmoid", "hard-swish", "gelu", "silu", "concat", "general-conv2d"]
 
     public static func make(kind: String, config: [String: Double]) throws -> Layer {
         let c = Config(kind: kind, values: config)
@@ -27,7 +28,11 @@ public enum LayerFactory {
         case "sigmoid-batchnorm":
             return SigmoidBatchNorm(try c.int("channels", min: 1), eps: try c.eps(), momentum: try c.momentum())
         case "maxpool2d":
-            return MaxPool2d(kernel: try c.int("kernel", min: 1), stride: try c.int("stride", min: 1))
+            let kernel = try c.int("kernel", min: 1)
+            let padding = c.values["padding"] == nil ? 0 : try c.int("padding", min: 0)
+            guard 2 * padding <= kernel else { throw c.invalid("padding", Double(padding), "at most half the kernel (\(kernel))") }
+            let ceil = c.values["ceil_mode"] == nil ? false : try c.flag("ceil_mode")
+            return MaxPool2d(kernel: kernel, stride: try c.int("stride", min: 1), padding: padding, ceilMode: ceil)
         case "avgpool2d":
             return AvgPool2d(kernel: try c.int("kernel", min: 1), stride: try c.int("stride", min: 1))
         case "global-avgpool": return GlobalAvgPool()
@@ -44,6 +49,31 @@ public enum LayerFactory {
         case "shortcut-a":
             return ShortcutA(stride: try c.int("stride", min: 1), padBefore: try c.int("pad_before", min: 0),
                              padAfter: try c.int("pad_after", min: 0))
+        case "sigmoid": return Sigmoid()
+        case "tanh": return Tanh()
+        case "leaky-relu": return LeakyReLU(alpha: Float(try c.number("alpha")))
+        case "clip":
+            let lo = try c.number("min"), hi = try c.number("max")
+            let limit = Double(Float.greatestFiniteMagnitude)
+            guard abs(lo) <= limit else { throw c.invalid("min", lo, "a float32 number") }
+            guard abs(hi) <= limit else { throw c.invalid("max", hi, "a float32 number") }
+            guard lo <= hi else { throw c.invalid("min", lo, "at most max (\(hi))") }
+            return Clip(min: Float(lo), max: Float(hi))
+        case "hard-sigmoid": return HardSigmoid(alpha: Float(try c.number("alpha")), beta: Float(try c.number("beta")))
+        case "hard-swish": return HardSwish()
+        case "gelu": return GELU()
+        case "silu": return SiLU()
+        case "concat": return ConcatChannels()
+        case "general-conv2d":
+            let inC = try c.int("in", min: 1), outC = try c.int("out", min: 1), groups = try c.int("groups", min: 1)
+            guard inC % groups == 0, outC % groups == 0 else {
+                throw c.invalid("groups", Double(groups), "a divisor of in (\(inC)) and out (\(outC))")
+            }
+            return GeneralConv2d(inC, outC, kernel: (try c.int("kernel_h", min: 1), try c.int("kernel_w", min: 1)),
+                                 stride: (try c.int("stride_h", min: 1), try c.int("stride_w", min: 1)),
+                                 padding: (try c.int("padding_h", min: 0), try c.int("padding_w", min: 0)),
+                                 dilation: (try c.int("dilation_h", min: 1), try c.int("dilation_w", min: 1)),
+                                 groups: groups, bias: try c.flag("bias"))
         default:
             throw LayerConfigError("unknown layer kind '\(kind)'; known kinds: \(kinds.joined(separator: ", "))")
         }

@@ -1,25 +1,35 @@
 import CKernels
 
-/// Square-window pooling over [B,C,H,W] without padding (PyTorch's floor output size):
-/// OH = (H - k) / s + 1, OW = (W - k) / s + 1.
+/// Square-window pooling over [B,C,H,W] with PyTorch's output size: padding p on every side
+/// and floor (or ceil) rounding, OH = round((H + 2p - k) / s) + 1; with ceil, a last window that
+/// would start in the right padding is dropped (as PyTorch does).
 struct PoolGeometry {
     let kernel: Int, stride: Int
+    var padding = 0
+    var ceilMode = false
+
+    func outputSize(_ n: Int) -> Int {
+        let span = n + 2 * padding - kernel
+        var out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1
+        if ceilMode && (out - 1) * stride >= n + padding { out -= 1 }
+        return out
+    }
 
     func outputShape(_ s: [[Int]], kind: String) throws -> [Int] {
         guard s.count == 1, s[0].count == 3 else {
             throw ShapeError("\(kind) expects [C, H, W] input, got \(s.first ?? [])")
         }
-        guard s[0][1] >= kernel, s[0][2] >= kernel else {
+        guard s[0][1] + 2 * padding >= kernel, s[0][2] + 2 * padding >= kernel else {
             throw ShapeError("\(kind) window \(kernel) is larger than the \(s[0][1])x\(s[0][2]) input")
         }
-        return [s[0][0], (s[0][1] - kernel) / stride + 1, (s[0][2] - kernel) / stride + 1]
+        return [s[0][0], outputSize(s[0][1]), outputSize(s[0][2])]
     }
 
     func checkedInput(_ x: Tensor, kind: String) -> (planes: Int, h: Int, w: Int, oh: Int, ow: Int) {
-        precondition(x.rank == 4 && x.shape[2] >= kernel && x.shape[3] >= kernel,
-                     "\(kind): input \(x.shape) must be [B,C,H,W] with H, W >= \(kernel)")
+        precondition(x.rank == 4 && x.shape[2] + 2 * padding >= kernel && x.shape[3] + 2 * padding >= kernel,
+                     "\(kind): input \(x.shape) must be [B,C,H,W] with H, W >= \(kernel - 2 * padding)")
         let h = x.shape[2], w = x.shape[3]
-        return (x.shape[0] * x.shape[1], h, w, (h - kernel) / stride + 1, (w - kernel) / stride + 1)
+        return (x.shape[0] * x.shape[1], h, w, outputSize(h), outputSize(w))
     }
 }
 
@@ -39,21 +49,35 @@ final class IndexBuffer {
 
 /// Max pooling. forward y = max over each window, remembering the argmax (offset in its plane);
 /// backward dx[argmax] += dy (ties go to the first maximum in row-major order, as in PyTorch).
+/// Padding never wins a maximum (it is -infinity, as in PyTorch and ONNX); windows are clipped
+/// to the input, so every window holds at least one input value.
 public final class MaxPool2d: Layer {
     public let kind = "maxpool2d"
     public let kernel: Int
     public let stride: Int
-    public var config: [String: Double] { ["kernel": Double(kernel), "stride": Double(stride)] }
-    private var geometry: PoolGeometry { PoolGeometry(kernel: kernel, stride: stride) }
+    public let padding: Int
+    public let ceilMode: Bool
+    /// Padding and ceil mode are saved only when used, so files written before them still load.
+    public var config: [String: Double] {
+        var c = ["kernel": Double(kernel), "stride": Double(stride)]
+        if padding > 0 { c["padding"] = Double(padding) }
+        if ceilMode { c["ceil_mode"] = 1 }
+        return c
+    }
+    private var geometry: PoolGeometry { PoolGeometry(kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode) }
     private let argmax = IndexBuffer()
     private var inputShape: [Int]?
     private var output: Tensor?
     private var gradInput: Tensor?
 
-    public init(kernel: Int, stride: Int? = nil) {
+    /// `padding` is at most half the kernel (PyTorch's rule: every window overlaps the input).
+    public init(kernel: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false) {
         precondition(kernel > 0 && (stride ?? 1) > 0, "maxpool2d: kernel and stride must be positive")
+        precondition(padding >= 0 && 2 * padding <= kernel, "maxpool2d: padding must be in 0...kernel/2")
         self.kernel = kernel
         self.stride = stride ?? kernel
+        self.padding = padding
+        self.ceilMode = ceilMode
     }
 
     public func outputShape(_ s: [[Int]]) throws -> [Int] { try geometry.outputShape(s, kind: kind) }
@@ -63,8 +87,8 @@ public final class MaxPool2d: Layer {
         let (planes, h, w, oh, ow) = geometry.checkedInput(x, kind: kind)
         let y = Tensor.reuse(&output, shape: [x.shape[0], x.shape[1], oh, ow])
         argmax.reserve(y.count)
-        let xp = x.data, yp = y.data, ap = argmax.data, k = kernel, s = stride
-        if k == 2 && s == 2 {
+        let xp = x.data, yp = y.data, ap = argmax.data, k = kernel, s = stride, pad = padding
+        if k == 2 && s == 2 && padding == 0 && !ceilMode {
             Parallel.chunks(planes, minPerThread: Swift.max(1, 16384 / (h * w))) { r in
                 prn_maxpool2x2(xp + r.lowerBound * h * w, yp + r.lowerBound * oh * ow, ap + r.lowerBound * oh * ow,
                                r.count, h, w)
@@ -76,14 +100,17 @@ public final class MaxPool2d: Layer {
             for p in r {
                 let src = xp + p * h * w
                 var out = p * oh * ow
-                for i in 0..<oh { for j in 0..<ow {
-                    var best = i * s * w + j * s, m = src[best]
-                    for di in 0..<k {
-                        let row = (i * s + di) * w + j * s
-                        for dj in 0..<k where src[row + dj] > m { m = src[row + dj]; best = row + dj }
+                for i in 0..<oh {
+                    let r0 = Swift.max(i * s - pad, 0), r1 = Swift.min(i * s - pad + k, h)
+                    for j in 0..<ow {
+                        let c0 = Swift.max(j * s - pad, 0), c1 = Swift.min(j * s - pad + k, w)
+                        var best = r0 * w + c0, m = src[best]
+                        for row in r0..<r1 {
+                            for col in c0..<c1 where src[row * w + col] > m { m = src[row * w + col]; best = row * w + col }
+                        }
+                        yp[out] = m; ap[out] = Int32(best); out += 1
                     }
-                    yp[out] = m; ap[out] = Int32(best); out += 1
-                } }
+                }
             }
         }
         inputShape = x.shape

@@ -1,0 +1,59 @@
+import Engine
+import Foundation
+import XCTest
+
+/// Models with the activations, general convolutions, padded pools and concat save to prn's
+/// model file, load back with the same logits, and rebuild in PyTorch through the stored
+/// architecture (scripts/prn_models.py) with prn's logits.
+final class NewLayerModelFileTests: XCTestCase {
+    static let runner = #"""
+    import sys
+    import numpy as np
+    import torch
+    import prn_models
+
+    path, shape = sys.argv[1], [int(v) for v in sys.argv[2].split(",")]
+    model = prn_models.from_prn_file(f"{path}.safetensors")
+    model.eval()
+    x = torch.from_numpy(np.fromfile(f"{path}.in", dtype="<f4").reshape(shape))
+    with torch.no_grad():
+        model(x).numpy().astype("<f4").tofile(f"{path}.out")
+    """#
+
+    private let cases: [(String, Model, [Int])] = [
+        ("activations", TorchvisionOpsImportTests.activationsModel(), [6]),
+        ("convolutions", TorchvisionOpsImportTests.convolutionsModel(), [4, 9, 8]),
+    ]
+
+    func testModelFilesRoundTrip() throws {
+        let dir = try makeWorkDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (label, model, sample) in cases {
+            let file = dir.appendingPathComponent("\(label).safetensors")
+            try ModelFile.save(model, to: file)
+            let loaded = try ModelFile.load(from: file).model
+            XCTAssertEqual(loaded.nodes.compactMap { $0.layer?.config }, model.nodes.compactMap { $0.layer?.config }, label)
+            let x = ModelFixtures.input(sample, batch: 3)
+            XCTAssertEqual(ModelFixtures.logits(loaded, x), ModelFixtures.logits(model, x), label)
+        }
+    }
+
+    func testPyTorchRebuildsThemWithPrnLogits() throws {
+        let python = try PythonRunner.requireInCI(["torch", "safetensors", "numpy"])
+        let dir = try makeWorkDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (label, model, sample) in cases {
+            let base = dir.appendingPathComponent(label)
+            try ModelFile.save(model, to: base.appendingPathExtension("safetensors"))
+            let x = ModelFixtures.input(sample, batch: 3)
+            try RawFloats.write(x.array, to: base.appendingPathExtension("in"))
+            _ = try PythonRunner.script(python, Self.runner, in: dir,
+                                        arguments: [base.path, ([3] + sample).map(String.init).joined(separator: ",")])
+            let got = try RawFloats.read(base.appendingPathExtension("out"))
+            let want = ModelFixtures.logits(model, x)
+            XCTAssertEqual(got.count, want.count, label)
+            guard got.count == want.count else { continue }
+            XCTAssertLessThanOrEqual(maxRelativeDifference(got, want), 1e-4, "\(label): PyTorch differs from prn")
+        }
+    }
+}
