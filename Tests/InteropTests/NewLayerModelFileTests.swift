@@ -39,7 +39,7 @@ final class NewLayerModelFileTests: XCTestCase {
     }
 
     func testPyTorchRebuildsThemWithPrnLogits() throws {
-        let python = try PythonRunner.requireInCI(["torch", "safetensors", "numpy"])
+        let python = try PythonRunner.require(["torch", "safetensors", "numpy"])
         let dir = try makeWorkDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         for (label, model, sample) in cases {

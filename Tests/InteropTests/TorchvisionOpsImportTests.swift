@@ -86,7 +86,7 @@ final class TorchvisionOpsImportTests: XCTestCase {
     """#
 
     func testTorchActivationsAndViewImportAtOpsets13And17() throws {
-        let python = try PythonRunner.requireInCI(["torch", "onnxruntime", "onnx", "numpy"])
+        let python = try PythonRunner.require(["torch", "onnxruntime", "onnx", "numpy"])
         let dir = try makeWorkDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let log = try PythonRunner.script(python, Self.exporter, in: dir, arguments: [dir.path])
@@ -113,7 +113,7 @@ final class TorchvisionOpsImportTests: XCTestCase {
     /// prn's activation layers export (HardSwish, SiLU and GELU as opset-13 patterns), onnxruntime
     /// reproduces prn's outputs, and the file imports back into the same layers.
     func testPrnActivationsExportAndReimport() throws {
-        let python = try PythonRunner.requireInCI(["onnxruntime", "numpy"])
+        let python = try PythonRunner.require(["onnxruntime", "numpy"])
         let dir = try makeWorkDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = Self.activationsModel()
@@ -136,7 +136,7 @@ final class TorchvisionOpsImportTests: XCTestCase {
     /// General convolutions, padded ceil-mode max pooling and channel concat export to graphs
     /// onnxruntime runs with prn's results, and import back.
     func testPrnConvolutionsPoolsAndConcatExportAndReimport() throws {
-        let python = try PythonRunner.requireInCI(["onnxruntime", "numpy"])
+        let python = try PythonRunner.require(["onnxruntime", "numpy"])
         let dir = try makeWorkDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = Self.convolutionsModel()
