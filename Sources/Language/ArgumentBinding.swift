@@ -1,8 +1,9 @@
 /// How a command's arguments and options fill the parameters of its verb: which parameter each
 /// written value fills, the type it is held to (a variant may narrow a shared option), and the
 /// defaults that fill the rest. The checker binds each command with the selector word it can see
-/// in the source; the interpreter binds with the word it evaluated, through this same function,
-/// and holds each evaluated value to its slot with `problem(_:_:at:)`. So a mistake gets one
+/// in the source and hands the binding on (`CheckedProgram.bindings`); the interpreter runs that
+/// binding, and binds through this same function only a command whose selector word is computed.
+/// It holds each evaluated value to its slot with `problem(_:_:at:)`. So a mistake gets one
 /// message whether the checker finds it in a constant or the interpreter in a computed value.
 public struct ArgumentBinding: Sendable {
     /// One parameter of the verb as this command fills it.

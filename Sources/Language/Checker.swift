@@ -25,6 +25,8 @@ public final class Checker {
     var blockDepth = 0
     /// Top-level names defined further down the file, for "defined later" notes.
     var laterDefinitions: [String: SourceRange] = [:]
+    /// Bindings of commands whose selector word is known here (CheckedProgram.bindings).
+    var bindings: [SourceRange: ArgumentBinding] = [:]
 
     public init(verbs: VerbTable, resolver: ImportResolver? = nil) {
         self.verbs = verbs
@@ -45,6 +47,7 @@ public final class Checker {
     public func check(_ program: Program, syntaxDiagnostics: [Diagnostic] = [],
                       context: CheckContext = CheckContext()) -> CheckedProgram {
         diagnostics = syntaxDiagnostics
+        bindings = [:]
         sources = [program.source]
         globals = context.variables
         procedures = context.procedures
@@ -57,7 +60,7 @@ public final class Checker {
                                  importedFiles: importedFiles, known: known)
         return CheckedProgram(main: program, modules: modules, importTargets: importTargets,
                               diagnostics: sortedDiagnostics(), sources: sources,
-                              context: after)
+                              context: after, bindings: bindings)
     }
 
     /// Diagnostics by file (in the order files were read) and position, stable for equal spots.

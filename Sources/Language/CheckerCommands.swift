@@ -31,8 +31,14 @@ extension Checker {
     }
 
     func checkVerbCall(_ command: Command, _ signature: VerbSignature) {
-        let binding = ArgumentBinding.bind(command, to: signature) { $0.constantWord }
+        var selectorComputed = false
+        let binding = ArgumentBinding.bind(command, to: signature) { slot in
+            let word = slot.constantWord
+            if word == nil { selectorComputed = true }
+            return word
+        }
         diagnostics.append(contentsOf: binding.problems)
+        if !selectorComputed { bindings[command.range] = binding }
         for slot in binding.arguments + binding.options {
             if let written = slot.written { checkValue(written, slot, binding) }
         }

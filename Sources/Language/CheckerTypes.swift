@@ -89,6 +89,10 @@ public struct CheckedProgram: Sendable {
     public var sources: [SourceFile]
     /// Names and facts after the whole program, for checking the next REPL line.
     public var context: CheckContext
+    /// The binding of each verb command whose selector word the source shows (by the command's
+    /// range), for the interpreter to run without binding again. A command whose selector is
+    /// computed (`score m` with `m` a variable) has none: only its value decides the options.
+    public var bindings: [SourceRange: ArgumentBinding] = [:]
 
     public var hasErrors: Bool { diagnostics.contains { $0.isError } }
 }

@@ -1,6 +1,6 @@
 /// The one renderer shared by scripts, the REPL and tests:
 ///
-///     recipe.prn:12:7: error: unknown scoring method 'mip'
+///     recipe.prn:12:7: error[E203]: unknown scoring method 'mip'
 ///        12 | score mip samples=512
 ///           |       ^~~
 ///           = help: did you mean 'mipp'?
@@ -29,7 +29,8 @@ public struct DiagnosticRenderer: Sendable {
         let position = range.start.line > 0 ? "\(range.file):\(range.start.line):\(range.start.column): "
                                             : "\(range.file): "
         out += paint(position, Style.bold)
-        out += paint("\(diagnostic.severity.rawValue):", style(for: diagnostic.severity))
+        // The code in brackets, as rustc prints it: the key to the table in docs/language.md.
+        out += paint("\(diagnostic.severity.rawValue)[\(diagnostic.code.id)]:", style(for: diagnostic.severity))
         out += paint(" \(diagnostic.message)", Style.bold) + "\n"
         let width = max(4, String(range.start.line).count)
         let pad = String(repeating: " ", count: width + 2)

@@ -8,7 +8,7 @@ final class DiagnosticRenderingTests: XCTestCase {
         let text = Array(repeating: "seed 0", count: 9).joined(separator: "\n")
             + "\nload mlp data=mnist\ntrain\nscore mip samples=512\n"
         XCTAssertEqual(TestVerbs.render(text, name: "recipe.prn"), """
-            recipe.prn:12:7: error: unknown scoring method 'mip'
+            recipe.prn:12:7: error[E203]: unknown scoring method 'mip'
                12 | score mip samples=512
                   |       ^~~
                   = help: did you mean 'mipp'?
@@ -18,7 +18,7 @@ final class DiagnosticRenderingTests: XCTestCase {
 
     func testUnknownOptionWithSuggestion() {
         XCTAssertEqual(TestVerbs.render("load mlp data=mnist\nscore mipp sample=64\n"), """
-            test.prn:2:12: error: 'score' has no option 'sample'
+            test.prn:2:12: error[E202]: 'score' has no option 'sample'
                 2 | score mipp sample=64
                   |            ^~~~~~
                   = help: did you mean 'samples'?
@@ -28,7 +28,7 @@ final class DiagnosticRenderingTests: XCTestCase {
 
     func testOutOfRangeConstant() {
         XCTAssertEqual(TestVerbs.render("load mlp data=mnist\nscore mipp\nprune 1.5\n"), """
-            test.prn:3:7: error: AMOUNT of 'prune' must be a fraction in (0, 1), found 1.5
+            test.prn:3:7: error[E302]: AMOUNT of 'prune' must be a fraction in (0, 1), found 1.5
                 3 | prune 1.5
                   |       ^~~
 
@@ -37,14 +37,14 @@ final class DiagnosticRenderingTests: XCTestCase {
 
     func testMissingPrerequisiteAndNotes() {
         XCTAssertEqual(TestVerbs.render("load mlp\nprune 0.5\n"), """
-            test.prn:2:1: error: 'prune' needs scores, but no earlier step provides it
+            test.prn:2:1: error[E404]: 'prune' needs scores, but no earlier step provides it
                 2 | prune 0.5
                   | ^~~~~
                   = help: add a 'score' step before this line
 
             """)
         XCTAssertEqual(TestVerbs.render("print total\nlet total = 1\n"), """
-            test.prn:1:7: error: undefined name 'total'
+            test.prn:1:7: error[E204]: undefined name 'total'
                 1 | print total
                   |       ^~~~~
                   = note: 'total' is defined later (test.prn:2:5)
@@ -56,7 +56,7 @@ final class DiagnosticRenderingTests: XCTestCase {
     func testWideLineNumbersWidenTheGutter() {
         let text = String(repeating: "\n", count: 12344) + "evl\n"
         XCTAssertEqual(TestVerbs.render(text), """
-            test.prn:12345:1: error: unknown command 'evl'
+            test.prn:12345:1: error[E201]: unknown command 'evl'
              12345 | evl
                    | ^~~
                    = help: did you mean 'eval'?
@@ -69,7 +69,7 @@ final class DiagnosticRenderingTests: XCTestCase {
         let plain = DiagnosticRenderer(sources: checked.sources).render(checked.diagnostics)
         let coloured = DiagnosticRenderer(sources: checked.sources, colour: true).render(checked.diagnostics)
         XCTAssertFalse(plain.contains("\u{1B}["))
-        XCTAssertTrue(coloured.contains("\u{1B}[1;31merror:"))
+        XCTAssertTrue(coloured.contains("\u{1B}[1;31merror[E201]:"))
         XCTAssertEqual(coloured.replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression), plain)
     }
 

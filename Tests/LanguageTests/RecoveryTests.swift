@@ -58,7 +58,7 @@ final class RecoveryTests: XCTestCase {
             XCTAssertEqual(diagnostic.range.start.line, 2)
             XCTAssertEqual(diagnostic.range.start.column, 8)
             XCTAssertEqual(DiagnosticRenderer().render(diagnostic).split(separator: "\n").first,
-                           "bad.prn:2:8: error: file is not valid UTF-8 (bad byte 0xff at byte offset 15)")
+                           "bad.prn:2:8: error[E001]: file is not valid UTF-8 (bad byte 0xff at byte offset 15)")
         }
         for bad: [UInt8] in [[0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82]] {
             if case .success = SourceFile.decode(name: "x", bytes: bad) { XCTFail("accepted \(bad)") }

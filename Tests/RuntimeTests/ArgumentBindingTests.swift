@@ -74,4 +74,31 @@ final class ArgumentBindingTests: XCTestCase {
         XCTAssertNotNil(binding.options.first { $0.name == "samples" }?.written)
         XCTAssertNil(binding.options.first { $0.name == "granularity" }?.written)
     }
+
+    /// The checker binds every command whose selector word the source shows; the interpreter runs
+    /// that binding and binds again only where the word is computed.
+    func testTheInterpreterBindsOnlyCommandsTheCheckerCouldNot() {
+        let registry = registry
+        let text = "score mipp samples=64\nprune 0.5\ntrain epochs=2\nlet m = \"random\"\nscore m\n"
+        let checked = Checker.check(SourceFile(name: "t.prn", text: text), verbs: registry.table, context: context)
+        XCTAssertEqual(checked.diagnostics.map(\.message), [])
+        XCTAssertEqual(checked.bindings.count, 3, "the computed selector of 'score m' is left to the interpreter")
+        let interpreter = Interpreter(verbs: registry, output: { _ in })
+        XCTAssertEqual(interpreter.run(checked).status, .completed)
+        XCTAssertEqual(interpreter.runTimeBindings, 1)
+    }
+
+    /// A procedure's commands keep the bindings of the program that defined it, even when a later
+    /// program (a later REPL line) calls it.
+    func testAProcedureDefinedEarlierRunsWithItsOwnBindings() {
+        let registry = registry
+        let interpreter = Interpreter(verbs: registry, output: { _ in })
+        let first = Checker.check(SourceFile(name: "a.prn", text: "def go(m) {\n  score mipp samples=64\n  score m\n}\n"),
+                                  verbs: registry.table, context: context)
+        XCTAssertEqual(interpreter.run(first).status, .completed)
+        let second = Checker.check(SourceFile(name: "b.prn", text: "go random\n"), verbs: registry.table,
+                                   context: first.context)
+        XCTAssertEqual(interpreter.run(second).status, .completed)
+        XCTAssertEqual(interpreter.runTimeBindings, 1, "only 'score m' is bound at run time")
+    }
 }

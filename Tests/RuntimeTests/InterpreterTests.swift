@@ -91,7 +91,7 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(outcome.status, .failed)
         let text = DiagnosticRenderer(sources: checked.sources).render(outcome.diagnostics)
         XCTAssertEqual(text, """
-            t.prn:2:9: error: '+' needs two numbers, two strings or two lists, found a string and a number
+            t.prn:2:9: error[E502]: '+' needs two numbers, two strings or two lists, found a string and a number
                 2 |   print a + 1
                   |         ^~~~~
                   = note: in 'f' called here (t.prn:4:1)

@@ -30,7 +30,7 @@ final class REPLEngineTests: XCTestCase {
         let engine = try makeEngine()
         engine.evaluate("let x = 1")
         XCTAssertEqual(engine.evaluate("print y"), .rejected)
-        XCTAssertTrue(errors.contains("<repl:2>:1:7: error:"), errors)
+        XCTAssertTrue(errors.contains("<repl:2>:1:7: error[E204]:"), errors)
         XCTAssertEqual(engine.evaluate("print x"), .completed)
         XCTAssertEqual(printed, ["1"])
     }

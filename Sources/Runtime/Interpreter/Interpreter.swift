@@ -16,8 +16,16 @@ public final class Interpreter {
 
     let globals = Scope()
     var procedures: [String: ProcedureDecl] = [:]
+    /// The checker's bindings for each procedure's body: those of the program that defined it,
+    /// which a later program (a later REPL entry) calling it does not hold.
+    var procedureBindings: [String: [SourceRange: ArgumentBinding]] = [:]
+    /// The checker's bindings for the code running now (CheckedProgram.bindings).
+    var bindings: [SourceRange: ArgumentBinding] = [:]
     var executedModules: Set<String> = []
     var callDepth = 0
+    /// Commands this interpreter bound to their verbs itself, because the checker could not (their
+    /// selector word is computed). Every other command runs with the checker's binding.
+    public internal(set) var runTimeBindings = 0
 
     // Per-run state.
     var program: CheckedProgram?
@@ -45,6 +53,7 @@ public final class Interpreter {
             return RunOutcome(status: .rejected, diagnostics: checked.diagnostics, printed: [], results: [])
         }
         program = checked
+        bindings = checked.bindings
         for source in checked.sources { sources[source.name] = source }
         printed = []
         results = []
@@ -61,6 +70,7 @@ public final class Interpreter {
             diagnostics.append(Diagnostic(code: .verbFailed, message: "\(error)", range: checked.main.source.range(from: 0, to: 0)))
         }
         program = nil
+        bindings = [:]
         return RunOutcome(status: status, diagnostics: diagnostics, printed: printed, results: results)
     }
 
@@ -104,6 +114,7 @@ public final class Interpreter {
             if let elseBody { return try execute(elseBody, in: scope) }
         case .procedure(let decl):
             procedures[decl.name.name] = decl
+            procedureBindings[decl.name.name] = bindings
         case .importFile(_, let pathRange):
             try runImport(pathRange)
         case .assertion(let conditionExpr, let message):

@@ -33,9 +33,20 @@ extension Interpreter {
         return value
     }
 
-    /// Binds the command to the signature as the checker does (`ArgumentBinding`), evaluates the
-    /// written values and holds them to their parameters; defaults fill the rest.
+    /// Runs the checker's binding of the command: evaluates the written values, holds each to its
+    /// parameter, and lets defaults fill the rest.
     func prepare(_ command: Command, _ signature: VerbSignature, in scope: Scope) throws -> VerbInvocation {
+        if let binding = bindings[command.range], binding.signature.name == signature.name {
+            return try invocation(binding, command, in: scope)
+        }
+        return try bindAtRunTime(command, signature, in: scope)
+    }
+
+    /// Binds a command the checker left unbound because its selector word is computed (`score m`
+    /// with `m` a variable): only the value says which options are valid and which defaults apply.
+    /// It is the checker's own function, so a mistake gets the same message from either.
+    private func bindAtRunTime(_ command: Command, _ signature: VerbSignature, in scope: Scope) throws -> VerbInvocation {
+        runTimeBindings += 1
         // The selector is evaluated while binding (its word decides the options), and only once.
         var selectorValue: (name: String, value: Value)?
         let binding = try ArgumentBinding.bind(command, to: signature) { slot in
@@ -45,9 +56,15 @@ extension Interpreter {
             selectorValue = (slot.name, value)
             return value.text
         }
+        return try invocation(binding, command, in: scope, selector: selectorValue)
+    }
+
+    /// The invocation a binding describes; `selector` is the selector's value when binding already evaluated it.
+    private func invocation(_ binding: ArgumentBinding, _ command: Command, in scope: Scope,
+                            selector: (name: String, value: Value)? = nil) throws -> VerbInvocation {
         if let problem = binding.problems.first { throw RuntimeFailure(problem) }
         func value(_ slot: ArgumentBinding.Slot) throws -> Value {
-            if let selectorValue, selectorValue.name == slot.name { return selectorValue.value }
+            if let selector, selector.name == slot.name { return selector.value }
             return try slotValue(slot, in: scope) { binding.problem(slot, $0, at: $1) }
         }
         var arguments: [Value] = []
@@ -63,7 +80,7 @@ extension Interpreter {
             options[slot.name] = try value(slot)
             if slot.written != nil { given.insert(slot.name) }
         }
-        return VerbInvocation(verb: signature.name, arguments: arguments, namedArguments: named, options: options,
+        return VerbInvocation(verb: binding.signature.name, arguments: arguments, namedArguments: named, options: options,
                               givenOptions: given, range: command.range)
     }
 
@@ -110,6 +127,11 @@ extension Interpreter {
             local.assign(option.name.name, try procedureArgument(option.value, in: scope))
             bound.insert(option.name.name)
         }
+        // From here on the procedure's own source runs (its defaults, its body): the arguments above
+        // were the caller's.
+        let callerBindings = bindings
+        bindings = procedureBindings[name] ?? [:]
+        defer { bindings = callerBindings }
         // Defaults are evaluated at call time, in the procedure's scope, in parameter order.
         for parameter in decl.parameters where !bound.contains(parameter.name.name) {
             guard let defaultValue = parameter.defaultValue else {
