@@ -33,49 +33,49 @@ extension MalformedInputCases {
     }
 
     static var arraysAndImages: [MalformedCase] { [
-        MalformedCase("npy truncated", status: runtimeError, mentions: ["x_train.npy", "truncated", "main.prn:2"], script: arraysScript) {
+        MalformedCase("npy truncated", status: dataError, mentions: ["x_train.npy", "truncated", "main.prn:2"], script: arraysScript) {
             try arrays(in: $0, replace: ["x_train": Array(npy("|u1", [8, 4, 4], [UInt8](repeating: 1, count: 128)).dropLast(9))])
         },
-        MalformedCase("npy not numpy", status: runtimeError, mentions: ["y_test.npy", "not a NumPy"], script: arraysScript) {
+        MalformedCase("npy not numpy", status: dataError, mentions: ["y_test.npy", "not a NumPy"], script: arraysScript) {
             try arrays(in: $0, replace: ["y_test": Array("PK\u{3}\u{4} a zip, not an array".utf8)])
         },
-        MalformedCase("npy big-endian", status: runtimeError, mentions: ["x_test.npy", "'>f4'", "astype"], script: arraysScript) {
+        MalformedCase("npy big-endian", status: dataError, mentions: ["x_test.npy", "'>f4'", "astype"], script: arraysScript) {
             try arrays(in: $0, replace: ["x_test": npy(">f4", [4, 16], [UInt8](repeating: 0, count: 256))])
         },
-        MalformedCase("npy float labels", status: runtimeError, mentions: ["y_train.npy", "'<f8'", "labels"], script: arraysScript) {
+        MalformedCase("npy float labels", status: dataError, mentions: ["y_train.npy", "'<f8'", "labels"], script: arraysScript) {
             try arrays(in: $0, replace: ["y_train": npy("<f8", [8], [UInt8](repeating: 0, count: 64))])
         },
-        MalformedCase("npy count mismatch", status: runtimeError, mentions: ["x_train.npy holds 8", "y_train.npy holds 7"], script: arraysScript) {
+        MalformedCase("npy count mismatch", status: dataError, mentions: ["x_train.npy holds 8", "y_train.npy holds 7"], script: arraysScript) {
             try arrays(in: $0, replace: ["y_train": npy("|u1", [7], [UInt8](repeating: 0, count: 7))])
         },
-        MalformedCase("npy huge shape", status: runtimeError, mentions: ["x_train.npy", "truncated"], script: arraysScript) {
+        MalformedCase("npy huge shape", status: dataError, mentions: ["x_train.npy", "truncated"], script: arraysScript) {
             try arrays(in: $0, replace: ["x_train": npy("<f8", [1 << 40, 1 << 40, 1 << 40], [1, 2, 3])])
         },
-        MalformedCase("npz truncated", status: runtimeError, mentions: ["arrays.npz", "truncated"], script: "data \"arrays.npz\"\n") {
+        MalformedCase("npz truncated", status: dataError, mentions: ["arrays.npz", "truncated"], script: "data \"arrays.npz\"\n") {
             try $0.write("arrays.npz", Array("PK\u{3}\u{4}".utf8) + [UInt8](repeating: 0, count: 100))
         },
-        MalformedCase("image truncated", status: runtimeError, mentions: ["test/b/1.png", "cannot be decoded", "main.prn:2"], script: imagesScript) { folder in
+        MalformedCase("image truncated", status: dataError, mentions: ["test/b/1.png", "cannot be decoded", "main.prn:2"], script: imagesScript) { folder in
             try images(in: folder)
             let png = try Data(contentsOf: folder.path("images/test/b/1.png"))
             try folder.write("images/test/b/1.png", Array(png.prefix(png.count / 2)))
         },
-        MalformedCase("image not an image", status: runtimeError, mentions: ["train/a/0.png", "neither a PNG nor a JPEG"], script: imagesScript) { folder in
+        MalformedCase("image not an image", status: dataError, mentions: ["train/a/0.png", "neither a PNG nor a JPEG"], script: imagesScript) { folder in
             try images(in: folder)
             try folder.write("images/train/a/0.png", Array("<html>not found</html>".utf8))
         },
-        MalformedCase("image other mode", status: runtimeError, mentions: ["train/b/1.png", "colour", "channels="], script: imagesScript) { folder in
+        MalformedCase("image other mode", status: dataError, mentions: ["train/b/1.png", "colour", "channels="], script: imagesScript) { folder in
             try images(in: folder)
             let colour = ImageCodec.Image(width: 6, height: 6, channels: 3, pixels: [UInt8](repeating: 9, count: 108))
             try folder.write("images/train/b/1.png", try ImageCodec.encodePNG(colour))
         },
-        MalformedCase("image other size", status: runtimeError, mentions: ["test/a/0.png", "7x6", "size="], script: imagesScript) { folder in
+        MalformedCase("image other size", status: dataError, mentions: ["test/a/0.png", "7x6", "size="], script: imagesScript) { folder in
             try images(in: folder)
             let wide = ImageCodec.Image(width: 7, height: 6, channels: 1, pixels: [UInt8](repeating: 9, count: 42))
             try folder.write("images/test/a/0.png", try ImageCodec.encodePNG(wide))
         },
         MalformedCase("images beyond the memory budget", status: runtimeError, mentions: ["images", "GB", "PRN_MEMORY_GB"],
                       environment: ["PRN_MEMORY_GB": "0.01"], script: "seed 1\ndata \"images\" size=4096\n") { try images(in: $0) },
-        MalformedCase("image option on other data", status: runtimeError, mentions: ["channels=", "image folders only"],
+        MalformedCase("image option on other data", status: dataError, mentions: ["channels=", "image folders only"],
                       script: "seed 1\ndata \"arrays\" channels=3\n") { try arrays(in: $0) },
     ] }
 }

@@ -40,7 +40,8 @@ final class MethodOptionCheckTests: XCTestCase {
     func testSharedScoreOptionsBelongOnlyToTheMethodsThatReadThem() {
         expect("score contribution p=2\n", "E202", at: 20, ["'score contribution' has no option 'p'"])
         expect("score magnitude samples=100\n", "E202", at: 17, ["'score magnitude' has no option 'samples'"])
-        expect("score receding batch=64\n", "E202", at: 16, ["'score receding' has no option 'batch'"])
+        expect("score receding batch=64\n", "E202", at: 16, ["'score receding' has no option 'batch'"],
+               setup: "load vgg-small norm=sigmoid data=fashion-mnist\n")
         XCTAssertEqual(diagnostics("score magnitude p=2\nscore contribution samples=all batch=64\nscore taylor samples=100\n"
                                    + "score screening samples=all\nscore mipp samples=500\n").map(\.message), [])
         expect("score contribution samples=0\n", "E302", at: 28, ["samples"])

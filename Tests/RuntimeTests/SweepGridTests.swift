@@ -66,18 +66,22 @@ final class SweepGridTests: XCTestCase {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let log = dir.appendingPathComponent("p.jsonl")
-        let manifest = #"{"event":"manifest","script_fnv1a":"abc","set":{"m":"\"x\""}}"#
+        let recipe = "seed 0\n", hash = PointLogStatus.hash(ofRecipe: recipe)
+        func line(_ record: RunLogRecord) throws -> String { try RunLogCodec.encode(record) }
+        func manifest(_ text: String = recipe) throws -> String {
+            try line(RunLog.manifest(scriptName: "p.prn", scriptText: text, seed: 0, settings: ["m": "\"x\""]))
+        }
+        func end(_ status: String) throws -> String { try line(RunLogRecord(.end(.init(status: status)), seed: 0)) }
         func status(_ lines: [String], sets: [(String, String)] = [("m", "\"x\"")]) throws -> PointLogStatus {
             try (lines.joined(separator: "\n") + "\n").write(to: log, atomically: true, encoding: .utf8)
-            return PointLogStatus.of(log: log, recipeHash: "abc", sets: sets)
+            return PointLogStatus.of(log: log, recipeHash: hash, sets: sets)
         }
-        XCTAssertEqual(PointLogStatus.of(log: dir.appendingPathComponent("none.jsonl"), recipeHash: "abc", sets: []), .missing)
-        XCTAssertEqual(try status([manifest, #"{"event":"end","status":"completed"}"#]), .complete)
-        XCTAssertEqual(try status([manifest, #"{"event":"train"}"#]), .partial)
-        XCTAssertEqual(try status([manifest, #"{"event":"end","status":"failed"}"#]), .failed("failed"))
-        XCTAssertEqual(try status([manifest.replacingOccurrences(of: "abc", with: "abd"), #"{"event":"end","status":"completed"}"#]),
-                       .stale("the recipe changed since"))
-        XCTAssertEqual(try status([manifest, #"{"event":"end","status":"completed"}"#], sets: [("m", "\"y\"")]),
+        XCTAssertEqual(PointLogStatus.of(log: dir.appendingPathComponent("none.jsonl"), recipeHash: hash, sets: []), .missing)
+        XCTAssertEqual(try status([try manifest(), try end("completed")]), .complete)
+        XCTAssertEqual(try status([try manifest(), try line(RunLogRecord(.save(.init(path: "m.safetensors")), seed: 0))]), .partial)
+        XCTAssertEqual(try status([try manifest(), try end("failed")]), .failed("failed"))
+        XCTAssertEqual(try status([try manifest("seed 1\n"), try end("completed")]), .stale("the recipe changed since"))
+        XCTAssertEqual(try status([try manifest(), try end("completed")], sets: [("m", "\"y\"")]),
                        .stale("run with other --set values"))
         XCTAssertEqual(try status(["not json"]), .unreadable("the first line is not a run log manifest"))
     }

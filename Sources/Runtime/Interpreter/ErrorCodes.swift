@@ -10,6 +10,8 @@ public enum ErrorCodes {
     public static func code(for error: Error) -> DiagnosticCode {
         switch error {
         case let e as DataError: return code(for: e.kind)
+        case let e as NPYError: return code(for: e)
+        case let e as ImageDataError: return code(for: e)
         case let e as SafetensorsError: return code(for: e.kind)
         case is ModelFileError, is LayerConfigError: return .badModelFile
         case let e as ONNXError: return code(for: e.kind)
@@ -31,6 +33,18 @@ public enum ErrorCodes {
         case .badMagic, .truncated, .headerTooLarge, .labelOutOfRange, .countMismatch, .emptyDataset, .badCell,
              .badShape, .badOption, .badEncoding:
             return .badData
+        }
+    }
+
+    static func code(for error: NPYError) -> DiagnosticCode {
+        if case .tooLarge = error { return .verbFailed }
+        return .badData
+    }
+
+    static func code(for error: ImageDataError) -> DiagnosticCode {
+        switch error {
+        case .tooLarge, .imageTooLarge: return .verbFailed
+        default: return .badData
         }
     }
 
