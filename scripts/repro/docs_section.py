@@ -34,13 +34,17 @@ def note(quick, seeds, experiments, recipes, ran, excluded, failed, minutes, job
     def earlier_of_others(excluded_line):
         return [l for l in earlier_lists if l[2:].split(":", 1)[0] not in ran
                 and bool(re.match(r"- [\w-]+: `[^`]+` \(", l)) == excluded_line]
+    def in_order(listed):  # comparisons in the suite's order
+        order = list(recipes)
+        return sorted(listed, key=lambda l: order.index(l[2:].split(":", 1)[0]) if l[2:].split(":", 1)[0] in order else len(order))
     old_excluded = earlier_of_others(True)
-    lines += ["", "Methods in the tables:", ""] + earlier_of_others(False)
-    lines += [f"- {e}: " + (", ".join(f"`{m}`" for m in ms) if ms else "none") for e, ms in ran.items()]
+    listed = in_order(earlier_of_others(False) + [
+        f"- {e}: " + (", ".join(f"`{m}`" for m in ms) if ms else "none") for e, ms in ran.items()])
+    if listed:
+        lines += ["", "Methods in the tables:", ""] + listed
     if excluded or old_excluded:
         lines += ["", "Excluded methods (not in the tables):", ""]
-        lines += old_excluded
-        lines += [f"- {e}: `{m}` ({why})" for e, m, why in excluded]
+        lines += in_order(old_excluded + [f"- {e}: `{m}` ({why})" for e, m, why in excluded])
     if failed:
         lines.append("")
         lines.append("Failed runs (not in the tables; run the same command again to retry them): "
