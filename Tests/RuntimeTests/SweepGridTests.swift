@@ -109,7 +109,7 @@ final class SweepGridTests: XCTestCase {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let log = dir.appendingPathComponent("p.jsonl")
-        let manifest = #"{"event":"manifest","script_fnv1a":"abc","set":{"m":"\"x\""}}"#
+        let manifest = #"{"blas":"none","cores":1,"event":"manifest","machine":"m","prn_version":"0","script":"r.prn","script_fnv1a":"abc","set":{"m":"\"x\""},"started":"t","threads":1}"#
         func status(_ lines: [String], sets: [(String, String)] = [("m", "\"x\"")]) throws -> PointLogStatus {
             try (lines.joined(separator: "\n") + "\n").write(to: log, atomically: true, encoding: .utf8)
             return PointLogStatus.of(log: log, recipeHash: "abc", sets: sets)
