@@ -44,6 +44,49 @@ final class SweepGridTests: XCTestCase {
         XCTAssertEqual(g.sharedPoint(for: g.points[4])?.name, "shared,run_seed=1")
     }
 
+    func testAStringValueNamesThePointsOtherValuesInBraces() throws {
+        var g = SweepGrid()
+        try g.set("stage=prune", origin: "--set")
+        try g.set("quick=true", origin: "--set")
+        try g.set("dense_file=\"runs/x/dense-{run_seed}-{quick}.safetensors\"", origin: "--set")
+        try g.vary("method=[magnitude, random]", origin: "--vary")
+        try g.seeds(2, origin: "--seeds")
+        try g.share("stage=train", over: ["run_seed"], origin: "--shared")
+        try g.validate()
+        let point = Dictionary(uniqueKeysWithValues: g.points[3].sets)
+        XCTAssertEqual(point["dense_file"], "\"runs/x/dense-1-true.safetensors\"")
+        let shared = Dictionary(uniqueKeysWithValues: g.sharedPoints[1].sets)
+        XCTAssertEqual(shared["dense_file"], "\"runs/x/dense-1-true.safetensors\"")
+        XCTAssertEqual(g.sharedPoint(for: g.points[3])?.name, "shared,run_seed=1")
+        // The grid file keeps the reference, not one point's value.
+        XCTAssertTrue(SweepGridFile.text(g).contains("dense-{run_seed}-{quick}"), SweepGridFile.text(g))
+        // A shared step's own value refers to the values the same way; braces around no name stay.
+        var h = SweepGrid()
+        try h.set("tag=\"{ not a name } {}\"", origin: "--set")
+        try h.seeds(2, origin: "--seeds")
+        try h.share("out=\"dense-{run_seed}\"", over: ["run_seed"], origin: "--shared")
+        try h.validate()
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: h.sharedPoints[1].sets)["out"], "\"dense-1\"")
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: h.points[0].sets)["tag"], "\"{ not a name } {}\"")
+    }
+
+    func testAReferenceToNoVariableOfTheGridIsRefusedNamingTheOption() throws {
+        var g = SweepGrid()
+        try g.set("dense_file=\"dense-{seed}.safetensors\"", origin: "--set")
+        try g.seeds(2, origin: "--seeds")
+        XCTAssertThrowsError(try g.validate()) {
+            XCTAssertTrue("\($0)".contains("--set dense_file=\"dense-{seed}.safetensors\": {seed} is not a variable of the grid"), "\($0)")
+            XCTAssertTrue("\($0)".contains("run_seed"), "\($0)")
+        }
+        var s = SweepGrid()
+        try s.seeds(1, origin: "--seeds")
+        try s.share("out=\"{method}\"", over: ["run_seed"], origin: "--shared")
+        XCTAssertThrowsError(try s.validate()) { XCTAssertTrue("\($0)".contains("--shared out=\"{method}\": {method} is not"), "\($0)") }
+        XCTAssertThrowsError(try grid("seeds 1\nset f=\"a-{nope}\"\n")) {
+            XCTAssertTrue("\($0)".contains("grid.txt:2: set f=\"a-{nope}\": {nope} is not a variable"), "\($0)")
+        }
+    }
+
     func testBadLinesNameTheFileAndLine() {
         for (text, needle) in [("vary x=1\n", "grid.txt:1: --vary x=1: the values must be a non-empty list"),
                                ("\n# c\nseeds two\n", "grid.txt:3: 'seeds' expects a count"),

@@ -1,13 +1,17 @@
 """The results section of docs/results.md, rewritten between its markers by scripts/reproduce,
-and a note beside the tables in the results folder (mode, command, skipped methods)."""
+and a note beside the tables in the results folder (mode, command, the methods in the tables
+and those excluded, with the reason)."""
 import datetime, os, re, subprocess
 
 MARK = "<!-- {which} RESULTS {mode}: written by scripts/reproduce; do not edit by hand -->"
 
 
-def note(quick, seeds, experiments, recipes, skipped, failed, minutes, jobs, threads, subset=False, earlier=(), earlier_skips=()):
-    """`experiments`: those with run logs in the folder; `subset`: this run made only some of
-    them, so `earlier` (the Command lines of the runs that made the rest) stay listed."""
+def note(quick, seeds, experiments, recipes, ran, excluded, failed, minutes, jobs, threads, subset=False, earlier=(), earlier_lists=()):
+    """`experiments`: those with run logs in the folder; `ran`: {comparison: methods with complete
+    logs} of the comparisons gathered from their sweeps now; `excluded`: [(comparison, method,
+    reason)] that did not run on it. `subset`: this run made only some comparisons, so `earlier`
+    (the Command lines of the runs that made the rest) stay listed; `earlier_lists`: the method
+    lines of an earlier README, kept for the comparisons not in `ran`."""
     mode = "quick" if quick else "full"
     cmd = "scripts/reproduce" + (" --quick" if quick else "") + (f" --jobs {jobs}" if jobs > 1 else "")
     if subset:
@@ -25,26 +29,35 @@ def note(quick, seeds, experiments, recipes, skipped, failed, minutes, jobs, thr
         *[l for l in earlier if subset and not l.startswith(f"Command: `{cmd}`")],
         "Recipes: " + ", ".join(f"`{recipes[e]}`" for e in experiments) + ".",
     ]
-    kept = [l for l in earlier_skips if subset and l.split(":", 1)[0][2:] not in subset]
-    if skipped or kept:
-        lines.append("")
-        lines.append("Skipped methods:")
-        lines.append("")
-        lines += kept
-        for e, m, why in skipped:
-            lines.append(f"- {e}: `{m}` ({why})")
+    # An earlier README's lines for the comparisons not gathered now: "- NAME: `m` (why)" are
+    # excluded methods (or the skipped ones of older versions), other "- NAME: ..." the methods run.
+    def earlier_of_others(excluded_line):
+        return [l for l in earlier_lists if l[2:].split(":", 1)[0] not in ran
+                and bool(re.match(r"- [\w-]+: `[^`]+` \(", l)) == excluded_line]
+    def in_order(listed):  # comparisons in the suite's order
+        order = list(recipes)
+        return sorted(listed, key=lambda l: order.index(l[2:].split(":", 1)[0]) if l[2:].split(":", 1)[0] in order else len(order))
+    old_excluded = earlier_of_others(True)
+    listed = in_order(earlier_of_others(False) + [
+        f"- {e}: " + (", ".join(f"`{m}`" for m in ms) if ms else "none") for e, ms in ran.items()])
+    if listed:
+        lines += ["", "Methods in the tables:", ""] + listed
+    if excluded or old_excluded:
+        lines += ["", "Excluded methods (not in the tables):", ""]
+        lines += in_order(old_excluded + [f"- {e}: `{m}` ({why})" for e, m, why in excluded])
     if failed:
         lines.append("")
-        lines.append("Failed runs (not in the tables): " + ", ".join(f"{e} {m} seed {s}" for e, m, s in failed))
+        lines.append("Failed runs (not in the tables; run the same command again to retry them): "
+                     + ", ".join(f"{e} {m} seed {s}" for e, m, s in failed))
     return "\n".join(lines)
 
 
-def write(out, root, quick, seeds, experiments, recipes, skipped, failed, minutes, jobs, threads, update_docs, subset=False):
+def write(out, root, quick, seeds, experiments, recipes, ran, excluded, failed, minutes, jobs, threads, update_docs, subset=False):
     readme = os.path.join(out, "README.md")
     old = open(readme).read().splitlines() if os.path.exists(readme) else []
     made = [l for l in old if l.startswith("Command: ")]
-    skips = [l for l in old if re.match(r"- [\w-]+: `", l)]
-    text = note(quick, seeds, experiments, recipes, skipped, failed, minutes, jobs, threads, subset, made, skips)
+    lists = [l for l in old if re.match(r"- [\w-]+: ", l)]
+    text = note(quick, seeds, experiments, recipes, ran, excluded, failed, minutes, jobs, threads, subset, made, lists)
     if minutes is None and made:
         # Re-gathered logs: keep how the runs themselves were made.
         lines = [l for l in text.splitlines() if not l.startswith("Command: ")]

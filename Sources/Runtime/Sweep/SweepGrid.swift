@@ -18,6 +18,9 @@ public struct SweepGrid: Sendable {
     /// value, and the axes it depends on.
     public var shared: (name: String, value: Value)?
     public var sharedOver: [String] = []
+    /// How each `--set` value and the `--shared` value (key "--shared") was given, for errors
+    /// about the `{NAME}` references in it.
+    var origins: [String: String] = [:]
 
     public init() {}
 
@@ -35,6 +38,7 @@ public struct SweepGrid: Sendable {
         }
         fixed.removeAll { $0.name == name }
         fixed.append((name, value))
+        origins[name] = Self.shown(text, origin: origin, option: "--set")
     }
 
     public mutating func vary(_ text: String, origin: String) throws {
@@ -54,6 +58,7 @@ public struct SweepGrid: Sendable {
         let (name, value) = try Self.split(text, origin: origin, option: "--shared")
         shared = (name, value)
         sharedOver = over
+        origins["--shared"] = Self.shown(text, origin: origin, option: "--shared")
     }
 
     mutating func addAxis(_ axis: Axis, origin: String) throws {
@@ -76,12 +81,26 @@ public struct SweepGrid: Sendable {
         }
     }
 
+    /// An option as the user gave it: `--set a=1` on the command line, `grid.txt:3: set a=1` in a file.
+    static func shown(_ text: String, origin: String, option: String) -> String {
+        origin.hasPrefix("--") ? "\(option) \(text)" : "\(origin): \(option.dropFirst(2)) \(text)"
+    }
+
+    /// The fixed values with their `{NAME}` references replaced by this point's values.
+    static func resolved(_ fixed: [(name: String, value: Value)], swept: [(name: String, value: Value)]) -> [(name: String, value: Value)] {
+        var values: [String: Value] = [:]
+        for f in fixed { values[f.name] = f.value }
+        for s in swept { values[s.name] = s.value }
+        return fixed.map { (name: $0.name, value: SweepReference.resolve($0.value, with: values)) }
+    }
+
     /// Every point, the last axis changing fastest.
     public var points: [SweepPoint] {
         var combos: [[Value]] = [[]]
         for axis in axes { combos = combos.flatMap { c in axis.values.map { c + [$0] } } }
         return combos.enumerated().map { i, values in
-            SweepPoint(index: i, swept: zip(axes.map(\.name), values).map { ($0, $1) }, fixed: fixed)
+            let swept = zip(axes.map(\.name), values).map { (name: $0, value: $1) }
+            return SweepPoint(index: i, swept: swept.map { ($0.name, $0.value) }, fixed: Self.resolved(fixed, swept: swept))
         }
     }
 
@@ -97,7 +116,7 @@ public struct SweepGrid: Sendable {
             guard seen.insert(id).inserted else { continue }
             let others = axes.filter { !sharedOver.contains($0.name) }.map { ($0.name, $0.values[0]) }
             let fixedPart = fixed.filter { $0.name != shared.name } + others.map { (name: $0.0, value: $0.1) } + [shared]
-            out.append(SweepPoint(index: out.count, swept: key, fixed: fixedPart, stage: "shared"))
+            out.append(SweepPoint(index: out.count, swept: key.map { ($0.name, $0.value) }, fixed: Self.resolved(fixedPart, swept: key), stage: "shared"))
         }
         return out
     }
@@ -116,12 +135,26 @@ public struct SweepGrid: Sendable {
         if let shared, axes.contains(where: { $0.name == shared.name }) {
             throw Failure(description: "--shared \(shared.name)=...: '\(shared.name)' is swept; the shared step's variable must be one the points set with --set")
         }
+        try validateReferences()
         var names: [String: SweepPoint] = [:]
         for p in points {
             if let other = names[p.name] {
                 throw Failure(description: "points \(other.label) and \(p.label) get the same log name '\(p.name)'; make the values differ in letters or digits")
             }
             names[p.name] = p
+        }
+    }
+
+    /// Every `{NAME}` in a `--set` or `--shared` value names another variable of the grid.
+    func validateReferences() throws {
+        var given = fixed.map { (key: $0.name, name: $0.name, value: $0.value) }
+        if let shared { given.append((key: "--shared", name: shared.name, value: shared.value)) }
+        for g in given {
+            let known = axes.map(\.name) + fixed.map(\.name).filter { $0 != g.name }
+            for name in SweepReference.names(in: g.value) where !known.contains(name) {
+                let list = known.isEmpty ? "the grid has no other variable" : "it has " + known.joined(separator: ", ")
+                throw Failure(description: "\(origins[g.key] ?? g.name): {\(name)} is not a variable of the grid (\(list)); a value refers to another with {NAME}")
+            }
         }
     }
 }
