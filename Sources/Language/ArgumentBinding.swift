@@ -23,9 +23,19 @@ public struct ArgumentBinding: Sendable {
         /// The option as the variant declares it (nil for positional arguments).
         let option: OptionSpec?
 
-        /// A string naming one of the listed words is that word (`let m = "mipp"; score m`).
+        /// A string naming one of the listed words is that word (`let m = "mipp"; score m`,
+        /// `penalty=p`, `prune "auto"`), so verbs never meet the same choice in two forms. Where
+        /// the type also takes free text (`data "mnist"` may be a folder's path) the string stays.
         public func readsAsWord(_ text: String) -> Bool {
-            readType.readsAsWord(text) && readType.problem(with: .string(text)) != nil
+            readType.readsAsWord(text) && !Self.takesFreeText(readType)
+        }
+
+        static func takesFreeText(_ type: ValueType) -> Bool {
+            switch type {
+            case .string, .path: return true
+            case .oneOf(let types): return types.contains(where: takesFreeText)
+            default: return false
+            }
         }
 
         /// The word a written selector names when it is a constant (a listed bare word or a string).

@@ -7,7 +7,7 @@ import Pruning
 enum Penalties {
     static let penalty = VerbParameter<String>(
         "penalty", .choice(MethodCatalog.penalties.map { Choice($0.name, $0.help) }), default: "none",
-        written: .word("none"), help: "", noun: "penalty", decode: { if case .word(let w) = $0 { return w } else { return nil } })
+        written: .word("none"), help: "", noun: "penalty", decode: { switch $0 { case .word(let w), .string(let w): return w; default: return nil } })
     static let options = [penalty.spec]
     static let variants = MethodCatalog.penalties.map {
         OptionVariant($0.name, options: $0.options.map(MethodOptions.spec), needs: MethodOptions.needs($0.needs))
