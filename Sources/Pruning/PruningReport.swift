@@ -100,10 +100,11 @@ public struct PruningReport: Sendable, Codable, Equatable {
     }
 
     private var headline: String {
-        let amount = requested.map { Format.percent($0) } ?? "auto"
+        // `prune auto` has no scope of its own: the method decided what every layer keeps.
+        let amount = requested.map { "\(Format.percent($0)) \(scope)" } ?? "auto"
         let stepText = steps > 1 ? ", step \(step)/\(steps)" : ""
         let scale = normalization == ScoreNormalization.none.rawValue || scope != "global" ? "" : " normalized by \(normalization)"
-        return "prune \(amount) \(scope), \(granularity.rawValue), scores: \(method)\(scale), min_keep \(minKeep)\(stepText)"
+        return "prune \(amount), \(granularity.rawValue), scores: \(method)\(scale), min_keep \(minKeep)\(stepText)"
     }
 
     /// One line: what was asked and what it did to size, FLOPs and latency.

@@ -88,6 +88,8 @@ final class MIPPScorerTests: XCTestCase {
         XCTAssertEqual(h1.outFeatures, 3)
         XCTAssertEqual(h2.outFeatures, 2)
         XCTAssertEqual(report.prunableAfter, 5)
+        // The method decided the amount; the headline says so once, with no scope.
+        XCTAssertTrue(report.summary.hasPrefix("prune auto, neurons, scores: mipp"), report.summary)
     }
 
     func testStricterConfidenceNeverKeepsMore() throws {
