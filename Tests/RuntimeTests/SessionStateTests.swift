@@ -107,6 +107,19 @@ final class SessionStateTests: XCTestCase {
         let session = Session(paths: PathPolicy(base: FileManager.default.temporaryDirectory, roots: []))
         let fields = Set(Mirror(reflecting: session).children.compactMap(\.label))
         XCTAssertEqual(fields, ["seed", "modelState", "dataState", "checkpoints", "runLog", "streamCounters", "history",
-                                "paths", "verbosity", "scriptName", "cancellation", "output", "progress"])
+                                "paths", "verbosity", "scriptName", "cancellation", "output", "progress", "configuration"])
+    }
+
+    /// The engine settings are the session's, handed to every model it loads or restores, not
+    /// a process-wide switch: a session set to dense-only, direct-free, one-thread inference keeps it.
+    func testModelsTakeTheSessionsEngineConfiguration() throws {
+        let s = Session(paths: PathPolicy(base: FileManager.default.temporaryDirectory, roots: []), output: { _ in })
+        let wanted = EngineConfiguration(threads: 1, sparseInference: .off, directConvolution: false)
+        s.configuration = wanted
+        try run("\(Self.load)\ncheckpoint dense\nscore magnitude granularity=neurons\nprune 0.5\n", on: s)
+        XCTAssertEqual(s.model?.configuration, wanted)
+        try run("restore dense\n", on: s)
+        XCTAssertEqual(s.model?.configuration, wanted)
+        XCTAssertNotEqual(wanted, EngineConfiguration.standard, "the test needs a configuration other than the standard one")
     }
 }

@@ -33,6 +33,9 @@ public final class Session {
     public var output: (String) -> Void
     /// Progress lines for long commands (a terminal bar, or nothing).
     public var progress: ProgressDisplay?
+    /// How the engine computes (threads, sparse kernels, direct convolution) for every model this
+    /// session loads or restores: the command line's settings, or a test's.
+    public var configuration = EngineConfiguration.standard
 
     /// The loaded model, if any (a view of `modelState`).
     public var model: Model? { modelState?.model }

@@ -33,6 +33,7 @@ enum CheckpointVerb {
         }
         // A copy again, so the checkpoint stays as it was for a later restore.
         s.modelState = try saved.copied()
+        s.modelState?.model.configuration = s.configuration
         s.say("restored \(name)")
         return .none
     }

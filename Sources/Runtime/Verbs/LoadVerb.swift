@@ -54,6 +54,7 @@ enum LoadVerb {
                 s.say("warning: \(name) holds \(nonFinite) non-finite values (NaN or infinite), accepted by allow_nonfinite=true; its outputs will not be meaningful")
             }
         }
+        model.configuration = s.configuration
         // The whole model part is new: no scores, pruning report or variant of the previous model.
         s.modelState = ModelState(loaded: model, description: name, variant: variant)
         let params = model.parameterCount
