@@ -26,15 +26,21 @@ enum CheckpointVerb {
 
     static func runRestore(_ inv: VerbInvocation, _ s: Session) throws -> Value {
         let name = try inv[Self.name]
-        guard let saved = s.checkpoints[name] else {
-            let known = s.checkpoints.keys.sorted()
-            throw VerbError("no checkpoint named '\(name)'",
-                            help: known.isEmpty ? "make one first with 'checkpoint \(name)'" : "checkpoints: \(known.joined(separator: ", "))")
-        }
+        let saved = try checkpoint(name, in: s)
         // A copy again, so the checkpoint stays as it was for a later restore.
         s.modelState = try saved.copied()
         s.modelState?.model.configuration = s.configuration
         s.say("restored \(name)")
         return .none
+    }
+
+    /// The checkpoint `name`, or an error listing the checkpoints there are (restore and rewind).
+    static func checkpoint(_ name: String, in s: Session) throws -> ModelState {
+        guard let saved = s.checkpoints[name] else {
+            let known = s.checkpoints.keys.sorted()
+            throw VerbError("no checkpoint named '\(name)'",
+                            help: known.isEmpty ? "make one first with 'checkpoint \(name)'" : "checkpoints: \(known.joined(separator: ", "))")
+        }
+        return saved
     }
 }

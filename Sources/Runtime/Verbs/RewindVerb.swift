@@ -15,11 +15,7 @@ enum RewindVerb {
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
         let model = try s.requireModel("rewind")
         let name = try inv[Self.name]
-        guard let snap = s.checkpoints[name] else {
-            let known = s.checkpoints.keys.sorted()
-            throw VerbError("no checkpoint named '\(name)'",
-                            help: known.isEmpty ? "make one first with 'checkpoint \(name)' before training" : "checkpoints: \(known.joined(separator: ", "))")
-        }
+        let snap = try CheckpointVerb.checkpoint(name, in: s)
         do { try ModelSnapshot(snap.model).rewind(model) } catch let e as PruningError {
             throw VerbError("rewind \(name): \(e)", help: "use 'restore \(name)' to go back to the checkpoint with its own masks and shapes")
         }
