@@ -35,7 +35,7 @@ enum SaveVerb {
             throw VerbError("could not write \(path): \(error)", cause: error)
         }
         s.say("saved \(path)")
-        s.logEvent(.save(.init(path: url.path)))
+        s.logEvent(.save(.init(path: path)))
         return .string(url.path)
     }
 
@@ -53,7 +53,7 @@ enum SaveVerb {
             throw VerbError("could not export \(path): \(error)", cause: error)
         }
         s.say("exported \(path) (ONNX opset \(ONNXExport.opset))")
-        s.logEvent(.export(.init(path: url.path)))
+        s.logEvent(.export(.init(path: path)))
         return .string(url.path)
     }
 }
