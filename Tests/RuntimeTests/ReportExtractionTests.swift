@@ -77,6 +77,17 @@ final class ReportExtractionTests: XCTestCase {
         XCTAssertEqual(ReportSummary(twice).experiments.first?.rows.first?.seeds, [0, 1])
     }
 
+    func testTablesFlagALayerKeepingFewerThanOneWeightPerUnit() throws {
+        var healthy = input(0, 0.5, 0.9)  // 100 weights kept over 300 units: starved
+        var summary = ReportSummary(healthy)
+        XCTAssertEqual(try XCTUnwrap(summary.experiments.first?.rows.first?.fewestKept), 1.0 / 3, accuracy: 1e-12)
+        XCTAssertTrue(ReportTables.markdown(summary).contains("0.33 (starved)"))
+        healthy.points[0].layers[0].nonZeroWeights = 600
+        summary = ReportSummary(healthy)
+        let md = ReportTables.markdown(summary)
+        XCTAssertTrue(md.contains("fewest weights per unit") && md.contains("| 2.0 |") && !md.contains("starved"), md)
+    }
+
     func testMarkdownAndCSVCarryProvenanceAndEscapeCells() {
         var all = input(0, 0.5, 0.9)
         all.points[0].method = "a|b,c"

@@ -17,6 +17,9 @@ public struct ReportRow: Sendable {
     public var finetuneEpochs: [Int]
     /// Per-layer widths averaged over seeds (layers in model order).
     public var layers: [LayerWidth]
+    /// The worst layer of the worst seed: fewest units kept in a pruned layer (structured), or
+    /// fewest weights kept per output unit (unstructured); below 1 a layer is starved.
+    public var fewestKept: Double? = nil
 }
 
 /// The dense model of an experiment, averaged over seeds.
@@ -112,7 +115,16 @@ public struct ReportSummary: Sendable {
             params: Stat(runs.map(\.params)), nonZero: Stat(runs.map(\.nonZero)),
             flops: Stat(runs.map(\.flops)), flopsEffective: Stat(runs.map(\.flopsEffective)),
             accuracyPruned: pruned.isEmpty ? nil : Stat(pruned), accuracyFinetuned: tuned.isEmpty ? nil : Stat(tuned),
-            finetuneEpochs: runs.map(\.finetuneEpochs), layers: meanLayers(runs.map(\.layers)))
+            finetuneEpochs: runs.map(\.finetuneEpochs), layers: meanLayers(runs.map(\.layers)),
+            fewestKept: runs.compactMap { fewestKept($0.layers, structured: $0.experiment.granularity != "weights") }.min())
+    }
+
+    /// The output layer is never pruned, so it is left out: its class count says nothing about
+    /// starvation.
+    static func fewestKept(_ layers: [LayerWidth], structured: Bool) -> Double? {
+        let pruned = layers.dropLast()
+        if structured { return pruned.map { Double($0.width) }.min() }
+        return layers.map { Double($0.nonZeroWeights) / Double(max($0.width, 1)) }.min()
     }
 
     /// Widths averaged over seeds, layer by layer (rounded to whole units).

@@ -22,8 +22,8 @@ enum ReportTables {
                 out.append("Dense: accuracy \(pct(d.accuracy)) %, \(count(d.params)) parameters, \(si(d.flops)) FLOPs per sample.")
             }
             out.append("")
-            out.append("| method | ratio | removed (\(e.structured ? "units" : "weights")) | params removed | non-zero params | compression | effective FLOPs | FLOPs speed-up | accuracy after pruning (%) | accuracy after fine-tuning (%) | seeds |")
-            out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            out.append("| method | ratio | removed (\(e.structured ? "units" : "weights")) | params removed | non-zero params | compression | effective FLOPs | FLOPs speed-up | \(e.structured ? "fewest units in a layer" : "fewest weights per unit") | accuracy after pruning (%) | accuracy after fine-tuning (%) | seeds |")
+            out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
             for r in e.rows {
                 var cells: [String] = [r.method, String(format: "%.3g", r.ratio)]
                 cells.append(String(format: "%.1f%%", r.sparsity.mean * 100))
@@ -32,6 +32,7 @@ enum ReportTables {
                 cells.append(ratioText(e.dense?.params, r.nonZero.mean))
                 cells.append(si(r.flopsEffective.mean))
                 cells.append(ratioText(e.dense?.flops, r.flopsEffective.mean))
+                cells.append(fewestText(r.fewestKept, structured: e.structured))
                 cells.append(r.accuracyPruned.map(pct) ?? "-")
                 cells.append(r.accuracyFinetuned.map(pct) ?? "-")
                 cells.append(String(r.seeds.count))
@@ -46,6 +47,13 @@ enum ReportTables {
         "Made by prn \(s.prnVersions.joined(separator: ", ")) from \(s.recipes.map { "`\($0)`" }.joined(separator: ", ")) "
             + "with seeds \(list(s.seeds)); accuracies are mean ± sample standard deviation over seeds, "
             + "right after pruning and after fine-tuning."
+    }
+
+    /// A starved layer (under one kept weight per unit) is flagged where a reader looks.
+    static func fewestText(_ value: Double?, structured: Bool) -> String {
+        guard let value else { return "-" }
+        if structured { return String(Int(value)) }
+        return value < 1 ? String(format: "%.2f (starved)", value) : String(format: "%.1f", value)
     }
 
     /// "12.34x": how many times smaller than the dense model.
