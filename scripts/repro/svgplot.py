@@ -4,7 +4,7 @@ browser and in the repository viewer without any plotting library."""
 import html
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
-W, H, LEFT, RIGHT, TOP, BOTTOM = 640, 400, 64, 150, 36, 52
+W, H, LEFT, RIGHT, TOP, BOTTOM = 800, 400, 64, 270, 36, 52
 
 
 def _frame(title, xlabel, ylabel, xticks, yticks, sx, sy):
