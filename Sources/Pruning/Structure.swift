@@ -69,6 +69,12 @@ public struct ChannelGroup: Sendable, Equatable {
     public var isCoupled: Bool { !joins.isEmpty || members.count > 1 }
 }
 
+/// Channel `channel` of the group named `group`.
+public struct GroupChannel: Sendable, Equatable, Hashable {
+    public var group: String
+    public var channel: Int
+}
+
 /// A producer whose units cannot be removed, with the reason (model outputs, a layer kind the
 /// analysis does not know, or `keep_coupled`).
 public struct FixedLayer: Sendable, Equatable {
@@ -96,6 +102,8 @@ public struct StructureAnalysis: Sendable {
     public private(set) var channelGroups: [ChannelGroup] = []
     public private(set) var fixed: [FixedLayer] = []
     let layout: ChannelLayout
+    /// The group (index into `channelGroups`) and group channel of every tied class.
+    private var place: [Int: GroupChannel] = [:]
 
     public init(_ model: Model, keepCoupled: Bool = false) throws {
         let shapes = try model.shapes()
@@ -172,6 +180,7 @@ public struct StructureAnalysis: Sendable {
             }
         }
         channelGroups = built
+        for (c, k) in channelIndex { place[c] = GroupChannel(group: built[k.group].name, channel: k.channel) }
         for p in producers {
             let node = model.nodes[p]
             let classes = layout.classes(of: p)
@@ -216,6 +225,15 @@ public struct StructureAnalysis: Sendable {
     }
 
     public func channelGroup(named name: String) -> ChannelGroup? { channelGroups.first { $0.name == name } }
+
+    /// For each channel (unit) of node `n`'s output, the group channel it carries; nil for
+    /// channels of no group (the model's input, a grouped convolution's output) or a node whose
+    /// channels the analysis does not follow. Shows where a group's channels travel: through its
+    /// batch norms, depthwise convolutions, adds and into a slice of a concatenation.
+    public func channels(atNode n: Int) -> [GroupChannel?] {
+        guard layout.layouts.indices.contains(n) else { return [] }
+        return layout.classes(of: n).map { place[$0] }
+    }
 
     /// Producers of a structured granularity; throws when the model has none, naming what it has.
     public func requireGroups(_ granularity: Granularity) throws -> [PruningGroup] {
