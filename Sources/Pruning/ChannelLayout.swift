@@ -37,15 +37,15 @@ struct ChannelLayout {
     private(set) var pinned: [Int: String] = [:]
     /// Classes that reach the model's output (reported apart: the classes are never pruned).
     private(set) var reachesOutput: Set<Int> = []
-    /// Residual adds, shortcuts, concatenations and depthwise convolutions each class passes, by class.
-    private(set) var joins: [Int: [String]] = [:]
+    /// Residual adds, shortcuts, concatenations and depthwise convolutions (node indices) each class passes, by class.
+    private(set) var joins: [Int: Set<Int>] = [:]
 
     private var parent: [Int] = []
 
     init(_ model: Model, shapes: [[Int]]) {
         let outputNode = model.nodes.count - 1
         var pinReason: [Int: String] = [:]
-        var joinNames: [Int: [String]] = [:]
+        var joinNodes: [Int: Set<Int>] = [:]
         var outputElements: [Int] = []
         func fresh(_ count: Int, owner node: Int?) -> [Int] {
             (0..<count).map { u in
@@ -57,8 +57,8 @@ struct ChannelLayout {
         func pin(_ elements: [Int], _ why: String) {
             for e in elements where pinReason[e] == nil { pinReason[e] = why }
         }
-        func join(_ elements: [Int], _ name: String) {
-            for e in elements { joinNames[e, default: []].append(name) }
+        func join(_ elements: [Int], _ node: Int) {
+            for e in elements { joinNodes[e, default: []].insert(node) }
         }
         for n in model.nodes.indices {
             let node = model.nodes[n]
@@ -94,7 +94,7 @@ struct ChannelLayout {
                 // Depthwise: channel k reads only input channel k, so it is sliced with its producer.
                 role = .perChannel
                 out = input
-                join(input, node.name)
+                join(input, n)
             case let c as GeneralConv2d:
                 pin(input, "grouped convolution \(node.name) (groups \(c.groups)) mixes channels within groups")
                 out = fresh(c.outChannels, owner: nil)
@@ -116,17 +116,17 @@ struct ChannelLayout {
             case is Add where ins.allSatisfy({ layouts[$0].count == input.count && blocks[$0] == block }) && !input.isEmpty:
                 for other in ins.dropFirst() {
                     for (a, b) in zip(input, layouts[other]) { union(a, b) }
-                    join(layouts[other], node.name)
+                    join(layouts[other], n)
                 }
-                join(input, node.name)
+                join(input, n)
                 out = input; outBlock = block
             case let s as ShortcutA where block == 1 && !input.isEmpty:
                 role = .shortcut(padBefore: s.padBefore, padAfter: s.padAfter)
                 out = fresh(s.padBefore, owner: nil) + input + fresh(s.padAfter, owner: nil)
-                join(out, node.name)
+                join(out, n)
             case is ConcatChannels where ins.allSatisfy({ blocks[$0] == 1 && !layouts[$0].isEmpty }):
                 out = ins.flatMap { layouts[$0] }
-                join(out, node.name)
+                join(out, n)
             default:
                 let kind = node.layer?.kind ?? "?"
                 for i in ins { pin(layouts[i], "layer \(node.name) (\(kind)) is not understood by the dependency analysis") }
@@ -146,15 +146,13 @@ struct ChannelLayout {
             for e in outputElements { pinReason[e] = why }
         }
         classOf = parent.indices.map { find($0) }
-        for (e, why) in pinReason where pinned[classOf[e]] == nil || outputElements.contains(e) {
+        // The first element's reason per class (element order is graph order), the output's over any.
+        let output = Set(outputElements)
+        for (e, why) in pinReason.sorted(by: { $0.key < $1.key }) where pinned[classOf[e]] == nil || output.contains(e) {
             pinned[classOf[e]] = why
         }
         for e in outputElements { reachesOutput.insert(classOf[e]) }
-        for (e, names) in joinNames {
-            var list = joins[classOf[e], default: []]
-            for name in names where !list.contains(name) { list.append(name) }
-            joins[classOf[e]] = list
-        }
+        for (e, nodes) in joinNodes { joins[classOf[e], default: []].formUnion(nodes) }
     }
 
     private mutating func find(_ e: Int) -> Int {

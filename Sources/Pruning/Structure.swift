@@ -73,6 +73,7 @@ public struct ChannelGroup: Sendable, Equatable {
 public struct GroupChannel: Sendable, Equatable, Hashable {
     public var group: String
     public var channel: Int
+    public init(group: String, channel: Int) { self.group = group; self.channel = channel }
 }
 
 /// A producer whose units cannot be removed, with the reason (model outputs, a layer kind the
@@ -167,8 +168,9 @@ public struct StructureAnalysis: Sendable {
         for g in built.indices {
             let classes = classesOfGroup[g]
             built[g].units = classes.count
-            var joins: [String] = []
-            for c in classes { for j in layout.joins[c] ?? [] where !joins.contains(j) { joins.append(j) } }
+            var joinNodes = Set<Int>()
+            for c in classes { joinNodes.formUnion(layout.joins[c] ?? []) }
+            let joins = joinNodes.sorted().map { model.nodes[$0].name }
             built[g].joins = joins
             built[g].reachesOutput = classes.contains { layout.reachesOutput.contains($0) }
             let reasons = classes.compactMap { layout.pinned[$0] }
@@ -191,17 +193,26 @@ public struct StructureAnalysis: Sendable {
                                         joins: g.joins, reachesOutput: g.reachesOutput))
                 continue
             }
+            // Followers: per-channel layers on the producer's own path, before any add or
+            // concatenation (the batch norm that scales its channels). Consumers: every layer
+            // reading exactly these channels, after adds too.
             var followers: [Int] = [], consumers: [GroupConsumer] = []
+            var path = [p]
+            while let n = path.popLast() {
+                for c in model.consumers(of: n) where model.nodes[c].inputs.count == 1 {
+                    switch (layout.roles[c], model.nodes[c].layer) {
+                    case (.perChannel, is BatchNorm), (.perChannel, is SigmoidBatchNorm):
+                        if !followers.contains(c) { followers.append(c); path.append(c) }
+                    case (.other, _) where layout.layouts[c] == layout.layouts[n]:
+                        path.append(c)
+                    default: break
+                    }
+                }
+            }
             for n in carriers[classes] ?? [] {
                 for c in model.consumers(of: n) where model.nodes[c].inputs.count == 1 {
-                    switch layout.roles[c] {
-                    case .perChannel where model.nodes[c].layer is BatchNorm || model.nodes[c].layer is SigmoidBatchNorm:
-                        if !followers.contains(c) { followers.append(c) }
-                    case .producer(reads: true):
-                        if !consumers.contains(where: { $0.node == c }) {
-                            consumers.append(GroupConsumer(node: c, name: model.nodes[c].name, block: layout.blocks[n]))
-                        }
-                    default: break
+                    if case .producer(reads: true) = layout.roles[c], !consumers.contains(where: { $0.node == c }) {
+                        consumers.append(GroupConsumer(node: c, name: model.nodes[c].name, block: layout.blocks[n]))
                     }
                 }
             }

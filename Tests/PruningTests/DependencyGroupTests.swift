@@ -113,7 +113,7 @@ final class DependencyGroupTests: XCTestCase {
         XCTAssertEqual(dw.groups, expandConv.outChannels)
         XCTAssertEqual(dw.outChannels, 6)
         let head = try XCTUnwrap(model.nodes[try XCTUnwrap(model.node(named: "head"))].layer as? Conv2d)
-        XCTAssertEqual(head.inChannels, 3 + 3, "the head reads both halves of the concatenation, each halved")
+        XCTAssertEqual(head.inChannels, 3 + 2, "the head reads both parts of the concatenation, each halved (6 -> 3, 5 -> 2)")
         XCTAssertFalse(report.text.contains("left whole"), report.text)
         XCTAssertEqual(model.forward(Fixtures.batch([3, 8, 8], 2), mode: .train).shape, [2, 3])
     }
@@ -203,7 +203,7 @@ final class DependencyGroupTests: XCTestCase {
     func testKeepCoupledLeavesTheResidualStreamWhole() throws {
         let model = try Fixtures.model("resnet20", input: [3, 16, 16], width: 0.5)
         let scores = try MagnitudeScorer().score(model, data: nil, options: ScoreOptions(granularity: .channels))
-        let report = try Pruner.prune(model, scores: scores, request: PruneRequest(amount: .ratio(0.5), keepCoupled: true))
+        let report = try Pruner.prune(model, scores: scores, request: PruneRequest(amount: .ratio(0.5), scope: .local, keepCoupled: true))
         XCTAssertTrue(report.text.contains("left whole: conv1 (keep_coupled"), report.text)
         XCTAssertEqual(report.before.layers.first { $0.name == "layer3.2.conv2" }?.width,
                        report.after.layers.first { $0.name == "layer3.2.conv2" }?.width)
