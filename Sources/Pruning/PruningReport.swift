@@ -129,6 +129,7 @@ public struct PruningReport: Sendable, Codable, Equatable {
         var lines = [String]()
         let held = heldAtMinKeep, cut = cutToMinKeep
         if !modelUnchanged { lines.append(keptPerLayer) }
+        lines += groupLines
         let starving = starved
         if !starving.isEmpty {
             let values = Dictionary(inputsPerUnit.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
@@ -182,7 +183,6 @@ public struct PruningReport: Sendable, Codable, Equatable {
         }
         lines += notes
         lines.append(SparsityTable.render(after, before: before))
-        lines += groupLines
         if !fixed.isEmpty { lines.append("  left whole: " + fixed.joined(separator: "; ")) }
         return lines.joined(separator: "\n")
     }

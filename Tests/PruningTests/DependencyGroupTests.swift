@@ -115,7 +115,14 @@ final class DependencyGroupTests: XCTestCase {
         let head = try XCTUnwrap(model.nodes[try XCTUnwrap(model.node(named: "head"))].layer as? Conv2d)
         XCTAssertEqual(head.inChannels, 3 + 2, "the head reads both parts of the concatenation, each halved (6 -> 3, 5 -> 2)")
         XCTAssertFalse(report.text.contains("left whole"), report.text)
+        XCTAssertTrue(report.notes.joined().contains("stem: 4/8 — stem, project, tied by add"), report.notes.joined(separator: "\n"))
+        XCTAssertTrue(report.notes.joined().contains("expand: 6/12 — expand, tied by dw"), report.notes.joined(separator: "\n"))
         XCTAssertEqual(model.forward(Fixtures.batch([3, 8, 8], 2), mode: .train).shape, [2, 3])
+        // The pruned widths (depthwise groups included) survive the model file's architecture.
+        let copy = try Architecture.parse(Architecture(of: model).json()).instantiate()
+        for p in copy.parameters { p.value.copy(from: try XCTUnwrap(model.parameter(named: p.name)).value) }
+        let x = Fixtures.batch([3, 8, 8], 2)
+        XCTAssertEqual(Fixtures.output(copy, x), Fixtures.output(model, x))
     }
 
     /// Every zoo model at every ratio: residual-coupled channels included, no shape error.
