@@ -246,6 +246,18 @@ final class DependencyGroupTests: XCTestCase {
         XCTAssertTrue(try keptChannelZero(.sum), "sum 10 outranks the channels only stage 3 holds (3 members x 2)")
     }
 
+    /// Scorers that rank a unit by the layers reading it refuse concatenated producers by name
+    /// instead of scoring them zero (which would prune them first).
+    func testReaderBasedScorersNameTheConcatenatedProducer() throws {
+        let model = Self.mobileFire()
+        let data = try Fixtures.data([3, 8, 8], classes: 3, count: 16)
+        for scorer in [ContributionScorer() as Scorer, ScreeningScorer()] {
+            XCTAssertThrowsError(try scorer.score(model, data: data, options: ScoreOptions(granularity: .channels))) { error in
+                XCTAssertTrue("\(error)".contains("channels of e1") && "\(error)".contains("magnitude"), "\(scorer.name): \(error)")
+            }
+        }
+    }
+
     func testDisagreeingKeepSetsForTiedLayersAreRefused() throws {
         let model = try Fixtures.model("resnet20", input: [3, 8, 8], width: 0.5)
         let s = try StructureAnalysis(model)
