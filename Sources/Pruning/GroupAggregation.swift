@@ -24,25 +24,35 @@ public enum GroupAggregation: String, Sendable, Codable, CaseIterable {
 
     /// One score per group channel; `channelOf[member][u]` is the channel of the member's unit u.
     /// Channels no member scores (shortcut padding) get 0.
+    ///
+    /// Members' scores are first divided by their own mean |score|, so a member whose scores run
+    /// larger (an L1 norm over a wider fan-in) does not decide alone which tied channels stay, and
+    /// the result is multiplied back by the members' average mean, so the group stays on its
+    /// members' raw scale (what `normalize=none` compares). A group of one member keeps its scores.
     public func combine(_ scores: [String: [Float]], channelOf: [String: [Int]], units: Int) -> [Float] {
         var total = [Double](repeating: 0, count: units)
         var count = [Int](repeating: 0, count: units)
         var largest = [Double](repeating: -.infinity, count: units)
-        for (member, channels) in channelOf {
-            guard let s = scores[member], s.count == channels.count else { continue }
+        var scales = [Double]()
+        for (member, channels) in channelOf.sorted(by: { $0.key < $1.key }) {
+            guard let s = scores[member], s.count == channels.count, !s.isEmpty else { continue }
+            let mean = s.reduce(0.0) { $0 + Swift.abs(Double($1)) } / Double(s.count)
+            let scale = mean > 0 && mean.isFinite ? mean : 1
+            scales.append(scale)
             for (u, c) in channels.enumerated() {
-                let v = Double(s[u])
+                let v = Double(s[u]) / scale
                 total[c] += v
                 count[c] += 1
                 largest[c] = Swift.max(largest[c], v)
             }
         }
+        let back = scales.isEmpty ? 1 : scales.reduce(0, +) / Double(scales.count)
         return (0..<units).map { c in
             guard count[c] > 0 else { return 0 }
             switch self {
-            case .mean: return Float(total[c] / Double(count[c]))
-            case .sum: return Float(total[c])
-            case .max: return Float(largest[c])
+            case .mean: return Float(total[c] / Double(count[c]) * back)
+            case .sum: return Float(total[c] * back)
+            case .max: return Float(largest[c] * back)
             }
         }
     }

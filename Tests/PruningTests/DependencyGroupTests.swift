@@ -217,12 +217,29 @@ final class DependencyGroupTests: XCTestCase {
         XCTAssertLessThan(report.after.layers.first { $0.name == "layer3.2.conv1" }?.width ?? 99, 32)
     }
 
+    /// Members are put on one scale (divided by their mean |score|) before combining, and the
+    /// result is scaled back by the members' average mean; one member keeps its scores.
     func testAggregationsCombineMembersPerChannel() {
-        let scores: [String: [Float]] = ["a": [1, 4, 2], "b": [3, 0, 2, 8]]
+        // a: mean 2, so [0.5, 2, 1]; b: mean 4, so [0.25, 0.25, 0.5, 3]; scaled back by 3.
+        let scores: [String: [Float]] = ["a": [1, 4, 1], "b": [1, 1, 2, 12]]
         let channelOf = ["a": [0, 1, 2], "b": [1, 2, 3, 4]]
-        XCTAssertEqual(GroupAggregation.mean.combine(scores, channelOf: channelOf, units: 6), [1, 3.5, 1, 2, 8, 0])
-        XCTAssertEqual(GroupAggregation.sum.combine(scores, channelOf: channelOf, units: 6), [1, 7, 2, 2, 8, 0])
-        XCTAssertEqual(GroupAggregation.max.combine(scores, channelOf: channelOf, units: 6), [1, 4, 2, 2, 8, 0])
+        func close(_ a: [Float], _ b: [Float]) { XCTAssertEqual(a.count, b.count); for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5, "\(a)") } }
+        close(GroupAggregation.mean.combine(scores, channelOf: channelOf, units: 6), [1.5, 3.375, 2.25, 1.5, 9, 0])
+        close(GroupAggregation.sum.combine(scores, channelOf: channelOf, units: 6), [1.5, 6.75, 4.5, 1.5, 9, 0])
+        close(GroupAggregation.max.combine(scores, channelOf: channelOf, units: 6), [1.5, 6, 3, 1.5, 9, 0])
+        for mode in GroupAggregation.allCases {
+            XCTAssertEqual(mode.combine(["a": [3, 1, 2]], channelOf: ["a": [2, 0, 1]], units: 3), [1, 2, 3], "\(mode)")
+        }
+    }
+
+    /// A wide member's larger norms do not decide alone: on resnet20 at 30% local, the stage-1
+    /// channels of the residual group (held by the stem's small norms too) are not wiped out.
+    func testResidualGroupKeepsEveryStageUnderLocalPruning() throws {
+        let model = try Fixtures.model("resnet20", input: [3, 16, 16], width: 1)
+        let scores = try MagnitudeScorer().score(model, data: nil, options: ScoreOptions(granularity: .channels))
+        try Pruner.prune(model, scores: scores, request: PruneRequest(amount: .ratio(0.3), scope: .local))
+        let stem = try XCTUnwrap(model.nodes[try XCTUnwrap(model.node(named: "conv1"))].layer as? Conv2d)
+        XCTAssertGreaterThanOrEqual(stem.outChannels, 6, "stage 1 keeps a fair share of its 16 channels")
     }
 
     /// The aggregation reaches the ranking: a channel one member scores high and the others low
