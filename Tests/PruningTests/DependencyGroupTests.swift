@@ -220,13 +220,13 @@ final class DependencyGroupTests: XCTestCase {
     /// Members are put on one scale (divided by their mean |score|) before combining, and the
     /// result is scaled back by the members' average mean; one member keeps its scores.
     func testAggregationsCombineMembersPerChannel() {
-        // a: mean 2, so [0.5, 2, 1]; b: mean 4, so [0.25, 0.25, 0.5, 3]; scaled back by 3.
+        // a: mean 2, so [0.5, 2, 0.5]; b: mean 4, so [0.25, 0.25, 0.5, 3]; scaled back by 3.
         let scores: [String: [Float]] = ["a": [1, 4, 1], "b": [1, 1, 2, 12]]
         let channelOf = ["a": [0, 1, 2], "b": [1, 2, 3, 4]]
         func close(_ a: [Float], _ b: [Float]) { XCTAssertEqual(a.count, b.count); for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5, "\(a)") } }
-        close(GroupAggregation.mean.combine(scores, channelOf: channelOf, units: 6), [1.5, 3.375, 2.25, 1.5, 9, 0])
-        close(GroupAggregation.sum.combine(scores, channelOf: channelOf, units: 6), [1.5, 6.75, 4.5, 1.5, 9, 0])
-        close(GroupAggregation.max.combine(scores, channelOf: channelOf, units: 6), [1.5, 6, 3, 1.5, 9, 0])
+        close(GroupAggregation.mean.combine(scores, channelOf: channelOf, units: 6), [1.5, 3.375, 1.125, 1.5, 9, 0])
+        close(GroupAggregation.sum.combine(scores, channelOf: channelOf, units: 6), [1.5, 6.75, 2.25, 1.5, 9, 0])
+        close(GroupAggregation.max.combine(scores, channelOf: channelOf, units: 6), [1.5, 6, 1.5, 1.5, 9, 0])
         for mode in GroupAggregation.allCases {
             XCTAssertEqual(mode.combine(["a": [3, 1, 2]], channelOf: ["a": [2, 0, 1]], units: 3), [1, 2, 3], "\(mode)")
         }
