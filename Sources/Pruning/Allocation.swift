@@ -39,9 +39,17 @@ public struct PruneRequest: Sendable {
     public var normalization: ScoreNormalization?
     /// The report warns about layers that keep fewer weights per output unit than this.
     public var minInputsPerUnit: Double
+    /// How a dependency group's members' scores become one score per tied channel.
+    public var groupAggregation: GroupAggregation
+    /// Leave channels tied across residual adds, shortcuts, concatenations and depthwise
+    /// convolutions whole (only single, uncoupled producers are pruned).
+    public var keepCoupled: Bool
 
     public init(amount: PruneAmount, scope: PruneScope = .global, minKeep: Int = 1, reference: [String: Int]? = nil,
-                normalization: ScoreNormalization? = nil, minInputsPerUnit: Double = 1) {
+                normalization: ScoreNormalization? = nil, minInputsPerUnit: Double = 1,
+                groupAggregation: GroupAggregation = .mean, keepCoupled: Bool = false) {
+        self.groupAggregation = groupAggregation
+        self.keepCoupled = keepCoupled
         self.amount = amount
         self.scope = scope
         self.minKeep = minKeep
@@ -119,51 +127,97 @@ public enum Allocator {
         return set
     }
 
+    /// Units are ranked per `ChannelGroup`: members' scores aggregated per tied channel
+    /// (`request.groupAggregation`), then normalised per group. Every member keeps at least
+    /// `min_keep` of its units (its best by the group's ranking); channels that must stay are kept
+    /// and not counted. The keep-set lists each member's kept units.
     private static func allocateUnits(_ model: Model, _ scores: ScoreSet, _ request: PruneRequest,
                                       _ structure: StructureAnalysis) throws -> KeepSet {
-        let groups = try structure.requireGroups(scores.granularity)
+        let members = Dictionary(try structure.requireGroups(scores.granularity).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let groups = structure.channelGroups(scores.granularity)
         let normalization = request.normalization(for: scores)
-        let ranking: [[Float]] = groups.map { g in
-            if request.scope == .uniform, let w = PrunableWeights.producerWeight(model, g)?.weight {
-                return UnitNorms.rows(w.value, p: 1)
+        let ranking: [[Float]] = groups.map { cg in
+            var perMember = [String: [Float]]()
+            for m in cg.members {
+                if request.scope == .uniform {
+                    if let g = members[m], let w = PrunableWeights.producerWeight(model, g)?.weight { perMember[m] = UnitNorms.rows(w.value, p: 1) }
+                } else {
+                    perMember[m] = scores.units[m]
+                }
             }
-            return normalization.apply(scores.units[g.name] ?? [])
+            let combined = request.groupAggregation.combine(perMember, channelOf: cg.channelOf, units: cg.units)
+            return request.scope == .uniform ? combined : normalization.apply(combined, eligible: cg.prunable)
         }
-        let eligible = groups.map { [Bool](repeating: true, count: $0.units) }
-        let sizes = groups.map { request.reference?[$0.name] ?? $0.units }
-        let keep = select(ranking, eligible: eligible, sizes: sizes, scores: scores, keys: groups.map(\.name), request: request)
+        let eligible = groups.map(\.prunable)
+        let sizes = groups.map { request.reference?[$0.name] ?? $0.prunableUnits }
+        // Keep decisions (prune auto): a tied channel stays when any member keeps it.
+        var decisions = [String: [Bool]]()
+        for cg in groups {
+            var decided: [Bool]?
+            for (m, channels) in cg.channelOf {
+                guard let d = scores.decisions[m], d.count == channels.count else { continue }
+                if decided == nil { decided = [Bool](repeating: false, count: cg.units) }
+                for (u, c) in channels.enumerated() where d[u] { decided?[c] = true }
+            }
+            if let decided { decisions[cg.name] = decided }
+        }
+        // A member's own floor: its best prunable units by the group's ranking (under auto, only
+        // for a member the decisions would leave below min_keep).
+        let forced: [[Bool]] = groups.indices.map { l in
+            var flags = [Bool](repeating: false, count: groups[l].units)
+            for channels in groups[l].channelOf.values {
+                let own = Array(Set(channels.filter { eligible[l][$0] }))
+                if case .auto = request.amount, let d = decisions[groups[l].name],
+                   own.filter({ d[$0] }).count >= Swift.min(request.minKeep, own.count) { continue }
+                let best = own.sorted { ranking[l][$0] != ranking[l][$1] ? ranking[l][$0] > ranking[l][$1] : $0 < $1 }
+                for c in best.prefix(request.minKeep) { flags[c] = true }
+            }
+            return flags
+        }
+        var grouped = scores
+        grouped.decisions = decisions
+        let keep = select(ranking, eligible: eligible, sizes: sizes, scores: grouped, keys: groups.map(\.name),
+                          request: request, forced: forced)
         var set = KeepSet(granularity: scores.granularity)
-        for (g, k) in zip(groups, keep) { set.units[g.name] = k.indices.filter { k[$0] } }
+        for (l, cg) in groups.enumerated() {
+            for (m, channels) in cg.channelOf where members[m] != nil {
+                set.units[m] = channels.indices.filter { keep[l][channels[$0]] || !eligible[l][channels[$0]] }
+            }
+        }
         return set
     }
 
     /// The shared core: per-layer score lists in, per-layer keep flags out.
+    /// `forced` (units only) marks entries kept whatever the ranking: every member's own min_keep.
     private static func select(_ ranking: [[Float]], eligible: [[Bool]], sizes: [Int], scores: ScoreSet,
-                               keys: [String], request: PruneRequest) -> [[Bool]] {
+                               keys: [String], request: PruneRequest, forced: [[Bool]]? = nil) -> [[Bool]] {
         switch request.amount {
         case .auto:
             return ranking.indices.map { l in
                 let decided = scores.decisions[keys[l]] ?? [Bool](repeating: true, count: ranking[l].count)
-                let allowed = zip(decided, eligible[l]).map { $0 && $1 }
+                var allowed = zip(decided, eligible[l]).map { $0 && $1 }
+                if let f = forced?[l] { for i in allowed.indices where f[i] && eligible[l][i] { allowed[i] = true } }
                 let count = allowed.filter { $0 }.count
                 // min_keep guard: top up with the best-scored eligible units.
                 return count >= request.minKeep ? allowed
-                    : topK([ranking[l]], eligible: [eligible[l]], keep: request.minKeep, minKeep: request.minKeep)[0]
+                    : topK([ranking[l]], eligible: [eligible[l]], keep: request.minKeep, minKeep: request.minKeep,
+                           forced: forced.map { [$0[l]] })[0]
             }
         case .ratio(let r):
             if request.scope == .global {
                 // The publications prune once; iterative steps (ratios of reference sizes) keep counts.
                 if scores.quantileThreshold, request.reference == nil {
                     let keep = thresholdKeepCount(ranking, eligible: eligible, ratio: r, minKeep: request.minKeep)
-                    return topK(ranking, eligible: eligible, keep: keep, minKeep: request.minKeep)
+                    return topK(ranking, eligible: eligible, keep: keep, minKeep: request.minKeep, forced: forced)
                 }
                 let total = sizes.reduce(0, +)
                 let keep = total - Int((r * Double(total)).rounded())
-                return topK(ranking, eligible: eligible, keep: keep, minKeep: request.minKeep)
+                return topK(ranking, eligible: eligible, keep: keep, minKeep: request.minKeep, forced: forced)
             }
             return ranking.indices.map { l in
                 let keep = sizes[l] - Int((r * Double(sizes[l])).rounded())
-                return topK([ranking[l]], eligible: [eligible[l]], keep: keep, minKeep: request.minKeep)[0]
+                return topK([ranking[l]], eligible: [eligible[l]], keep: keep, minKeep: request.minKeep,
+                            forced: forced.map { [$0[l]] })[0]
             }
         }
     }
@@ -200,7 +254,8 @@ public enum Allocator {
 
     /// Keeps the `keep` best eligible entries over all layers, after first keeping the best
     /// `minKeep` of every layer; ineligible entries are never kept.
-    static func topK(_ scores: [[Float]], eligible: [[Bool]], keep: Int, minKeep: Int) -> [[Bool]] {
+    /// `forced` entries (eligible ones) are kept first too.
+    static func topK(_ scores: [[Float]], eligible: [[Bool]], keep: Int, minKeep: Int, forced: [[Bool]]? = nil) -> [[Bool]] {
         var result = scores.map { [Bool](repeating: false, count: $0.count) }
         var offsets = [Int](), total = 0
         for s in scores { offsets.append(total); total += s.count }
@@ -209,6 +264,9 @@ public enum Allocator {
             for key in bestKeys(scores[l], eligible: eligible[l], count: minKeep) {
                 result[l][Int(key & 0xFFFF_FFFF)] = true
                 kept += 1
+            }
+            if let f = forced?[l] {
+                for i in f.indices where f[i] && eligible[l][i] && !result[l][i] { result[l][i] = true; kept += 1 }
             }
         }
         guard keep > kept else { return result }

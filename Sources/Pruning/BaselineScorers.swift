@@ -16,6 +16,14 @@ public enum BaselineScorers {
     }
 
     /// Groups to score for a structured granularity, or nil for weights.
+    /// Methods that score a unit through the layers reading it need a reader per producer; a
+    /// producer whose channels are only read after a concatenation (SqueezeNet's expand
+    /// convolutions) has none, and scoring it zero would prune it first.
+    static func requireReaders(_ groups: [PruningGroup], method: String) throws {
+        guard let g = groups.first(where: { $0.consumers.isEmpty }) else { return }
+        throw PruningError(.unsupportedModel, "\(method) scores a unit through the layers that read it, and no layer reads the \(g.granularity.rawValue) of \(g.name) on their own (a concatenation joins them with others first); score this model with magnitude, taylor or random")
+    }
+
     static func structure(_ model: Model, _ options: ScoreOptions) throws -> (StructureAnalysis, [PruningGroup])? {
         guard options.granularity.isStructured else { return nil }
         let s = try StructureAnalysis(model)

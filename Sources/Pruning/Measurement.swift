@@ -44,6 +44,7 @@ public struct ModelMeasurement: Sendable, Codable, Equatable {
             let weight: Parameter, width: Int
             if let l = layer as? Linear { weight = l.weight; width = l.outFeatures }
             else if let c = layer as? Conv2d { weight = c.weight; width = c.outChannels }
+            else if let c = layer as? GeneralConv2d { weight = c.weight; width = c.outChannels }
             else { continue }
             let params = layer.parameters.filter(\.trainable)
             let macs = layer.macs(model.nodes[i].inputs.map { shapes[$0] })

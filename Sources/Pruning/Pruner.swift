@@ -24,10 +24,11 @@ public enum Pruner {
         }
         try request.validate()
         let first = try score(model)
-        let structure = try StructureAnalysis(model)
+        let structure = try StructureAnalysis(model, keepCoupled: request.keepCoupled)
         var reference = [String: Int]()
         if first.granularity.isStructured {
-            for g in try structure.requireGroups(first.granularity) { reference[g.name] = g.units }
+            _ = try structure.requireGroups(first.granularity)
+            for g in structure.channelGroups(first.granularity) { reference[g.name] = g.prunableUnits }
         } else {
             for p in PrunableWeights.of(model) { reference[p.name] = p.value.count }
         }
@@ -53,20 +54,24 @@ public enum Pruner {
     private struct Baseline {
         var measurement: ModelMeasurement
         var prunable: Int
+        /// Every group's channels before the first step (what the report's kept/total refers to).
+        var groupTotals: [String: Int] = [:]
         init(_ model: Model, _ granularity: Granularity, structure: StructureAnalysis, latency: LatencyOptions?) throws {
             measurement = try ModelMeasurement.measure(model, latency: latency)
             prunable = try Pruner.prunableCount(model, granularity, structure)
+            if granularity.isStructured { for g in structure.channelGroups(granularity) { groupTotals[g.name] = g.units } }
         }
     }
 
     private static func prune(_ model: Model, scores: ScoreSet, request: PruneRequest, latency: LatencyOptions?,
                               step: Int, steps: Int, baseline: Baseline?) throws -> PruningReport {
-        let structure = try StructureAnalysis(model)
+        let structure = try StructureAnalysis(model, keepCoupled: request.keepCoupled)
         let keep = try Allocator.allocate(model, scores: scores, request: request, structure: structure)
         let heldWhole = try Self.heldWhole(model, scores.granularity, structure, minKeep: Swift.max(request.minKeep, scores.minKeep ?? 1))
         let start = try baseline ?? Baseline(model, scores.granularity, structure: structure, latency: latency)
         try Surgery.apply(keep, to: model, structure: structure)
         let after = try ModelMeasurement.measure(model, latency: latency)
+        let structureAfter = try StructureAnalysis(model, keepCoupled: request.keepCoupled)
         let requested: Double?
         let scope: String
         switch request.amount {
@@ -79,10 +84,12 @@ public enum Pruner {
         }
         return PruningReport(method: scores.method, granularity: scores.granularity, scope: scope, requested: requested,
                              minKeep: request.minKeep, step: step, steps: steps, prunableBefore: start.prunable,
-                             prunableAfter: try prunableCount(model, scores.granularity, StructureAnalysis(model), nonZero: true),
+                             prunableAfter: try prunableCount(model, scores.granularity, structureAfter, nonZero: true),
                              before: start.measurement, after: after,
-                             fixed: structure.fixed.filter { $0.reason.hasPrefix("output layer") == false }
-                                .map { "\($0.name) (\($0.reason))" },
+                             fixed: structure.fixed.filter { !$0.reachesOutput }.map { "\($0.name) (\($0.reason))" },
+                             groups: scores.granularity.isStructured
+                                ? GroupSummary.list(before: structure, totals: start.groupTotals, after: structureAfter, scores.granularity) : nil,
+                             groupAggregation: scores.granularity.isStructured ? request.groupAggregation.rawValue : nil,
                              heldWhole: requested.map { $0 > 0 } == true ? heldWhole : [],
                              normalization: request.normalization(for: scores).rawValue,
                              minInputsPerUnit: request.minInputsPerUnit)
@@ -90,7 +97,7 @@ public enum Pruner {
 
     /// Layers whose prunable size (unmasked weights, or units) is no more than `minKeep`.
     static func heldWhole(_ model: Model, _ g: Granularity, _ structure: StructureAnalysis, minKeep: Int) throws -> [String] {
-        if g.isStructured { return structure.groups(g).filter { $0.units <= minKeep }.map(\.name) }
+        if g.isStructured { return structure.channelGroups(g).filter { $0.prunableUnits <= minKeep }.map(\.name) }
         return PrunableWeights.of(model).filter { p in
             guard let m = p.mask, m.count == p.value.count else { return p.value.count <= minKeep }
             var kept = 0
@@ -99,9 +106,9 @@ public enum Pruner {
         }.map(\.name)
     }
 
-    /// Prunable weights (non-zero ones when asked) or units of the prunable groups.
+    /// Prunable weights (non-zero ones when asked) or prunable channels of the groups.
     static func prunableCount(_ model: Model, _ g: Granularity, _ structure: StructureAnalysis, nonZero: Bool = false) throws -> Int {
-        if g.isStructured { return structure.groups(g).reduce(0) { $0 + $1.units } }
+        if g.isStructured { return structure.channelGroups(g).reduce(0) { $0 + $1.prunableUnits } }
         return PrunableWeights.of(model).reduce(0) { acc, p in
             guard nonZero else { return acc + p.value.count }
             guard let m = p.mask, m.count == p.value.count else { return acc + p.value.count }

@@ -19,6 +19,10 @@ public struct PruningReport: Sendable, Codable, Equatable {
     public var after: ModelMeasurement
     /// Producers left whole, with the reason ("layer1.0.conv2: residual join ...").
     public var fixed: [String]
+    /// Dependency groups (structured pruning): what was tied and what each kept; nil for weights.
+    public var groups: [GroupSummary]?
+    /// How members' scores were combined per tied channel (`group=`); nil for weights.
+    public var groupAggregation: String?
     /// Layers (parameter names for weights, group names for units) no larger than `min_keep`,
     /// so it kept them whole whatever the request asked.
     public var heldWhole: [String] = []
@@ -125,6 +129,7 @@ public struct PruningReport: Sendable, Codable, Equatable {
         var lines = [String]()
         let held = heldAtMinKeep, cut = cutToMinKeep
         if !modelUnchanged { lines.append(keptPerLayer) }
+        lines += groupLines
         let starving = starved
         if !starving.isEmpty {
             let values = Dictionary(inputsPerUnit.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
@@ -148,6 +153,19 @@ public struct PruningReport: Sendable, Codable, Equatable {
             // differ (row norms of different fan-in), a whole layer can fall below it.
             lines.append("  warning: the global threshold cut \(cut.joined(separator: ", ")) to min_keep (\(minKeep) \(unitWord)); "
                          + "scores of different layers may not be comparable: scope=local ranks within each layer, a larger min_keep keeps more")
+        }
+        return lines
+    }
+
+    /// One line per coupled group (several producers, or channels through adds, shortcuts,
+    /// concatenations or depthwise convolutions): its channels kept of its total, and its layers.
+    public var groupLines: [String] {
+        let coupled = (groups ?? []).filter(\.coupled)
+        guard !coupled.isEmpty else { return [] }
+        var lines = ["  coupled groups (channels kept/total, scores combined by group=\(groupAggregation ?? GroupAggregation.mean.rawValue)):"]
+        for g in coupled {
+            let ties = g.joins.isEmpty ? "" : ", tied by \(g.joins.count <= 4 ? g.joins.joined(separator: ", ") : g.joins.prefix(3).joined(separator: ", ") + " and \(g.joins.count - 3) more")"
+            lines.append("    \(g.name): \(g.kept)/\(g.total)\(g.fixed > 0 ? " (\(g.fixed) must stay)" : "") — \(g.members.joined(separator: ", "))\(ties)")
         }
         return lines
     }
@@ -215,5 +233,25 @@ enum Format {
         if x >= 1e6 { return String(format: "%.2fM", x / 1e6) }
         if x >= 1e3 { return String(format: "%.1fK", x / 1e3) }
         return "\(n)"
+    }
+}
+
+/// One dependency group in a report: its layers, what tied them, and channels kept of the total.
+public struct GroupSummary: Sendable, Codable, Equatable {
+    public var name: String
+    public var members: [String]
+    public var joins: [String]
+    public var total: Int
+    public var kept: Int
+    /// Channels that could not be removed (they reach the output or an unsliceable layer).
+    public var fixed: Int
+    public var coupled: Bool
+
+    static func list(before: StructureAnalysis, totals: [String: Int], after: StructureAnalysis, _ g: Granularity) -> [GroupSummary] {
+        before.channelGroups(g).map { cg in
+            let now = after.channelGroup(named: cg.name)
+            return GroupSummary(name: cg.name, members: cg.members, joins: cg.joins, total: totals[cg.name] ?? cg.units,
+                                kept: now?.units ?? cg.units, fixed: cg.units - cg.prunableUnits, coupled: cg.isCoupled)
+        }
     }
 }

@@ -133,6 +133,7 @@ public enum PrunableWeights {
         switch model.nodes[group.producer].layer {
         case let l as Linear: return (l.weight, l.bias)
         case let c as Conv2d: return (c.weight, c.bias)
+        case let c as GeneralConv2d: return (c.weight, c.bias)
         default: return nil
         }
     }

@@ -94,16 +94,13 @@ final class RecedingScorerTests: XCTestCase {
         XCTAssertEqual(keep.units.values.reduce(0) { $0 + $1.count }, 10, "20 reference units, half kept")
     }
 
-    func testResNetsScoreOnlyTheInnerChannelOfEachBasicBlock() throws {
+    func testResNetsScoreEveryConvolutionIncludingTheResidualStream() throws {
         let model = try Zoo.build("resnet20", ZooOptions(inputShape: [3, 8, 8], classes: 4, norm: .sigmoid, width: 0.5))
         let structure = try StructureAnalysis(model)
         let set = try score(model, .channels)
-        XCTAssertEqual(set.units.count, 9, "three stages of three basic blocks")
-        for name in set.units.keys {
-            XCTAssertTrue(name.hasPrefix("layer") && name.hasSuffix(".conv1"), name)
-        }
-        XCTAssertTrue(structure.fixed.contains { $0.name == "conv1" }, "the stem's channels are tied to the residual stream")
-        XCTAssertTrue(structure.fixed.contains { $0.name.hasSuffix(".conv2") })
+        XCTAssertEqual(set.units.count, 19, "the stem and two convolutions in each of nine basic blocks")
+        XCTAssertEqual(structure.channelGroups(.channels).count, 10, "the residual stream is one group")
+        XCTAssertEqual(structure.fixed.map(\.name), ["linear"])
         let pruner = try Pruner.prune(model, scores: set, request: PruneRequest(amount: .ratio(0.9)), latency: nil)
         XCTAssertGreaterThan(pruner.after.parameters, 0)
         for node in model.nodes {

@@ -3,48 +3,58 @@ import Pruning
 import XCTest
 
 final class StructureTests: XCTestCase {
-    func testResNet20InnerChannelsArePrunableAndOuterChannelsAreReportedTied() throws {
+    /// The stem and every block's second convolution are summed by the residual adds; the
+    /// option-A shortcuts pad a stage's channels into the next, so all of them form one group,
+    /// while each block's inner channel (conv1/bn1) is a group of its own.
+    func testResNet20OuterChannelsFormOneCoupledGroup() throws {
         let model = try Fixtures.model("resnet20", input: [3, 16, 16])
         let s = try StructureAnalysis(model)
-        let groups = s.groups(.channels)
-        XCTAssertEqual(groups.count, 9, "one inner channel per basic block")
-        for g in groups {
-            XCTAssertTrue(g.name.hasSuffix(".conv1") && g.name.hasPrefix("layer"), g.name)
-            let prefix = String(g.name.dropLast("conv1".count))
-            XCTAssertEqual(g.followerNames, [prefix + "bn1"])
-            XCTAssertEqual(g.consumers.map(\.name), [prefix + "conv2"])
-            XCTAssertEqual(g.consumers.map(\.block), [1])
+        XCTAssertEqual(s.groups(.channels).count, 19, "the stem, nine conv1 and nine conv2 are all prunable")
+        XCTAssertEqual(s.fixed.map(\.name), ["linear"])
+        XCTAssertTrue(s.fixed[0].reachesOutput)
+        let outer = try XCTUnwrap(s.channelGroup(named: "conv1"))
+        XCTAssertEqual(outer.members, ["conv1"] + (1...3).flatMap { st in (0..<3).map { "layer\(st).\($0).conv2" } })
+        XCTAssertEqual(outer.units, 64, "stage 3's 64 channels hold stage 2's 32 and stage 1's 16")
+        XCTAssertTrue(outer.prunable.allSatisfy { $0 })
+        XCTAssertEqual(outer.channelOf["conv1"], Array(0..<16))
+        XCTAssertEqual(outer.channelOf["layer1.2.conv2"], Array(0..<16))
+        // Stage 2 pads 8 channels before stage 1's 16: its channels 8..<24 are stage 1's.
+        XCTAssertEqual(outer.channelOf["layer2.0.conv2"].map { Array($0[8..<24]) }, Array(0..<16))
+        XCTAssertTrue(outer.joins.contains("layer1.0.add") && outer.joins.contains("layer2.0.shortcut"), "\(outer.joins)")
+        for b in (1...3).flatMap({ st in (0..<3).map { "layer\(st).\($0)." } }) {
+            let inner = try XCTUnwrap(s.channelGroup(named: b + "conv1"))
+            XCTAssertEqual(inner.members, [b + "conv1"])
+            XCTAssertFalse(inner.isCoupled, b)
+            let g = try XCTUnwrap(s.group(named: b + "conv1"))
+            XCTAssertEqual(g.followerNames, [b + "bn1"])
+            XCTAssertEqual(g.consumers.map(\.name), [b + "conv2"])
         }
-        let fixedNames = Set(s.fixed.map(\.name))
-        XCTAssertTrue(fixedNames.contains("conv1"))
-        XCTAssertTrue(fixedNames.contains("layer1.0.conv2"))
-        XCTAssertTrue(fixedNames.contains("layer3.2.conv2"))
-        XCTAssertTrue(fixedNames.contains("linear"))
-        for f in s.fixed where f.name.hasSuffix("conv2") || f.name == "conv1" {
-            XCTAssertTrue(f.reason.contains("residual"), f.reason)
-            XCTAssertFalse(f.joins.isEmpty)
-        }
-        XCTAssertTrue(s.fixed.first { $0.name == "linear" }?.reason.contains("classes") ?? false)
+        XCTAssertEqual(s.group(named: "layer1.0.conv2")?.followerNames, ["layer1.0.bn2"])
         XCTAssertTrue(s.groups(.neurons).isEmpty, "the classifier is the only dense layer and is never pruned")
+        let keepWhole = try StructureAnalysis(model, keepCoupled: true)
+        XCTAssertEqual(keepWhole.groups(.channels).count, 9, "keep_coupled leaves the residual stream whole")
+        XCTAssertTrue(keepWhole.fixed.contains { $0.name == "layer2.1.conv2" && $0.reason.contains("keep_coupled") })
     }
 
     /// Elementwise activations keep channels apart, so channels before them stay prunable; a
-    /// channel concat is not understood and fixes its producers.
-    func testElementwiseActivationsPassChannelsThrough() throws {
+    /// channel concat places each input's channels at an offset of its output.
+    func testElementwiseActivationsAndConcatenationsPassChannelsThrough() throws {
         let model = Model(inputShape: [2, 6, 6], classes: 3)
         _ = model.add("conv1", Conv2d(2, 4, kernel: 3, padding: 1))
         _ = model.add("act1", SiLU())
         _ = model.add("conv2", Conv2d(4, 4, kernel: 3, padding: 1))
         _ = model.add("act2", HardSwish())
         let conv3 = model.add("conv3", Conv2d(4, 4, kernel: 1))
-        let conv4 = model.add("conv4", Conv2d(4, 4, kernel: 1), inputs: [conv3 - 1])
-        _ = model.add("cat", ConcatChannels(), inputs: [conv3, conv4])
+        let conv4 = model.add("conv4", Conv2d(4, 3, kernel: 1), inputs: [conv3 - 1])
+        let cat = model.add("cat", ConcatChannels(), inputs: [conv3, conv4])
         _ = model.add("pool", GlobalAvgPool())
-        _ = model.add("fc", Linear(8, 3))
+        _ = model.add("fc", Linear(7, 3))
         let s = try StructureAnalysis(model)
-        XCTAssertEqual(s.groups(.channels).map(\.name).sorted(), ["conv1", "conv2"])
+        XCTAssertEqual(s.groups(.channels).map(\.name), ["conv1", "conv2", "conv3", "conv4"])
         XCTAssertEqual(s.group(named: "conv1")?.consumers.map(\.name), ["conv2"])
-        XCTAssertTrue(s.fixed.first { $0.name == "conv3" }?.reason.contains("not understood") ?? false, "\(s.fixed)")
+        XCTAssertEqual(s.fixed.map(\.name), ["fc"])
+        XCTAssertEqual(s.channels(atNode: cat), (0..<4).map { GroupChannel(group: "conv3", channel: $0) }
+                       + (0..<3).map { GroupChannel(group: "conv4", channel: $0) })
     }
 
     func testLeNet5FlattenGivesEachChannelABlockOfColumns() throws {

@@ -20,10 +20,11 @@ final class SurgeryTests: XCTestCase {
     }
 
     /// Physically removing units that contribute nothing must not change the outputs.
+    /// Single producers only (`keepCoupled`): DependencyGroupTests removes tied channels.
     private func checkEquivalence(_ name: String, input: [Int], width: Double, granularity: Granularity) throws {
         let model = try Fixtures.model(name, input: input, width: width)
         Fixtures.randomizeNorms(model)
-        let structure = try StructureAnalysis(model)
+        let structure = try StructureAnalysis(model, keepCoupled: true)
         var keep = KeepSet(granularity: granularity)
         for g in structure.groups(granularity) {
             let kept = (0..<g.units).filter { $0 % 3 != 1 }
@@ -37,7 +38,7 @@ final class SurgeryTests: XCTestCase {
         try Surgery.apply(keep, to: model, structure: structure)
         XCTAssertLessThan(model.parameterCount, params, name)
         Fixtures.assertClose(Fixtures.output(model, x), dense, tolerance: 1e-4, "\(name) \(granularity)")
-        let after = try StructureAnalysis(model)
+        let after = try StructureAnalysis(model, keepCoupled: true)
         for g in after.groups(granularity) { XCTAssertEqual(g.units, keep.units[g.name]?.count, g.name) }
     }
 

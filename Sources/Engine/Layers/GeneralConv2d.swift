@@ -11,7 +11,8 @@ public final class GeneralConv2d: Layer {
     public let kind = "general-conv2d"
     public let weight: Parameter
     public let bias: Parameter?
-    public let groups: Int
+    /// Changes only through `resize` (channel pruning of a depthwise convolution keeps one group per channel).
+    public private(set) var groups: Int
     public let stride: (h: Int, w: Int)
     public let padding: (h: Int, w: Int)
     public let dilation: (h: Int, w: Int)
@@ -43,6 +44,16 @@ public final class GeneralConv2d: Layer {
         self.stride = stride
         self.padding = padding
         self.dilation = dilation
+    }
+
+    /// Replaces the weights after structured pruning ([kept out, kept in / groups, kh, kw]).
+    public func resize(weight w: Tensor, bias b: Tensor?, groups g: Int) {
+        precondition(w.rank == 4 && w.shape[2] == kernel.h && w.shape[3] == kernel.w && g > 0 && w.shape[0] % g == 0,
+                     "general-conv2d resize: bad weight \(w.shape) for \(g) groups")
+        weight.replace(with: w)
+        if let b, let p = bias { p.replace(with: b) }
+        groups = g
+        input = nil; output = nil; gradInput = nil
     }
 
     public func initialize(_ rng: inout RandomStream, _ scheme: WeightInit = .pytorchDefault) {

@@ -5,8 +5,9 @@
 public final class ShortcutA: Layer {
     public let kind = "shortcut-a"
     public let stride: Int
-    public let padBefore: Int
-    public let padAfter: Int
+    /// Mutable only through `setPadding`: channel pruning keeps the padding channels whose partners survive.
+    public private(set) var padBefore: Int
+    public private(set) var padAfter: Int
     public var config: [String: Double] {
         ["stride": Double(stride), "pad_before": Double(padBefore), "pad_after": Double(padAfter)]
     }
@@ -20,6 +21,15 @@ public final class ShortcutA: Layer {
         self.stride = stride
         self.padBefore = padBefore
         self.padAfter = padAfter
+    }
+
+    /// New channel padding after structured pruning removed some of the padded channels' partners.
+    public func setPadding(before: Int, after: Int) {
+        precondition(before >= 0 && after >= 0, "shortcut-a: paddings must be >= 0")
+        padBefore = before
+        padAfter = after
+        output = nil
+        gradInput = nil
     }
 
     private func sub(_ n: Int) -> Int { (n + stride - 1) / stride }

@@ -42,6 +42,7 @@ public struct ContributionScorer: Scorer {
     public func score(_ model: Model, data: Dataset?, options: ScoreOptions) throws -> ScoreSet {
         let settings = ContributionScorer.settings(options)
         let structure = try BaselineScorers.structure(model, options)
+        if let (_, groups) = structure { try BaselineScorers.requireReaders(groups, method: name) }
         // Weights: every prunable layer. Units: the layers that read the groups.
         let nodes: [Int]
         if let (_, groups) = structure {

@@ -25,6 +25,7 @@ public struct ScreeningScorer: Scorer {
         let alpha = options.method[ScreeningScorer.alpha]
         guard let data else { throw PruningError(.needsData, "screening needs data: choose a dataset (data NAME) before score screening") }
         let structure = try BaselineScorers.structure(model, options)
+        if let (_, groups) = structure { try BaselineScorers.requireReaders(groups, method: name) }
         // (node whose input is screened, units of that input)
         var taps: [(node: Int, units: Int)] = []
         if let (_, groups) = structure {

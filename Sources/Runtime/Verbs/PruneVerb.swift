@@ -25,6 +25,12 @@ enum PruneVerb {
     static let normalize = VerbParameter<ScoreNormalization?>.optionalChoice(
         "normalize", help: "put each layer's scores on one scale before a global ranking (default: the method's own)",
         noun: "normalization", describe: \.help)
+    static let group = VerbParameter<GroupAggregation>.choice(
+        "group", default: .mean, help: "how the scores of layers whose channels are tied (residual adds, depthwise convolutions) become one score per channel",
+        noun: "group aggregation", describe: \.help)
+    static let keepCoupled = VerbParameter<Bool>.flag(
+        "keep_coupled", default: false,
+        help: "leave channels tied across residual adds, shortcuts, concatenations and depthwise convolutions whole")
     static let minInputs = VerbParameter<Double>.number(
         "min_inputs", min: Bound(0), max: nil, default: 1,
         help: "warn when a layer keeps fewer weights per output unit than this")
@@ -32,7 +38,7 @@ enum PruneVerb {
     static let signature = VerbSignature(
         "prune", summary: "remove the least important weights or units",
         arguments: [amount.argument, scope.argument],
-        options: [minKeep.spec, steps.spec, latency.spec, normalize.spec, minInputs.spec],
+        options: [minKeep.spec, steps.spec, latency.spec, normalize.spec, group.spec, keepCoupled.spec, minInputs.spec],
         resultFields: [ResultField("sparsity", "realized fraction of the prunable weights/units removed"),
                        ResultField("requested", "requested fraction"),
                        ResultField("param_sparsity", "fraction of the original parameters gone or zero"),
@@ -49,7 +55,8 @@ enum PruneVerb {
         let scores = scored.scores, scoreRequest = scored.request
         // The allocator raises min_keep to the scores' own floor (receding keeps 3).
         let request = PruneRequest(amount: try inv[amount], scope: inv[scope], minKeep: inv[minKeep],
-                                   normalization: inv[normalize], minInputsPerUnit: inv[minInputs])
+                                   normalization: inv[normalize], minInputsPerUnit: inv[minInputs],
+                                   groupAggregation: inv[group], keepCoupled: inv[keepCoupled])
         var latency: LatencyOptions? = inv[Self.latency] ? LatencyOptions() : nil
         latency?.cancellation = s.cancellation
         let steps = inv[Self.steps]
