@@ -34,7 +34,7 @@ extension Checker {
             if !seen.insert(p).inserted {
                 error(.duplicateDefinition, "parameter '\(p)' appears twice", parameter.name.range)
                 parametersOK = false
-            } else if let option = load?.option(named: p) {
+            } else if let option = load?.option(named: p), !ModelLoad.zooOnlyOptions.contains(p) {
                 error(.duplicateDefinition, "parameter '\(p)' would hide load's option '\(option.name)'", parameter.name.range,
                       help: "choose another name, e.g. '\(p)_'")
                 parametersOK = false

@@ -324,6 +324,8 @@ private struct Builder {
         let (inShape, outShape) = (shapes[start], shapes[end])
         let prefix = blockScope.prefix
         var skip = start
+        // Option A is the identity where the block keeps the shape, as in the CIFAR ResNets.
+        if shortcut == "pad" && inShape == outShape { shortcut = "identity" }
         switch shortcut {
         case "conv", "pad":
             guard inShape.count == 3, outShape.count == 3 else {

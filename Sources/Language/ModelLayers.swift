@@ -100,12 +100,12 @@ public enum ModelLayers {
         return (n + 2 * pad - kernel) / stride + 1
     }
 
-    static func checkIn(_ values: LayerValues, _ actual: Int, _ layer: String, _ what: String) throws {
-        guard values.has("in") else { return }
-        let expected = values.int("in")
+    static func checkIn(_ values: LayerValues, _ key: String, _ actual: Int, _ layer: String, _ what: String) throws {
+        guard values.has(key) else { return }
+        let expected = values.int(key)
         guard expected == actual else {
-            throw LayerShapeProblem("\(layer) in=\(expected) expects \(expected) input \(what), but its input has \(actual)",
-                                    help: "make the layer before it output \(expected) \(what), or write in=\(actual)")
+            throw LayerShapeProblem("\(layer) \(key)=\(expected) expects \(expected) input \(what), but its input has \(actual)",
+                                    help: "make the layer before it output \(expected) \(what), or write \(key)=\(actual)")
         }
     }
 
@@ -124,9 +124,9 @@ public enum ModelLayers {
                             slot("pad", padding, .number(0), "zero padding on every side"),
                             slot("groups", count, .number(1), "grouped convolution: channels split into this many groups"),
                             slot("bias", .bool, .bool(true), "add a learned bias per channel"),
-                            slot("in", count, nil, "input channels the layer expects, checked against the layer before")]) { input, v in
+                            slot("in_channels", count, nil, "input channels the layer expects, checked against the layer before")]) { input, v in
             let (c, h, w) = try image(input, "conv")
-            try checkIn(v, c, "conv", "channels")
+            try checkIn(v, "in_channels", c, "conv", "channels")
             let out = v.int("out"), k = v.int("kernel"), s = v.int("stride"), p = v.int("pad"), g = v.int("groups")
             guard c % g == 0 else {
                 throw LayerShapeProblem("conv groups=\(g) needs input channels divisible by \(g), but its input has \(c)",
@@ -151,12 +151,12 @@ public enum ModelLayers {
         LayerSpec(name: "dense", summary: "fully connected layer; needs a vector input",
                   arguments: [slot("out", count, nil, "output units")],
                   options: [slot("bias", .bool, .bool(true), "add a learned bias per unit"),
-                            slot("in", count, nil, "input features the layer expects, checked against the layer before")]) { input, v in
+                            slot("in_features", count, nil, "input features the layer expects, checked against the layer before")]) { input, v in
             guard input.count == 1 else {
                 throw LayerShapeProblem("dense needs a vector input, but its input is \(show(input))",
                                         help: "add 'flatten' (or 'avgpool global') before it")
             }
-            try checkIn(v, input[0], "dense", "features")
+            try checkIn(v, "in_features", input[0], "dense", "features")
             return PlannedLayer(kind: "linear", config: ["in": Double(input[0]), "out": Double(v.int("out")),
                                                           "bias": v.flag("bias") ? 1 : 0], shape: [v.int("out")])
         },

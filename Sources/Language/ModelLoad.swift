@@ -2,7 +2,8 @@
 /// split it the same way into the definition's parameters and the options `load` itself takes
 /// (data=, val=, subset=, ...), so `load` binds its own options by its one signature.
 public struct ModelLoad: Sendable {
-    /// Options of `load` that describe zoo models; a definition states its own widths and norms.
+    /// Options of `load` that describe zoo models. A definition states its own widths and may
+    /// take parameters of these names (`model net(width=16, classes=10)`), which then win.
     public static let zooOnlyOptions: Set<String> = ["width", "norm", "classes", "hidden", "allow_nonfinite"]
 
     public var decl: ModelDecl
