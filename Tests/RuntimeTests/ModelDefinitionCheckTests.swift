@@ -98,7 +98,7 @@ final class ModelDefinitionCheckTests: XCTestCase {
         XCTAssertEqual(places("model a input=[1, 4, 4] {\n  conv 4 3\n}"), ["E407@2:3"])
         XCTAssertEqual(places("model a input=[1, 4, 4] { conv 6 3 groups=4; flatten; dense 2 }"), ["E407@1:27"])
         XCTAssertEqual(places("model a input=[1, 4, 4] { }"), ["E407@1:7"])
-        XCTAssertEqual(places("model a input=[1, 8, 8] {\n  residual shortcut=pad { conv 2 3 stride=2 pad=1 }\n  flatten; dense 2\n}"),
+        XCTAssertEqual(places("model a input=[4, 8, 8] {\n  residual shortcut=pad { conv 2 3 stride=2 pad=1 }\n  flatten; dense 2\n}"),
                        ["E407@2:27"])
         XCTAssertEqual(places("model a input=[0, 8] { flatten; dense 2 }"), ["E302@1:15"])
     }
@@ -110,7 +110,7 @@ final class ModelDefinitionCheckTests: XCTestCase {
         XCTAssertEqual(found.first?.message, "unknown layer 'cnv'")
         // A definition's own name is a layer word too.
         XCTAssertEqual(diagnostics(Self.block + "model a input=[1, 8, 8] { blok 4; flatten; dense 2 }").first?.help, "did you mean 'block'?")
-        XCTAssertEqual(places("model a input=[1, 8, 8] { conv 4 3 4; flatten; dense 2 }"), ["E303@1:37"])
+        XCTAssertEqual(places("model a input=[1, 8, 8] { conv 4 3 4; flatten; dense 2 }"), ["E303@1:36"])
         XCTAssertEqual(places("model a input=[1, 8, 8] { conv 4; flatten; dense 2 }"), ["E304@1:27"])
         XCTAssertEqual(places("model a input=[1, 8, 8] { conv x 3; flatten; dense 2 }"), ["E204@1:32"])
     }
@@ -131,7 +131,7 @@ final class ModelDefinitionCheckTests: XCTestCase {
         let unknown = diagnostics(net + "load net ww=4 data=synthetic")
         XCTAssertEqual(unknown.map { "\($0.code.id)@\($0.range.start.line):\($0.range.start.column)" }, ["E202@6:10"])
         XCTAssertEqual(unknown.first?.help, "did you mean 'w'?")
-        XCTAssertEqual(places(net + "load net w=4 w=5 data=synthetic"), ["E205@6:15"])
+        XCTAssertEqual(places(net + "load net w=4 w=5 data=synthetic"), ["E205@6:14"])
         XCTAssertEqual(places(net + "load net width=2 data=synthetic"), ["E202@6:10"])
         XCTAssertEqual(places(net + "load net data=synthetic subset=100 val=0.1"), [])
         XCTAssertEqual(places("model m(c) input=[1, 8, 8] { conv c 3; flatten; dense 2 }\nload m data=synthetic"), ["E304@2:1"])
