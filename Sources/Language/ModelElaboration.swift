@@ -43,6 +43,11 @@ public enum ModelElaboration {
     public static let maxNesting = 64
     /// Largest input dimension (the engine's bound on an image side).
     public static let maxInputSize = 1 << 16
+    /// Values one sample may hold at any layer (the engine's bound, Model.maximumSampleValues).
+    public static let maxSampleValues = 1 << 31
+    /// Lines a build may go through, counting every pass of a `repeat`: nested repeats of
+    /// lines that build nothing (`let`, empty blocks) would otherwise run for hours.
+    public static let maxSteps = 1_000_000
 
     /// The plan, or the first problem (a later layer's shape depends on every earlier one).
     public static func build(_ request: ModelRequest, definitions: [String: ModelDecl]) -> Result<ModelPlan, Diagnostic> {
@@ -122,7 +127,12 @@ public enum ModelElaboration {
             throw Diagnostic(code: .outOfRange, message: "'input' must list 1 size (features) or 3 (channels, height, width)",
                              range: range, help: "e.g. input=[1, 28, 28] or input=[784]")
         }
-        return items.map { if case .number(let v) = $0 { return Int(v) } else { return 0 } }
+        let shape = items.map { if case .number(let v) = $0 { return Int(v) } else { return 0 } }
+        guard shape.reduce(1, *) <= maxSampleValues else {
+            throw Diagnostic(code: .outOfRange, message: "'input' \(ModelLayers.show(shape)) holds more than the \(maxSampleValues) values per sample prn handles",
+                             range: range)
+        }
+        return shape
     }
 }
 
@@ -144,6 +154,7 @@ private struct Builder {
     var origins: [SourceRange] = []
     var current = 0
     var uses: [(name: String, range: SourceRange)] = []
+    var steps = 0
 
     struct Scope {
         var prefix: String
@@ -218,6 +229,11 @@ private struct Builder {
 
     mutating func body(_ statements: [LayerStmt], _ scope: inout Scope) throws {
         for statement in statements {
+            steps += 1
+            guard steps <= ModelElaboration.maxSteps else {
+                throw Diagnostic(code: .outOfRange, message: "the model takes more than \(ModelElaboration.maxSteps) steps to build",
+                                 range: statement.head.range, help: "check the 'repeat' counts")
+            }
             switch statement.kind {
             case .letBinding(let name, let value):
                 scope.env[name.name] = try ModelElaboration.evaluate(value, scope.env)
@@ -228,7 +244,15 @@ private struct Builder {
                     throw Diagnostic(code: problem.code, message: "'repeat' count \(problem.message)", range: countExpr.range)
                 }
                 guard case .number(let n) = value else { continue }
-                for _ in 0..<Int(n) { try body(inner, &scope) }
+                for _ in 0..<Int(n) {
+                    // Each pass counts, so repeats of empty bodies are bounded too.
+                    steps += 1
+                    guard steps <= ModelElaboration.maxSteps else {
+                        throw Diagnostic(code: .outOfRange, message: "the model takes more than \(ModelElaboration.maxSteps) steps to build",
+                                         range: statement.head.range, help: "check the 'repeat' counts")
+                    }
+                    try body(inner, &scope)
+                }
             case .residual(let options, let inner):
                 try residual(statement, options, inner, &scope)
             case .layer(let command):
@@ -247,6 +271,16 @@ private struct Builder {
         guard nodes.count < ModelElaboration.maxLayers else {
             throw Diagnostic(code: .outOfRange, message: "the model builds more than \(ModelElaboration.maxLayers) layers",
                              range: range, help: "check the 'repeat' counts")
+        }
+        var values = 1
+        for d in layer.shape {
+            let (product, overflow) = values.multipliedReportingOverflow(by: d)
+            values = overflow ? Int.max : product
+        }
+        guard values <= ModelElaboration.maxSampleValues else {
+            throw Diagnostic(code: .shapeMismatch,
+                             message: "this layer would output \(ModelLayers.show(layer.shape)) = \(values == Int.max ? "more than 2^63" : String(values)) values per sample, more than the \(ModelElaboration.maxSampleValues) prn handles",
+                             range: range, help: "use less padding or fewer channels")
         }
         nodes.append(ModelPlan.Node(name: name, layer: layer, inputs: inputs, range: range))
         shapes.append(layer.shape)

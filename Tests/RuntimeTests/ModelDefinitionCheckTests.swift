@@ -101,6 +101,10 @@ final class ModelDefinitionCheckTests: XCTestCase {
         XCTAssertEqual(places("model a input=[4, 8, 8] {\n  residual shortcut=pad { conv 2 3 stride=2 pad=1 }\n  flatten; dense 2\n}"),
                        ["E407@2:27"])
         XCTAssertEqual(places("model a input=[0, 8] { flatten; dense 2 }"), ["E302@1:15"])
+        XCTAssertEqual(places("model a input=[65536, 65536, 65536] { flatten; dense 2 }"), ["E302@1:15"])
+        // Sizes that would overflow, and builds that would never end, stop with an error.
+        XCTAssertEqual(places("model a input=[1, 8, 8] {\n  conv 8 1 pad=1000000\n  flatten; dense 2\n}"), ["E407@2:3"])
+        XCTAssertEqual(places("model a input=[4] {\n  repeat 10000 { repeat 10000 { let x = 1 } }\n  dense 2\n}"), ["E302@2:33"])
     }
 
     func testUnknownLayersAndOptionsGetSuggestions() throws {
