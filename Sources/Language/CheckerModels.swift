@@ -2,7 +2,7 @@
 /// is built (every shape checked) when its parameters all have defaults and it declares its
 /// input, and every `load NAME` with constant parameters builds it with those.
 extension Checker {
-    static let loadVerb = "load"
+    static let loadVerb = ModelLoad.verb
 
     func checkModel(_ decl: ModelDecl) {
         let name = decl.name.name

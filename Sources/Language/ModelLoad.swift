@@ -13,8 +13,11 @@ public struct ModelLoad: Sendable {
     /// are reported as parameters the model does not have).
     public var parameters: [OptionArgument]
 
+    /// The verb that builds definitions.
+    public static let verb = "load"
+
     public static func split(_ command: Command, signature: VerbSignature, models: [String: ModelDecl]) -> ModelLoad? {
-        guard command.verb.name == signature.name, let first = command.arguments.first,
+        guard command.verb.name == verb, signature.name == verb, let first = command.arguments.first,
               case .name(let name) = first.kind, let decl = models[name] else { return nil }
         let declared = Set(decl.parameters.map(\.name.name))
         var loadOptions: [OptionArgument] = []

@@ -95,6 +95,23 @@ final class ModelDefinitionBuildTests: XCTestCase {
         XCTAssertTrue(model.nodes.contains { $0.name == "projection-block1.res1.shortcut.conv" }, "\(model.nodes.map(\.name))")
     }
 
+    /// A variable naming a definition loads it with its defaults; the name of a definition in
+    /// another verb's argument is just a word.
+    func testADefinitionNamedByAVariableAndByOtherVerbs() throws {
+        let work = try scratch()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let (s, outcome) = try run("""
+            model net(w=3) { conv w 3; flatten; dense 4 }
+            let m = "net"
+            load m data=synthetic
+            checkpoint net
+            restore net
+            """, in: work)
+        XCTAssertEqual(outcome.status, .completed, "\(outcome.diagnostics.map(\.message))")
+        XCTAssertEqual(s.model?.architecture, "net")
+        XCTAssertEqual(s.model?.parameterCount, 3 * 9 + 3 + 3 * 6 * 6 * 4 + 4)
+    }
+
     /// What the checker could not see (a computed width, the data's shape and classes) is
     /// refused when `load` runs, with the checker's code and place.
     func testRunTimeProblemsOfADefinitionStopAtTheLayer() throws {

@@ -16,6 +16,10 @@ extension Interpreter {
             invocation.definedModel = try definedModelCall(split, command, in: scope)
         } else {
             invocation = try prepare(command, signature, in: scope)
+            // `load m` with m a variable naming a definition builds it with its defaults.
+            if name == ModelLoad.verb, procedures[name] == nil, let text = invocation.arguments.first?.text, models[text] != nil {
+                invocation.definedModel = DefinedModelCall(definitions: models, name: text, arguments: [:], site: command.range)
+            }
         }
         guard let handler = registry.handler(for: name) else {
             throw failure(.verbFailed, "'\(name)' is not available in this build", command.verb.range)
