@@ -129,6 +129,8 @@ public struct Stmt: Sendable {
         /// do not nest).
         case ifElse([ConditionalBranch], elseBody: [Stmt]?)
         case procedure(ProcedureDecl)
+        /// `model NAME(params) input=[...] { layers }` (ModelDefinition.swift).
+        case model(ModelDecl)
         case importFile(path: String, pathRange: SourceRange)
         case assertion(Expr, message: Expr?)
         case print([Expr])

@@ -17,6 +17,8 @@ public final class Checker {
     /// Variables of the procedure body being checked; nil at top level.
     var locals: [String: StaticType]?
     var procedures: [String: ProcedureShape] = [:]
+    /// Model definitions visible here (CheckerModels.swift).
+    var models: [String: ModelDecl] = [:]
     var facts: Set<String> = []
     /// Properties of the state known from constant commands (StateProperties.swift).
     var known: [String: KnownProperty] = [:]
@@ -51,13 +53,14 @@ public final class Checker {
         sources = [program.source]
         globals = context.variables
         procedures = context.procedures
+        models = context.models
         facts = context.facts
         known = context.known
         importedFiles = context.importedFiles
         importStack = [program.source.name]
         checkFile(program.statements)
         let after = CheckContext(variables: globals, procedures: procedures, facts: facts,
-                                 importedFiles: importedFiles, known: known)
+                                 importedFiles: importedFiles, known: known, models: models)
         return CheckedProgram(main: program, modules: modules, importTargets: importTargets,
                               diagnostics: sortedDiagnostics(), sources: sources,
                               context: after, bindings: bindings)
@@ -83,6 +86,7 @@ public final class Checker {
         for statement in statements.reversed() {
             switch statement.kind {
             case .procedure(let decl): laterDefinitions[decl.name.name] = decl.name.range
+            case .model(let decl): laterDefinitions[decl.name.name] = decl.name.range
             case .letBinding(let name, _): laterDefinitions[name.name] = name.range
             default: break
             }
@@ -147,6 +151,8 @@ public final class Checker {
             known = knownAfter ?? [:]
         case .procedure(let decl):
             checkProcedure(decl, statement: statement)
+        case .model(let decl):
+            checkModel(decl)
         case .importFile(let path, let pathRange):
             checkImport(path, pathRange: pathRange, statement: statement)
         case .assertion(let condition, let message):
@@ -246,6 +252,13 @@ public final class Checker {
 
     func error(_ code: DiagnosticCode, _ message: String, _ range: SourceRange,
                notes: [DiagnosticNote] = [], help: String? = nil) {
-        diagnostics.append(Diagnostic(code: code, message: message, range: range, notes: notes, help: help))
+        report(Diagnostic(code: code, message: message, range: range, notes: notes, help: help))
+    }
+
+    /// Records a diagnostic once: a model definition built by several loads with the same
+    /// widths reports a problem of its body at one place, not once per load.
+    func report(_ diagnostic: Diagnostic) {
+        guard !diagnostics.contains(where: { $0.code == diagnostic.code && $0.range == diagnostic.range && $0.message == diagnostic.message }) else { return }
+        diagnostics.append(diagnostic)
     }
 }

@@ -4,6 +4,10 @@ extension Checker {
     /// Checks a command and returns the static type of its result.
     func checkCommand(_ command: Command, asValue: Bool) -> StaticType {
         let name = command.verb.name
+        if let (signature, split) = definedModelLoad(command) {
+            checkModelLoad(command, signature, split)
+            return .record(verb: name)
+        }
         if let signature = verbs[name], procedures[name] == nil {
             checkVerbCall(command, signature)
             return signature.resultFields.isEmpty ? .unknown : .record(verb: name)

@@ -43,6 +43,7 @@ extension Checker {
         if let exports = moduleExports[name] {
             globals.merge(exports.variables) { _, imported in imported }
             procedures.merge(exports.procedures) { _, imported in imported }
+            models.merge(exports.models) { _, imported in imported }
             facts.formUnion(exports.facts)
             forgetProperties(providedBy: exports.facts)
         }
@@ -55,8 +56,9 @@ extension Checker {
         sources.append(source)
         modules[source.name] = program
 
-        let saved = (globals, locals, procedures, facts, blockDepth, laterDefinitions, known)
+        let saved = (globals, locals, procedures, facts, blockDepth, laterDefinitions, known, models)
         known = [:]
+        models = [:]
         globals = [:]
         locals = nil
         procedures = [:]
@@ -65,8 +67,8 @@ extension Checker {
         importStack.append(source.name)
         checkFile(program.statements)
         importStack.removeLast()
-        moduleExports[source.name] = CheckContext(variables: globals, procedures: procedures, facts: facts)
-        (globals, locals, procedures, facts, blockDepth, laterDefinitions, known) = saved
+        moduleExports[source.name] = CheckContext(variables: globals, procedures: procedures, facts: facts, models: models)
+        (globals, locals, procedures, facts, blockDepth, laterDefinitions, known, models) = saved
     }
 }
 
@@ -140,7 +142,7 @@ enum Scan {
                     expression(condition)
                     if let message { expression(message) }
                 case .returnValue(let value): if let value { expression(value) }
-                case .procedure, .importFile: break
+                case .procedure, .model, .importFile: break
                 }
             }
         }

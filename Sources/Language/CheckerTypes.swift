@@ -66,10 +66,14 @@ public struct CheckContext: Sendable {
     public var importedFiles: Set<String>
     /// Properties of the state known from constant commands (the loaded model's norm).
     public var known: [String: KnownProperty]
+    /// Model definitions (`model NAME { ... }`) visible to `load`.
+    public var models: [String: ModelDecl]
 
     public init(variables: [String: StaticType] = [:], procedures: [String: ProcedureShape] = [:],
-                facts: Set<String> = [], importedFiles: Set<String> = [], known: [String: KnownProperty] = [:]) {
+                facts: Set<String> = [], importedFiles: Set<String> = [], known: [String: KnownProperty] = [:],
+                models: [String: ModelDecl] = [:]) {
         self.known = known
+        self.models = models
         self.variables = variables
         self.procedures = procedures
         self.facts = facts

@@ -55,6 +55,8 @@ public struct DiagnosticCode: Sendable, Hashable, CustomStringConvertible {
     public static let missingPrerequisite = DiagnosticCode("E404", "verb needs a step that never ran before it")
     public static let misplacedDefinition = DiagnosticCode("E405", "def or import inside a block")
     public static let unmetNeed = DiagnosticCode("E406", "method needs a model the script does not load")
+    public static let shapeMismatch = DiagnosticCode("E407", "layers of a model definition whose shapes do not fit")
+    public static let recursiveModel = DiagnosticCode("E408", "model definition that uses itself")
 
     // MARK: Runtime (E5xx)
     public static let assertionFailed = DiagnosticCode("E501", "assert condition was false")
@@ -87,7 +89,7 @@ public struct DiagnosticCode: Sendable, Hashable, CustomStringConvertible {
         unknownField,
         typeMismatch, outOfRange, tooManyArguments, missingArgument,
         returnOutsideProcedure, importNotFound, importCycle, missingPrerequisite, misplacedDefinition,
-        unmetNeed,
+        unmetNeed, shapeMismatch, recursiveModel,
         assertionFailed, runtimeType, divisionByZero, verbFailed, cancelled, recursionTooDeep,
         valueTooDeep, valueTooLarge,
         inputNotFound, inputUnreadable, badData, badModelFile, badONNX, writeFailed, badMethodOption,

@@ -95,6 +95,8 @@ public struct Parser {
         case .keyword(.else):
             throw fail(.expectedStatement, "'else' without a matching 'if'", at: token.range,
                        help: "put 'else' right after the closing '}' of an if block")
+        case .identifier("model") where isModelHeader:
+            return try finish(parseModel())
         case .identifier:
             let command = try parseCommand()
             return try finish(Stmt(.command(command), range: command.range))
@@ -172,17 +174,7 @@ public struct Parser {
         var malformed = false
         do {
             try expect(.leftParen, "after the procedure name")
-            while !check(.rightParen) {
-                let parameter = try expectIdentifier("as a parameter name")
-                var defaultValue: Expr?
-                if check(.assign) {
-                    advance()
-                    defaultValue = try parseExpression()
-                }
-                parameters.append(Parameter(name: parameter, defaultValue: defaultValue))
-                if check(.comma) { advance() } else { break }
-            }
-            try expect(.rightParen, "to close the parameter list")
+            parameters = try parseParameterList()
         } catch is Abandon {
             malformed = true
             while !isAtEnd, !check(.leftBrace), current.kind != .endOfStatement { advance() }
@@ -191,6 +183,23 @@ public struct Parser {
         let body = try parseBlock()
         let decl = ProcedureDecl(name: name, parameters: parameters, body: body, isMalformed: malformed)
         return Stmt(.procedure(decl), range: keyword.range.union(name.range))
+    }
+
+    /// `a, b=1)` after an opening parenthesis, through the closing one.
+    mutating func parseParameterList() throws -> [Parameter] {
+        var parameters: [Parameter] = []
+        while !check(.rightParen) {
+            let parameter = try expectIdentifier("as a parameter name")
+            var defaultValue: Expr?
+            if check(.assign) {
+                advance()
+                defaultValue = try parseExpression()
+            }
+            parameters.append(Parameter(name: parameter, defaultValue: defaultValue))
+            if check(.comma) { advance() } else { break }
+        }
+        try expect(.rightParen, "to close the parameter list")
+        return parameters
     }
 
     mutating func parseImport() throws -> Stmt {

@@ -33,6 +33,11 @@ public struct SourceRange: Sendable, Hashable {
         SourceRange(file: file, start: Swift.min(start, other.start), end: Swift.max(end, other.end))
     }
 
+    /// Whether `other` lies inside this range (same file).
+    public func contains(_ other: SourceRange) -> Bool {
+        file == other.file && start.offset <= other.start.offset && other.end.offset <= end.offset
+    }
+
     /// A range with no file behind it, for values created outside any script (defaults, `--set`).
     public static let unknown = SourceRange(
         file: "<unknown>", start: SourceLocation(offset: 0, line: 0, column: 0),

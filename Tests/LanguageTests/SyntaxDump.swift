@@ -19,11 +19,27 @@ enum SyntaxDump {
         case .procedure(let decl):
             let params = decl.parameters.map { p in p.defaultValue.map { "\(p.name.name)=\(expr($0))" } ?? p.name.name }
             return "(def \(decl.name.name) (\(params.joined(separator: " "))) \(block(decl.body)))"
+        case .model(let decl):
+            let params = decl.parameters.map { p in p.defaultValue.map { "\(p.name.name)=\(expr($0))" } ?? p.name.name }
+            let options = decl.options.map { " \($0.name.name)=\(expr($0.value))" }.joined()
+            return "(model \(decl.name.name) (\(params.joined(separator: " ")))\(options) \(layers(decl.body)))"
         case .importFile(let path, _): return "(import \"\(path)\")"
         case .assertion(let c, let m): return "(assert \(expr(c))" + (m.map { " " + expr($0) } ?? "") + ")"
         case .print(let values): return "(print" + values.map { " " + expr($0) }.joined() + ")"
         case .returnValue(let v): return "(return" + (v.map { " " + expr($0) } ?? "") + ")"
         }
+    }
+
+    static func layers(_ body: [LayerStmt]) -> String {
+        "{" + body.map { statement -> String in
+            switch statement.kind {
+            case .layer(let c): return command(c)
+            case .letBinding(let name, let value): return "(let \(name.name) \(expr(value)))"
+            case .repeatBlock(let count, let inner): return "(repeat \(expr(count)) \(layers(inner)))"
+            case .residual(let options, let inner):
+                return "(residual" + options.map { " \($0.name.name)=\(expr($0.value))" }.joined() + " \(layers(inner)))"
+            }
+        }.joined(separator: " ") + "}"
     }
 
     static func block(_ body: [Stmt]) -> String { "{" + body.map(statement).joined(separator: " ") + "}" }

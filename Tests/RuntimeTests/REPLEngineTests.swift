@@ -26,6 +26,20 @@ final class REPLEngineTests: XCTestCase {
         XCTAssertEqual(errors, "")
     }
 
+    /// A model defined in one entry is built by a `load` in a later one, also after an entry
+    /// that failed while running.
+    func testModelDefinitionsPersistAcrossEntries() throws {
+        let engine = try makeEngine()
+        XCTAssertEqual(engine.evaluate("model m(w=2) {\n  conv w 3\n  flatten\n  dense 4\n}"), .completed)
+        XCTAssertEqual(engine.evaluate("load m w=3 data=synthetic"), .completed)
+        XCTAssertEqual(engine.evaluate("model big { conv 5 3; flatten; dense 4 }\nassert false"), .failed)
+        XCTAssertEqual(engine.evaluate("load big"), .completed)
+        // A definition after the failure never ran: the next entry's checker does not see it.
+        XCTAssertEqual(engine.evaluate("assert false\nmodel late { flatten; dense 4 }"), .failed)
+        XCTAssertEqual(engine.evaluate("load late"), .rejected)
+        XCTAssertEqual(engine.evaluate("load m ww=3"), .rejected)
+    }
+
     func testErrorsAreRenderedWithTheEntryNameAndTheSessionContinues() throws {
         let engine = try makeEngine()
         engine.evaluate("let x = 1")

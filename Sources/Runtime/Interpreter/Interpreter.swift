@@ -16,6 +16,8 @@ public final class Interpreter {
 
     let globals = Scope()
     var procedures: [String: ProcedureDecl] = [:]
+    /// Model definitions run so far (`model NAME { ... }`), for `load NAME`.
+    var models: [String: ModelDecl] = [:]
     /// The checker's bindings for each procedure's body: those of the program that defined it,
     /// which a later program (a later REPL entry) calling it does not hold.
     var procedureBindings: [String: [SourceRange: ArgumentBinding]] = [:]
@@ -115,6 +117,8 @@ public final class Interpreter {
         case .procedure(let decl):
             procedures[decl.name.name] = decl
             procedureBindings[decl.name.name] = bindings
+        case .model(let decl):
+            models[decl.name.name] = decl
         case .importFile(_, let pathRange):
             try runImport(pathRange)
         case .assertion(let conditionExpr, let message):

@@ -10,7 +10,17 @@ extension Interpreter {
             throw failure(.unknownVerb, "unknown command '\(name)'", command.verb.range,
                           help: Suggestions.help(for: name, among: registry.table.names + procedures.keys.sorted()))
         }
-        let invocation = try prepare(command, signature, in: scope)
+        var invocation: VerbInvocation
+        if procedures[name] == nil, let split = ModelLoad.split(command, signature: signature, models: models) {
+            invocation = try prepare(split.load, signature, in: scope)
+            invocation.definedModel = try definedModelCall(split, command, in: scope)
+        } else {
+            invocation = try prepare(command, signature, in: scope)
+            // `load m` with m a variable naming a definition builds it with its defaults.
+            if name == ModelLoad.verb, procedures[name] == nil, let text = invocation.arguments.first?.text, models[text] != nil {
+                invocation.definedModel = DefinedModelCall(definitions: models, name: text, arguments: [:], site: command.range)
+            }
+        }
         guard let handler = registry.handler(for: name) else {
             throw failure(.verbFailed, "'\(name)' is not available in this build", command.verb.range)
         }
@@ -31,6 +41,23 @@ extension Interpreter {
         }
         results.append(CommandResult(verb: name, range: command.range, value: value))
         return value
+    }
+
+    /// The parameters a `load NAME` gives a defined model, evaluated (the checker has already
+    /// refused names the definition does not have when they were written as constants).
+    func definedModelCall(_ split: ModelLoad, _ command: Command, in scope: Scope) throws -> DefinedModelCall {
+        let decl = split.decl
+        let declared = decl.parameters.map(\.name.name)
+        var arguments: [String: (value: CheckedValue, range: SourceRange)] = [:]
+        for option in split.parameters {
+            let key = option.name.name
+            guard declared.contains(key) else {
+                throw failure(.unknownOption, "model '\(decl.name.name)' has no parameter '\(key)', and load has no option '\(key)'",
+                              option.name.range, help: Suggestions.help(for: key, among: declared))
+            }
+            arguments[key] = (try evaluate(option.value, in: scope).checked, option.value.range)
+        }
+        return DefinedModelCall(definitions: models, name: decl.name.name, arguments: arguments, site: command.range)
     }
 
     /// Runs the checker's binding of the command: evaluates the written values, holds each to its

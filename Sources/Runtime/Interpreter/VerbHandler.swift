@@ -15,6 +15,8 @@ public struct VerbInvocation: Sendable {
     public var givenOptions: Set<String>
     /// The command's place in the script, for the verb's own diagnostics.
     public var range: SourceRange
+    /// `load NAME` of a model defined in the script (DefinedModels.swift).
+    public var definedModel: DefinedModelCall?
 
     public init(verb: String, arguments: [Value], namedArguments: [String: Value], options: [String: Value],
                 givenOptions: Set<String>, range: SourceRange) {

@@ -146,6 +146,7 @@ public final class REPLEngine {
     func afterFailure(_ checked: CheckContext) -> CheckContext {
         var c = checked
         c.variables = interpreter.variables.mapValues(\.staticType)
+        c.models = interpreter.models
         if session.model == nil { c.facts.remove("model") } else { c.facts.insert("model") }
         if session.data == nil { c.facts.remove("data") } else { c.facts.insert("data") }
         // A `load` that failed did not replace the model: what the checker read from it is not known.

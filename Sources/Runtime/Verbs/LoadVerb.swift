@@ -43,7 +43,13 @@ enum LoadVerb {
         let name = try inv[Self.model]
         let model: Model
         var variant = ""
-        if Zoo.names.contains(name) {
+        if let call = inv.definedModel {
+            if let zooOption = inv.givenOptions.sorted().first(where: { ModelLoad.zooOnlyOptions.contains($0) }) {
+                throw VerbError("'\(zooOption)' is an option of zoo models; '\(name)' is defined in the script",
+                                help: "set the definition's parameters instead", code: .unknownOption)
+            }
+            model = try DefinedModels.build(call, s)
+        } else if Zoo.names.contains(name) {
             model = try buildZoo(name, inv, s)
             if let n = inv[norm], n != Zoo.defaultNorm(name) { variant = "norm=\(n.rawValue)" }
         } else {
