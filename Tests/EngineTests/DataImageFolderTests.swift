@@ -222,14 +222,14 @@ final class DataImageFolderTests: XCTestCase {
         }
     }
 
-    /// The test of record: MNIST images written as PNG read back to exactly the IDX pixels; as
-    /// JPEG (quality 95) they train a model to nearly the same accuracy.
-    func testMNISTAsPNGAndJPEGFolders() throws {
+    /// The test of record: Fashion-MNIST images written as PNG read back to exactly the IDX
+    /// pixels; as JPEG (quality 95) they train a model to nearly the same accuracy.
+    func testFashionMNISTAsPNGAndJPEGFolders() throws {
         guard let dataRoot = ProcessInfo.processInfo.environment["PRN_DATA"], !dataRoot.isEmpty else {
             throw XCTSkip("PRN_DATA is not set: set it to a folder holding mnist/train-images-idx3-ubyte.gz (scripts/test does)")
         }
         let catalog = DataCatalog(environment: ["PRN_DATA": dataRoot])
-        let idx = try catalog.load("mnist", DataOptions(subset: 1000, normalization: .none))
+        let idx = try catalog.load("fashion-mnist", DataOptions(subset: 1000, normalization: .none))
         let trainCount = 800, testCount = 300
         func writeFolder(_ name: String, jpeg: Bool) throws {
             for (split, data, count) in [("train", idx.train, trainCount), ("test", idx.test, testCount)] {
@@ -278,10 +278,10 @@ final class DataImageFolderTests: XCTestCase {
         var idxTrain = try train.select(Array(0..<trainCount)), idxTest = try test.select(Array(0..<testCount))
         try idxTrain.normalize(with: stats)
         try idxTest.normalize(with: stats)
-        let idxBundle = DataBundle(name: "mnist", train: idxTrain, test: idxTest, val: nil, source: "", identity: "")
+        let idxBundle = DataBundle(name: "fashion-mnist", train: idxTrain, test: idxTest, val: nil, source: "", identity: "")
         let a = try accuracy(idxBundle), b = try accuracy(png), c = try accuracy(jpeg)
-        print("MNIST \(trainCount)/\(testCount) as IDX, PNG, JPEG q95: test accuracy \(a), \(b), \(c)")
-        XCTAssertGreaterThan(a, 0.75, "the small MLP learns from 800 images")
+        print("Fashion-MNIST \(trainCount)/\(testCount) as IDX, PNG, JPEG q95: test accuracy \(a), \(b), \(c)")
+        XCTAssertGreaterThan(a, 0.65, "the small MLP learns from 800 images")
         XCTAssertEqual(a, b, "identical tensors train identically")
         XCTAssertEqual(c, a, accuracy: 0.03, "JPEG q95 stays within 3 points of the IDX accuracy")
     }
