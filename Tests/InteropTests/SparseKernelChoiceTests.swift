@@ -135,6 +135,13 @@ final class SparseKernelChoiceTests: XCTestCase {
             _ = sparse.forward([input(256, 784, seed: 1)], mode: .eval, configuration: standard)
             XCTAssertEqual(sparse.lastEvalKernel, .csrPanels)
         }
+        // A later pass: the layer knows its count, and one check per pass is cheap whatever it costs.
+        SparseInference.withWeightsFixed {
+            for _ in 0..<2 {
+                _ = sparse.forward([input(1, 784, seed: 1)], mode: .eval, configuration: standard)
+                XCTAssertEqual(sparse.lastEvalKernel, .csrRows)
+            }
+        }
         let full = layer(784, 300, density: 1.0, seed: 1)
         _ = full.forward([input(256, 784, seed: 1)], mode: .eval, configuration: standard)
         XCTAssertEqual(full.lastEvalKernel, .dense)

@@ -144,7 +144,8 @@ final class SparseLinearForward {
     func choose(weight: Parameter, batch: Int, policy: SparseInferencePolicy) -> LinearKernel {
         let out = weight.value.shape[0], columns = weight.value.count / Swift.max(1, out)
         guard policy.enabled, weight.mask != nil, batch > 0, out > 0, columns > 0 else { return .dense }
-        if cache.needsCheck, let last = cache.nonZeroCount {
+        // Inside an evaluation pass the check is made once for the whole pass, so it never decides.
+        if SparseInference.currentPass == nil, let last = cache.nonZeroCount {
             let guess = LinearKernelCost(rows: out, columns: columns, nonZeros: last, batch: batch)
             if guess.choose(from: policy.linearKernels, sparseOverhead: guess.fingerprintNanoseconds) == .dense { return .dense }
         }
