@@ -15,7 +15,7 @@ import Pruning
 /// machine disturbs less than wall time.
 public enum SparseBatchWorkloads {
     public static func lenet300(sparsities: [Double] = [0.9, 0.95], batches: [Int] = [1, 256],
-                                rounds: Int = 5) throws -> [BenchResult] {
+                                rounds: Int = 9) throws -> [BenchResult] {
         let data = try EngineWorkloads.mnist()
         let model = try Zoo.build("lenet300", ZooOptions(inputShape: data.train.sampleShape, classes: 10, seed: 0))
         _ = try EngineWorkloads.trainEpoch(model, data.train, batch: 128, lr: 0.1)
