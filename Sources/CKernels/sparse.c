@@ -2,6 +2,7 @@
 #include "CKernels.h"
 #include "clones.h"
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,6 +144,57 @@ void prn_csr_linear(prn_csr a, const float *bias, const float *x, float *y, long
     for (long s = sample_begin; s < sample_end; s += PANEL) {
         long samples = sample_end - s < PANEL ? sample_end - s : PANEL;
         linear_panel(a, bias, x + s * a.columns, y + s * a.rows, samples, xt);
+    }
+}
+
+// Threads share a batch's panels through one counter instead of fixed halves: a thread the
+// scheduler runs late (the machine is shared, or busy with BLAS's threads) takes fewer panels
+// and the others take the rest. Each panel is computed the same way whoever takes it, so the
+// results do not depend on the split.
+void prn_csr_linear_shared(prn_csr a, const float *bias, const float *x, float *y, long samples,
+                           long *next_panel) {
+    _Atomic long *next = (_Atomic long *)next_panel;
+    for (;;) {
+        long p = atomic_fetch_add_explicit(next, 1, memory_order_relaxed);
+        long begin = p * PANEL;
+        if (begin >= samples) return;
+        prn_csr_linear(a, bias, x, y, begin, begin + PANEL < samples ? begin + PANEL : samples);
+    }
+}
+
+// One sample at a time, one output row at a time: the dot product of the row's nonzeros with
+// the entries of x they name, gathered 16 at a time (one vgatherdps under AVX-512). Nothing is
+// transposed and no panel is padded, so for a few samples this does only the nonzeros' work;
+// the panels above pay a transpose of 16 samples however few there are.
+INLINE float sum16(const v16 *v) {
+    v8 h = __builtin_shufflevector(*v, *v, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(*v, *v, 8, 9, 10, 11, 12, 13, 14, 15);
+    return ((h[0] + h[4]) + (h[1] + h[5])) + ((h[2] + h[6]) + (h[3] + h[7]));
+}
+
+CLONES
+void prn_csr_linear_rows(prn_csr a, const float *restrict bias, const float *restrict x, float *restrict y,
+                         long sample_begin, long sample_end, long row_begin, long row_end) {
+    const long in = a.columns, out = a.rows;
+    for (long s = sample_begin; s < sample_end; s++) {
+        const float *restrict xs = x + s * in;
+        float *restrict ys = y + s * out;
+        for (long o = row_begin; o < row_end; o++) {
+            long k = a.row_start[o];
+            const long end = a.row_start[o + 1];
+            v16 acc = {0};
+            for (; k + 16 <= end; k += 16) {
+                v16 g;
+                for (int l = 0; l < 16; l++) g[l] = xs[a.column_index[k + l]];
+                acc += LOAD16(a.values + k) * g;
+            }
+            float t0 = 0.0f, t1 = 0.0f;  // the row's last 0-15 nonzeros, two sums
+            for (; k + 1 < end; k += 2) {
+                t0 += a.values[k] * xs[a.column_index[k]];
+                t1 += a.values[k + 1] * xs[a.column_index[k + 1]];
+            }
+            if (k < end) t0 += a.values[k] * xs[a.column_index[k]];
+            ys[o] = (bias ? bias[o] : 0.0f) + sum16(&acc) + (t0 + t1);
+        }
     }
 }
 

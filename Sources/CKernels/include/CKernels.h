@@ -31,6 +31,19 @@ void prn_csr_multiply(prn_csr a, long row_begin, long row_end, const float *b, l
 void prn_csr_linear(prn_csr a, const float *bias, const float *x, float *y, long sample_begin,
                     long sample_end);
 
+/// prn_csr_linear over samples [0, samples), the panels handed out one at a time through
+/// *next_panel (start it at 0): every thread of a parallel loop calls this with the same
+/// counter and takes panels until none is left.
+void prn_csr_linear_shared(prn_csr a, const float *bias, const float *x, float *y, long samples,
+                           long *next_panel);
+
+/// The same product without panels: y[s, o] = bias[o] + sum of A[o, j] * x[s, j] over the
+/// nonzeros of row o, for the samples in [sample_begin, sample_end) and the rows in
+/// [row_begin, row_end). Work is the nonzeros alone (x is gathered, nothing transposed), which
+/// is what a batch of one or a few samples needs.
+void prn_csr_linear_rows(prn_csr a, const float *bias, const float *x, float *y, long sample_begin,
+                         long sample_end, long row_begin, long row_end);
+
 /// The column matrix of one sample [channels, height, width] of a square-kernel convolution:
 /// row (c*kernel + ki)*kernel + kj holds x[c, oh*stride - padding + ki, ow*stride - padding + kj]
 /// for every output position (0 outside the image); rows are `ld` floats apart (>= OH*OW, so

@@ -32,42 +32,68 @@ public struct EngineConfiguration: Sendable, Equatable {
     public static let standard = fromEnvironment()
 }
 
-/// Compressed (CSR) kernels for unstructured pruning at inference time: Linear and Conv2d switch
-/// to a CSR form of their weight in eval mode when the weight carries a pruning mask and the
-/// fraction of nonzero weights is below `densityThreshold`. Training always runs the dense masked
-/// weights (gradients are dense anyway).
+/// Compressed (CSR) kernels for unstructured pruning at inference time. In eval mode, a Linear
+/// layer whose weight carries a pruning mask picks, on every forward, the kernel its cost model
+/// (`LinearKernelCost`) expects to be fastest for the weight's nonzero count, its shape and the
+/// batch: the dense sgemm, CSR rows (a few samples) or CSR panels (many samples); see
+/// docs/engine.md "Sparse inference". Conv2d switches to a CSR form of its weight when the
+/// fraction of nonzero weights is below `densityThreshold`. Training always runs the dense
+/// masked weights (gradients are dense anyway).
 ///
-/// The threshold comes from the layer sweep of `prn bench sparse` (docs/interop.md): on 2 cores
-/// the CSR kernels beat OpenBLAS sgemm up to about 28% density for Linear 784x300 and 30% for a
-/// 3x3 Conv 64x64; 0.25 stays below both. Small linear layers (a classifier head) take the CSR
-/// kernel up to `smallLinearDensityThreshold`: their product is so short that handing it to BLAS,
-/// whose threads must be woken, costs more than the multiply-adds themselves.
+/// The convolution threshold comes from the layer sweep of `prn bench sparse`: on 2 cores the
+/// CSR kernel beat im2col + sgemm up to about 30% density for a 3x3 Conv 64x64; 0.25 stays below.
 public struct SparseInferencePolicy: Sendable, Equatable {
     /// False: always the dense kernels (a reference for tests and benchmarks).
     public var enabled: Bool
-    /// Nonzero fraction below which eval-mode forwards use the CSR kernels.
+    /// Nonzero fraction below which eval-mode convolutions use the CSR kernel.
     public var densityThreshold: Double
-    /// Linear weights with at most this many entries count as small.
-    public var smallLinearWeights: Int
-    /// Nonzero fraction below which small linear layers use the CSR kernel.
-    public var smallLinearDensityThreshold: Double
+    /// The kernels a masked Linear layer may run; the cost model picks the cheapest of them.
+    /// Without `.dense` the layer always runs compressed (tests and benchmarks force kernels so).
+    public var linearKernels: LinearKernels
 
-    public init(enabled: Bool = true, densityThreshold: Double = 0.25, smallLinearWeights: Int = 16_384,
-                smallLinearDensityThreshold: Double = 0.5) {
+    public init(enabled: Bool = true, densityThreshold: Double = 0.25, linearKernels: LinearKernels = .all) {
+        precondition(!linearKernels.isEmpty, "sparse inference policy: no linear kernel to choose from")
         self.enabled = enabled
         self.densityThreshold = densityThreshold
-        self.smallLinearWeights = smallLinearWeights
-        self.smallLinearDensityThreshold = smallLinearDensityThreshold
+        self.linearKernels = linearKernels
     }
 
     public static let standard = SparseInferencePolicy()
     /// Dense kernels only.
     public static let off = SparseInferencePolicy(enabled: false)
     /// CSR kernels at every density (for measuring them against the dense ones).
-    public static let always = SparseInferencePolicy(densityThreshold: 1.01, smallLinearDensityThreshold: 1.01)
+    public static let always = SparseInferencePolicy(densityThreshold: 1.01, linearKernels: .sparse)
+}
 
-    /// The density below which a weight of `count` entries runs compressed.
-    func threshold(weights count: Int, linear: Bool) -> Double {
-        linear && count <= smallLinearWeights ? Swift.max(densityThreshold, smallLinearDensityThreshold) : densityThreshold
+/// The kernels an eval-mode forward of a masked Linear layer chooses from (LinearKernelCost).
+public enum LinearKernel: String, Sendable, CaseIterable {
+    /// sgemm on the dense masked weight.
+    case dense
+    /// CSR, one sample and one output at a time, x gathered at each nonzero (`prn_csr_linear_rows`).
+    case csrRows
+    /// CSR over panels of 16 transposed samples, one vector multiply-add per nonzero (`prn_csr_linear`).
+    case csrPanels
+
+    var bit: UInt8 {
+        switch self {
+        case .dense: 0
+        case .csrRows: 1
+        case .csrPanels: 2
+        }
     }
+}
+
+/// A set of `LinearKernel`s, as bits: the choice runs on every forward and must not allocate.
+public struct LinearKernels: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public init(_ kernel: LinearKernel) { rawValue = 1 << kernel.bit }
+
+    public static let dense = LinearKernels(.dense)
+    public static let csrRows = LinearKernels(.csrRows)
+    public static let csrPanels = LinearKernels(.csrPanels)
+    public static let sparse: LinearKernels = [.csrRows, .csrPanels]
+    public static let all: LinearKernels = [.dense, .csrRows, .csrPanels]
+
+    public func contains(_ kernel: LinearKernel) -> Bool { rawValue & (1 << kernel.bit) != 0 }
 }

@@ -1,7 +1,7 @@
 /// Fully connected layer, PyTorch layout: weight [out, in], bias [out].
 /// forward  y[B,out] = x[B,in] * W^T + b
 /// backward dW[out,in] += dy^T * x ; db += sum_B dy ; dx[B,in] = dy * W
-/// Eval mode with a sparse masked weight runs the CSR kernel instead (SparseInference).
+/// Eval mode with a masked weight may run a CSR kernel instead (SparseInference, LinearKernelCost).
 public final class Linear: Layer {
     public let kind = "linear"
     public let weight: Parameter
@@ -18,6 +18,8 @@ public final class Linear: Layer {
     private var gradInput: Tensor?
     /// CSR path for eval-mode forwards of sparse masked weights (see SparseInference).
     private let sparse = SparseLinearForward()
+    /// The kernel the last eval-mode forward ran (LinearKernelCost chose it; nil before any).
+    public var lastEvalKernel: LinearKernel? { sparse.lastKernel }
 
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) {
         weight = Parameter(name: "weight", role: .weight, value: Tensor(shape: [outFeatures, inFeatures]))

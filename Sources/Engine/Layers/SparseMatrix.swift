@@ -79,6 +79,22 @@ public final class SparseMatrix {
         prn_csr_linear(csr, bias, x, y, samples.lowerBound, samples.upperBound)
     }
 
+    /// `linear` over samples 0..<samples by every thread of a parallel loop: each calls this with
+    /// the same counter (starting at 0) and takes panels until none is left, so a thread that
+    /// starts late takes fewer.
+    public func linearShared(bias: UnsafePointer<Float>?, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                             samples: Int, nextPanel: UnsafeMutablePointer<Int>) {
+        prn_csr_linear_shared(csr, bias, x, y, samples, nextPanel)
+    }
+
+    /// The same product without panels (the kernel for a few samples): y[s, o] for the samples in
+    /// `samples` and the output rows in `rowRange`, gathering x at each nonzero.
+    public func linearRows(bias: UnsafePointer<Float>?, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                           samples: Range<Int>, rows rowRange: Range<Int>) {
+        guard !samples.isEmpty, !rowRange.isEmpty else { return }
+        prn_csr_linear_rows(csr, bias, x, y, samples.lowerBound, samples.upperBound, rowRange.lowerBound, rowRange.upperBound)
+    }
+
     /// The dense matrix back, for tests and inspection.
     public func dense() -> Tensor {
         let t = Tensor(shape: [rows, columns])
