@@ -35,6 +35,16 @@ final class ONNXInputNormalizationTests: XCTestCase {
         }
     }
 
+    /// A normalisation that some layers would not see is not the model's preprocessing: refused.
+    func testNormalisationReadBesideTheRawInputIsRefused() throws {
+        let stats = ChannelStatistics(mean: [0.1, 0.2, 0.3], std: [0.5, 0.25, 2])
+        var proto = try Onnx_ModelProto(serializedBytes: try ONNXExport.data(try model(InputPreprocessing(statistics: stats, dataset: nil))))
+        proto.graph.node[1].input[0] = "input"  // Div reads the raw input too
+        XCTAssertThrowsError(try ONNXImport.model(from: try proto.serializedData(), source: "m.onnx")) { error in
+            XCTAssertTrue("\(error)".contains("which other nodes read unnormalised"), "\(error)")
+        }
+    }
+
     func testModelFileRoundTripsThePreprocessing() throws {
         let original = try model(InputPreprocessing(statistics: ChannelStatistics(mean: [0.1, 0.2, 0.3], std: [0.5, 0.25, 2]), dataset: "x"))
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("prn-pre-\(UUID()).safetensors")
