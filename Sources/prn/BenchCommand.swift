@@ -33,6 +33,9 @@ struct BenchCommand: ParsableCommand {
             if prune != nil { throw ValidationError("--prune needs --model FILE") }
             return
         }
+        if let r = prune, !(r > 0 && r < 1) {
+            throw ValidationError("--prune \(r): give the fraction of channels to remove, strictly between 0 and 1, e.g. --prune 0.5")
+        }
         if !groups.isEmpty { throw ValidationError("--model times one model; leave out the workload groups (\(groups.joined(separator: " ")))") }
         guard batchSizes != nil else { throw ValidationError("--batch '\(batch)': give sizes from 1 to 65536 separated by commas, e.g. --batch 1,32") }
         guard ["global", "local"].contains(scope) else { throw ValidationError("--scope '\(scope)': use global or local") }

@@ -11,7 +11,8 @@ public enum ModelWorkloads {
     public struct Options: Sendable {
         public var path: String
         public var batches: [Int]
-        /// Fraction of channels to prune (magnitude, L1 of each filter); nil times only the model.
+        /// Fraction of channels to prune (magnitude, L1 of each filter; the units of linear layers
+        /// in a model without convolutions); nil times only the model.
         public var prune: Double?
         /// Prune the same fraction in every layer instead of one ranking across layers.
         public var local: Bool
@@ -61,7 +62,9 @@ public enum ModelWorkloads {
             emit(result(name, batch: b, ms: ms))
         }
         guard let ratio = o.prune else { return }
-        let scores = try MagnitudeScorer().score(model, data: nil, options: ScoreOptions(granularity: .channels))
+        // Convolution filters where the model has them, else the units of its linear layers.
+        let granularity: Granularity = model.nodes.contains { $0.layer is Conv2d } ? .channels : .neurons
+        let scores = try MagnitudeScorer().score(model, data: nil, options: ScoreOptions(granularity: granularity))
         let report = try Pruner.prune(model, scores: scores, request: PruneRequest(amount: .ratio(ratio), scope: o.local ? .local : .global))
         note(report.summary)
         let tag = "\(name)-pruned\(Int((ratio * 100).rounded()))-\(o.local ? "local" : "global")"
