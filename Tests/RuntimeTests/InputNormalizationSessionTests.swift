@@ -58,8 +58,8 @@ final class InputNormalizationSessionTests: XCTestCase {
         XCTAssertEqual(e.session.model?.preprocessing, InputPreprocessing(statistics: ChannelStatistics(mean: [0.25], std: [2]), dataset: "synthetic"))
         XCTAssertEqual(statistics(e), ChannelStatistics(mean: [0.25], std: [2]), "the data loaded with a model follow its recorded normalisation")
         XCTAssertFalse(lines.contains { $0.contains("warning") }, "\(lines)")
-        _ = run(e, "data synthetic subset=64")
-        XCTAssertEqual(statistics(e), ChannelStatistics(mean: [0.25], std: [2]), "a later data command follows the session's model too")
+        let shown = run(e, "show model").joined(separator: "\n")
+        XCTAssertTrue(shown.contains("inputs: normalised with mean [0.25] std [2], made for data synthetic"), shown)
     }
 
     func testMismatchedNormalisationIsWarnedNamingBoth() throws {
@@ -80,8 +80,22 @@ final class InputNormalizationSessionTests: XCTestCase {
         for split in ["train", "test"] { try (rows + "\n").write(to: other.appendingPathComponent("\(split).csv"), atomically: true, encoding: .utf8) }
         let e = try makeEngine()
         _ = run(e, "load mlp data=synthetic hidden=[8] subset=64")
-        let lines = run(e, "data \"\(other.path)\"")
+        XCTAssertFalse(run(e, "data \"\(other.path)\"").contains { $0.hasPrefix("warning:") }, "data alone do not meet the model yet")
+        let lines = run(e, "eval")
         XCTAssertTrue(lines.contains { $0.hasPrefix("warning:") && $0.contains("made for data synthetic") && $0.contains("used with data other") }, "\(lines)")
+        XCTAssertFalse(run(e, "eval").contains { $0.hasPrefix("warning:") }, "said once for a model and data")
+    }
+
+    /// `data` is normalised as it says, whatever model the session holds: a loop of
+    /// `data ...; load ...` does not depend on the previous round's model.
+    func testDataCommandDoesNotFollowThePreviousModel() throws {
+        let e = try makeEngine()
+        _ = run(e, "load mlp data=synthetic hidden=[8] subset=64 mean=[0.25] std=[2]")
+        _ = run(e, "data synthetic subset=64")
+        let measured = try XCTUnwrap(statistics(e))
+        XCTAssertNotEqual(measured, ChannelStatistics(mean: [0.25], std: [2]))
+        let lines = run(e, "eval")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("warning:") && $0.contains("mean [0.25] std [2]") }, "used together, the mismatch is said: \(lines)")
     }
 
     func testOldModelFileWithoutPreprocessingKeepsTheOldBehaviour() throws {

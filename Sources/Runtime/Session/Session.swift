@@ -77,7 +77,22 @@ public final class Session {
         guard let d = data else {
             throw VerbError("\(verb) needs data", help: "choose a dataset first, e.g. 'data mnist' or 'load lenet5 data=mnist'")
         }
+        if let state = modelState { warnIfMismatched(state.model, name: state.description) }
         return d
+    }
+
+    /// The model and data last warned about, so a mismatch is said once, not at every command.
+    private var warnedPair: String?
+
+    /// Warns when `model` expects its inputs prepared otherwise than the session's data are, or
+    /// was made for another dataset (`InputNormalizationOptions.mismatches`), once per pair.
+    /// `again` says it even for the same pair (a `load`, whose new model may reuse an address).
+    func warnIfMismatched(_ model: Model, name: String, again: Bool = false) {
+        guard let d = data else { return }
+        let pair = "\(ObjectIdentifier(model))|\(d.identity)"
+        guard again || pair != warnedPair else { return }
+        warnedPair = pair
+        for line in InputNormalizationOptions.mismatches(model: model, name: name, data: d) { say(line) }
     }
 
     /// Records one event with the session's seed, and writes it to the log file if there is one.

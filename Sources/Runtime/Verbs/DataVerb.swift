@@ -31,10 +31,12 @@ enum DataVerb {
         provides: ["data"])
 
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
-        let result = try load(name: try inv[Self.name], inv, s, for: s.model)
-        if let state = s.modelState, let data = s.data {
-            for line in InputNormalizationOptions.mismatches(model: state.model, name: state.description, data: data) { s.say(line) }
-            if state.model.preprocessing == nil { state.model.preprocessing = InputNormalizationOptions.of(data) }
+        // Normalised as the command says, not after the session's model: a script that loops over
+        // `data ...; load ...` must not depend on the model of the previous round. A model that
+        // expects otherwise is warned about when it is used with these data (`Session.requireData`).
+        let result = try load(name: try inv[Self.name], inv, s, for: nil)
+        if let model = s.model, model.preprocessing == nil, let data = s.data {
+            model.preprocessing = InputNormalizationOptions.of(data)
         }
         return result
     }

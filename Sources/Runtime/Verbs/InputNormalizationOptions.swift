@@ -17,7 +17,7 @@ enum InputNormalizationOptions {
     }
 
     static let normalize = VerbParameter<Mode?>.optionalChoice(
-        "normalize", help: "how inputs are normalised (default: as the session's model records, else dataset; give mean= and std= for fixed values)",
+        "normalize", help: "how inputs are normalised (default: with load of a model file, as the model records; else dataset; give mean= and std= for fixed values)",
         noun: "input normalisation", describe: \.help)
     static let mean = numbers("mean", min: nil, help: "per-channel means subtracted from the inputs, e.g. [0.5] or [0.485, 0.456, 0.406] (with std=)")
     static let std = numbers("std", min: Bound(0, inclusive: false), help: "per-channel standard deviations the inputs are divided by (with mean=)")
@@ -57,8 +57,9 @@ enum InputNormalizationOptions {
         }
     }
 
-    /// The mode data are loaded with: the request, else what the model records, else the
-    /// dataset's own statistics (prn's behaviour before models recorded their preprocessing).
+    /// The mode data are loaded with: the request, else what the model they are loaded for
+    /// (`load FILE data=NAME`) records, else the dataset's own statistics (prn's behaviour before
+    /// models recorded their preprocessing).
     static func mode(requested: NormalizationMode?, model: Model?) -> NormalizationMode {
         requested ?? model?.preprocessing?.normalization ?? .perChannel
     }

@@ -57,9 +57,7 @@ enum LoadVerb {
             if allow && nonFinite > 0 {
                 s.say("warning: \(name) holds \(nonFinite) non-finite values (NaN or infinite), accepted by allow_nonfinite=true; its outputs will not be meaningful")
             }
-            if let data = s.data {
-                for line in InputNormalizationOptions.mismatches(model: model, name: name, data: data) { s.say(line) }
-            }
+            if s.data != nil { s.warnIfMismatched(model, name: name, again: true) }
         }
         // A zoo model, or a file from before prn recorded preprocessing: it is what the data are.
         if model.preprocessing == nil, let data = s.data { model.preprocessing = InputNormalizationOptions.of(data) }

@@ -34,6 +34,9 @@ enum ShowVerb {
             let m = state.model
             let size = try ModelMeasurement.measure(m)
             text = "\(state.description) (\(m.architecture)): input \(m.inputShape), \(m.classes) classes, \(m.nodes.count - 1) nodes, \(size.parameters.formatted()) parameters (\(size.nonZeroParameters.formatted()) non-zero), \(size.flopsDense.formatted()) FLOPs per sample"
+                + "\ninputs: " + (m.preprocessing.map { p in
+                    "normalised with \(InputPreprocessing.describe(p.statistics))\(p.dataset.map { ", made for data \($0)" } ?? "")"
+                } ?? "preprocessing not recorded (a model file from before prn recorded it)")
         case .layers:
             text = try layers(s.requireModel("show layers"))
         case .data:
