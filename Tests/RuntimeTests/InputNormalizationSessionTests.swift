@@ -74,16 +74,31 @@ final class InputNormalizationSessionTests: XCTestCase {
     }
 
     func testAnotherDatasetIsWarnedNamingBoth() throws {
-        let other = dir.appendingPathComponent("other")
-        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
         let rows = (0..<8).map { "\(Double($0) / 8),\(Double(7 - $0) / 8),\($0 % 2)" }.joined(separator: "\n")
-        for split in ["train", "test"] { try (rows + "\n").write(to: other.appendingPathComponent("\(split).csv"), atomically: true, encoding: .utf8) }
+        for name in ["first", "other"] {
+            let folder = dir.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for split in ["train", "test"] { try (rows + "\n").write(to: folder.appendingPathComponent("\(split).csv"), atomically: true, encoding: .utf8) }
+        }
+        let e = try makeEngine()
+        _ = run(e, "load mlp data=\"\(dir.path)/first\" hidden=[8]")
+        XCTAssertFalse(run(e, "data \"\(dir.path)/other\"").contains { $0.hasPrefix("warning:") }, "data alone do not meet the model yet")
+        let lines = run(e, "eval")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("warning:") && $0.contains("made for data first") && $0.contains("used with data other") }, "\(lines)")
+        XCTAssertFalse(run(e, "eval").contains { $0.hasPrefix("warning:") }, "said once for a model and data")
+    }
+
+    /// A model of another input shape is refused with both shapes, not run into a trap.
+    func testDataOfAnotherShapeIsRefusedBeforeUse() throws {
+        let folder = dir.appendingPathComponent("flat")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for split in ["train", "test"] { try "0.1,0.2,0\n0.3,0.4,1\n".write(to: folder.appendingPathComponent("\(split).csv"), atomically: true, encoding: .utf8) }
         let e = try makeEngine()
         _ = run(e, "load mlp data=synthetic hidden=[8] subset=64")
-        XCTAssertFalse(run(e, "data \"\(other.path)\"").contains { $0.hasPrefix("warning:") }, "data alone do not meet the model yet")
-        let lines = run(e, "eval")
-        XCTAssertTrue(lines.contains { $0.hasPrefix("warning:") && $0.contains("made for data synthetic") && $0.contains("used with data other") }, "\(lines)")
-        XCTAssertFalse(run(e, "eval").contains { $0.hasPrefix("warning:") }, "said once for a model and data")
+        _ = run(e, "data \"\(folder.path)\"")
+        printed = []
+        XCTAssertEqual(e.evaluate("eval"), .failed)
+        XCTAssertTrue(printed.joined().contains("takes samples of shape [1, 8, 8] but flat has [2]"), "\(printed)")
     }
 
     /// `data` is normalised as it says, whatever model the session holds: a loop of

@@ -77,7 +77,14 @@ public final class Session {
         guard let d = data else {
             throw VerbError("\(verb) needs data", help: "choose a dataset first, e.g. 'data mnist' or 'load lenet5 data=mnist'")
         }
-        if let state = modelState { warnIfMismatched(state.model, name: state.description) }
+        if let state = modelState {
+            // A model of another input shape would trap inside its first layer.
+            guard state.model.inputShape == d.train.sampleShape else {
+                throw VerbError("\(verb): model \(state.description) takes samples of shape \(state.model.inputShape) but \(d.name) has \(d.train.sampleShape)",
+                                help: "load a model for these data, or choose data of that shape", code: .dataMismatch)
+            }
+            warnIfMismatched(state.model, name: state.description)
+        }
         return d
     }
 

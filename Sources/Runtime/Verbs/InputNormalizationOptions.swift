@@ -72,12 +72,19 @@ enum InputNormalizationOptions {
         if !p.matches(data.statistics) {
             lines.append("warning: model \(name) expects inputs normalised with \(InputPreprocessing.describe(p.statistics))"
                 + "\(p.dataset.map { " (\($0))" } ?? ""), but data \(data.name) are normalised with \(InputPreprocessing.describe(data.statistics)); "
-                + "its outputs will be off unless that is intended (leave normalize=, mean= and std= out to follow the model)")
+                + "its outputs will be off unless that is intended (give the data \(option(p.statistics)) to match)")
         }
         if let trained = p.dataset, trained != data.name {
             lines.append("warning: model \(name) was made for data \(trained) but is used with data \(data.name)")
         }
         return lines
+    }
+
+    /// The options that normalise data as `stats` say: "normalize=none" or "mean=[...] std=[...]".
+    static func option(_ stats: ChannelStatistics?) -> String {
+        guard let s = stats else { return "normalize=none" }
+        let list = { (v: [Float]) in "[" + v.map { "\($0)" }.joined(separator: ", ") + "]" }
+        return "mean=\(list(s.mean)) std=\(list(s.std))"
     }
 
     /// The preprocessing a model takes on from data it is built or trained for.

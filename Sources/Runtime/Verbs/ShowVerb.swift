@@ -40,7 +40,7 @@ enum ShowVerb {
         case .layers:
             text = try layers(s.requireModel("show layers"))
         case .data:
-            let d = try s.requireData("show data")
+            guard let d = s.data else { throw VerbError("show data needs data", help: "choose a dataset first, e.g. 'data mnist'") }
             text = "\(s.dataState?.description ?? ""): train \(d.train.count), \(d.val.map { "val \($0.count), " } ?? "")test \(d.test.count), classes \(d.classes), samples \(d.train.sampleShape)\nidentity: \(d.identity)"
         case .history:
             text = s.history.isEmpty ? "(no commands yet)" : s.history.enumerated().map { "\($0 + 1)  \($1)" }.joined(separator: "\n")
