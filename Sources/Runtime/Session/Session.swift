@@ -88,17 +88,13 @@ public final class Session {
         return d
     }
 
-    /// The model and data last warned about, so a mismatch is said once, not at every command.
-    private var warnedPair: String?
-
     /// Warns when `model` expects its inputs prepared otherwise than the session's data are, or
     /// was made for another dataset (`InputNormalizationOptions.mismatches`), once per pair.
     /// `again` says it even for the same pair (a `load`, whose new model may reuse an address).
     func warnIfMismatched(_ model: Model, name: String, again: Bool = false) {
         guard let d = data else { return }
-        let pair = "\(ObjectIdentifier(model))|\(d.identity)"
-        guard again || pair != warnedPair else { return }
-        warnedPair = pair
+        guard again || dataState?.checkedModel != ObjectIdentifier(model) else { return }
+        dataState?.checkedModel = ObjectIdentifier(model)
         for line in InputNormalizationOptions.mismatches(model: model, name: name, data: d) { say(line) }
     }
 
