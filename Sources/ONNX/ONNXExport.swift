@@ -13,6 +13,10 @@ import SwiftProtobuf
 /// physically pruned model is written at its reduced size. The batch dimension is symbolic.
 public enum ONNXExport {
     public static let opset = 13
+    /// metadata_props key naming the dataset the model was made for (its normalisation is in the graph).
+    public static let datasetKey = "prn.data"
+    /// Initializers of the input normalisation nodes, which import recognises by position, not name.
+    static let inputMeanName = "prn.input_mean", inputStdName = "prn.input_std"
     static let irVersion: Int64 = 7
 
     /// The serialized model.
@@ -31,6 +35,7 @@ public enum ONNXExport {
         let shapes: [[Int]]
         do { shapes = try model.shapes() } catch { throw ONNXError(.notExportable, "cannot export: the model's shapes do not check: \(error)") }
         var builder = GraphBuilder(model: model)
+        builder.emitInputNormalization()
         for i in 1..<model.nodes.count { try builder.emit(i) }
 
         var graph = Onnx_GraphProto()
@@ -41,7 +46,7 @@ public enum ONNXExport {
         let outputShape = shapes[model.last]
         // The last node's value is renamed "logits" so consumers find the output by a stable name.
         let last = builder.valueName[model.last]
-        if last == "input" {
+        if model.last == 0 {
             throw ONNXError(.notExportable, "cannot export: the model has no layer that computes something from its input")
         }
         for k in graph.node.indices {
@@ -59,6 +64,12 @@ public enum ONNXExport {
         op.version = Int64(opset)
         m.opsetImport = [op]
         m.graph = graph
+        if let dataset = model.preprocessing?.dataset {
+            var entry = Onnx_StringStringEntryProto()
+            entry.key = ONNXExport.datasetKey
+            entry.value = dataset
+            m.metadataProps = [entry]
+        }
         return m
     }
 
@@ -120,6 +131,20 @@ struct GraphBuilder {
         let t = p.value.copy()
         for i in 0..<t.count { t[i] *= m[i] }
         return t
+    }
+
+    /// The model's input normalisation as `Sub(mean)` then `Div(std)` on the graph input, so any
+    /// runtime fed raw inputs computes what prn computes on its normalised data.
+    mutating func emitInputNormalization() {
+        guard let stats = model.preprocessing?.statistics else { return }
+        let c = stats.mean.count
+        // Per channel on axis 1 of [batch, C, H, W]; one value for all features of [batch, F].
+        let shape = model.inputShape.count == 3 ? [1, c, 1, 1] : [1, 1]
+        let mean = initializer(ONNXExport.inputMeanName, Tensor(shape: shape, values: stats.mean))
+        let std = initializer(ONNXExport.inputStdName, Tensor(shape: shape, values: stats.std))
+        node("Sub", "input_centre", inputs: ["input", mean], output: "input_centred")
+        node("Div", "input_scale", inputs: ["input_centred", std], output: "input_normalized")
+        valueName[0] = "input_normalized"
     }
 
     mutating func emit(_ i: Int) throws {

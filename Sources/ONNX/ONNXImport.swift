@@ -16,7 +16,7 @@ public enum ONNXImport {
     public static let supportedOperators = [
         "Add", "AveragePool", "BatchNormalization", "Clip", "Concat", "Constant", "Conv", "Dropout", "Flatten", "Gather",
         "Gelu", "Gemm", "GlobalAveragePool", "HardSigmoid", "HardSwish", "Identity", "LeakyRelu", "MatMul", "MaxPool",
-        "Pad", "Relu", "Reshape", "Shape", "Sigmoid", "Slice", "Tanh", "Unsqueeze",
+        "Pad", "Relu", "Reshape", "Shape", "Sigmoid", "Slice", "Sub", "Tanh", "Unsqueeze",
     ]
 
     public static func load(from url: URL) throws -> Model {
@@ -45,7 +45,11 @@ public enum ONNXImport {
             throw ONNXError(.unsupported, "\(source): opset \(opset) is older than 7, the oldest prn reads; re-export with opset_version=13")
         }
         var importer = try GraphImporter(graph: proto.graph, source: source)
-        return try importer.run()
+        let model = try importer.run()
+        // An imported model reads raw inputs unless its graph starts by normalising them.
+        let dataset = proto.metadataProps.first { $0.key == ONNXExport.datasetKey }?.value
+        model.preprocessing = InputPreprocessing(statistics: importer.inputStatistics, dataset: dataset)
+        return model
     }
 }
 
@@ -68,6 +72,9 @@ struct GraphImporter {
     var absorbed = Set<Int>()
     /// Which ONNX nodes read each value.
     let readers: [String: [Int]]
+    /// Input normalisation found at the graph's start (see ONNXImportInputNormalization.swift).
+    var inputMean: [Float]?
+    var inputStd: [Float]?
 
     init(graph: Onnx_GraphProto, source: String) throws {
         self.graph = graph

@@ -12,6 +12,7 @@ extension GraphImporter {
         case "Relu":
             let x = try activation(n, k, 0)
             try add(n, k, name: nodeName(n, k), ReLU(), inputs: [x], shape: x.shape)
+        case "Sub" where isInputNormalization(n), "Div" where isInputNormalization(n): try inputNormalization(n, k)
         case "Sigmoid", "Tanh", "LeakyRelu", "HardSwish", "HardSigmoid", "Clip", "Gelu", "Div": try elementwise(n, k)
         case "MaxPool", "AveragePool": try pool(n, k)
         case "GlobalAveragePool":

@@ -78,16 +78,27 @@ public struct LatencyOptions: Sendable, Equatable {
     public var batch: Int
     public var runs: Int
     public var warmup: Int
+    /// The timed runs stop once they have taken this long (after at least one), so a probe of a
+    /// large network costs seconds, not minutes.
+    public var maxSeconds: Double
     /// Polled between forward passes: a requested stop ends the probe.
     public var cancellation: CancellationFlag?
 
     public static func == (a: LatencyOptions, b: LatencyOptions) -> Bool {
-        (a.batch, a.runs, a.warmup) == (b.batch, b.runs, b.warmup)
+        (a.batch, a.runs, a.warmup, a.maxSeconds) == (b.batch, b.runs, b.warmup, b.maxSeconds)
     }
-    public init(batch: Int = 256, runs: Int = 5, warmup: Int = 1) {
+    public init(batch: Int = 256, runs: Int = 5, warmup: Int = 1, maxSeconds: Double = 5) {
         self.batch = batch
         self.runs = runs
         self.warmup = warmup
+        self.maxSeconds = maxSeconds
+    }
+
+    /// The options for `model`: batch 256, or fewer where 256 samples' activations would not fit
+    /// the internal-batch budget (`InternalBatch`); the same batch must time the model before and
+    /// after pruning, so callers size it once, from the unpruned model.
+    public static func bounded(for model: Model, preferred: Int = 256, budget: Double = InternalBatch.budgetBytes()) -> LatencyOptions {
+        LatencyOptions(batch: InternalBatch.size(for: model, preferred: preferred, budget: budget))
     }
 }
 
@@ -106,11 +117,13 @@ public enum Latency {
             _ = model.forward(x, mode: .eval)
         }
         var times = [Double]()
+        let began = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<o.runs {
             try o.cancellation?.check("the latency probe")
             let start = DispatchTime.now().uptimeNanoseconds
             _ = model.forward(x, mode: .eval)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            if Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9 >= o.maxSeconds { break }
         }
         times.sort()
         return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2

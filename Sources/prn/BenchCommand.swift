@@ -13,13 +13,61 @@ struct BenchCommand: ParsableCommand {
     @Argument(help: "Workload groups to run: lenet300, lenet5, vgg, sparse, language, repl, scorers (default: all).")
     var groups: [String] = []
 
+    @Option(help: "Time this model instead (a prn .safetensors file or an .onnx model): inference at each --batch size.")
+    var model: String?
+
+    @Option(help: "With --model: batch sizes, comma-separated.")
+    var batch = "1,32"
+
+    @Option(help: "With --model: also time the model with this fraction of its channels pruned (magnitude), and print the speedup.")
+    var prune: Double?
+
+    @Option(help: "With --prune: global (one ranking across layers) or local (the same fraction in every layer).")
+    var scope = "global"
+
+    @Option(help: "With --model: timed runs per batch size (the median is reported).")
+    var runs = 10
+
+    func validate() throws {
+        if model == nil {
+            if prune != nil { throw ValidationError("--prune needs --model FILE") }
+            return
+        }
+        if let r = prune, !(r > 0 && r < 1) {
+            throw ValidationError("--prune \(r): give the fraction of channels to remove, strictly between 0 and 1, e.g. --prune 0.5")
+        }
+        if !groups.isEmpty { throw ValidationError("--model times one model; leave out the workload groups (\(groups.joined(separator: " ")))") }
+        guard batchSizes != nil else { throw ValidationError("--batch '\(batch)': give sizes from 1 to 65536 separated by commas, e.g. --batch 1,32") }
+        guard ["global", "local"].contains(scope) else { throw ValidationError("--scope '\(scope)': use global or local") }
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+    }
+
+    var batchSizes: [Int]? {
+        let sizes = batch.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 65_536 }) else { return nil }
+        return sizes.compactMap { $0 }
+    }
+
     func run() throws {
         // A workload that fails (its data missing, a model that does not build) is a runtime
         // failure (70), not the generic status 1 an uncaught error would give.
-        do { try runWorkloads() } catch {
+        do { try model == nil ? runWorkloads() : runModel() } catch {
             FileHandle.standardError.write(Data("prn bench: \(error)\n".utf8))
             throw ExitCode(PrnExit.runtimeError)
         }
+    }
+
+    private func emit(_ r: BenchResult) {
+        // Unbuffered: scripts read bench lines while the run goes on.
+        FileHandle.standardOutput.write(Data(((json ? r.json : r.human) + "\n").utf8))
+    }
+
+    private func runModel() throws {
+        guard let path = model, let sizes = batchSizes else { return }
+        let options = ModelWorkloads.Options(path: path, batches: sizes, prune: prune, local: scope == "local", runs: runs)
+        try ModelWorkloads.run(options, emit: emit, note: { line in
+            if !json { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+        })
     }
 
     private func runWorkloads() throws {

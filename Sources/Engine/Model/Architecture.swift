@@ -13,6 +13,8 @@ public struct Architecture: Codable, Equatable, Sendable {
     public var input: [Int]
     public var classes: Int
     public var nodes: [Node]
+    /// The model's input preprocessing; absent in files written before prn recorded it.
+    public var preprocessing: InputPreprocessing?
 
     public init(of model: Model) {
         name = model.architecture
@@ -21,6 +23,7 @@ public struct Architecture: Codable, Equatable, Sendable {
         nodes = model.nodes.dropFirst().map {
             Node(name: $0.name, kind: $0.layer?.kind ?? "?", inputs: $0.inputs, config: $0.layer?.config ?? [:])
         }
+        preprocessing = model.preprocessing
     }
 
     public func json() -> String {
@@ -45,6 +48,10 @@ public struct Architecture: Codable, Equatable, Sendable {
             throw ShapeError("architecture has an invalid input shape \(input) or class count \(classes)")
         }
         let m = Model(inputShape: input, classes: classes, architecture: name)
+        if let channels = preprocessing?.statistics?.mean.count, channels != (input.count == 3 ? input[0] : 1) {
+            throw ShapeError("the input preprocessing has \(channels) channels but the input shape \(input) has \(input.count == 3 ? input[0] : 1)")
+        }
+        m.preprocessing = preprocessing
         for (i, n) in nodes.enumerated() {
             guard n.inputs.allSatisfy({ $0 >= 0 && $0 <= i }) else {
                 throw ShapeError("node \(n.name) reads a node that does not come before it")

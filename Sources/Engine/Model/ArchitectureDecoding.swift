@@ -12,7 +12,7 @@ extension Architecture {
     /// Far more nodes than any network prn builds; keeps node indices small integers.
     public static let maximumNodes = 1 << 20
 
-    private enum Keys: String, CodingKey { case name, input, classes, nodes }
+    private enum Keys: String, CodingKey { case name, input, classes, nodes, preprocessing }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
@@ -27,6 +27,8 @@ extension Architecture {
         guard nodes.count <= Self.maximumNodes else {
             throw ShapeError("\(nodes.count) nodes is more than the \(Self.maximumNodes) a model may have")
         }
+        // Absent in files written before prn recorded it: such a model's preprocessing is unknown.
+        preprocessing = try c.decodeIfPresent(InputPreprocessing.self, forKey: .preprocessing)
     }
 
     /// `value` as an Int when it is a whole number within `range`; otherwise an error naming `what`.

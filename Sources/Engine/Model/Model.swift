@@ -20,6 +20,10 @@ public final class Model {
     public var observers: [ModelObserver] = []
     /// Threads and kernel choices for this model's forwards (and the backwards that follow them).
     public var configuration = EngineConfiguration.standard
+    /// What the model expects done to raw inputs, and the dataset it was made for; nil when
+    /// unknown (a model file from before prn recorded it). Not applied by `forward`: the data are
+    /// normalised when loaded, and ONNX export writes it as the graph's first nodes.
+    public var preprocessing: InputPreprocessing?
 
     private var outputs: [Tensor?] = []
     private var grads: [Tensor?] = []

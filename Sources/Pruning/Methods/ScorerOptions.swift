@@ -19,7 +19,7 @@ public enum SampleCount: Sendable, Equatable {
 public enum ScorerOptions {
     /// Batch size of the methods that stream data.
     public static let batch = MethodOption<Int>.integer(
-        "batch", 1...65_536, default: 256, help: "batch size of the scoring pass (larger batches stream faster)")
+        "batch", 1...65_536, default: 256, help: "batch size of the scoring pass (larger batches stream faster; left out: 256, fewer where the activations and gradients would take more than the internal-batch memory)")
 
     /// The training samples a method reads, with that method's default.
     public static func samples(default value: SampleCount, help: String) -> MethodOption<SampleCount> {

@@ -77,7 +77,25 @@ public final class Session {
         guard let d = data else {
             throw VerbError("\(verb) needs data", help: "choose a dataset first, e.g. 'data mnist' or 'load lenet5 data=mnist'")
         }
+        if let state = modelState {
+            // A model of another input shape would trap inside its first layer.
+            guard state.model.inputShape == d.train.sampleShape else {
+                throw VerbError("\(verb): model \(state.description) takes samples of shape \(state.model.inputShape) but \(d.name) has \(d.train.sampleShape)",
+                                help: "load a model for these data, or choose data of that shape", code: .dataMismatch)
+            }
+            warnIfMismatched(state.model, name: state.description)
+        }
         return d
+    }
+
+    /// Warns when `model` expects its inputs prepared otherwise than the session's data are, or
+    /// was made for another dataset (`InputNormalizationOptions.mismatches`), once per pair.
+    /// `again` says it even for the same pair (a `load`, whose new model may reuse an address).
+    func warnIfMismatched(_ model: Model, name: String, again: Bool = false) {
+        guard let d = data else { return }
+        guard again || dataState?.checkedModel != ObjectIdentifier(model) else { return }
+        dataState?.checkedModel = ObjectIdentifier(model)
+        for line in InputNormalizationOptions.mismatches(model: model, name: name, data: d) { say(line) }
     }
 
     /// Records one event with the session's seed, and writes it to the log file if there is one.

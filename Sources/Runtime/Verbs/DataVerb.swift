@@ -19,6 +19,7 @@ enum DataVerb {
                                                        help: "image folders without train/ and test/: the fraction of images held out as the test split")
     /// Shared with `load`, which reads them through the same declarations.
     static let options: [OptionSpec] = [val.spec, stratify.spec, subset.spec, size.spec, channels.spec, split.spec]
+        + InputNormalizationOptions.specs
 
     static let signature = VerbSignature(
         "data", summary: "choose the dataset",
@@ -30,13 +31,23 @@ enum DataVerb {
         provides: ["data"])
 
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
-        try load(name: try inv[Self.name], inv, s)
+        // Normalised as the command says, not after the session's model: a script that loops over
+        // `data ...; load ...` must not depend on the model of the previous round. A model that
+        // expects otherwise is warned about when it is used with these data (`Session.requireData`).
+        let result = try load(name: try inv[Self.name], inv, s, for: nil)
+        if let model = s.model, model.preprocessing == nil, let data = s.data {
+            model.preprocessing = InputNormalizationOptions.of(data)
+        }
+        return result
     }
 
-    /// Shared with `load ... data=NAME`.
+    /// Shared with `load ... data=NAME`; `model` is the model the data are for, whose recorded
+    /// preprocessing they follow unless the script says otherwise.
     @discardableResult
-    static func load(name: String, _ inv: VerbInvocation, _ s: Session) throws -> Value {
+    static func load(name: String, _ inv: VerbInvocation, _ s: Session, for model: Model?) throws -> Value {
         var options = DataOptions(seed: s.seed)
+        let requested = try InputNormalizationOptions.requested(inv)
+        options.normalization = InputNormalizationOptions.mode(requested: requested, model: model)
         options.subset = inv[subset]
         options.images = ImageFolderReader.Options(size: inv[size], channels: inv[channels], split: inv[split])
         let v = inv[val]
@@ -48,12 +59,21 @@ enum DataVerb {
         if !DataCatalog.knownNames.contains(name) {
             target = try s.paths.resolve(name, purpose: "data").path
         }
-        let bundle: DataBundle
-        do { bundle = try DataCatalog.load(target, options) } catch {
+        var bundle: DataBundle
+        do { bundle = try DataCatalog.load(target, options) } catch let error as DataError where requested == nil && options.normalization != .perChannel && error.kind == .badShape {
+            // The model's statistics have another channel count: the data cannot be for this model,
+            // which the caller reports by shape; load them the old way meanwhile.
+            options.normalization = .perChannel
+            do { bundle = try DataCatalog.load(target, options) } catch { throw VerbError("\(error)", cause: error) }
+        } catch {
+            if case .fixed(let stats) = requested, let e = error as? DataError, e.kind == .badShape {
+                throw VerbError("mean= and std= give \(stats.mean.count) values but \(name) has a different number of input channels (\(error))",
+                                cause: error, help: "give one value per channel")
+            }
             throw VerbError("\(error)", cause: error)
         }
         s.dataState = DataState(bundle: bundle, description: name)
-        s.say("data \(bundle.name): \(bundle.train.count) train, \(bundle.val.map { "\($0.count) val, " } ?? "")\(bundle.test.count) test, \(bundle.classes) classes, samples \(bundle.train.sampleShape)")
+        s.say("data \(bundle.name): \(bundle.train.count) train, \(bundle.val.map { "\($0.count) val, " } ?? "")\(bundle.test.count) test, \(bundle.classes) classes, samples \(bundle.train.sampleShape), normalised with \(InputPreprocessing.describe(bundle.statistics))")
         s.logEvent(.data(.init(name: name, identity: bundle.identity, train: bundle.train.count,
                                val: bundle.val?.count ?? 0, test: bundle.test.count, classes: bundle.classes)))
         return .record(Record(["train": Double(bundle.train.count), "val": Double(bundle.val?.count ?? 0),

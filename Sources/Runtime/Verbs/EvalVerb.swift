@@ -7,7 +7,8 @@ import Pruning
 enum EvalVerb {
     enum Split: String, CaseIterable, Sendable { case test, val, train }
     static let split = VerbParameter<Split>.choice("split", default: .test, noun: "split")
-    static let batch = VerbParameter<Int>.integer("batch", 1...65_536, default: 256, help: "")
+    static let batch = VerbParameter<Int>.integer("batch", 1...65_536, default: 256,
+                                                  help: "samples per forward pass (left out: 256, fewer where the activations would take more than the internal-batch memory)")
 
     static let signature = VerbSignature(
         "eval", summary: "measure accuracy, loss, parameters, FLOPs, sparsity and latency",
@@ -38,7 +39,8 @@ enum EvalVerb {
         default: data = bundle.test
         }
         let t0 = Date()
-        let e = try Evaluator.evaluate(model, on: data, batchSize: inv[batch], cancellation: s.cancellation)
+        let batchSize = inv.givenOptions.contains(Self.batch.name) ? inv[batch] : InternalBatch.size(for: model, preferred: inv[batch])
+        let e = try Evaluator.evaluate(model, on: data, batchSize: batchSize, cancellation: s.cancellation)
         let throughput = Double(e.count) / max(Date().timeIntervalSince(t0), 1e-9)
         let size = try ModelMeasurement.measure(model)
         let latency = Latency.singleSample(model)

@@ -39,7 +39,6 @@ enum LoadVerb {
         defaults: Dictionary(uniqueKeysWithValues: Zoo.names.map { ($0, Zoo.defaultNorm($0).rawValue) }), option: norm.name)
 
     static func run(_ inv: VerbInvocation, _ s: Session) throws -> Value {
-        if let dataName = inv[data] { try DataVerb.load(name: dataName, inv, s) }
         let name = try inv[Self.model]
         let model: Model
         var variant = ""
@@ -48,18 +47,28 @@ enum LoadVerb {
                 throw VerbError("'\(zooOption)' is an option of zoo models; '\(name)' is defined in the script",
                                 help: "set the definition's parameters instead", code: .unknownOption)
             }
+            // A defined model, like a zoo model, is built for the data and takes on their preprocessing.
+            if let dataName = inv[data] { try DataVerb.load(name: dataName, inv, s, for: nil) }
             model = try DefinedModels.build(call, s)
         } else if Zoo.names.contains(name) {
+            // A zoo model is built for the data, and takes on their preprocessing.
+            if let dataName = inv[data] { try DataVerb.load(name: dataName, inv, s, for: nil) }
             model = try buildZoo(name, inv, s)
             if let n = inv[norm], n != Zoo.defaultNorm(name) { variant = "norm=\(n.rawValue)" }
         } else {
+            // A model file comes first: the data it is loaded with follow its recorded preprocessing.
             let allow = inv[allowNonFinite]
             (model, variant) = try loadFile(name, s, allowNonFinite: allow)
+            if let dataName = inv[data] { try DataVerb.load(name: dataName, inv, s, for: model) }
+            try checkFits(model, name, s, classes: model.architecture == "onnx")
             let nonFinite = ModelValueChecks.nonFiniteCount(model)
             if allow && nonFinite > 0 {
                 s.say("warning: \(name) holds \(nonFinite) non-finite values (NaN or infinite), accepted by allow_nonfinite=true; its outputs will not be meaningful")
             }
+            if s.data != nil { s.warnIfMismatched(model, name: name, again: true) }
         }
+        // A zoo model, or a file from before prn recorded preprocessing: it is what the data are.
+        if model.preprocessing == nil, let data = s.data { model.preprocessing = InputNormalizationOptions.of(data) }
         model.configuration = s.configuration
         // The whole model part is new: no scores, pruning report or variant of the previous model.
         s.modelState = ModelState(loaded: model, description: name, variant: variant)
@@ -112,32 +121,29 @@ enum LoadVerb {
         }
         do {
             let (model, metadata) = try ModelFile.load(from: url, allowNonFinite: allowNonFinite)
-            if let data = s.data, data.train.sampleShape != model.inputShape {
-                throw VerbError("\(path) expects samples of shape \(model.inputShape) but \(data.name) has \(data.train.sampleShape)",
-                                code: .dataMismatch)
-            }
             return (model, metadata[ModelVariantKey.name] ?? "")
         } catch let e as VerbError { throw e } catch {
             throw VerbError("cannot load \(path): \(error)", cause: error)
         }
     }
 
-    /// An ONNX inference graph (e.g. from torch.onnx.export), checked against the session's data.
+    /// An ONNX inference graph (e.g. from torch.onnx.export).
     static func loadONNX(_ path: String, _ url: URL, _ s: Session) throws -> Model {
-        let model: Model
-        do { model = try ONNXImport.load(from: url) } catch {
+        do { return try ONNXImport.load(from: url) } catch {
             throw VerbError("cannot load \(path): \(error)", cause: error)
         }
-        if let data = s.data {
-            if data.train.sampleShape != model.inputShape {
-                throw VerbError("\(path) expects samples of shape \(model.inputShape) but \(data.name) has \(data.train.sampleShape)",
-                                code: .dataMismatch)
-            }
-            if model.classes < data.classes {
-                throw VerbError("\(path) has \(model.classes) outputs but \(data.name) has \(data.classes) classes",
-                                code: .dataMismatch)
-            }
+    }
+
+    /// A model file's input shape (and, for ONNX, its outputs) against the session's data.
+    static func checkFits(_ model: Model, _ path: String, _ s: Session, classes: Bool) throws {
+        guard let data = s.data else { return }
+        if data.train.sampleShape != model.inputShape {
+            throw VerbError("\(path) expects samples of shape \(model.inputShape) but \(data.name) has \(data.train.sampleShape)",
+                            code: .dataMismatch)
         }
-        return model
+        if classes && model.classes < data.classes {
+            throw VerbError("\(path) has \(model.classes) outputs but \(data.name) has \(data.classes) classes",
+                            code: .dataMismatch)
+        }
     }
 }

@@ -21,7 +21,7 @@ enum PruneVerb {
         "min_keep", atLeast: 1, default: 1, help: "units every layer keeps (the method may keep more: receding keeps 3)")
     static let steps = VerbParameter<Int>.integer("steps", 1...100, default: 1,
                                                   help: "prune in this many geometric steps, scoring again before each")
-    static let latency = VerbParameter<Bool>.flag("latency", default: true, help: "time the model before and after (batch 256)")
+    static let latency = VerbParameter<Bool>.flag("latency", default: true, help: "time the model before and after (batch 256, fewer where the activations would take more than the internal-batch memory)")
     static let normalize = VerbParameter<ScoreNormalization?>.optionalChoice(
         "normalize", help: "put each layer's scores on one scale before a global ranking (default: the method's own)",
         noun: "normalization", describe: \.help)
@@ -57,7 +57,8 @@ enum PruneVerb {
         let request = PruneRequest(amount: try inv[amount], scope: inv[scope], minKeep: inv[minKeep],
                                    normalization: inv[normalize], minInputsPerUnit: inv[minInputs],
                                    groupAggregation: inv[group], keepCoupled: inv[keepCoupled])
-        var latency: LatencyOptions? = inv[Self.latency] ? LatencyOptions() : nil
+        // Sized from the model before pruning, and used again after it, so the two compare.
+        var latency: LatencyOptions? = inv[Self.latency] ? LatencyOptions.bounded(for: model) : nil
         latency?.cancellation = s.cancellation
         let steps = inv[Self.steps]
         var report: PruningReport

@@ -49,7 +49,14 @@ enum ScoreVerb {
         let catalogEntry = try Self.method(method)
         try checkTraining(catalogEntry, s)
         let values: MethodOptionValues
-        do { values = try catalogEntry.values(MethodOptions.given(inv, declared: catalogEntry.options)) } catch let e as PruningError {
+        var given = MethodOptions.given(inv, declared: catalogEntry.options)
+        // A scoring pass holds activations and their gradients: its default batch shrinks for
+        // models whose 256 samples would not fit the internal-batch memory.
+        if catalogEntry.options.contains(where: { $0.name == ScorerOptions.batch.spec.name }), given[ScorerOptions.batch.spec.name] == nil {
+            let bounded = InternalBatch.size(for: model, preferred: MethodOptionValues()[ScorerOptions.batch], factor: 3)
+            if bounded < MethodOptionValues()[ScorerOptions.batch] { given[ScorerOptions.batch.spec.name] = .number(Double(bounded)) }
+        }
+        do { values = try catalogEntry.values(given) } catch let e as PruningError {
             throw VerbError("\(e)", cause: e)
         }
         var options = ScoreOptions(granularity: granularity, seed: RandomStream.stableHash(s.nextStream("score")) ^ s.seed,

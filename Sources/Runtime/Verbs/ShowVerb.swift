@@ -34,10 +34,13 @@ enum ShowVerb {
             let m = state.model
             let size = try ModelMeasurement.measure(m)
             text = "\(state.description) (\(m.architecture)): input \(m.inputShape), \(m.classes) classes, \(m.nodes.count - 1) nodes, \(size.parameters.formatted()) parameters (\(size.nonZeroParameters.formatted()) non-zero), \(size.flopsDense.formatted()) FLOPs per sample"
+                + "\ninputs: " + (m.preprocessing.map { p in
+                    "normalised with \(InputPreprocessing.describe(p.statistics))\(p.dataset.map { ", made for data \($0)" } ?? "")"
+                } ?? "preprocessing not recorded (a model file from before prn recorded it)")
         case .layers:
             text = try layers(s.requireModel("show layers"))
         case .data:
-            let d = try s.requireData("show data")
+            guard let d = s.data else { throw VerbError("show data needs data", help: "choose a dataset first, e.g. 'data mnist'") }
             text = "\(s.dataState?.description ?? ""): train \(d.train.count), \(d.val.map { "val \($0.count), " } ?? "")test \(d.test.count), classes \(d.classes), samples \(d.train.sampleShape)\nidentity: \(d.identity)"
         case .history:
             text = s.history.isEmpty ? "(no commands yet)" : s.history.enumerated().map { "\($0 + 1)  \($1)" }.joined(separator: "\n")

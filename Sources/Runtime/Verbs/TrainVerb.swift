@@ -46,6 +46,8 @@ enum TrainVerb {
             s.say("\(inv.verb): \(s.recipeName) recipe: " + resolved.fromRecipe.joined(separator: ", "))
         }
         let trainer = Trainer(model: model, options: o)
+        // Trained on these data, the model expects them prepared as they are now.
+        model.preprocessing = InputNormalizationOptions.of(data)
         if inv.verb == "train" { trainer.penalties = try Penalties.make(inv, model: model, session: s) }
         trainer.shouldStop = { [cancellation = s.cancellation] in cancellation.isCancelled }
         if let bar = s.progress {

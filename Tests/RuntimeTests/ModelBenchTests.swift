@@ -1,0 +1,36 @@
+import Engine
+import Foundation
+import XCTest
+@testable import Runtime
+
+/// `prn bench --model FILE`: one line per batch size, then the pruned model's lines with the
+/// speedup over the same batch (never asserted on time: only that the lines are there).
+final class ModelBenchTests: XCTestCase {
+    func testTimesEachBatchAndThePrunedModel() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("prn-bench-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try Zoo.build("lenet5", ZooOptions(inputShape: [1, 16, 16], classes: 4, seed: 0))
+        let path = dir.appendingPathComponent("small.safetensors").path
+        try ModelFile.save(model, to: URL(fileURLWithPath: path))
+        var lines: [BenchResult] = [], notes: [String] = []
+        try ModelWorkloads.run(.init(path: path, batches: [1, 3], prune: 0.5, local: true, runs: 2),
+                               emit: { lines.append($0) }, note: { notes.append($0) })
+        XCTAssertEqual(lines.map(\.workload), ["small-batch1-infer", "small-batch3-infer",
+                                               "small-pruned50-local-batch1-infer", "small-pruned50-local-batch3-infer"])
+        XCTAssertTrue(lines.allSatisfy { ($0.samplesPerSecond ?? 0) > 0 && ($0.extra["ms_per_batch"] ?? 0) > 0 })
+        XCTAssertNil(lines[0].extra["speedup"])
+        XCTAssertNotNil(lines[3].extra["speedup"])
+        XCTAssertTrue(notes.first?.contains("prune 50.0% local, channels") ?? false, "\(notes)")
+    }
+
+    func testRefusesWhatItCannotTime() throws {
+        XCTAssertThrowsError(try ModelWorkloads.run(.init(path: "m.txt", batches: [1]), emit: { _ in })) {
+            XCTAssertTrue("\($0)".contains(".safetensors") && "\($0)".contains(".onnx"), "\($0)")
+        }
+        XCTAssertThrowsError(try ModelWorkloads.run(.init(path: "missing.onnx", batches: [1]), emit: { _ in })) {
+            XCTAssertTrue("\($0)".contains("missing.onnx"), "\($0)")
+        }
+        XCTAssertThrowsError(try ModelWorkloads.run(.init(path: "m.onnx", batches: [0]), emit: { _ in }))
+    }
+}
