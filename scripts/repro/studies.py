@@ -14,6 +14,9 @@ STUDIES = {
                        "--shared", "stage=train", "--shared-over", "run_seed", "--allow", "{models}"]),
     "receding-vgg": ("scripts/repro/receding-vgg.prn",
                      ["--vary", "method=[receding, slimming, uniform]"]),
+    # Not a seed paper's claim: Frankle and Carbin's lottery tickets (docs/results.md, "Lottery tickets").
+    "lottery-lenet300": ("scripts/repro/lottery-lenet300.prn",
+                         ["--vary", "mode=[rewind, reinit]"]),
 }
 
 
