@@ -23,6 +23,17 @@ def _frame(title, xlabel, ylabel, xticks, yticks, sx, sy):
     return out
 
 
+def _legend_entry(i, label, color):
+    ly = TOP + 16 + 18 * i
+    return [f'<line x1="{W - RIGHT + 10}" y1="{ly - 4}" x2="{W - RIGHT + 30}" y2="{ly - 4}" stroke="{color}" stroke-width="2"/>',
+            f'<text x="{W - RIGHT + 36}" y="{ly}">{html.escape(label)}</text>']
+
+
+def _write(path, out):
+    with open(path, "w") as f:
+        f.write("\n".join(out + ["</svg>"]) + "\n")
+
+
 def _ticks(lo, hi, count=5):
     if hi <= lo:
         hi = lo + 1
@@ -59,12 +70,8 @@ def lines(path, title, xlabel, ylabel, series):
             out.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3" fill="{color}"/>')
             if s > 0:
                 out.append(f'<line x1="{sx(x):.1f}" y1="{sy(y - s):.1f}" x2="{sx(x):.1f}" y2="{sy(y + s):.1f}" stroke="{color}"/>')
-        ly = TOP + 16 + 18 * i
-        out.append(f'<line x1="{W - RIGHT + 10}" y1="{ly - 4}" x2="{W - RIGHT + 30}" y2="{ly - 4}" stroke="{color}" stroke-width="2"/>')
-        out.append(f'<text x="{W - RIGHT + 36}" y="{ly}">{html.escape(label)}</text>')
-    out.append("</svg>")
-    with open(path, "w") as f:
-        f.write("\n".join(out) + "\n")
+        out += _legend_entry(i, label, color)
+    _write(path, out)
 
 
 def histograms(path, title, xlabel, groups):
@@ -87,9 +94,5 @@ def histograms(path, title, xlabel, groups):
         pts.append((hi, 0))
         out.append('<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>'
                    % (color, " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in pts)))
-        ly = TOP + 16 + 18 * i
-        out.append(f'<line x1="{W - RIGHT + 10}" y1="{ly - 4}" x2="{W - RIGHT + 30}" y2="{ly - 4}" stroke="{color}" stroke-width="2"/>')
-        out.append(f'<text x="{W - RIGHT + 36}" y="{ly}">{html.escape(label)}</text>')
-    out.append("</svg>")
-    with open(path, "w") as f:
-        f.write("\n".join(out) + "\n")
+        out += _legend_entry(i, label, color)
+    _write(path, out)
