@@ -266,11 +266,7 @@ final class DataImageFolderTests: XCTestCase {
         XCTAssertLessThan(meanError, 0.01, "quality 95 moves pixels by under 1% on average")
 
         func accuracy(_ data: DataBundle) throws -> Double {
-            let m = try Zoo.build("mlp", ZooOptions(inputShape: [1, 28, 28], classes: 10, hidden: [64], seed: 3))
-            var o = TrainOptions()
-            o.epochs = 8; o.batchSize = 32; o.learningRate = 0.05; o.seed = 3
-            _ = try Trainer(model: m, options: o).run(on: data.train)
-            return try Evaluator.evaluate(m, on: data.test).top1
+            try smallMLPTestAccuracy(data, epochs: 8, batch: 32, learningRate: 0.05)
         }
         // The IDX subset in the folder's order, normalised the way the catalog normalises the folders.
         let stats = ChannelStatistics.measure(train)

@@ -315,11 +315,7 @@ final class DataNPYTests: XCTestCase {
         XCTAssertEqual(npy.test.labels, idx.test.labels)
         XCTAssertEqual(npy.statistics, idx.statistics)
         func accuracy(_ data: DataBundle) throws -> Double {
-            let m = try Zoo.build("mlp", ZooOptions(inputShape: [1, 28, 28], classes: 10, hidden: [64], seed: 3))
-            var o = TrainOptions()
-            o.epochs = 2; o.batchSize = 64; o.learningRate = 0.1; o.seed = 3
-            _ = try Trainer(model: m, options: o).run(on: data.train)
-            return try Evaluator.evaluate(m, on: data.test).top1
+            try smallMLPTestAccuracy(data, epochs: 2, batch: 64, learningRate: 0.1)
         }
         let a = try accuracy(idx), b = try accuracy(npy)
         XCTAssertGreaterThan(a, 0.7, "the small MLP learns Fashion-MNIST")

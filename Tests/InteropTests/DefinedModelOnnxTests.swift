@@ -6,24 +6,8 @@ import ONNX
 import XCTest
 
 /// The stdlib's residual CNN, written in the language, goes through the whole recipe (train on
-/// Fashion-MNIST, prune channels, fine-tune, export) and onnxruntime runs the export with
-/// prn's logits.
+/// Fashion-MNIST, prune channels, fine-tune) and onnxruntime runs its export with prn's logits.
 final class DefinedModelOnnxTests: XCTestCase {
-    static let runner = #"""
-    import sys
-    import numpy as np
-    import onnx
-    import onnxruntime as ort
-
-    path, inputs, shape, outputs = sys.argv[1], sys.argv[2], [int(s) for s in sys.argv[3].split(",")], sys.argv[4]
-    onnx.checker.check_model(onnx.load(path), full_check=True)
-    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-    x = np.fromfile(inputs, dtype="<f4").reshape(shape)
-    (y,) = session.run(["logits"], {"input": x})
-    y.astype("<f4").tofile(outputs)
-    print(sorted({n.op_type for n in onnx.load(path).graph.node}))
-    """#
-
     func testThePrunedStdlibResidualCNNRunsInOnnxRuntimeWithPrnsLogits() throws {
         let python = try PythonRunner.require(["onnxruntime", "onnx", "numpy"])
         let dir = try makeWorkDirectory()
@@ -42,7 +26,6 @@ final class DefinedModelOnnxTests: XCTestCase {
             let p = (prune 0.3)
             assert p.sparsity > 0.2
             finetune epochs=1 lr=0.01
-            export "net.onnx"
             """
         let checked = Checker.check(SourceFile(name: dir.appendingPathComponent("t.prn").path, text: script), verbs: Verbs.table,
                                     resolver: FileImportResolver(paths: paths, stdlib: stdlib))
@@ -62,16 +45,9 @@ final class DefinedModelOnnxTests: XCTestCase {
             let c = (i / plane) % stats.mean.count
             return (v - stats.mean[c]) / stats.std[c]
         })
-        let want = ModelFixtures.logits(model, normalised)
-        let input = dir.appendingPathComponent("x.in"), output = dir.appendingPathComponent("y.out")
-        try RawFloats.write(x.array, to: input)
-        let log = try PythonRunner.script(python, Self.runner, in: dir,
-                                          arguments: [dir.appendingPathComponent("net.onnx").path, input.path,
-                                                      x.shape.map(String.init).joined(separator: ","), output.path])
-        let got = try RawFloats.read(output)
-        XCTAssertEqual(got.count, want.count, log)
-        guard got.count == want.count else { return }
-        XCTAssertLessThanOrEqual(maxAbsDifference(got, want), 1e-4, "onnxruntime's logits differ from prn's\n\(log)")
+        let log = try OnnxRuntimeComparison.check([.init(label: "net", model: model, input: x,
+                                                          expected: ModelFixtures.logits(model, normalised))],
+                                                  python: python, in: dir)
         XCTAssertTrue(log.contains("'Add'") && log.contains("'GlobalAveragePool'"), log)
     }
 }

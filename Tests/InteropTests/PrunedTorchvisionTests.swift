@@ -75,8 +75,7 @@ final class PrunedTorchvisionTests: XCTestCase {
         let dir = try makeWorkDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let exportLog = try exported(python, in: dir)
-        var manifest: [[String: Any]] = []
-        var expected: [String: [Float]] = [:]
+        var cases: [OnnxRuntimeComparison.Case] = []
         for (name, size) in Self.networks {
             let model = try load(name, dir)
             let params = model.parameterCount
@@ -95,26 +94,8 @@ final class PrunedTorchvisionTests: XCTestCase {
             model.backward(try XCTUnwrap(loss.gradient, name))
             for p in model.trainableParameters { XCTAssertEqual(p.grad.shape, p.value.shape, "\(name) \(p.name)") }
             SGD(learningRate: 0.01, momentum: 0.9).step(model.trainableParameters)
-            let onnx = dir.appendingPathComponent("\(name)-pruned.onnx")
-            try ONNXExport.write(model, to: onnx)
-            let input = dir.appendingPathComponent("\(name).in")
-            try RawFloats.write(x.array, to: input)
-            expected[name] = ModelFixtures.logits(model, x)
-            XCTAssertTrue(expected[name]?.allSatisfy(\.isFinite) ?? false, name)
-            manifest.append(["label": name, "onnx": onnx.path, "input": input.path, "shape": x.shape,
-                             "output": dir.appendingPathComponent("\(name).out").path])
+            cases.append(.init(label: "\(name)-pruned", model: model, input: x))
         }
-        let manifestURL = dir.appendingPathComponent("cases.json")
-        try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
-        let log = try PythonRunner.script(python, OnnxRuntimeTests.runner, in: dir, arguments: [manifestURL.path])
-        for c in manifest {
-            let label = c["label"] as? String ?? ""
-            let got = try RawFloats.read(URL(fileURLWithPath: c["output"] as? String ?? ""))
-            let want = expected[label] ?? []
-            XCTAssertEqual(got.count, want.count, "\(label): onnxruntime output size\n\(log)")
-            guard got.count == want.count else { continue }
-            let scale = max(want.map(abs).max() ?? 0, 1)
-            XCTAssertLessThanOrEqual(maxAbsDifference(got, want) / scale, 1e-4, "\(label): onnxruntime differs from prn\n\(exportLog)\n\(log)")
-        }
+        try OnnxRuntimeComparison.check(cases, python: python, in: dir, context: exportLog)
     }
 }

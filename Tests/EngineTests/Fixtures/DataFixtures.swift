@@ -82,3 +82,13 @@ enum DataFixtures {
         }
     }
 }
+
+/// The yardstick the data-format tests of record train: a seeded one-hidden-layer MLP on 28x28
+/// grayscale images, so the same tensors in two file formats give the same accuracy.
+func smallMLPTestAccuracy(_ data: DataBundle, epochs: Int, batch: Int, learningRate: Float) throws -> Double {
+    let m = try Zoo.build("mlp", ZooOptions(inputShape: [1, 28, 28], classes: 10, hidden: [64], seed: 3))
+    var o = TrainOptions()
+    o.epochs = epochs; o.batchSize = batch; o.learningRate = learningRate; o.seed = 3
+    _ = try Trainer(model: m, options: o).run(on: data.train)
+    return try Evaluator.evaluate(m, on: data.test).top1
+}
