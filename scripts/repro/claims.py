@@ -70,10 +70,10 @@ def receding_study(folder, plots):
     for m in order:
         group = methods[m]
         prunes = by([p for r in group for p in r.prunes], lambda p: round(p.requested, 4))
+        dense = {id(p): r for r in group for p in r.prunes}  # each prune's run, for its dense size
         pts_t, pts_o = [], []
         for req in sorted(prunes):
             ps = prunes[req]
-            dense = {id(p): r for r in group for p in r.prunes}
             flops = [p.flops_kept(dense[id(p)].dense_flops) for p in ps]
             params = [p.params_kept(dense[id(p)].dense_params) for p in ps]
             tuned = [p.tuned.get("test") for p in ps]
