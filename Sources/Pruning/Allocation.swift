@@ -44,12 +44,17 @@ public struct PruneRequest: Sendable {
     /// Leave channels tied across residual adds, shortcuts, concatenations and depthwise
     /// convolutions whole (only single, uncoupled producers are pruned).
     public var keepCoupled: Bool
+    /// Structured pruning keeps a multiple of this many channels in every group (or the whole
+    /// group when it has fewer): vectorised kernels (onnxruntime's, prn's) run fastest on
+    /// channel counts that fill their registers. 1 leaves counts as the ranking gives them.
+    public var roundTo: Int
 
     public init(amount: PruneAmount, scope: PruneScope = .global, minKeep: Int = 1, reference: [String: Int]? = nil,
                 normalization: ScoreNormalization? = nil, minInputsPerUnit: Double = 1,
-                groupAggregation: GroupAggregation = .mean, keepCoupled: Bool = false) {
+                groupAggregation: GroupAggregation = .mean, keepCoupled: Bool = false, roundTo: Int = 1) {
         self.groupAggregation = groupAggregation
         self.keepCoupled = keepCoupled
+        self.roundTo = roundTo
         self.amount = amount
         self.scope = scope
         self.minKeep = minKeep
@@ -72,6 +77,9 @@ public struct PruneRequest: Sendable {
         }
         guard minInputsPerUnit.isFinite, minInputsPerUnit >= 0 else {
             throw PruningError(.badOption, "prune: min_inputs=\(minInputsPerUnit) must be a number >= 0 (1 warns below one weight per unit)")
+        }
+        guard roundTo >= 1 else {
+            throw PruningError(.badOption, "prune: round_to=\(roundTo) must be at least 1 (1 does not round; 8 keeps multiples of 8 channels)")
         }
     }
 }
@@ -101,6 +109,9 @@ public enum Allocator {
         request.minKeep = max(request.minKeep, scores.minKeep ?? 1)
         if case .auto = request.amount, !scores.decides {
             throw PruningError(.badOption, "prune auto: '\(scores.method)' does not decide by itself which units to keep; give a fraction instead, e.g. prune 0.5 global")
+        }
+        if request.roundTo > 1 && !scores.granularity.isStructured {
+            throw PruningError(.badOption, "prune: round_to=\(request.roundTo) rounds channel and neuron counts; '\(scores.method)' scored single weights (drop round_to, or score with granularity=channels)")
         }
         return scores.granularity.isStructured
             ? try allocateUnits(model, scores, request, structure)
@@ -176,8 +187,14 @@ public enum Allocator {
         }
         var grouped = scores
         grouped.decisions = decisions
-        let keep = select(ranking, eligible: eligible, sizes: sizes, scores: grouped, keys: groups.map(\.name),
+        var keep = select(ranking, eligible: eligible, sizes: sizes, scores: grouped, keys: groups.map(\.name),
                           request: request, forced: forced)
+        if request.roundTo > 1 {
+            for l in groups.indices {
+                keep[l] = roundedUp(keep[l], eligible: eligible[l], ranking: ranking[l], multiple: request.roundTo,
+                                    views: Array(groups[l].channelOf.values))
+            }
+        }
         var set = KeepSet(granularity: scores.granularity)
         for (l, cg) in groups.enumerated() {
             for (m, channels) in cg.channelOf where members[m] != nil {
@@ -185,6 +202,31 @@ public enum Allocator {
             }
         }
         return set
+    }
+
+    /// `keep` with the best-ranked removed channels put back until every member keeps a multiple
+    /// of `multiple` of its channels (counting those that must stay), or all of them. A member may
+    /// see only part of its group (a zero-padded shortcut ties a 16-channel stage to the first 16
+    /// of a 32-channel one), so each distinct member view is rounded, smallest first, taking
+    /// channels outside the views already rounded where it can. Rounding up never removes more than
+    /// the ranking asked for; the report shows the realized fraction.
+    public static func roundedUp(_ keep: [Bool], eligible: [Bool], ranking: [Float], multiple: Int,
+                                 views: [[Int]]? = nil) -> [Bool] {
+        var result = keep
+        let distinct = Set((views ?? [Array(keep.indices)]).map { Array(Set($0)).sorted() })
+            .sorted { $0.count != $1.count ? $0.count < $1.count : $0.lexicographicallyPrecedes($1) }
+        var settled = Set<Int>()
+        for view in distinct {
+            let kept = view.filter { result[$0] || !eligible[$0] }.count
+            let target = Swift.min(view.count, (kept + multiple - 1) / multiple * multiple)
+            let removed = view.filter { !result[$0] && eligible[$0] }
+                .sorted { ranking[$0] != ranking[$1] ? ranking[$0] > ranking[$1] : $0 < $1 }
+            let fresh = removed.filter { !settled.contains($0) }
+            let settledOnes = removed.filter { settled.contains($0) }
+            for i in (fresh + settledOnes).prefix(Swift.max(0, target - kept)) { result[i] = true }
+            settled.formUnion(view)
+        }
+        return result
     }
 
     /// The shared core: per-layer score lists in, per-layer keep flags out.

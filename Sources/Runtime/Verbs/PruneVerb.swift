@@ -31,6 +31,9 @@ enum PruneVerb {
     static let keepCoupled = VerbParameter<Bool>.flag(
         "keep_coupled", default: false,
         help: "leave channels tied across residual adds, shortcuts, concatenations and depthwise convolutions whole")
+    static let roundTo = VerbParameter<Int>.integer(
+        "round_to", 1...1024, default: 1,
+        help: "keep a multiple of this many channels in every group (8 suits vectorised kernels; 1 does not round)")
     static let minInputs = VerbParameter<Double>.number(
         "min_inputs", min: Bound(0), max: nil, default: 1,
         help: "warn when a layer keeps fewer weights per output unit than this")
@@ -38,7 +41,7 @@ enum PruneVerb {
     static let signature = VerbSignature(
         "prune", summary: "remove the least important weights or units",
         arguments: [amount.argument, scope.argument],
-        options: [minKeep.spec, steps.spec, latency.spec, normalize.spec, group.spec, keepCoupled.spec, minInputs.spec],
+        options: [minKeep.spec, steps.spec, latency.spec, normalize.spec, group.spec, keepCoupled.spec, roundTo.spec, minInputs.spec],
         resultFields: [ResultField("sparsity", "realized fraction of the prunable weights/units removed"),
                        ResultField("requested", "requested fraction"),
                        ResultField("param_sparsity", "fraction of the original parameters gone or zero"),
@@ -56,7 +59,7 @@ enum PruneVerb {
         // The allocator raises min_keep to the scores' own floor (receding keeps 3).
         let request = PruneRequest(amount: try inv[amount], scope: inv[scope], minKeep: inv[minKeep],
                                    normalization: inv[normalize], minInputsPerUnit: inv[minInputs],
-                                   groupAggregation: inv[group], keepCoupled: inv[keepCoupled])
+                                   groupAggregation: inv[group], keepCoupled: inv[keepCoupled], roundTo: inv[roundTo])
         // Sized from the model before pruning, and used again after it, so the two compare.
         var latency: LatencyOptions? = inv[Self.latency] ? LatencyOptions.bounded(for: model) : nil
         latency?.cancellation = s.cancellation
