@@ -75,7 +75,8 @@ def verdict(values, target, at_most=False, seen=None, name=None):
     else:
         v = "met on the median only" if ok(statistics.median(values)) else "not met"
     if seen is not None:
-        seen[name] = f"{v} (median {statistics.median(values):.2f}, rounds {spread(values)})"
+        seen[name] = (f"{v} (median {statistics.median(values):.2f}, rounds {spread(values)})" if len(values) > 1
+                      else f"{v} ({values[0]:.2f}, one round)")
     return v
 
 
