@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per line (the PyTorch reference's format).")
     var json = false
 
-    @Argument(help: "Workload groups to run: lenet300, lenet5, vgg, sparse, language, repl, scorers (default: all).")
+    @Argument(help: "Workload groups to run: lenet300, lenet5, vgg, resnet, sparse, language, repl, scorers (default: all).")
     var groups: [String] = []
 
     @Option(help: "Time this model instead (a prn .safetensors file or an .onnx model): inference at each --batch size.")
@@ -28,7 +28,14 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "With --model: timed runs per batch size (the median is reported).")
     var runs = 10
 
+    /// The workload groups, in the order they run.
+    static let allGroups = ["lenet300", "lenet5", "vgg", "resnet", "sparse", "language", "repl", "scorers"]
+
     func validate() throws {
+        // A misspelt group would otherwise run nothing and exit 0.
+        if let unknown = groups.first(where: { !Self.allGroups.contains($0) }) {
+            throw ValidationError("unknown workload group '\(unknown)'; the groups are \(Self.allGroups.joined(separator: ", "))")
+        }
         if model == nil {
             if prune != nil { throw ValidationError("--prune needs --model FILE") }
             return
@@ -71,13 +78,14 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func runWorkloads() throws {
-        let which = Set(groups.isEmpty ? ["lenet300", "lenet5", "vgg", "sparse", "language", "repl", "scorers"] : groups)
+        let which = Set(groups.isEmpty ? Self.allGroups : groups)
         let emit: (BenchResult) -> Void = { r in
             // Unbuffered: scripts read bench lines while the run goes on.
             FileHandle.standardOutput.write(Data(((json ? r.json : r.human) + "\n").utf8))
         }
         for r in try EngineWorkloads.mnistModels(which) { emit(r) }
         if which.contains("vgg") { for r in try EngineWorkloads.vggSmall() { emit(r) } }
+        if which.contains("resnet") { for r in try EngineWorkloads.resnet20() { emit(r) } }
         if which.contains("language") { emit(LanguageWorkloads.check1000()) }
         if which.contains("repl"), let r = ReplStartupBench.measure() { emit(r) }
         if which.contains("scorers") { for r in try ScorerWorkloads.all() { emit(r) } }

@@ -1,0 +1,185 @@
+"""The tables of scripts/bench-compare, from the raw runs it records (no timing here).
+
+A run is one process of one round: {"round": R, "tool": T, "section": S, "records": [...]}, the
+records being the JSON lines the process printed. Tools: "prn" (`prn bench --json GROUP`),
+"torch" (torch_ref.py GROUP), "torch-memory" (PyTorch training alone, for its peak memory),
+"prn-model" (`prn bench --model FILE --json`), "ort" (ort_ref.py FILE). Every ratio is taken
+within one round (the two sides ran back to back), then summarised over the rounds: median and
+the lowest and highest round (the spread). A target is "met" when every round meets it, "met
+on the median only" when the median does but some round does not, else "not met".
+"""
+import re
+import statistics
+
+# prn / PyTorch samples/s, same workload.
+TORCH_TARGETS = {
+    "lenet300-mnist-train-epoch": 2.0,
+    "lenet300-mnist-infer": 1.0,
+    "lenet5-mnist-train-epoch": 1.2,
+    "lenet5-mnist-infer": 1.0,
+    "vggsmall-32x32-train-epoch": 1.5,
+    "vggsmall-32x32-infer": 1.0,
+    "vggsmall-half-width-32x32-infer": 1.0,
+    "resnet20-32x32-train-epoch": 1.5,
+    "resnet20-32x32-infer": 1.5,
+}
+
+# Ratios inside one `prn bench` process: (workload, against, target, what). `against` None means
+# the workload's own `speedup` field (dense time / sparse time, measured alternately in-process).
+INTERNAL_TARGETS = [
+    ("vggsmall-pruned50-32x32-infer", "vggsmall-32x32-infer", 3.0, "50% of every conv's filters removed"),
+    ("lenet300-sparse95-mnist-infer", "lenet300-mnist-infer", 3.0, "95% of weights masked, batch 256"),
+    ("lenet300-sparse90-b1-mnist-infer", None, 1.0, "90% of weights masked, batch 1"),
+    ("lenet300-sparse90-b256-mnist-infer", None, 1.0, "90% of weights masked, batch 256"),
+    ("lenet300-sparse95-b1-mnist-infer", None, 1.0, "95% of weights masked, batch 1"),
+    ("lenet300-sparse95-b256-mnist-infer", None, 5.0, "95% of weights masked, batch 256"),
+]
+
+# prn / onnxruntime samples/s on the same ONNX file: file stem -> target.
+ORT_TARGETS = {"resnet18": 0.8, "resnet18-pruned": 1.0}
+
+# prn's peak resident memory / PyTorch's, training at batch 64: at most 1.
+MEMORY_TARGETS = {"vggsmall-32x32-train-epoch": 1.0, "resnet20-32x32-train-epoch": 1.0}
+
+
+def ort_name(workload):
+    """onnxruntime's workload name in prn's form, NAME-batchB-infer. The shared reference prints
+    `ort-FILE.onnx-bB`; scripts/ort_ref.py already prints prn's form."""
+    m = re.fullmatch(r"ort-(.+?)(?:\.onnx)?-b(\d+)", workload)
+    return f"{m.group(1)}-batch{m.group(2)}-infer" if m else workload
+
+
+def by_round(runs, tool, field="samples_per_s", section=None):
+    """{workload: {round: value}} for one tool's records that have `field` (of one section, the
+    group or model file of the run, when given)."""
+    out = {}
+    for run in runs:
+        if run["tool"] != tool or (section is not None and run["section"] != section):
+            continue
+        for rec in run["records"]:
+            if field in rec:
+                name = ort_name(rec["workload"]) if tool == "ort" else rec["workload"]
+                out.setdefault(name, {})[run["round"]] = float(rec[field])
+    return out
+
+
+def summary(values):
+    return statistics.median(values), min(values), max(values)
+
+
+def verdict(values, target, at_most=False, seen=None, name=None):
+    """met / met on the median only / not met; recorded in `seen[name]` for the summary."""
+    ok = (lambda v: v <= target) if at_most else (lambda v: v >= target)
+    if all(ok(v) for v in values):
+        v = "met"
+    else:
+        v = "met on the median only" if ok(statistics.median(values)) else "not met"
+    if seen is not None:
+        seen[name] = (f"{v} (median {statistics.median(values):.2f}, rounds {spread(values)})" if len(values) > 1
+                      else f"{v} ({values[0]:.2f}, one round)")
+    return v
+
+
+def spread(values):
+    lo, hi = min(values), max(values)
+    return f"{lo:.2f}-{hi:.2f}" if len(values) > 1 else f"{lo:.2f} (one round)"
+
+
+def ratios(num, den):
+    """Same-round ratios num/den over the rounds both have."""
+    return [num[r] / den[r] for r in sorted(num) if r in den and den[r] > 0]
+
+
+def torch_table(runs, seen=None):
+    rows = ["| workload | prn samples/s | PyTorch samples/s | prn / PyTorch (median) | spread over rounds | target | verdict |",
+            "|---|---:|---:|---:|---:|---:|---|"]
+    # Each workload against the prn run of the same group (the sparse group re-measures
+    # lenet300-mnist-infer its own way; that one is not the PyTorch comparison).
+    pairs = []
+    for section in dict.fromkeys(r["section"] for r in runs if r["tool"] == "torch"):
+        prn, torch = by_round(runs, "prn", section=section), by_round(runs, "torch", section=section)
+        pairs += [(w, prn[w], torch[w]) for w in torch if w in prn]
+    order = list(TORCH_TARGETS)
+    pairs.sort(key=lambda p: order.index(p[0]) if p[0] in order else len(order))
+    for w, p, t in pairs:
+        rs = ratios(p, t)
+        if not rs:
+            continue
+        target = TORCH_TARGETS.get(w)
+        rows.append(f"| {w} | {statistics.median(p.values()):,.0f} | {statistics.median(t.values()):,.0f} | "
+                    f"**{statistics.median(rs):.2f}** | {spread(rs)} | "
+                    + (f">= {target} | {verdict(rs, target, seen=seen, name=w)} |" if target else "— | |"))
+    return rows if len(rows) > 2 else []
+
+
+def internal_table(runs, seen=None):
+    rows = ["| prn workload | against (same process) | median ratio | spread over rounds | target | verdict |",
+            "|---|---|---:|---:|---:|---|"]
+    for w, against, target, what in INTERNAL_TARGETS:
+        rs = []
+        for run in (r for r in runs if r["tool"] == "prn"):  # both sides from one process
+            recs = {x["workload"]: x for x in run["records"]}
+            if against is None and "speedup" in recs.get(w, {}):
+                rs.append(float(recs[w]["speedup"]))
+            elif against is not None and recs.get(w, {}).get("samples_per_s") and recs.get(against, {}).get("samples_per_s"):
+                rs.append(recs[w]["samples_per_s"] / recs[against]["samples_per_s"])
+        label = against or "the same masked model with dense kernels"
+        if rs:
+            rows.append(f"| {w} ({what}) | {label} | **{statistics.median(rs):.2f}** | {spread(rs)} | >= {target} | {verdict(rs, target, seen=seen, name=w)} |")
+    return rows if len(rows) > 2 else []
+
+
+def ort_table(runs, seen=None):
+    prn, ort = by_round(runs, "prn-model"), by_round(runs, "ort")
+    rows = ["| model, batch | prn samples/s | onnxruntime samples/s | prn / onnxruntime (median) | spread over rounds | target | verdict |",
+            "|---|---:|---:|---:|---:|---:|---|"]
+    for w in sorted(prn, key=lambda w: (w.split("-batch")[0], int(w.split("-batch")[1].split("-")[0]) if "-batch" in w else 0)):
+        if w not in ort:
+            continue
+        rs = ratios(prn[w], ort[w])
+        if not rs:
+            continue
+        target = ORT_TARGETS.get(w.split("-batch")[0])
+        rows.append(f"| {w} | {statistics.median(prn[w].values()):,.1f} | {statistics.median(ort[w].values()):,.1f} | "
+                    f"**{statistics.median(rs):.2f}** | {spread(rs)} | "
+                    + (f">= {target} | {verdict(rs, target, seen=seen, name=w)} |" if target else "— | |"))
+    return rows if len(rows) > 2 else []
+
+
+def memory_table(runs, seen=None):
+    prn, torch = by_round(runs, "prn", "peak_rss_mb"), by_round(runs, "torch-memory", "peak_rss_mb")
+    rows = ["| training workload (batch 64) | prn peak MB | PyTorch peak MB | prn / PyTorch (median) | spread over rounds | target | verdict |",
+            "|---|---:|---:|---:|---:|---:|---|"]
+    for w, target in MEMORY_TARGETS.items():
+        if w not in prn or w not in torch:
+            continue
+        rs = ratios(prn[w], torch[w])
+        if rs:
+            rows.append(f"| {w} | {statistics.median(prn[w].values()):,.0f} | {statistics.median(torch[w].values()):,.0f} | "
+                        f"**{statistics.median(rs):.2f}** | {spread(rs)} | <= {target} | {verdict(rs, target, at_most=True, seen=seen, name=w + ' memory')} |")
+    return rows if len(rows) > 2 else []
+
+
+def report(runs):
+    """The markdown tables, one section per kind of comparison that has data."""
+    rounds = len({r["round"] for r in runs})
+    parts = [f"{rounds} round{'s' if rounds != 1 else ''}; ratios are taken within a round, then the median and the lowest and highest round."]
+    seen = {}
+    for title, rows in (("prn against PyTorch (samples/s)", torch_table(runs, seen)),
+                        ("Pruned and masked models against their dense originals", internal_table(runs, seen)),
+                        ("prn against onnxruntime on the same ONNX file (samples/s)", ort_table(runs, seen)),
+                        ("Peak resident memory, one training epoch", memory_table(runs, seen))):
+        if rows:
+            parts += ["", f"### {title}", ""] + rows
+    parts += ["", "### Targets", ""] + [f"- {name} {goal}: **{seen.get(name, 'not measured in this run')}**" for name, goal in all_targets()]
+    return "\n".join(parts)
+
+
+def all_targets():
+    """Every target, (name as the tables key it, the goal in words), in the order of the tables."""
+    out = [(w, f"prn / PyTorch >= {t}") for w, t in TORCH_TARGETS.items()]
+    out += [(w, f"({what}) >= {t}x {against or 'dense kernels'}" + (" (never slower)" if t == 1.0 else ""))
+            for w, against, t, what in INTERNAL_TARGETS]
+    out += [(f"{stem}-batch{b}-infer", f"prn / onnxruntime >= {t}") for stem, t in ORT_TARGETS.items() for b in (1, 32)]
+    out += [(f"{w} memory", f"prn peak / PyTorch peak <= {t}") for w, t in MEMORY_TARGETS.items()]
+    return out
