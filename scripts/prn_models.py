@@ -294,7 +294,15 @@ class PrnGraph(nn.Module):
             return nn.MaxPool2d(i("kernel"), i("stride"), padding=int(c.get("padding", 0)),
                                 ceil_mode=bool(c.get("ceil_mode", 0)))
         if kind == "avgpool2d":
-            return nn.AvgPool2d(i("kernel"), i("stride"))
+            return nn.AvgPool2d(i("kernel"), i("stride"), padding=int(c.get("padding", 0)),
+                                ceil_mode=bool(c.get("ceil_mode", 0)),
+                                count_include_pad=bool(c.get("count_include_pad", 0)))
+        if kind == "softmax":
+            return nn.Softmax(dim=-1)
+        if kind == "log-softmax":
+            return nn.LogSoftmax(dim=-1)
+        if kind == "layernorm":
+            return nn.LayerNorm([i(f"dim{k}") for k in range(i("dims"))], eps=c["eps"])
         if kind == "global-avgpool":
             return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
         if kind == "flatten":

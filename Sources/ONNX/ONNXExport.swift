@@ -7,7 +7,8 @@ import SwiftProtobuf
 /// The graph mirrors the model's nodes: Linear -> Gemm, Conv2d -> Conv, BatchNorm ->
 /// BatchNormalization, SigmoidBatchNorm -> BatchNormalization with scale sigmoid(theta) and zero
 /// shift (the same affine map), pools -> MaxPool/AveragePool/GlobalAveragePool(+Flatten),
-/// Flatten, Add (Sum for more than two inputs), ShortcutA -> Slice (stride) + Pad (channels);
+/// Flatten, Add (Sum for more than two inputs), ShortcutA -> Slice (stride) + Pad (channels),
+/// Softmax/LogSoftmax, LayerNorm -> PyTorch's opset-13 node chain for nn.LayerNorm;
 /// Dropout is the identity at inference and is left out. Initializers keep prn's PyTorch-style
 /// parameter names. Masked weights are written as their effective values (weight * mask), and a
 /// physically pruned model is written at its reduced size. The batch dimension is symbolic.
@@ -192,7 +193,13 @@ struct GraphBuilder {
                   .ints("pads", Array(repeating: p.padding, count: 4)), .int("ceil_mode", p.ceilMode ? 1 : 0)])
         case let p as AvgPool2d:
             node("AveragePool", n.name, inputs: x, output: out,
-                 [.ints("kernel_shape", [p.kernel, p.kernel]), .ints("strides", [p.stride, p.stride])])
+                 [.ints("kernel_shape", [p.kernel, p.kernel]), .ints("strides", [p.stride, p.stride]),
+                  .ints("pads", Array(repeating: p.padding, count: 4)), .int("ceil_mode", p.ceilMode ? 1 : 0),
+                  .int("count_include_pad", p.countIncludePad ? 1 : 0)])
+        case let s as Softmax:
+            node(s.log ? "LogSoftmax" : "Softmax", n.name, inputs: x, output: out, [.int("axis", -1)])
+        case let l as LayerNorm:
+            layerNorm(l, n.name, input: x[0], output: out)
         case is GlobalAvgPool:
             // ONNX keeps the 1x1 spatial dimensions; prn's pool drops them.
             node("GlobalAveragePool", n.name, inputs: x, output: out + ".pooled")
@@ -232,6 +239,22 @@ struct GraphBuilder {
         } else if s.stride == 1 {
             node("Identity", name, inputs: [current], output: output)
         }
+    }
+
+    /// LayerNormalization has no operator before opset 17: written as the nodes PyTorch's
+    /// exporter emits for nn.LayerNorm at opset 13, which the importer folds back into one layer.
+    mutating func layerNorm(_ l: LayerNorm, _ name: String, input x: String, output out: String) {
+        let axes = [.ints("axes", Array(-l.normalizedShape.count ... -1)), .int("keepdims", 1)] as [Onnx_AttributeProto]
+        node("ReduceMean", name + ".mean", inputs: [x], output: name + ".mean", axes)
+        node("Sub", name + ".centre", inputs: [x, name + ".mean"], output: name + ".centred")
+        node("Pow", name + ".square", inputs: [name + ".centred", scalar(name + ".two", 2)], output: name + ".square")
+        node("ReduceMean", name + ".var", inputs: [name + ".square"], output: name + ".var", axes)
+        node("Add", name + ".var_eps", inputs: [name + ".var", scalar(name + ".eps", l.eps)], output: name + ".var_eps")
+        node("Sqrt", name + ".std", inputs: [name + ".var_eps"], output: name + ".std")
+        node("Div", name + ".normalize", inputs: [name + ".centred", name + ".std"], output: name + ".normalized")
+        node("Mul", name + ".scale", inputs: [name + ".normalized", initializer(l.weight.name, Self.effective(l.weight))],
+             output: name + ".scaled")
+        node("Add", name, inputs: [name + ".scaled", initializer(l.bias.name, Self.effective(l.bias))], output: out)
     }
 
     /// A scalar float initializer (Clip bounds, the constants of the GELU pattern).

@@ -15,8 +15,9 @@ import SwiftProtobuf
 public enum ONNXImport {
     public static let supportedOperators = [
         "Add", "AveragePool", "BatchNormalization", "Clip", "Concat", "Constant", "Conv", "Dropout", "Flatten", "Gather",
-        "Gelu", "Gemm", "GlobalAveragePool", "HardSigmoid", "HardSwish", "Identity", "LeakyRelu", "MatMul", "MaxPool",
-        "Pad", "Relu", "Reshape", "Shape", "Sigmoid", "Slice", "Sub", "Tanh", "Unsqueeze",
+        "Gelu", "Gemm", "GlobalAveragePool", "HardSigmoid", "HardSwish", "Identity", "LayerNormalization", "LeakyRelu",
+        "LogSoftmax", "MatMul", "MaxPool", "Pad", "Relu", "Reshape", "Shape", "Sigmoid", "Slice", "Softmax", "Sub", "Tanh",
+        "Unsqueeze",
     ]
 
     public static func load(from url: URL) throws -> Model {

@@ -31,7 +31,11 @@ extension GraphImporter {
         case "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat": try shapeOp(n, k)
         case "Add": try residualAdd(n, k)
         case "Slice": try slice(n, k)
+        case "Pad" where isAveragePoolPadding(n): try paddedAveragePool(n, k)
         case "Pad": try pad(n, k)
+        case "Softmax", "LogSoftmax": try softmax(n, k)
+        case "LayerNormalization": try layerNormalization(n, k)
+        case "ReduceMean": try layerNormPattern(n, k)
         case "Identity", "Dropout":
             try requireSingleOutput(n, k)
             guard let out = n.output.first else { throw ONNXError(.malformed, "\(label(n, k)): the node has no output") }
@@ -243,18 +247,15 @@ extension GraphImporter {
         let pads = autoPad == "VALID" ? [0, 0, 0, 0] : (ints(n, "pads") ?? [0, 0, 0, 0])
         let ceil = int(n, "ceil_mode", default: 0) == 1
         guard (ints(n, "dilations") ?? [1, 1]).allSatisfy({ $0 == 1 }) else { throw ONNXError(.unsupported, "\(here): dilated pooling is not supported") }
+        guard pads.count == 4, Set(pads).count == 1, pads[0] >= 0, 2 * pads[0] <= kernel[0] else {
+            throw ONNXError(.unsupported, "\(here): pads \(pads) are not one padding of at most half the window on every side")
+        }
         let layer: Layer
         if n.opType == "MaxPool" {
-            guard pads.count == 4, Set(pads).count == 1, pads[0] >= 0, 2 * pads[0] <= kernel[0] else {
-                throw ONNXError(.unsupported, "\(here): pads \(pads) are not one padding of at most half the window on every side")
-            }
             layer = MaxPool2d(kernel: kernel[0], stride: strides[0], padding: pads[0], ceilMode: ceil)
         } else {
-            guard pads.allSatisfy({ $0 == 0 }) else {
-                throw ONNXError(.unsupported, "\(here): padded average pooling is not supported (pads \(pads))")
-            }
-            guard !ceil else { throw ONNXError(.unsupported, "\(here): ceil_mode=1 is not supported for average pooling (prn pools with floor)") }
-            layer = AvgPool2d(kernel: kernel[0], stride: strides[0])
+            layer = AvgPool2d(kernel: kernel[0], stride: strides[0], padding: pads[0], ceilMode: ceil,
+                              countIncludePad: int(n, "count_include_pad", default: 0) == 1)
         }
         let outShape: [Int]
         do { outShape = try layer.outputShape([x.shape]) } catch { throw ONNXError(.unsupported, "\(here): \(error)") }

@@ -4,8 +4,8 @@ import Engine
 ///
 /// Every output channel (unit) a linear or conv layer produces is one element. Walking the graph
 /// in order, each node's output gets a layout: the elements its channels carry, in order.
-/// Per-channel layers (batch norms, activations, pools, depthwise convolutions) pass their
-/// input's layout on; a concatenation joins its inputs' layouts; an option-A shortcut adds
+/// Per-channel layers (batch norms, layer norms, activations, pools, depthwise convolutions) pass
+/// their input's layout on; a softmax passes it on but pins it (it mixes all its inputs); a concatenation joins its inputs' layouts; an option-A shortcut adds
 /// padding elements around its input's; a residual add unites its inputs' elements position by
 /// position (union-find), so the channels it sums can only be removed together. Elements that
 /// reach something the analysis cannot slice (the model's output, an unknown layer, a grouped
@@ -106,6 +106,23 @@ struct ChannelLayout {
                 role = .perChannel
                 out = input; outBlock = block
             case is ReLU, is ElementwiseActivation, is MaxPool2d, is AvgPool2d, is Dropout:
+                out = input; outBlock = block
+            case let s as Softmax:
+                // Every output divides by a sum over all inputs: removing one changes the others.
+                // The channels still pass through, so at the model's end the classes are the reason.
+                pin(input, "\(s.kind) \(node.name) normalises over all its inputs, so removing one would change every output")
+                out = input; outBlock = block
+            case let l as LayerNorm where l.normalizedShape.count < (shapes[ins[0]].count) && block == 1:
+                // Over [H, W] or [W] of [C, H, W]: each channel is normalised on its own, with weights shared by all.
+                out = input
+            case let l as LayerNorm where l.normalizedShape.count == shapes[ins[0]].count && block == 1
+                                           && l.normalizedShape.first == input.count:
+                // Over every dimension from the channels on (Torch-Pruning's rule for LayerNorm): sliced
+                // with its channels like a batch norm; its mean and variance are then over the kept ones.
+                role = .perChannel
+                out = input
+            case let l as LayerNorm:
+                pin(input, "layernorm \(node.name) normalises \(l.normalizedShape) of \(block) input columns per unit, which the analysis does not slice")
                 out = input; outBlock = block
             case is GlobalAvgPool where block == 1:
                 out = input

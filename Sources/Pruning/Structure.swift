@@ -28,7 +28,8 @@ public struct PruningGroup: Sendable, Equatable {
     public var name: String
     public var producer: Int
     public var granularity: Granularity
-    /// Per-channel layers that read exactly this producer's channels (BatchNorm, SigmoidBatchNorm).
+    /// Per-channel layers that read exactly this producer's channels (BatchNorm, SigmoidBatchNorm,
+    /// LayerNorm over them).
     public var followers: [Int]
     public var followerNames: [String]
     /// Layers that read exactly these channels, in this order (after a residual add too: the
@@ -201,7 +202,7 @@ public struct StructureAnalysis: Sendable {
             while let n = path.popLast() {
                 for c in model.consumers(of: n) where model.nodes[c].inputs.count == 1 {
                     switch (layout.roles[c], model.nodes[c].layer) {
-                    case (.perChannel, is BatchNorm), (.perChannel, is SigmoidBatchNorm):
+                    case (.perChannel, is BatchNorm), (.perChannel, is SigmoidBatchNorm), (.perChannel, is LayerNorm):
                         if !followers.contains(c) { followers.append(c); path.append(c) }
                     case (.other, _) where layout.layouts[c] == layout.layouts[n]:
                         path.append(c)

@@ -126,6 +126,7 @@ public enum Surgery {
         let saved = layer.parameters.map { sliced($0, axis: 0, kept, block: 1) }
         if let bn = layer as? BatchNorm { bn.keepChannels(kept) }
         else if let bn = layer as? SigmoidBatchNorm { bn.keepChannels(kept) }
+        else if let ln = layer as? LayerNorm { ln.keepChannels(kept) }
         for (p, s) in zip(layer.parameters, saved) {
             if p.value.count != s.value.count { p.replace(with: s.value) }
             restore(p, s)

@@ -23,7 +23,29 @@ final class NewLayerModelFileTests: XCTestCase {
     private let cases: [(String, Model, [Int])] = [
         ("activations", TorchvisionOpsImportTests.activationsModel(), [6]),
         ("convolutions", TorchvisionOpsImportTests.convolutionsModel(), [4, 9, 8]),
+        ("pools-and-norms", NewLayerModelFileTests.poolsAndNormsModel(), [3, 7, 9]),
     ]
+
+    /// Padded ceil-mode average pools (both divisors), layer norms over [C, H, W] and over
+    /// features, and a log-softmax head.
+    static func poolsAndNormsModel() -> Model {
+        let model = Model(inputShape: [3, 7, 9], classes: 4)
+        var rng = RandomStream(seed: 12)
+        let conv = Conv2d(3, 6, kernel: 3, padding: 1), fc1 = Linear(6 * 3 * 3, 10), fc2 = Linear(10, 4)
+        conv.initialize(&rng); fc1.initialize(&rng); fc2.initialize(&rng)
+        let norm = LayerNorm([6, 7, 9]), features = LayerNorm([10], eps: 1e-3)
+        for p in norm.parameters + features.parameters { for i in 0..<p.value.count { p.value[i] += rng.uniform(-0.3, 0.3) } }
+        _ = model.add("conv", conv)
+        _ = model.add("norm", norm)
+        _ = model.add("pool1", AvgPool2d(kernel: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: true))
+        _ = model.add("pool2", AvgPool2d(kernel: 3, stride: 2, padding: 1, ceilMode: true))
+        _ = model.add("flatten", Flatten())
+        _ = model.add("fc1", fc1)
+        _ = model.add("features", features)
+        _ = model.add("fc2", fc2)
+        _ = model.add("head", Softmax(log: true))
+        return model
+    }
 
     func testModelFilesRoundTrip() throws {
         let dir = try makeWorkDirectory()

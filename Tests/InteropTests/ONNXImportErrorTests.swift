@@ -68,11 +68,26 @@ final class ONNXImportErrorTests: XCTestCase {
     }
 
     func testUnsupportedOperatorIsNamedWithTheSupportedList() throws {
-        let text = message(try model([node("Softmax", "act", ["x"], "y")]))
-        XCTAssertTrue(text.contains("node 'act' (Softmax)"), text)
-        XCTAssertTrue(text.contains("operator Softmax is not supported"), text)
+        let text = message(try model([node("Einsum", "act", ["x"], "y")]))
+        XCTAssertTrue(text.contains("node 'act' (Einsum)"), text)
+        XCTAssertTrue(text.contains("operator Einsum is not supported"), text)
         XCTAssertTrue(text.contains("Gemm, GlobalAveragePool"), text)
-        XCTAssertEqual(kind(try model([node("Softmax", "act", ["x"], "y")])), .unsupported)
+        XCTAssertEqual(kind(try model([node("Einsum", "act", ["x"], "y")])), .unsupported)
+    }
+
+    /// A ReduceMean that is not PyTorch's LayerNorm chain, a softmax over an image and a layer
+    /// norm over the batch are refused, saying what prn imports.
+    func testNormalizationsOutsideTheirFormsAreRefused() throws {
+        let mean = node("ReduceMean", "/pool/ReduceMean", ["x"], "y", ints: ["axes": [-1]])
+        let text = message(try model([mean]))
+        XCTAssertTrue(text.contains("node '/pool/ReduceMean' (ReduceMean)") && text.contains("opset_version=17"), text)
+        let softmax = message(try model([node("Softmax", "sm", ["x"], "y")], input: [1, 2, 3, 3]))
+        XCTAssertTrue(softmax.contains("node 'sm' (Softmax)") && softmax.contains("[batch, features] only"), softmax)
+        var norm = node("LayerNormalization", "ln", ["x", "w"], "y")
+        var axis = Onnx_AttributeProto(); axis.name = "axis"; axis.type = .int; axis.i = 0
+        norm.attribute = [axis]
+        let ln = message(try model([norm], initializers: [floats("w", [4])]))
+        XCTAssertTrue(ln.contains("node 'ln' (LayerNormalization)") && ln.contains("trailing dimensions after the batch"), ln)
     }
 
     func testComputedShapeIsAcceptedOnlyAsAReshapeTarget() throws {

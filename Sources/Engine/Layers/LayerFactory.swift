@@ -11,7 +11,8 @@ public enum LayerFactory {
     /// Every kind `make` knows, for error messages and round-trip tests.
     public static let kinds = ["linear", "relu", "conv2d", "batchnorm", "sigmoid-batchnorm", "maxpool2d",
                                "avgpool2d", "global-avgpool", "flatten", "dropout", "add", "shortcut-a", "sigmoid", "tanh",
-                               "leaky-relu", "clip", "hard-sigmoid", "hard-swish", "gelu", "silu", "concat", "general-conv2d"]
+                               "leaky-relu", "clip", "hard-sigmoid", "hard-swish", "gelu", "silu", "concat", "general-conv2d",
+                               "softmax", "log-softmax", "layernorm"]
 
     public static func make(kind: String, config: [String: Double]) throws -> Layer {
         let c = Config(kind: kind, values: config)
@@ -34,7 +35,14 @@ public enum LayerFactory {
             let ceil = c.values["ceil_mode"] == nil ? false : try c.flag("ceil_mode")
             return MaxPool2d(kernel: kernel, stride: try c.int("stride", min: 1), padding: padding, ceilMode: ceil)
         case "avgpool2d":
-            return AvgPool2d(kernel: try c.int("kernel", min: 1), stride: try c.int("stride", min: 1))
+            // Padding, ceil mode and count_include_pad are absent from files written before them.
+            let kernel = try c.int("kernel", min: 1)
+            let padding = c.values["padding"] == nil ? 0 : try c.int("padding", min: 0)
+            guard 2 * padding <= kernel else { throw c.invalid("padding", Double(padding), "at most half the kernel (\(kernel))") }
+            let ceil = c.values["ceil_mode"] == nil ? false : try c.flag("ceil_mode")
+            let includePad = c.values["count_include_pad"] == nil ? false : try c.flag("count_include_pad")
+            return AvgPool2d(kernel: kernel, stride: try c.int("stride", min: 1), padding: padding, ceilMode: ceil,
+                             countIncludePad: includePad)
         case "global-avgpool": return GlobalAvgPool()
         case "flatten": return Flatten()
         case "dropout":
@@ -64,6 +72,17 @@ public enum LayerFactory {
         case "gelu": return GELU()
         case "silu": return SiLU()
         case "concat": return ConcatChannels()
+        case "softmax": return Softmax()
+        case "log-softmax": return Softmax(log: true)
+        case "layernorm":
+            let dims = try c.int("dims", min: 1)
+            guard dims <= 3 else { throw c.invalid("dims", Double(dims), "1, 2 or 3 (the trailing dimensions of [F] or [C, H, W])") }
+            let shape = try (0..<dims).map { try c.int("dim\($0)", min: 1) }
+            // Its weight holds every normalised value: refuse sizes no input could have before allocating.
+            guard shape.reduce(1.0, { $0 * Double($1) }) <= Double(1 << 28) else {
+                throw c.invalid("dim0", Double(shape[0]), "dimensions whose product is at most 2^28")
+            }
+            return LayerNorm(shape, eps: try c.eps())
         case "general-conv2d":
             let inC = try c.int("in", min: 1), outC = try c.int("out", min: 1), groups = try c.int("groups", min: 1)
             guard inC % groups == 0, outC % groups == 0 else {

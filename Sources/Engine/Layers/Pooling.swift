@@ -133,37 +133,66 @@ public final class MaxPool2d: Layer {
     }
 }
 
-/// Average pooling. forward y = mean over each window; backward dx[window] += dy / k^2.
+/// Average pooling with PyTorch's nn.AvgPool2d semantics. Window (i, j) covers rows
+/// i*s-p ..< i*s-p+k, clipped to the padded input (-p ..< H+p; ceil mode's last window can reach
+/// past it). The divisor is that clipped window's size when `countIncludePad` (PyTorch's default,
+/// padding counts as zeros), else the number of input values in it. backward spreads dy/divisor
+/// over the input values of each window.
 public final class AvgPool2d: Layer {
     public let kind = "avgpool2d"
     public let kernel: Int
     public let stride: Int
-    public var config: [String: Double] { ["kernel": Double(kernel), "stride": Double(stride)] }
-    private var geometry: PoolGeometry { PoolGeometry(kernel: kernel, stride: stride) }
+    public let padding: Int
+    public let ceilMode: Bool
+    /// Only meaningful with padding (without it every window holds input values only).
+    public let countIncludePad: Bool
+    /// The new keys are saved only when used, so files written before them still load.
+    public var config: [String: Double] {
+        var c = ["kernel": Double(kernel), "stride": Double(stride)]
+        if padding > 0 { c["padding"] = Double(padding) }
+        if ceilMode { c["ceil_mode"] = 1 }
+        if countIncludePad { c["count_include_pad"] = 1 }
+        return c
+    }
+    private var geometry: PoolGeometry { PoolGeometry(kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode) }
     private var inputShape: [Int]?
     private var output: Tensor?
     private var gradInput: Tensor?
 
-    public init(kernel: Int, stride: Int? = nil) {
+    /// `padding` is at most half the kernel (PyTorch's rule: every window overlaps the input).
+    public init(kernel: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false, countIncludePad: Bool = false) {
         precondition(kernel > 0 && (stride ?? 1) > 0, "avgpool2d: kernel and stride must be positive")
+        precondition(padding >= 0 && 2 * padding <= kernel, "avgpool2d: padding must be in 0...kernel/2")
         self.kernel = kernel
         self.stride = stride ?? kernel
+        self.padding = padding
+        self.ceilMode = ceilMode
+        self.countIncludePad = countIncludePad && padding > 0
     }
 
     public func outputShape(_ s: [[Int]]) throws -> [Int] { try geometry.outputShape(s, kind: kind) }
+
+    /// Window `i` along an axis of size n: the input range it sums and its divisor's factor.
+    private func window(_ i: Int, _ n: Int) -> (lo: Int, hi: Int, count: Int) {
+        let start = i * stride - padding, end = Swift.min(start + kernel, n + padding)
+        let lo = Swift.max(start, 0), hi = Swift.min(end, n)
+        return (lo, hi, countIncludePad ? end - start : hi - lo)
+    }
 
     public func forward(_ inputs: [Tensor], mode: Mode) -> Tensor {
         let x = inputs[0]
         let (planes, h, w, oh, ow) = geometry.checkedInput(x, kind: kind)
         let y = Tensor.reuse(&output, shape: [x.shape[0], x.shape[1], oh, ow])
-        let xp = x.data, yp = y.data, k = kernel, s = stride, scale = 1 / Float(kernel * kernel)
+        let rows = (0..<oh).map { window($0, h) }, cols = (0..<ow).map { window($0, w) }
+        let xp = x.data, yp = y.data
         Parallel.chunks(planes, minPerThread: Swift.max(1, 16384 / (h * w))) { r in
             for p in r {
                 let src = xp + p * h * w, dst = yp + p * oh * ow
                 for i in 0..<oh { for j in 0..<ow {
+                    let (r0, r1, rn) = rows[i], (c0, c1, cn) = cols[j]
                     var t: Float = 0
-                    for di in 0..<k { let row = src + (i * s + di) * w + j * s; for dj in 0..<k { t += row[dj] } }
-                    dst[i * ow + j] = t * scale
+                    for row in r0..<r1 { for col in c0..<c1 { t += src[row * w + col] } }
+                    dst[i * ow + j] = t / Float(rn * cn)
                 } }
             }
         }
@@ -176,13 +205,15 @@ public final class AvgPool2d: Layer {
         guard let shape = inputShape else { preconditionFailure("avgpool2d.backward before forward") }
         let dx = Tensor.reuse(&gradInput, shape: shape, zeroed: true)
         let h = shape[2], w = shape[3], oh = dy.shape[2], ow = dy.shape[3]
-        let gp = dy.data, dp = dx.data, k = kernel, s = stride, scale = 1 / Float(kernel * kernel)
+        let rows = (0..<oh).map { window($0, h) }, cols = (0..<ow).map { window($0, w) }
+        let gp = dy.data, dp = dx.data
         Parallel.chunks(shape[0] * shape[1], minPerThread: Swift.max(1, 16384 / (h * w))) { r in
             for p in r {
                 let src = gp + p * oh * ow, dst = dp + p * h * w
                 for i in 0..<oh { for j in 0..<ow {
-                    let g = src[i * ow + j] * scale
-                    for di in 0..<k { let row = dst + (i * s + di) * w + j * s; for dj in 0..<k { row[dj] += g } }
+                    let (r0, r1, rn) = rows[i], (c0, c1, cn) = cols[j]
+                    let g = src[i * ow + j] / Float(rn * cn)
+                    for row in r0..<r1 { for col in c0..<c1 { dst[row * w + col] += g } }
                 } }
             }
         }
