@@ -11,7 +11,7 @@ public enum LayerFactory {
     /// Every kind `make` knows, for error messages and round-trip tests.
     public static let kinds = ["linear", "relu", "conv2d", "batchnorm", "sigmoid-batchnorm", "maxpool2d",
                                "avgpool2d", "global-avgpool", "flatten", "dropout", "add", "shortcut-a", "sigmoid", "tanh",
-                               "leaky-relu", "clip", "hard-sigmoid", "hard-swish", "gelu", "silu", "concat", "general-conv2d"]
+                               "leaky-relu", "clip", "hard-sigmoid", "hard-swish", "gelu", "silu", "concat", "general-conv2d", "mul"]
 
     public static func make(kind: String, config: [String: Double]) throws -> Layer {
         let c = Config(kind: kind, values: config)
@@ -35,7 +35,8 @@ public enum LayerFactory {
             return MaxPool2d(kernel: kernel, stride: try c.int("stride", min: 1), padding: padding, ceilMode: ceil)
         case "avgpool2d":
             return AvgPool2d(kernel: try c.int("kernel", min: 1), stride: try c.int("stride", min: 1))
-        case "global-avgpool": return GlobalAvgPool()
+        case "global-avgpool":
+            return GlobalAvgPool(keepDims: c.values["keep_dims"] == nil ? false : try c.flag("keep_dims"))
         case "flatten": return Flatten()
         case "dropout":
             let p = try c.number("p")
@@ -64,6 +65,7 @@ public enum LayerFactory {
         case "gelu": return GELU()
         case "silu": return SiLU()
         case "concat": return ConcatChannels()
+        case "mul": return Multiply()
         case "general-conv2d":
             let inC = try c.int("in", min: 1), outC = try c.int("out", min: 1), groups = try c.int("groups", min: 1)
             guard inC % groups == 0, outC % groups == 0 else {
