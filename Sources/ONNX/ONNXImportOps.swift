@@ -18,7 +18,9 @@ extension GraphImporter {
         case "GlobalAveragePool":
             let x = try activation(n, k, 0)
             guard x.shape.count == 3 else { throw ONNXError(.unsupported, "\(label(n, k)): input has per-sample shape \(x.shape); GlobalAveragePool needs [C, H, W]") }
-            try add(n, k, name: nodeName(n, k), GlobalAvgPool(), inputs: [x], shape: [x.shape[0], 1, 1])
+            try add(n, k, name: nodeName(n, k), GlobalAvgPool(keepDims: !onlyFlattened(n)), inputs: [x], shape: [x.shape[0], 1, 1])
+        case "ReduceMean": try reduceMean(n, k)
+        case "Mul": try multiply(n, k)
         case "Flatten":
             let x = try activation(n, k, 0)
             let axis = int(n, "axis", default: 1)
