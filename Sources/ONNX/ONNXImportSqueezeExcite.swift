@@ -8,10 +8,11 @@ import Foundation
 /// activations of one shape is imported too; any other broadcast is refused.
 extension GraphImporter {
     /// Whether every reader of the node's output flattens it (classifier heads: pool, flatten,
-    /// linear), so the pool may drop the 1x1 spatial dimensions as prn's own models do.
+    /// linear) or it is the graph's output, so the pool may drop the 1x1 spatial dimensions as
+    /// prn's own models do.
     func onlyFlattened(_ n: Onnx_NodeProto) -> Bool {
-        guard let out = n.output.first, let r = readers[out], !graph.output.contains(where: { $0.name == out }) else { return false }
-        return r.allSatisfy { ["Flatten", "Reshape"].contains(graph.node[$0].opType) }
+        guard let out = n.output.first else { return false }
+        return (readers[out] ?? []).allSatisfy { ["Flatten", "Reshape"].contains(graph.node[$0].opType) }
     }
 
     /// ReduceMean over the two spatial axes of [batch, C, H, W]: a global average pool.
@@ -33,7 +34,7 @@ extension GraphImporter {
             throw ONNXError(.unsupported, "\(here): axes \(axes.map { "\($0)" } ?? "all") of per-sample shape \(x.shape); prn imports ReduceMean only over the spatial axes [2, 3] of [batch, C, H, W] (a global average pool)")
         }
         let keep = int(n, "keepdims", default: 1) == 1
-        try add(n, k, name: nodeName(n, k), GlobalAvgPool(keepDims: keep), inputs: [x],
+        try add(n, k, name: nodeName(n, k), GlobalAvgPool(keepDims: keep && !onlyFlattened(n)), inputs: [x],
                 shape: keep ? [x.shape[0], 1, 1] : [x.shape[0]])
     }
 
