@@ -34,7 +34,11 @@ extension GraphImporter {
             throw ONNXError(.unsupported, "\(here): axes \(axes.map { "\($0)" } ?? "all") of per-sample shape \(x.shape); prn imports ReduceMean only over the spatial axes [2, 3] of [batch, C, H, W] (a global average pool)")
         }
         let keep = int(n, "keepdims", default: 1) == 1
-        try add(n, k, name: nodeName(n, k), GlobalAvgPool(keepDims: keep && !onlyFlattened(n)), inputs: [x],
+        // The squeeze is "<module>.pool", so the Mul, the module's result, keeps the module's
+        // name ("blocks.0.0.se") in reports of what ties a group.
+        var name = nodeName(n, k)
+        if let path = Self.torchModulePath(n.name), model.node(named: path + ".pool") == nil { name = path + ".pool" }
+        try add(n, k, name: name, GlobalAvgPool(keepDims: keep && !onlyFlattened(n)), inputs: [x],
                 shape: keep ? [x.shape[0], 1, 1] : [x.shape[0]])
     }
 

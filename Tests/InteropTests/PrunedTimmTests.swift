@@ -82,6 +82,13 @@ final class PrunedTimmTests: XCTestCase {
             }
             let structure = try StructureAnalysis(probe)
             XCTAssertEqual(structure.fixed.filter { !$0.reachesOutput }.map(\.name), [], "\(name): left whole\n\(log)")
+            if name == "mobilenetv3_small_050" {
+                // The product keeps the squeeze-excite module's name; its squeeze is "<module>.pool".
+                let se = try XCTUnwrap(probe.node(named: "blocks.0.0.se"), name)
+                XCTAssertTrue(probe.nodes[se].layer is Multiply, name)
+                let pool = try XCTUnwrap(probe.node(named: "blocks.0.0.se.pool"), name)
+                XCTAssertEqual((probe.nodes[pool].layer as? GlobalAvgPool)?.keepDims, true, name)
+            }
             let products = Set(probe.nodes.filter { $0.layer is Multiply }.map(\.name))
             XCTAssertFalse(products.isEmpty, "\(name): no squeeze-excite product imported")
             XCTAssertTrue(structure.channelGroups.contains { !Set($0.joins).isDisjoint(with: products) },
