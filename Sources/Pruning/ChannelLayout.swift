@@ -39,7 +39,7 @@ struct ChannelLayout {
     private(set) var pinned: [Int: String] = [:]
     /// Classes that reach the model's output (reported apart: the classes are never pruned).
     private(set) var reachesOutput: Set<Int> = []
-    /// Residual adds, shortcuts, concatenations and depthwise convolutions (node indices) each class passes, by class.
+    /// Residual adds, products, shortcuts, concatenations and depthwise convolutions (node indices) each class passes, by class.
     private(set) var joins: [Int: Set<Int>] = [:]
 
     private var parent: [Int] = []

@@ -30,7 +30,7 @@ enum PruneVerb {
         noun: "group aggregation", describe: \.help)
     static let keepCoupled = VerbParameter<Bool>.flag(
         "keep_coupled", default: false,
-        help: "leave channels tied across residual adds, shortcuts, concatenations and depthwise convolutions whole")
+        help: "leave channels tied across residual adds, shortcuts, concatenations, depthwise convolutions and squeeze-excite products whole")
     static let minInputs = VerbParameter<Double>.number(
         "min_inputs", min: Bound(0), max: nil, default: 1,
         help: "warn when a layer keeps fewer weights per output unit than this")
