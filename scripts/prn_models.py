@@ -304,6 +304,8 @@ class PrnGraph(nn.Module):
         if kind == "layernorm":
             return nn.LayerNorm([i(f"dim{k}") for k in range(i("dims"))], eps=c["eps"])
         if kind == "global-avgpool":
+            if c.get("keep_dims", 0):
+                return nn.AdaptiveAvgPool2d(1)
             return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
         if kind == "flatten":
             return nn.Flatten()
@@ -311,6 +313,8 @@ class PrnGraph(nn.Module):
             return nn.Dropout(c["p"])
         if kind == "add":
             return _Sum()
+        if kind == "mul":
+            return _Product()
         if kind == "shortcut-a":
             return ShortcutA(i("stride"), i("pad_before"), i("pad_after"))
         simple = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "hard-swish": nn.Hardswish, "gelu": nn.GELU, "silu": nn.SiLU}
@@ -377,6 +381,13 @@ class _Sum(nn.Module):
         for x in xs[1:]:
             out = out + x
         return out
+
+
+class _Product(nn.Module):
+    """prn's mul: x * s, s of x's shape or a [C, 1, 1] gate (squeeze-excite)."""
+
+    def forward(self, x, s):
+        return x * s
 
 
 def from_prn_file(path, masks="apply"):

@@ -200,6 +200,8 @@ struct GraphBuilder {
             node(s.log ? "LogSoftmax" : "Softmax", n.name, inputs: x, output: out, [.int("axis", -1)])
         case let l as LayerNorm:
             layerNorm(l, n.name, input: x[0], output: out)
+        case let p as GlobalAvgPool where p.keepDims:
+            node("GlobalAveragePool", n.name, inputs: x, output: out)
         case is GlobalAvgPool:
             // ONNX keeps the 1x1 spatial dimensions; prn's pool drops them.
             node("GlobalAveragePool", n.name, inputs: x, output: out + ".pooled")
@@ -212,6 +214,9 @@ struct GraphBuilder {
             node("Concat", n.name, inputs: x, output: out, [.int("axis", 1)])
         case is Add:
             node(x.count == 2 ? "Add" : "Sum", n.name, inputs: x, output: out)
+        case is Multiply:
+            // A [C, 1, 1] gate broadcasts over [batch, C, H, W] as in PyTorch's x * s.
+            node("Mul", n.name, inputs: x, output: out)
         case let s as ShortcutA:
             try shortcut(s, n.name, input: x[0], output: out)
         default:

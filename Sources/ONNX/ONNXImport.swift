@@ -6,9 +6,10 @@ import SwiftProtobuf
 /// model, so a network trained elsewhere can be pruned here.
 ///
 /// Every node becomes a prn layer (see `supportedOperators`); MatMul followed by Add of a
-/// constant becomes one Linear with bias, and PyTorch's multi-node forms of SiLU, HardSwish and
-/// GELU become one activation. Shape arithmetic (Shape/Gather/Unsqueeze/Concat) is followed only
-/// as far as a Reshape target. Parameters take PyTorch-style names from the weight initializers
+/// constant becomes one Linear with bias, PyTorch's multi-node forms of SiLU, HardSwish and
+/// GELU become one activation, and a squeeze-excite block's Mul of a feature map by its
+/// per-channel gate becomes one `Multiply`. Shape arithmetic (Shape/Gather/Unsqueeze/Concat) is
+/// followed only as far as a Reshape target. Parameters take PyTorch-style names from the weight initializers
 /// (`features.0.weight` -> node `features.0`); nodes without a named weight keep their ONNX node
 /// name. Anything else (other operators, asymmetric padding, dynamic sample shapes) is refused
 /// with the node's name and operator.
@@ -16,8 +17,8 @@ public enum ONNXImport {
     public static let supportedOperators = [
         "Add", "AveragePool", "BatchNormalization", "Clip", "Concat", "Constant", "Conv", "Dropout", "Flatten", "Gather",
         "Gelu", "Gemm", "GlobalAveragePool", "HardSigmoid", "HardSwish", "Identity", "LayerNormalization", "LeakyRelu",
-        "LogSoftmax", "MatMul", "MaxPool", "Pad", "Relu", "Reshape", "Shape", "Sigmoid", "Slice", "Softmax", "Sub", "Tanh",
-        "Unsqueeze",
+        "LogSoftmax", "MatMul", "MaxPool", "Mul", "Pad", "ReduceMean", "Relu", "Reshape", "Shape", "Sigmoid", "Slice",
+        "Softmax", "Sub", "Tanh", "Unsqueeze",
     ]
 
     public static func load(from url: URL) throws -> Model {

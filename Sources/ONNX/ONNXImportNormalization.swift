@@ -69,7 +69,7 @@ extension GraphImporter {
         try add(n, k, name: nodeName(n, k, weight: scale?.name), layer, inputs: [x], shape: x.shape, output: output)
     }
 
-    private struct LayerNormChain {
+    struct LayerNormChain {
         var nodes: [Int]
         var axes: [Int]
         var eps: Float
@@ -102,7 +102,7 @@ extension GraphImporter {
         return try ONNXTensors.int64s(t, context: "\(source): '\(n.input[1])'").map { Int($0) }
     }
 
-    private func layerNormChain(_ n: Onnx_NodeProto, _ k: Int) throws -> LayerNormChain? {
+    func layerNormChain(_ n: Onnx_NodeProto, _ k: Int) throws -> LayerNormChain? {
         guard let x = n.input.first, let mean = n.output.first, let axes = try reduceAxes(n),
               let sub = soleReader(mean, "Sub"), sub.node.input.count == 2, sub.node.input[0] == x, sub.node.input[1] == mean,
               let centred = sub.node.output.first, let users = readers[centred], users.count == 2,

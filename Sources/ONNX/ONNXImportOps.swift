@@ -18,7 +18,11 @@ extension GraphImporter {
         case "GlobalAveragePool":
             let x = try activation(n, k, 0)
             guard x.shape.count == 3 else { throw ONNXError(.unsupported, "\(label(n, k)): input has per-sample shape \(x.shape); GlobalAveragePool needs [C, H, W]") }
-            try add(n, k, name: nodeName(n, k), GlobalAvgPool(), inputs: [x], shape: [x.shape[0], 1, 1])
+            try add(n, k, name: nodeName(n, k), GlobalAvgPool(keepDims: !onlyFlattened(n)), inputs: [x], shape: [x.shape[0], 1, 1])
+        case "ReduceMean":
+            // PyTorch's LayerNorm chain starts with one; otherwise it must be a spatial squeeze.
+            if try layerNormChain(n, k) != nil { try layerNormPattern(n, k) } else { try reduceMean(n, k) }
+        case "Mul": try multiply(n, k)
         case "Flatten":
             let x = try activation(n, k, 0)
             let axis = int(n, "axis", default: 1)
@@ -35,7 +39,6 @@ extension GraphImporter {
         case "Pad": try pad(n, k)
         case "Softmax", "LogSoftmax": try softmax(n, k)
         case "LayerNormalization": try layerNormalization(n, k)
-        case "ReduceMean": try layerNormPattern(n, k)
         case "Identity", "Dropout":
             try requireSingleOutput(n, k)
             guard let out = n.output.first else { throw ONNXError(.malformed, "\(label(n, k)): the node has no output") }

@@ -41,8 +41,8 @@ public struct PruneRequest: Sendable {
     public var minInputsPerUnit: Double
     /// How a dependency group's members' scores become one score per tied channel.
     public var groupAggregation: GroupAggregation
-    /// Leave channels tied across residual adds, shortcuts, concatenations and depthwise
-    /// convolutions whole (only single, uncoupled producers are pruned).
+    /// Leave channels tied across residual adds, shortcuts, concatenations, depthwise
+    /// convolutions and squeeze-excite products whole (only single, uncoupled producers are pruned).
     public var keepCoupled: Bool
     /// Structured pruning keeps a multiple of this many channels in every group (or the whole
     /// group when it has fewer): vectorised kernels (onnxruntime's, prn's) run fastest on

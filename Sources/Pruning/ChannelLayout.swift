@@ -7,9 +7,11 @@ import Engine
 /// Per-channel layers (batch norms, layer norms, activations, pools, depthwise convolutions) pass
 /// their input's layout on; a softmax passes it on but pins it (it mixes all its inputs); a concatenation joins its inputs' layouts; an option-A shortcut adds
 /// padding elements around its input's; a residual add unites its inputs' elements position by
-/// position (union-find), so the channels it sums can only be removed together. Elements that
-/// reach something the analysis cannot slice (the model's output, an unknown layer, a grouped
-/// convolution) are pinned: their whole class is kept.
+/// position (union-find), so the channels it sums can only be removed together, and so does a
+/// product (a squeeze-excite block's map times its per-channel gate: the map's channel k, the
+/// gate's channel k and the squeeze convolution's input k go together, as in Torch-Pruning's
+/// DepGraph). Elements that reach something the analysis cannot slice (the model's output, an
+/// unknown layer, a grouped convolution) are pinned: their whole class is kept.
 struct ChannelLayout {
     /// What a node does with channels, for surgery.
     enum Role: Equatable {
@@ -37,7 +39,7 @@ struct ChannelLayout {
     private(set) var pinned: [Int: String] = [:]
     /// Classes that reach the model's output (reported apart: the classes are never pruned).
     private(set) var reachesOutput: Set<Int> = []
-    /// Residual adds, shortcuts, concatenations and depthwise convolutions (node indices) each class passes, by class.
+    /// Residual adds, products, shortcuts, concatenations and depthwise convolutions (node indices) each class passes, by class.
     private(set) var joins: [Int: Set<Int>] = [:]
 
     private var parent: [Int] = []
@@ -59,6 +61,11 @@ struct ChannelLayout {
         }
         func join(_ elements: [Int], _ node: Int) {
             for e in elements { joinNodes[e, default: []].insert(node) }
+        }
+        /// Inputs carrying the same number of channels in the same blocks, channel k with channel k.
+        func alike(_ ins: [Int]) -> Bool {
+            guard let first = ins.first, !layouts[first].isEmpty else { return false }
+            return ins.allSatisfy { layouts[$0].count == layouts[first].count && blocks[$0] == blocks[first] }
         }
         for n in model.nodes.indices {
             let node = model.nodes[n]
@@ -130,7 +137,9 @@ struct ChannelLayout {
                 out = input
                 let perChannel = shapes[ins[0]].count > 1 ? shapes[ins[0]].dropFirst().reduce(1, *) : 1
                 outBlock = block * perChannel
-            case is Add where ins.allSatisfy({ layouts[$0].count == input.count && blocks[$0] == block }) && !input.isEmpty:
+            case is Add where alike(ins), is Multiply where alike(ins):
+                // A product ties its inputs' channels as a sum does: a squeeze-excite gate's
+                // channel k (its expand convolution's unit k) scales the map's channel k.
                 for other in ins.dropFirst() {
                     for (a, b) in zip(input, layouts[other]) { union(a, b) }
                     join(layouts[other], n)

@@ -44,7 +44,8 @@ public struct PruningGroup: Sendable, Equatable {
 /// Channels that can only be removed together, with every layer that holds them: Torch-Pruning's
 /// dependency group. A producer on its own is a group of one; producers summed by residual adds
 /// (a whole ResNet stage through identity shortcuts) are one group, and channel k of the group
-/// is channel k of each of them. Depthwise convolutions and batch norms shrink with the channels
+/// is channel k of each of them. A squeeze-excite block's expand convolution joins the group of
+/// the map its gate scales. Depthwise convolutions and batch norms shrink with the channels
 /// they carry; a concatenation's readers lose the slices of the channels its inputs lose.
 public struct ChannelGroup: Sendable, Equatable {
     /// The first member's name.
@@ -58,8 +59,9 @@ public struct ChannelGroup: Sendable, Equatable {
     public var channelOf: [String: [Int]]
     /// false where a channel must stay (it reaches the output or a layer that cannot be sliced).
     public var prunable: [Bool]
-    /// Residual adds, shortcuts, concatenations and depthwise convolutions the channels pass:
-    /// what coupled them (empty for a plain producer with its batch norm).
+    /// Residual adds, squeeze-excite products, shortcuts, concatenations and depthwise
+    /// convolutions the channels pass: what coupled them (empty for a plain producer with its
+    /// batch norm).
     public var joins: [String]
     /// Why channels are kept (the first reason met), nil when all are prunable.
     public var pinnedReason: String?
@@ -83,7 +85,7 @@ public struct FixedLayer: Sendable, Equatable {
     public var name: String
     public var units: Int
     public var reason: String
-    /// Residual joins, concatenations and depthwise convolutions that tie this layer's channels to others.
+    /// Residual joins, squeeze-excite products, concatenations and depthwise convolutions that tie this layer's channels to others.
     public var joins: [String]
     /// Its units are (or reach) the model's classes: expected, so reports leave it out.
     public var reachesOutput: Bool = false

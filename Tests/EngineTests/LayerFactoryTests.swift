@@ -12,7 +12,8 @@ final class LayerFactoryTests: XCTestCase {
          (Add(), [[2, 2, 2], [2, 2, 2]]), (ShortcutA(stride: 2, padBefore: 2, padAfter: 3), [[4, 6, 6]]),
          (Sigmoid(), [[3]]), (Tanh(), [[3]]), (LeakyReLU(alpha: 0.2), [[2, 2, 2]]), (Clip(min: 0, max: 6), [[4]]),
          (HardSigmoid(), [[4]]), (HardSwish(), [[4]]), (GELU(), [[4]]), (SiLU(), [[4]]),
-         (ConcatChannels(), [[2, 3, 3], [4, 3, 3]]),
+         (ConcatChannels(), [[2, 3, 3], [4, 3, 3]]), (Multiply(), [[3, 2, 2], [3, 1, 1]]),
+         (GlobalAvgPool(keepDims: true), [[4, 3, 3]]),
          (GeneralConv2d(4, 6, kernel: (1, 3), stride: (2, 1), padding: (0, 2), dilation: (1, 2), groups: 2, bias: false), [[4, 7, 7]]),
          (Softmax(), [[5]]), (Softmax(log: true), [[5]]), (LayerNorm([3, 4, 5], eps: 1e-3), [[3, 4, 5]])]
     }

@@ -2,7 +2,8 @@ import Engine
 import Foundation
 import XCTest
 
-/// Models with the activations, general convolutions, padded pools and concat save to prn's
+/// Models with the activations, general convolutions, padded pools, concat and a squeeze-excite
+/// block (a pool keeping [C, 1, 1], a map times its gate) save to prn's
 /// model file, load back with the same logits, and rebuild in PyTorch through the stored
 /// architecture (scripts/prn_models.py) with prn's logits.
 final class NewLayerModelFileTests: XCTestCase {
@@ -24,6 +25,7 @@ final class NewLayerModelFileTests: XCTestCase {
         ("activations", TorchvisionOpsImportTests.activationsModel(), [6]),
         ("convolutions", TorchvisionOpsImportTests.convolutionsModel(), [4, 9, 8]),
         ("pools-and-norms", NewLayerModelFileTests.poolsAndNormsModel(), [3, 7, 9]),
+        ("squeeze-excite", squeezeExciteModel(), [3, 6, 6]),
     ]
 
     /// Padded ceil-mode average pools (both divisors), layer norms over [C, H, W] and over
@@ -45,6 +47,30 @@ final class NewLayerModelFileTests: XCTestCase {
         _ = model.add("fc2", fc2)
         _ = model.add("head", Softmax(log: true))
         return model
+    }
+
+    /// conv, then x * hardsigmoid(conv(relu(conv(mean(x))))), then a 1x1 conv head on the pooled map.
+    static func squeezeExciteModel() -> Model {
+        var rng = RandomStream(seed: 12, stream: "test.se-file")
+        let m = Model(inputShape: [3, 6, 6], classes: 4)
+        func conv(_ name: String, _ cin: Int, _ cout: Int, _ k: Int) -> Int {
+            let c = Conv2d(cin, cout, kernel: k, padding: k / 2, bias: true)
+            c.initialize(&rng)
+            for i in 0..<cout { c.bias?.value[i] = 0.05 * Float(i % 4) }
+            return m.add(name, c)
+        }
+        _ = conv("stem", 3, 8, 3)
+        let x = m.add("stem.act", SiLU())
+        _ = m.add("se.pool", GlobalAvgPool(keepDims: true))
+        _ = conv("se.reduce", 8, 3, 1)
+        _ = m.add("se.relu", ReLU())
+        _ = conv("se.expand", 3, 8, 1)
+        let gate = m.add("se.gate", HardSigmoid(alpha: 1.0 / 6, beta: 0.5))
+        _ = m.add("se.mul", Multiply(), inputs: [x, gate])
+        _ = m.add("pool", GlobalAvgPool(keepDims: true))
+        _ = conv("head", 8, 4, 1)
+        _ = m.add("flatten", Flatten())
+        return m
     }
 
     func testModelFilesRoundTrip() throws {

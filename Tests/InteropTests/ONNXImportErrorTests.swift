@@ -134,6 +134,30 @@ final class ONNXImportErrorTests: XCTestCase {
         XCTAssertTrue(text.contains("pads [0, 0, 1, 1] are not the same on both sides of each axis"), text)
     }
 
+    /// Mul imports as a squeeze-excite gate ([C, H, W] times [C, 1, 1], either order) or as a
+    /// product of two activations of one shape; a constant factor or another broadcast is refused.
+    func testMulImportsAsAGateOrSameShapeProductOnly() throws {
+        let gated = try ONNXImport.model(from: try model([node("GlobalAveragePool", "pool", ["x"], "p"),
+                                                          node("Mul", "se", ["p", "x"], "m"), node("Flatten", "f", ["m"], "y")],
+                                                         input: [1, 2, 3, 3]), source: "m.onnx")
+        XCTAssertTrue(gated.nodes[2].layer is Multiply)
+        XCTAssertEqual((gated.nodes[1].layer as? GlobalAvgPool)?.keepDims, true, "a pool read by Mul keeps its 1x1 dimensions")
+        XCTAssertEqual(gated.nodes[2].inputs, [0, 1], "the map comes first, the gate second")
+        XCTAssertEqual(gated.classes, 18)
+        let squared = try ONNXImport.model(from: try model([node("Relu", "r", ["x"], "h"), node("Mul", "sq", ["x", "h"], "y")]),
+                                           source: "m.onnx")
+        XCTAssertTrue(squared.nodes.last?.layer is Multiply)
+        let constant = message(try model([node("Mul", "scale", ["x", "c"], "y")], initializers: [floats("c", [4])]))
+        XCTAssertTrue(constant.contains("node 'scale' (Mul)") && constant.contains("multiplying by the constant 'c' is not supported"), constant)
+        var gemm = node("Gemm", "fc", ["x", "w"], "h")
+        var t = Onnx_AttributeProto(); t.name = "transB"; t.type = .int; t.i = 1
+        gemm.attribute = [t]
+        let broadcast = message(try model([gemm, node("Mul", "m", ["x", "h"], "y")], initializers: [floats("w", [2, 4])]))
+        XCTAssertTrue(broadcast.contains("node 'm' (Mul): inputs have per-sample shapes [4] and [2]"), broadcast)
+        let channels = message(try model([node("ReduceMean", "mean", ["x"], "y", ints: ["axes": [1]])], input: [1, 2, 3, 3]))
+        XCTAssertTrue(channels.contains("node 'mean' (ReduceMean): axes [1]") && channels.contains("over the spatial axes [2, 3]"), channels)
+    }
+
     func testGarbageIsNotAModel() {
         let text = message(Data([0xFF, 0x13, 0x07, 0x01]))
         XCTAssertTrue(text.contains("not an ONNX model"), text)

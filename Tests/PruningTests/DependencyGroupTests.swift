@@ -48,6 +48,43 @@ final class DependencyGroupTests: XCTestCase {
         return m
     }
 
+    /// A MobileNetV3 block with squeeze-excite: stem, depthwise, then the map times a gate
+    /// computed from its mean (reduce and expand 1x1 convolutions with bias), project, classifier.
+    static func squeezeExcite(seed: UInt64 = 4) -> Model {
+        var rng = RandomStream(seed: seed, stream: "test.se")
+        let m = Model(inputShape: [3, 8, 8], classes: 3)
+        func conv(_ name: String, _ cin: Int, _ cout: Int, _ k: Int, bias: Bool = false, inputs: [Int]? = nil) -> Int {
+            let c = Conv2d(cin, cout, kernel: k, padding: k / 2, bias: bias)
+            c.initialize(&rng)
+            if let b = c.bias { for i in 0..<cout { b.value[i] = Float(i % 3) * 0.1 - 0.1 } }
+            return m.add(name, c, inputs: inputs)
+        }
+        _ = conv("stem", 3, 8, 3)
+        _ = m.add("stem.bn", BatchNorm(8))
+        _ = m.add("stem.act", HardSwish())
+        let dw = GeneralConv2d(8, 8, kernel: (3, 3), padding: (1, 1), groups: 8)
+        dw.initialize(&rng)
+        _ = m.add("dw", dw)
+        _ = m.add("dw.bn", BatchNorm(8))
+        let x = m.add("dw.relu", ReLU())
+        _ = m.add("se.pool", GlobalAvgPool(keepDims: true))
+        _ = conv("se.reduce", 8, 4, 1, bias: true)
+        _ = m.add("se.relu", ReLU())
+        _ = conv("se.expand", 4, 8, 1, bias: true)
+        let gate = m.add("se.gate", HardSigmoid(alpha: 1.0 / 6, beta: 0.5))
+        _ = m.add("se.mul", Multiply(), inputs: [x, gate])
+        _ = conv("project", 8, 6, 1)
+        _ = m.add("project.bn", BatchNorm(6))
+        _ = m.add("pool", GlobalAvgPool(keepDims: true))
+        _ = conv("head", 6, 10, 1, bias: true)
+        _ = m.add("head.act", HardSwish())
+        _ = m.add("flatten", Flatten())
+        let fc = Linear(10, 3)
+        fc.initialize(&rng)
+        _ = m.add("fc", fc)
+        return m
+    }
+
     /// Makes the removed group channels output exactly zero in the dense model: producer rows and
     /// biases zero, and every batch norm carrying them zero scale and shift.
     private func silence(_ model: Model, _ s: StructureAnalysis, _ removed: Set<GroupChannel>) {
@@ -96,6 +133,36 @@ final class DependencyGroupTests: XCTestCase {
     func testRemovingSilentGroupChannelsPreservesOutputs() throws {
         try checkEquivalence(try Fixtures.model("resnet20", input: [3, 16, 16], width: 0.5), input: [3, 16, 16], "resnet20")
         try checkEquivalence(Self.mobileFire(), input: [3, 8, 8], "mobile+fire")
+        try checkEquivalence(Self.squeezeExcite(), input: [3, 8, 8], "squeeze-excite")
+    }
+
+    /// The map's channel k, the gate's channel k (the expand convolution's unit k) and the reduce
+    /// convolution's input k are one group channel; the reduce convolution's outputs are a group
+    /// of their own. Every ratio prunes them without a shape error.
+    func testSqueezeExciteChannelsArePrunedWithTheMapTheyScale() throws {
+        let s = try StructureAnalysis(Self.squeezeExcite())
+        XCTAssertEqual(s.fixed.map(\.name), ["fc"])
+        let stem = try XCTUnwrap(s.channelGroup(named: "stem"))
+        XCTAssertEqual(stem.members, ["stem", "se.expand"])
+        XCTAssertEqual(stem.channelOf["se.expand"], stem.channelOf["stem"], "gate channel k scales map channel k")
+        XCTAssertEqual(stem.joins, ["dw", "se.mul"])
+        XCTAssertEqual(s.group(named: "stem")?.consumers.map(\.name), ["se.reduce", "project"])
+        XCTAssertEqual(s.channelGroup(named: "se.reduce")?.members, ["se.reduce"])
+        XCTAssertEqual(s.channelGroup(named: "se.reduce")?.prunableUnits, 4)
+        for ratio in (1...9).map({ Double($0) / 10 }) {
+            let model = Self.squeezeExcite()
+            let scores = try MagnitudeScorer().score(model, data: nil, options: ScoreOptions(granularity: .channels))
+            let report = try Pruner.prune(model, scores: scores, request: PruneRequest(amount: .ratio(ratio), scope: .local))
+            XCTAssertFalse(report.text.contains("left whole"), report.text)
+            let expand = try XCTUnwrap(model.nodes[try XCTUnwrap(model.node(named: "se.expand"))].layer as? Conv2d)
+            let reduce = try XCTUnwrap(model.nodes[try XCTUnwrap(model.node(named: "se.reduce"))].layer as? Conv2d)
+            let stemConv = try XCTUnwrap(model.nodes[try XCTUnwrap(model.node(named: "stem"))].layer as? Conv2d)
+            XCTAssertEqual(expand.outChannels, stemConv.outChannels, "\(ratio)")
+            XCTAssertEqual(reduce.inChannels, stemConv.outChannels, "\(ratio)")
+            XCTAssertEqual(expand.inChannels, reduce.outChannels, "\(ratio)")
+            XCTAssertLessThan(stemConv.outChannels, 8, "\(ratio)")
+            XCTAssertEqual(model.forward(Fixtures.batch([3, 8, 8], 2), mode: .train).shape, [2, 3], "\(ratio)")
+        }
     }
 
     func testDepthwiseAndConcatenatedChannelsArePrunedWithTheirProducers() throws {

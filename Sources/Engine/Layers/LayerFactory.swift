@@ -12,7 +12,7 @@ public enum LayerFactory {
     public static let kinds = ["linear", "relu", "conv2d", "batchnorm", "sigmoid-batchnorm", "maxpool2d",
                                "avgpool2d", "global-avgpool", "flatten", "dropout", "add", "shortcut-a", "sigmoid", "tanh",
                                "leaky-relu", "clip", "hard-sigmoid", "hard-swish", "gelu", "silu", "concat", "general-conv2d",
-                               "softmax", "log-softmax", "layernorm"]
+                               "softmax", "log-softmax", "layernorm", "mul"]
 
     public static func make(kind: String, config: [String: Double]) throws -> Layer {
         let c = Config(kind: kind, values: config)
@@ -43,7 +43,8 @@ public enum LayerFactory {
             let includePad = c.values["count_include_pad"] == nil ? false : try c.flag("count_include_pad")
             return AvgPool2d(kernel: kernel, stride: try c.int("stride", min: 1), padding: padding, ceilMode: ceil,
                              countIncludePad: includePad)
-        case "global-avgpool": return GlobalAvgPool()
+        case "global-avgpool":
+            return GlobalAvgPool(keepDims: c.values["keep_dims"] == nil ? false : try c.flag("keep_dims"))
         case "flatten": return Flatten()
         case "dropout":
             let p = try c.number("p")
@@ -83,6 +84,7 @@ public enum LayerFactory {
                 throw c.invalid("dim0", Double(shape[0]), "dimensions whose product is at most 2^28")
             }
             return LayerNorm(shape, eps: try c.eps())
+        case "mul": return Multiply()
         case "general-conv2d":
             let inC = try c.int("in", min: 1), outC = try c.int("out", min: 1), groups = try c.int("groups", min: 1)
             guard inC % groups == 0, outC % groups == 0 else {

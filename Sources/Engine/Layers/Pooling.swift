@@ -221,28 +221,32 @@ public final class AvgPool2d: Layer {
     }
 }
 
-/// Global average pooling [B,C,H,W] -> [B,C]: y = mean over H*W; dx = dy / (H*W) everywhere.
+/// Global average pooling [B,C,H,W] -> [B,C] (or [B,C,1,1]): y = mean over H*W; dx = dy / (H*W) everywhere.
 public final class GlobalAvgPool: Layer {
     public let kind = "global-avgpool"
-    public var config: [String: Double] { [:] }
+    /// Output [C, 1, 1] instead of [C]: the squeeze of a squeeze-excite block, read by 1x1
+    /// convolutions (ONNX GlobalAveragePool, or ReduceMean over H, W with keepdims).
+    public let keepDims: Bool
+    /// The key appears only when set, so model files of the flat pool are unchanged.
+    public var config: [String: Double] { keepDims ? ["keep_dims": 1] : [:] }
     private var inputShape: [Int]?
     private var output: Tensor?
     private var gradInput: Tensor?
 
-    public init() {}
+    public init(keepDims: Bool = false) { self.keepDims = keepDims }
 
     public func outputShape(_ s: [[Int]]) throws -> [Int] {
         guard s.count == 1, s[0].count == 3 else {
             throw ShapeError("global-avgpool expects [C, H, W] input, got \(s.first ?? [])")
         }
-        return [s[0][0]]
+        return keepDims ? [s[0][0], 1, 1] : [s[0][0]]
     }
 
     public func forward(_ inputs: [Tensor], mode: Mode) -> Tensor {
         let x = inputs[0]
         precondition(x.rank == 4, "global-avgpool: input \(x.shape) must be [B,C,H,W]")
         let planes = x.shape[0] * x.shape[1], hw = x.shape[2] * x.shape[3]
-        let y = Tensor.reuse(&output, shape: [x.shape[0], x.shape[1]])
+        let y = Tensor.reuse(&output, shape: keepDims ? [x.shape[0], x.shape[1], 1, 1] : [x.shape[0], x.shape[1]])
         let xp = x.data, yp = y.data, scale = 1 / Float(hw)
         for p in 0..<planes {
             var t: Float = 0

@@ -30,7 +30,7 @@ enum PruneVerb {
         noun: "group aggregation", describe: \.help)
     static let keepCoupled = VerbParameter<Bool>.flag(
         "keep_coupled", default: false,
-        help: "leave channels tied across residual adds, shortcuts, concatenations and depthwise convolutions whole")
+        help: "leave channels tied across residual adds, shortcuts, concatenations, depthwise convolutions and squeeze-excite products whole")
     static let roundTo = VerbParameter<Int>.integer(
         "round_to", 1...1024, default: 1,
         help: "keep a multiple of this many channels in every group (8 suits vectorised kernels; 1 does not round)")
