@@ -6,7 +6,8 @@ import XCTest
 
 /// Small transformer-free CNNs from timm, exported by torch.onnx: MobileNetV3 (squeeze-excite
 /// gated by HardSigmoid, HardSwish), EfficientNet-B0 (squeeze-excite gated by Sigmoid, SiLU) and
-/// LCNet (a plain stack of depthwise-separable blocks, squeeze-excite at the end). They import
+/// LCNet (a plain stack of depthwise-separable blocks, squeeze-excite at the end) and ResNet10-T
+/// (a deep stem, average-pooled shortcuts in ceil mode). They import
 /// with onnxruntime's logits, prune at every ratio with the squeeze-excite channels coupled to
 /// the maps they scale and nothing left whole, train a step, and their export reproduces prn's
 /// logits in onnxruntime (and in prn, imported back). Weights are random (pretrained=False:
@@ -14,8 +15,8 @@ import XCTest
 final class PrunedTimmTests: XCTestCase {
     static let networks: [(name: String, size: Int)] = [
         ("mobilenetv3_small_050", 64), ("efficientnet_b0", 64), ("lcnet_050", 64),
-        // ("resnet10t", 64) waits for ceil-mode AveragePool: its downsampling shortcut pools with
-        // AvgPool2d(2, 2, ceil_mode=True, count_include_pad=False).
+        // Its downsampling shortcuts pool with AvgPool2d(2, 2, ceil_mode=True, count_include_pad=False).
+        ("resnet10t", 64),
     ]
 
     static let exporter = #"""
@@ -89,10 +90,17 @@ final class PrunedTimmTests: XCTestCase {
                 let pool = try XCTUnwrap(probe.node(named: "blocks.0.0.se.pool"), name)
                 XCTAssertEqual((probe.nodes[pool].layer as? GlobalAvgPool)?.keepDims, true, name)
             }
-            let products = Set(probe.nodes.filter { $0.layer is Multiply }.map(\.name))
-            XCTAssertFalse(products.isEmpty, "\(name): no squeeze-excite product imported")
-            XCTAssertTrue(structure.channelGroups.contains { !Set($0.joins).isDisjoint(with: products) },
-                          "\(name): no group is coupled through a squeeze-excite product")
+            if name == "resnet10t" {
+                // Each stage's shortcut (an average pool, then a 1x1 convolution) is tied to its block's output by the add.
+                let pools = probe.nodes.filter { ($0.layer as? AvgPool2d)?.ceilMode == true }
+                XCTAssertFalse(pools.isEmpty, "\(name): no ceil-mode average pool imported")
+                XCTAssertTrue(structure.channelGroups.contains { !$0.joins.isEmpty }, "\(name): no residual group")
+            } else {
+                let products = Set(probe.nodes.filter { $0.layer is Multiply }.map(\.name))
+                XCTAssertFalse(products.isEmpty, "\(name): no squeeze-excite product imported")
+                XCTAssertTrue(structure.channelGroups.contains { !Set($0.joins).isDisjoint(with: products) },
+                              "\(name): no group is coupled through a squeeze-excite product")
+            }
             for ratio in (1...9).map({ Double($0) / 10 }) {
                 let model = try load(name, dir)
                 let report = try pruneChannels(model, ratio)
