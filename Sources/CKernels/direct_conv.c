@@ -59,12 +59,42 @@ void prn_direct_conv_pad(const float *restrict x, float *restrict padded, long c
 }
 
 CLONES
-void prn_direct_conv(const float *restrict padded, const float *restrict weight_t, float *restrict grid,
-                     long channels, long height, long width, long kernel, long padding, long outs) {
+void prn_direct_conv_block(const float *restrict padded, const float *restrict weight_t, float *restrict grid,
+                           long channels, long height, long width, long kernel, long padding, long outs,
+                           long first, long count) {
     const long hp = height + 2 * padding + 1, wp = width + 2 * padding, plane = hp * wp;
     const long nr = grid_row(out_rows(height, kernel, padding) * wp), or8 = (outs + 7) / 8 * 8;
-    for (long o0 = 0; o0 < or8; o0 += 8) {
-        for (long t = 0; t < nr; t += 16) {
+    const long end = first + count < or8 ? (first + count + 7) / 8 * 8 : or8;
+    const int wide = __builtin_cpu_supports("avx512f");
+    for (long o0 = first; o0 < end; o0 += 8) {
+        // Two 16-position tiles at a time: 16 accumulators keep both FMA pipes busy through
+        // their latency, where one tile's 8 left them waiting. Only with AVX-512's 32 vector
+        // registers: with AVX2's 16 the accumulators (two registers each) would spill.
+        long t = 0;
+        for (; wide && t + 16 < nr; t += 32) {
+            v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+            v16 b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0}, b4 = {0}, b5 = {0}, b6 = {0}, b7 = {0};
+            const float *w = weight_t + o0;
+            for (long c = 0; c < channels; c++) {
+                const float *base = padded + c * plane + t;
+                for (long ki = 0; ki < kernel; ki++) {
+                    for (long kj = 0; kj < kernel; kj++, w += or8) {
+                        const v16 v = load16(base + ki * wp + kj), u = load16(base + ki * wp + kj + 16);
+                        a0 += w[0] * v; a1 += w[1] * v; a2 += w[2] * v; a3 += w[3] * v;
+                        a4 += w[4] * v; a5 += w[5] * v; a6 += w[6] * v; a7 += w[7] * v;
+                        b0 += w[0] * u; b1 += w[1] * u; b2 += w[2] * u; b3 += w[3] * u;
+                        b4 += w[4] * u; b5 += w[5] * u; b6 += w[6] * u; b7 += w[7] * u;
+                    }
+                }
+            }
+            float *g = grid + o0 * nr + t;
+            store16(g, a0); store16(g + nr, a1); store16(g + 2 * nr, a2); store16(g + 3 * nr, a3);
+            store16(g + 4 * nr, a4); store16(g + 5 * nr, a5); store16(g + 6 * nr, a6); store16(g + 7 * nr, a7);
+            g += 16;
+            store16(g, b0); store16(g + nr, b1); store16(g + 2 * nr, b2); store16(g + 3 * nr, b3);
+            store16(g + 4 * nr, b4); store16(g + 5 * nr, b5); store16(g + 6 * nr, b6); store16(g + 7 * nr, b7);
+        }
+        for (; t < nr; t += 16) {
             v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
             const float *w = weight_t + o0;
             for (long c = 0; c < channels; c++) {
@@ -82,6 +112,11 @@ void prn_direct_conv(const float *restrict padded, const float *restrict weight_
             store16(g + 4 * nr, a4); store16(g + 5 * nr, a5); store16(g + 6 * nr, a6); store16(g + 7 * nr, a7);
         }
     }
+}
+
+void prn_direct_conv(const float *padded, const float *weight_t, float *grid, long channels, long height,
+                     long width, long kernel, long padding, long outs) {
+    prn_direct_conv_block(padded, weight_t, grid, channels, height, width, kernel, padding, outs, 0, outs);
 }
 
 CLONES

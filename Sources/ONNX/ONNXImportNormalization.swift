@@ -171,29 +171,18 @@ extension GraphImporter {
             throw ONNXError(.malformed, "\(label(n, k)): not a padding before an AveragePool")
         }
         let here = label(node, index)
-        try requireSingleOutput(node, index)
-        guard x.shape.count == 3 else { throw ONNXError(.unsupported, "\(here): input has per-sample shape \(x.shape); pooling needs [C, H, W]") }
-        guard let kernel = ints(node, "kernel_shape"), kernel.count == 2, kernel[0] == kernel[1], kernel[0] > 0 else {
-            throw ONNXError(.unsupported, "\(here): kernel_shape \(ints(node, "kernel_shape") ?? []) is not a square window; prn pools square windows")
-        }
-        let strides = ints(node, "strides") ?? [1, 1]
-        guard strides.count == 2, strides[0] == strides[1], strides[0] > 0 else {
-            throw ONNXError(.unsupported, "\(here): strides \(strides) differ per axis; prn pools with one stride for both")
-        }
-        let autoPad = attribute(node, "auto_pad").map { String(decoding: $0.s, as: UTF8.self) } ?? "NOTSET"
-        guard autoPad == "NOTSET" || autoPad == "VALID" else { throw ONNXError(.unsupported, "\(here): auto_pad=\(autoPad) is not supported") }
-        guard (ints(node, "dilations") ?? [1, 1]).allSatisfy({ $0 == 1 }) else { throw ONNXError(.unsupported, "\(here): dilated pooling is not supported") }
-        guard 2 * padding <= kernel[0] else {
-            throw ONNXError(.unsupported, "\(label(n, k)): pads the \(kernel[0])x\(kernel[0]) average pool '\(node.name)' by \(padding), more than half its window; prn pools as PyTorch's nn.AvgPool2d, which allows at most half")
+        let (kernel, stride, _) = try poolWindow(node, index, input: x)
+        guard 2 * padding <= kernel else {
+            throw ONNXError(.unsupported, "\(label(n, k)): pads the \(kernel)x\(kernel) average pool '\(node.name)' by \(padding), more than half its window; prn pools as PyTorch's nn.AvgPool2d, which allows at most half")
         }
         let ceil = int(node, "ceil_mode", default: 0) == 1
-        let layer = AvgPool2d(kernel: kernel[0], stride: strides[0], padding: padding, ceilMode: ceil, countIncludePad: true)
+        let layer = AvgPool2d(kernel: kernel, stride: stride, padding: padding, ceilMode: ceil, countIncludePad: true)
         let shape: [Int]
         do { shape = try layer.outputShape([x.shape]) } catch { throw ONNXError(.unsupported, "\(here): \(error)") }
         // The graph pools the padded tensor without dropping a last window that starts in the
         // padding, as PyTorch's own AvgPool2d does; where that differs the export is not PyTorch's model.
-        let padded = PoolGeometryCheck.size(x.shape[1] + 2 * padding, kernel[0], strides[0], ceil)
-        let paddedW = PoolGeometryCheck.size(x.shape[2] + 2 * padding, kernel[0], strides[0], ceil)
+        let padded = PoolGeometryCheck.size(x.shape[1] + 2 * padding, kernel, stride, ceil)
+        let paddedW = PoolGeometryCheck.size(x.shape[2] + 2 * padding, kernel, stride, ceil)
         guard padded == shape[1], paddedW == shape[2] else {
             throw ONNXError(.unsupported, "\(here): pooling the \(padding)-padded input gives \(padded)x\(paddedW) windows where PyTorch's AvgPool2d (ceil_mode, padding \(padding)) gives \(shape[1])x\(shape[2]); this export does not compute PyTorch's model. Export the pool with count_include_pad=False or a size whose last window starts inside the input")
         }

@@ -233,8 +233,9 @@ extension GraphImporter {
         try add(n, k, name: nodeName(n, k, weight: n.input[1]), layer, inputs: [x], shape: x.shape)
     }
 
-    mutating func pool(_ n: Onnx_NodeProto, _ k: Int) throws {
-        let x = try activation(n, k, 0)
+    /// The square window, single stride and auto_pad of a MaxPool/AveragePool node whose input
+    /// is [C, H, W], undilated; anything else is refused naming the node.
+    func poolWindow(_ n: Onnx_NodeProto, _ k: Int, input x: ImportedValue) throws -> (kernel: Int, stride: Int, autoPad: String) {
         let here = label(n, k)
         try requireSingleOutput(n, k)
         guard x.shape.count == 3 else { throw ONNXError(.unsupported, "\(here): input has per-sample shape \(x.shape); pooling needs [C, H, W]") }
@@ -247,17 +248,24 @@ extension GraphImporter {
         }
         let autoPad = attribute(n, "auto_pad").map { String(decoding: $0.s, as: UTF8.self) } ?? "NOTSET"
         guard autoPad == "NOTSET" || autoPad == "VALID" else { throw ONNXError(.unsupported, "\(here): auto_pad=\(autoPad) is not supported") }
+        guard (ints(n, "dilations") ?? [1, 1]).allSatisfy({ $0 == 1 }) else { throw ONNXError(.unsupported, "\(here): dilated pooling is not supported") }
+        return (kernel[0], strides[0], autoPad)
+    }
+
+    mutating func pool(_ n: Onnx_NodeProto, _ k: Int) throws {
+        let x = try activation(n, k, 0)
+        let here = label(n, k)
+        let (kernel, stride, autoPad) = try poolWindow(n, k, input: x)
         let pads = autoPad == "VALID" ? [0, 0, 0, 0] : (ints(n, "pads") ?? [0, 0, 0, 0])
         let ceil = int(n, "ceil_mode", default: 0) == 1
-        guard (ints(n, "dilations") ?? [1, 1]).allSatisfy({ $0 == 1 }) else { throw ONNXError(.unsupported, "\(here): dilated pooling is not supported") }
-        guard pads.count == 4, Set(pads).count == 1, pads[0] >= 0, 2 * pads[0] <= kernel[0] else {
+        guard pads.count == 4, Set(pads).count == 1, pads[0] >= 0, 2 * pads[0] <= kernel else {
             throw ONNXError(.unsupported, "\(here): pads \(pads) are not one padding of at most half the window on every side")
         }
         let layer: Layer
         if n.opType == "MaxPool" {
-            layer = MaxPool2d(kernel: kernel[0], stride: strides[0], padding: pads[0], ceilMode: ceil)
+            layer = MaxPool2d(kernel: kernel, stride: stride, padding: pads[0], ceilMode: ceil)
         } else {
-            layer = AvgPool2d(kernel: kernel[0], stride: strides[0], padding: pads[0], ceilMode: ceil,
+            layer = AvgPool2d(kernel: kernel, stride: stride, padding: pads[0], ceilMode: ceil,
                               countIncludePad: int(n, "count_include_pad", default: 0) == 1)
         }
         let outShape: [Int]

@@ -79,6 +79,41 @@ final class Conv2dTests: XCTestCase {
         }
     }
 
+    /// Fewer samples than threads: the direct convolution splits each sample's output channels
+    /// into 8-channel blocks across threads. Channel counts that leave a partial last block,
+    /// more threads than blocks, and the fused batch-norm/ReLU epilogue per block.
+    func testDirectConvolutionSplitAcrossThreadsMatchesReference() {
+        var rng = RandomStream(seed: 14)
+        for (cin, cout, h, w, batch, threads) in [(3, 9, 9, 12, 1, 2), (5, 13, 16, 16, 1, 2), (4, 40, 10, 11, 2, 3),
+                                                   (2, 17, 8, 9, 1, 4), (6, 16, 12, 8, 1, 2)] {
+            let conv = Conv2d(cin, cout, kernel: 3, stride: 1, padding: 1, bias: true)
+            conv.initialize(&rng)
+            let g = conv.geometry(height: h, width: w)
+            XCTAssertTrue(conv.directConvolution(g))
+            let config = EngineConfiguration(threads: threads)
+            let x = GradCheck.randomTensor([batch, cin, h, w], &rng)
+            let ref = Tensor(shape: [batch, cout, h, w])
+            ConvReference.forward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,
+                                  bias: conv.bias?.value.data, y: ref.data)
+            assertClose(conv.forward([x], mode: .eval, configuration: config), ref, "split forward \(cin)->\(cout) \(h)x\(w) batch \(batch) threads \(threads)")
+            let norm = BatchNorm(cout)
+            for c in 0..<cout { norm.weight.value[c] = rng.uniform(0.5, 1.5); norm.bias.value[c] = rng.uniform(-0.5, 0.5) }
+            let e = ConvEpilogue(conv: conv, norm: norm, relu: true)
+            let fused = conv.forwardEval(x, epilogue: e, configuration: config)
+            let plain = Tensor(shape: ref.shape)
+            ConvReference.forward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data, bias: nil, y: plain.data)
+            let hw = h * w
+            for b in 0..<batch {
+                for c in 0..<cout {
+                    for q in 0..<hw {
+                        let i = (b * cout + c) * hw + q
+                        XCTAssertEqual(fused[i], max(0, e.scale[c] * plain[i] + e.shift[c]), accuracy: 1e-4, "fused \(cout) channel \(c)")
+                    }
+                }
+            }
+        }
+    }
+
     func testGroupedSamplesMatchReference() {
         let gemmOnly = EngineConfiguration(directConvolution: false)
         var rng = RandomStream(seed: 12)

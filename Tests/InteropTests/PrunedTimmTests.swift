@@ -12,7 +12,7 @@ import XCTest
 /// the maps they scale and nothing left whole, train a step, and their export reproduces prn's
 /// logits in onnxruntime (and in prn, imported back). Weights are random (pretrained=False:
 /// nothing is downloaded).
-final class PrunedTimmTests: XCTestCase {
+final class PrunedTimmTests: XCTestCase, ExportedNetworkCases {
     static let networks: [(name: String, size: Int)] = [
         ("mobilenetv3_small_050", 64), ("efficientnet_b0", 64), ("lcnet_050", 64),
         // Its downsampling shortcuts pool with AvgPool2d(2, 2, ceil_mode=True, count_include_pad=False).
@@ -50,19 +50,6 @@ final class PrunedTimmTests: XCTestCase {
     """#
 
     static let modules = ["torch", "timm", "onnx", "onnxruntime", "numpy"]
-
-    private func exported(_ python: String, in dir: URL) throws -> String {
-        try PythonRunner.script(python, Self.exporter, in: dir, arguments: [dir.path] + Self.networks.map { "\($0.name):\($0.size)" })
-    }
-
-    private func load(_ name: String, _ dir: URL) throws -> Model {
-        try ONNXImport.load(from: dir.appendingPathComponent("\(name).onnx"))
-    }
-
-    private func pruneChannels(_ model: Model, _ ratio: Double) throws -> PruningReport {
-        let scores = try MagnitudeScorer().score(model, data: nil, options: ScoreOptions(granularity: .channels))
-        return try Pruner.prune(model, scores: scores, request: PruneRequest(amount: .ratio(ratio)))
-    }
 
     func testTimmNetworksImportAndPruneAtEveryRatio() throws {
         let python = try PythonRunner.require(Self.modules)

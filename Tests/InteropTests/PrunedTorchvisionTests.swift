@@ -9,7 +9,7 @@ import XCTest
 /// exported by torch.onnx and imported: their channels prune as dependency groups at every
 /// ratio with none left whole, the pruned networks run and train a step, and their ONNX export
 /// reproduces prn's logits in onnxruntime. Weights are random (nothing is downloaded).
-final class PrunedTorchvisionTests: XCTestCase {
+final class PrunedTorchvisionTests: XCTestCase, ExportedNetworkCases {
     /// VGG's classifier reads a 7x7 map: the adaptive pool exports only at 224x224 input.
     static let networks: [(name: String, size: Int)] = [
         ("resnet18", 64), ("resnet50", 64), ("mobilenet_v2", 64), ("squeezenet1_1", 64), ("vgg11_bn", 224),
@@ -35,19 +35,6 @@ final class PrunedTorchvisionTests: XCTestCase {
                           output_names=["logits"], opset_version=13, dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
         print("exported", name)
     """#
-
-    private func exported(_ python: String, in dir: URL) throws -> String {
-        try PythonRunner.script(python, Self.exporter, in: dir, arguments: [dir.path] + Self.networks.map { "\($0.name):\($0.size)" })
-    }
-
-    private func load(_ name: String, _ dir: URL) throws -> Model {
-        try ONNXImport.load(from: dir.appendingPathComponent("\(name).onnx"))
-    }
-
-    private func pruneChannels(_ model: Model, _ ratio: Double) throws -> PruningReport {
-        let scores = try MagnitudeScorer().score(model, data: nil, options: ScoreOptions(granularity: .channels))
-        return try Pruner.prune(model, scores: scores, request: PruneRequest(amount: .ratio(ratio)))
-    }
 
     func testTorchvisionNetworksPruneAtEveryRatio() throws {
         let python = try PythonRunner.require(["torch", "torchvision", "onnx"])

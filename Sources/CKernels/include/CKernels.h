@@ -63,6 +63,10 @@ long prn_direct_conv_grid_size(long outs, long height, long width, long kernel, 
 void prn_direct_conv_pad(const float *x, float *padded, long channels, long height, long width, long padding);
 void prn_direct_conv(const float *padded, const float *weight_t, float *grid, long channels, long height,
                      long width, long kernel, long padding, long outs);
+/// Output channels [first, first + count) of prn_direct_conv (`first` a multiple of 8), into the
+/// same places of `grid`: threads that split one sample's channels write disjoint rows.
+void prn_direct_conv_block(const float *padded, const float *weight_t, float *grid, long channels, long height,
+                           long width, long kernel, long padding, long outs, long first, long count);
 void prn_direct_conv_output(const float *grid, float *y, long outs, long height, long width, long kernel,
                             long padding, const float *scale, const float *shift, int relu);
 

@@ -218,7 +218,28 @@ public final class Conv2d: Layer {
         let xp = x.data, yp = y.data, wp = UnsafePointer(wt.data)
         // Without a fused chain the output pass only adds the bias (scale 1).
         let e = epilogue ?? ConvEpilogue(conv: self, norm: nil, relu: false)
-        perWorker(x.shape[0]) { worker, samples in
+        let batch = x.shape[0], threads = configuration.threads, blocks = (o + 7) / 8
+        if batch < threads && blocks > 1 {
+            // Fewer samples than threads (batch 1 in deployment): each thread takes blocks of 8
+            // output channels of every sample instead of leaving threads idle.
+            let pad = pads[0].data, grid = outs[0].data, plane = g.outHeight * g.outWidth
+            e.scale.withUnsafeBufferPointer { scale in
+                e.shift.withUnsafeBufferPointer { shift in
+                    guard let sp = scale.baseAddress, let bp = shift.baseAddress else { return }
+                    for b in 0..<batch {
+                        prn_direct_conv_pad(xp + b * inItem, pad, c, h, w, p)
+                        Parallel.chunks(blocks, threads: threads) { r in
+                            let first = r.lowerBound * 8, count = Swift.min(o, r.upperBound * 8) - first
+                            prn_direct_conv_block(pad, wp, grid, c, h, w, k, p, o, first, count)
+                            prn_direct_conv_output(grid + prn_direct_conv_grid_size(first, h, w, k, p), yp + b * outItem + first * plane,
+                                                   count, h, w, k, p, sp + first, bp + first, e.relu ? 1 : 0)
+                        }
+                    }
+                }
+            }
+            return
+        }
+        perWorker(batch) { worker, samples in
             for b in samples {
                 ConvKernels.directSample(xp + b * inItem, channels: c, outs: o, height: h, width: w, kernel: k,
                                          padding: p, weights: wp, pad: pads[worker].data, grid: outs[worker].data,
