@@ -24,9 +24,11 @@ public enum EngineWorkloads {
     /// model included, plus training's own allocations), compared with PyTorch's by
     /// scripts/bench-compare.
     static func trainResult(_ name: String, _ model: Model, _ data: Dataset, batch: Int, lr: Float) throws -> BenchResult {
-        PeakMemory.reset()
+        let wasReset = PeakMemory.reset()
         let sps = try trainEpoch(model, data, batch: batch, lr: lr)
-        return BenchResult(name, samplesPerSecond: sps, extra: ["peak_rss_mb": PeakMemory.megabytes()])
+        var extra = ["peak_rss_mb": PeakMemory.megabytes()]
+        if !wasReset { extra["peak_since_process_start"] = 1 }
+        return BenchResult(name, samplesPerSecond: sps, extra: extra)
     }
 
     /// Best of `reps` passes, as the reference measures inference.
