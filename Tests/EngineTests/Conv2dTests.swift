@@ -114,6 +114,31 @@ final class Conv2dTests: XCTestCase {
         }
     }
 
+    /// Stride-1 3x3 weight gradients run without a column matrix, several samples per call:
+    /// output counts that leave an unpaired channel, widths that are not multiples of 16,
+    /// padding 0, 1 and 2, batches that end in a partial group, one to three threads, and the
+    /// gradient added onto what the weight already holds.
+    func testColumnFreeWeightGradientMatchesReference() {
+        var rng = RandomStream(seed: 15)
+        for (cin, cout, pad, h, w, batch, threads) in [(3, 7, 1, 8, 8, 11, 2), (5, 2, 0, 9, 13, 3, 1), (2, 9, 2, 6, 7, 5, 3),
+                                                       (16, 16, 1, 32, 32, 2, 2), (1, 1, 1, 17, 5, 4, 2), (4, 3, 1, 4, 4, 19, 1)] {
+            let conv = Conv2d(cin, cout, kernel: 3, stride: 1, padding: pad, bias: false)
+            conv.initialize(&rng)
+            let config = EngineConfiguration(threads: threads)
+            let g = conv.geometry(height: h, width: w)
+            let x = GradCheck.randomTensor([batch, cin, h, w], &rng)
+            let y = conv.forward([x], mode: .train, configuration: config)
+            XCTAssertTrue(conv.directWeightGradient(g))
+            let dy = GradCheck.randomTensor(y.shape, &rng)
+            conv.weight.grad.fill(0.25)
+            _ = conv.backward(dy, needInputGrad: [false])
+            let refDx = Tensor(shape: x.shape), refDw = Tensor(shape: conv.weight.value.shape, repeating: 0.25)
+            ConvReference.backward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,
+                                   dy: dy.data, dx: refDx.data, dw: refDw.data, db: nil)
+            assertClose(conv.weight.grad, refDw, "dw \(cin)->\(cout) p\(pad) \(h)x\(w) batch \(batch) threads \(threads)")
+        }
+    }
+
     func testGroupedSamplesMatchReference() {
         let gemmOnly = EngineConfiguration(directConvolution: false)
         var rng = RandomStream(seed: 12)

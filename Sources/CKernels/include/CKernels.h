@@ -70,6 +70,17 @@ void prn_direct_conv_block(const float *padded, const float *weight_t, float *gr
 void prn_direct_conv_output(const float *grid, float *y, long outs, long height, long width, long kernel,
                             long padding, const float *scale, const float *shift, int relu);
 
+/// The weight gradient of a stride-1 3x3 convolution (padding 0-2) without a column matrix (see
+/// direct_conv_weight_grad.c): dw [outs, C, 3, 3] += the products of `samples` samples, sample s's
+/// input at padded + s * padded_stride (prn_direct_conv_pad's layout) and its output gradient at
+/// dy_grid + s * grid_stride (prn_direct_conv_dy_grid's layout: dy [outs, OH, OW] at the padded
+/// width, zeros past each row, prn_direct_conv_dy_grid_size floats).
+long prn_direct_conv_dy_grid_size(long outs, long height, long width, long padding);
+void prn_direct_conv_dy_grid(const float *dy, float *grid, long outs, long height, long width, long padding);
+void prn_direct_conv_weight_grad(const float *padded, long padded_stride, const float *dy_grid, long grid_stride,
+                                 long samples, float *dw, long channels, long height, long width, long padding,
+                                 long outs);
+
 /// 2x2, stride-2 max pooling of `planes` planes [height, width] (odd edges dropped), with the
 /// index within its plane of each maximum (the first one on ties; NaN never wins).
 void prn_maxpool2x2(const float *x, float *y, int32_t *argmax, long planes, long height, long width);

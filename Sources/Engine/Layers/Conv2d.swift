@@ -45,6 +45,10 @@ public final class Conv2d: Layer {
     private var gradPadded: [Tensor?] = []
     private var gradGrids: [Tensor?] = []
     private var adjointWeight: Tensor?
+    /// The weight gradient without columns: padded inputs and output gradients on the padded grid,
+    /// a few samples per worker (CKernels/direct_conv_weight_grad.c).
+    private var weightGradInputs: [Tensor?] = []
+    private var weightGradGrids: [Tensor?] = []
     /// CSR form of the weight for eval-mode forwards of sparse masked weights.
     private let sparseWeight = SparseWeightCache()
     /// The settings of the latest forward, which its backward continues with.
@@ -201,6 +205,13 @@ public final class Conv2d: Layer {
         configuration.directConvolution && g.stride == 1 && g.padding < g.kernel && !g.isPointwise && g.outWidth >= Conv2d.minimumDirectWidth
     }
 
+    /// Weight gradients computed without a column matrix (CKernels/direct_conv_weight_grad.c):
+    /// stride-1 3x3 convolutions, padding 0-2. Other shapes use im2col + GEMM.
+    /// `EngineConfiguration.directConvolution` off: always im2col + GEMM.
+    func directWeightGradient(_ g: ConvGeometry) -> Bool {
+        configuration.directConvolution && g.stride == 1 && g.kernel == 3 && g.padding <= 2
+    }
+
     /// The convolution whose forward is this layer's input gradient: over the output gradient
     /// (out channels, OH x OW), padding k-1-p, giving H x W.
     func adjointGeometry(_ g: ConvGeometry) -> ConvGeometry {
@@ -289,7 +300,8 @@ public final class Conv2d: Layer {
         let o = outChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount
         precondition(dy.count == batch * o * hw, "conv2d.backward: gradient \(dy.shape) vs output [\(batch), \(o), \(g.outHeight), \(g.outWidth)]")
         let workers = workerCount(batch), wantDx = needInputGrad[0]
-        let cols = g.isPointwise ? [] : Conv2d.prepare(&columns, workers: workers, count: kk * hw)
+        let directDW = directWeightGradient(g)
+        let cols = g.isPointwise || directDW ? [] : Conv2d.prepare(&columns, workers: workers, count: kk * hw)
         let adjointG = adjointGeometry(g)
         let direct = wantDx && g.stride == 1 && directConvolution(adjointG)
         let dcols = g.isPointwise || !wantDx || direct ? []
@@ -312,14 +324,32 @@ public final class Conv2d: Layer {
             pads = Conv2d.prepare(&gradPadded, workers: workers, count: prn_direct_conv_padded_size(o, oh, ow, ap))
             outs = Conv2d.prepare(&gradGrids, workers: workers, count: prn_direct_conv_grid_size(c, oh, ow, k, ap))
         }
+        // Samples per call of the column-free weight gradient: enough positions that summing
+        // its accumulators across lanes, once per call, stays a small part of the work.
+        let dwGroup = Swift.max(1, Swift.min(8, 2048 / Swift.max(hw, 1), (batch + workers - 1) / workers))
+        let padStride = prn_direct_conv_padded_size(c, g.height, g.width, g.padding)
+        let gridStride = prn_direct_conv_dy_grid_size(o, g.height, g.width, g.padding)
+        let dwInputs = directDW ? Conv2d.prepare(&weightGradInputs, workers: workers, count: padStride * dwGroup) : []
+        let dwGrids = directDW ? Conv2d.prepare(&weightGradGrids, workers: workers, count: gridStride * dwGroup) : []
         perWorker(batch) { w, samples in
             let dW = w == 0 ? gradW : dws[w].data
             for b in samples {
                 let xb = UnsafePointer(xp + b * inItem), dyb = dyp + b * o * hw
-                let col: UnsafePointer<Float> = g.isPointwise ? xb : UnsafePointer(cols[w].data)
-                if !g.isPointwise { ConvKernels.im2col(g, xb, cols[w].data) }
-                BLAS.sgemm(transB: true, m: o, n: kk, k: hw, a: dyb, lda: hw, b: col, ldb: hw,
-                           beta: 1, c: dW, ldc: kk)
+                if directDW {
+                    let slot = (b - samples.lowerBound) % dwGroup
+                    let padded = dwInputs[w].data, grid = dwGrids[w].data
+                    prn_direct_conv_pad(xb, padded + slot * padStride, c, g.height, g.width, g.padding)
+                    prn_direct_conv_dy_grid(dyb, grid + slot * gridStride, o, g.height, g.width, g.padding)
+                    if slot == dwGroup - 1 || b == samples.upperBound - 1 {
+                        prn_direct_conv_weight_grad(padded, padStride, grid, gridStride, slot + 1, dW, c,
+                                                    g.height, g.width, g.padding, o)
+                    }
+                } else {
+                    let col: UnsafePointer<Float> = g.isPointwise ? xb : UnsafePointer(cols[w].data)
+                    if !g.isPointwise { ConvKernels.im2col(g, xb, cols[w].data) }
+                    BLAS.sgemm(transB: true, m: o, n: kk, k: hw, a: dyb, lda: hw, b: col, ldb: hw,
+                               beta: 1, c: dW, ldc: kk)
+                }
                 guard let dxp else { continue }
                 let dxb = dxp + b * inItem
                 if let adjoint {
