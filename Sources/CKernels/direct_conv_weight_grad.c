@@ -37,35 +37,58 @@ void prn_direct_conv_dy_grid(const float *restrict dy, float *restrict grid, lon
     }
 }
 
-// Through a pointer: a 64-byte vector argument would fix one calling convention for every clone.
+// A tree of halvings: a running scalar sum would chain 16 dependent additions per accumulator,
+// as long as the products themselves for small maps. Through a pointer: a 64-byte vector
+// argument would fix one calling convention for every clone.
+typedef float v8 __attribute__((vector_size(32), aligned(4)));
+typedef float v4 __attribute__((vector_size(16), aligned(4)));
 static inline __attribute__((always_inline)) float lanes_sum(const v16 *v) {
-    float s = 0.0f;
-    for (int l = 0; l < 16; l++) s += (*v)[l];
-    return s;
+    const v8 h = __builtin_shufflevector(*v, *v, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(*v, *v, 8, 9, 10, 11, 12, 13, 14, 15);
+    const v4 q = __builtin_shufflevector(h, h, 0, 1, 2, 3) + __builtin_shufflevector(h, h, 4, 5, 6, 7);
+    return (q[0] + q[2]) + (q[1] + q[3]);
 }
 
-// OUTS output channels (1 or 2) against input channel c over `samples` samples.
-#define WEIGHT_GRAD_BLOCK(OUTS)                                                                         \
-    do {                                                                                                \
-        v16 acc[OUTS][9];                                                                               \
-        for (int u = 0; u < OUTS; u++)                                                                  \
-            for (int tap = 0; tap < 9; tap++) acc[u][tap] = (v16){0};                                   \
-        for (long s = 0; s < samples; s++) {                                                            \
-            const float *xs = padded + s * padded_stride + c * plane;                                   \
-            const float *gs = dy_grid + s * grid_stride + o * nr;                                       \
-            for (long t = 0; t < nr; t += 16) {                                                         \
-                v16 g[OUTS];                                                                            \
-                for (int u = 0; u < OUTS; u++) g[u] = load16(gs + u * nr + t);                          \
-                for (int ki = 0; ki < 3; ki++)                                                          \
-                    for (int kj = 0; kj < 3; kj++) {                                                    \
-                        const v16 v = load16(xs + t + ki * wp + kj);                                    \
-                        for (int u = 0; u < OUTS; u++) acc[u][ki * 3 + kj] += g[u] * v;                 \
-                    }                                                                                   \
-            }                                                                                           \
-        }                                                                                               \
-        for (int u = 0; u < OUTS; u++)                                                                  \
-            for (int tap = 0; tap < 9; tap++) dw[((o + u) * channels + c) * 9 + tap] += lanes_sum(&acc[u][tap]); \
-    } while (0)
+// Accumulators are named variables, not arrays: indexed arrays of vectors made the compiler
+// copy all of them between registers (and spill some) on every iteration.
+#define TAPS(X) X(0, 0) X(0, 1) X(0, 2) X(1, 0) X(1, 1) X(1, 2) X(2, 0) X(2, 1) X(2, 2)
+#define DECLARE(ki, kj) v16 a##ki##kj = {0}, b##ki##kj = {0};
+#define PAIR_FMA(ki, kj) { const v16 v = load16(xs + t + ki * wp + kj); a##ki##kj += g0 * v; b##ki##kj += g1 * v; }
+#define ONE_FMA(ki, kj) { const v16 v = load16(xs + t + ki * wp + kj); a##ki##kj += g0 * v; }
+#define STORE_A(ki, kj) dw[(o * channels + c) * 9 + ki * 3 + kj] += lanes_sum(&a##ki##kj);
+#define STORE_B(ki, kj) dw[((o + 1) * channels + c) * 9 + ki * 3 + kj] += lanes_sum(&b##ki##kj);
+
+// Output channels o and o + 1 against input channel c, over `samples` samples.
+static inline __attribute__((always_inline)) void pair_block(const float *restrict padded, long padded_stride,
+        const float *restrict dy_grid, long grid_stride, long samples, float *restrict dw, long channels,
+        long wp, long plane, long nr, long o, long c) {
+    TAPS(DECLARE)
+    for (long s = 0; s < samples; s++) {
+        const float *xs = padded + s * padded_stride + c * plane;
+        const float *gs = dy_grid + s * grid_stride + o * nr;
+        for (long t = 0; t < nr; t += 16) {
+            const v16 g0 = load16(gs + t), g1 = load16(gs + nr + t);
+            TAPS(PAIR_FMA)
+        }
+    }
+    TAPS(STORE_A)
+    TAPS(STORE_B)
+}
+
+// Output channel o alone against input channel c.
+static inline __attribute__((always_inline)) void single_block(const float *restrict padded, long padded_stride,
+        const float *restrict dy_grid, long grid_stride, long samples, float *restrict dw, long channels,
+        long wp, long plane, long nr, long o, long c) {
+    TAPS(DECLARE)
+    for (long s = 0; s < samples; s++) {
+        const float *xs = padded + s * padded_stride + c * plane;
+        const float *gs = dy_grid + s * grid_stride + o * nr;
+        for (long t = 0; t < nr; t += 16) {
+            const v16 g0 = load16(gs + t);
+            TAPS(ONE_FMA)
+        }
+    }
+    TAPS(STORE_A)
+}
 
 CLONES
 void prn_direct_conv_weight_grad(const float *restrict padded, long padded_stride, const float *restrict dy_grid,
@@ -78,7 +101,9 @@ void prn_direct_conv_weight_grad(const float *restrict padded, long padded_strid
     const int pairs = __builtin_cpu_supports("avx512f");
     long o = 0;
     for (; pairs && o + 1 < outs; o += 2)
-        for (long c = 0; c < channels; c++) WEIGHT_GRAD_BLOCK(2);
+        for (long c = 0; c < channels; c++)
+            pair_block(padded, padded_stride, dy_grid, grid_stride, samples, dw, channels, wp, plane, nr, o, c);
     for (; o < outs; o++)
-        for (long c = 0; c < channels; c++) WEIGHT_GRAD_BLOCK(1);
+        for (long c = 0; c < channels; c++)
+            single_block(padded, padded_stride, dy_grid, grid_stride, samples, dw, channels, wp, plane, nr, o, c);
 }

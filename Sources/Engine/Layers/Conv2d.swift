@@ -326,7 +326,7 @@ public final class Conv2d: Layer {
         }
         // Samples per call of the column-free weight gradient: enough positions that summing
         // its accumulators across lanes, once per call, stays a small part of the work.
-        let dwGroup = Swift.max(1, Swift.min(8, 2048 / Swift.max(hw, 1), (batch + workers - 1) / workers))
+        let dwGroup = Swift.max(1, Swift.min(16, 4096 / Swift.max(hw, 1), (batch + workers - 1) / workers))
         let padStride = prn_direct_conv_padded_size(c, g.height, g.width, g.padding)
         let gridStride = prn_direct_conv_dy_grid_size(o, g.height, g.width, g.padding)
         let dwInputs = directDW ? Conv2d.prepare(&weightGradInputs, workers: workers, count: padStride * dwGroup) : []
