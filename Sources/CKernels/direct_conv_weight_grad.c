@@ -52,42 +52,26 @@ static inline __attribute__((always_inline)) float lanes_sum(const v16 *v) {
 // copy all of them between registers (and spill some) on every iteration.
 #define TAPS(X) X(0, 0) X(0, 1) X(0, 2) X(1, 0) X(1, 1) X(1, 2) X(2, 0) X(2, 1) X(2, 2)
 #define DECLARE(ki, kj) v16 a##ki##kj = {0}, b##ki##kj = {0};
-#define PAIR_FMA(ki, kj) { const v16 v = load16(xs + t + ki * wp + kj); a##ki##kj += g0 * v; b##ki##kj += g1 * v; }
-#define ONE_FMA(ki, kj) { const v16 v = load16(xs + t + ki * wp + kj); a##ki##kj += g0 * v; }
+#define FMA(ki, kj) { const v16 v = load16(xs + t + ki * wp + kj); a##ki##kj += g0 * v; if (pair) b##ki##kj += g1 * v; }
 #define STORE_A(ki, kj) dw[(o * channels + c) * 9 + ki * 3 + kj] += lanes_sum(&a##ki##kj);
 #define STORE_B(ki, kj) dw[((o + 1) * channels + c) * 9 + ki * 3 + kj] += lanes_sum(&b##ki##kj);
 
-// Output channels o and o + 1 against input channel c, over `samples` samples.
-static inline __attribute__((always_inline)) void pair_block(const float *restrict padded, long padded_stride,
+// Output channel o (and o + 1 when `pair`, a constant at each call, so each inlined copy keeps
+// only its own accumulators) against input channel c, over `samples` samples.
+static inline __attribute__((always_inline)) void block(const float *restrict padded, long padded_stride,
         const float *restrict dy_grid, long grid_stride, long samples, float *restrict dw, long channels,
-        long wp, long plane, long nr, long o, long c) {
+        long wp, long plane, long nr, long o, long c, const int pair) {
     TAPS(DECLARE)
     for (long s = 0; s < samples; s++) {
         const float *xs = padded + s * padded_stride + c * plane;
         const float *gs = dy_grid + s * grid_stride + o * nr;
         for (long t = 0; t < nr; t += 16) {
-            const v16 g0 = load16(gs + t), g1 = load16(gs + nr + t);
-            TAPS(PAIR_FMA)
+            const v16 g0 = load16(gs + t), g1 = pair ? load16(gs + nr + t) : g0;
+            TAPS(FMA)
         }
     }
     TAPS(STORE_A)
-    TAPS(STORE_B)
-}
-
-// Output channel o alone against input channel c.
-static inline __attribute__((always_inline)) void single_block(const float *restrict padded, long padded_stride,
-        const float *restrict dy_grid, long grid_stride, long samples, float *restrict dw, long channels,
-        long wp, long plane, long nr, long o, long c) {
-    TAPS(DECLARE)
-    for (long s = 0; s < samples; s++) {
-        const float *xs = padded + s * padded_stride + c * plane;
-        const float *gs = dy_grid + s * grid_stride + o * nr;
-        for (long t = 0; t < nr; t += 16) {
-            const v16 g0 = load16(gs + t);
-            TAPS(ONE_FMA)
-        }
-    }
-    TAPS(STORE_A)
+    if (pair) { TAPS(STORE_B) }
 }
 
 CLONES
@@ -102,8 +86,8 @@ void prn_direct_conv_weight_grad(const float *restrict padded, long padded_strid
     long o = 0;
     for (; pairs && o + 1 < outs; o += 2)
         for (long c = 0; c < channels; c++)
-            pair_block(padded, padded_stride, dy_grid, grid_stride, samples, dw, channels, wp, plane, nr, o, c);
+            block(padded, padded_stride, dy_grid, grid_stride, samples, dw, channels, wp, plane, nr, o, c, 1);
     for (; o < outs; o++)
         for (long c = 0; c < channels; c++)
-            single_block(padded, padded_stride, dy_grid, grid_stride, samples, dw, channels, wp, plane, nr, o, c);
+            block(padded, padded_stride, dy_grid, grid_stride, samples, dw, channels, wp, plane, nr, o, c, 0);
 }
