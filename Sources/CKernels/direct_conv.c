@@ -11,17 +11,7 @@
 #include "CKernels.h"
 #include "clones.h"
 #include "affine.h"
-
-// 16 floats at any float-aligned address (loads and stores through it are unaligned ones). No
-// helper functions take or return it: passing a 64-byte vector by value would change the ABI
-// of the clones built without AVX-512.
-typedef float v16 __attribute__((vector_size(64), aligned(4)));
-#define load16(p) (*(const v16 *)(p))
-#define store16(p, v) (*(v16 *)(p) = (v))
-
-// Output rows, and positions on the padded-width grid rounded up to whole 16-float tiles.
-static long out_rows(long height, long kernel, long padding) { return height + 2 * padding - kernel + 1; }
-static long grid_row(long n) { return (n + 15) / 16 * 16; }
+#include "direct_conv_layout.h"
 
 long prn_direct_conv_padded_size(long channels, long height, long width, long padding) {
     // One spare row per channel plane, plus a vector's worth of slack: the last tile's loads

@@ -11,21 +11,17 @@
 // and packs it again inside the GEMM, which is most of a small network's backward pass.
 #include "CKernels.h"
 #include "clones.h"
-
-typedef float v16 __attribute__((vector_size(64), aligned(4)));
-#define load16(p) (*(const v16 *)(p))
-
-static long grid_row(long n) { return (n + 15) / 16 * 16; }
+#include "direct_conv_layout.h"
 
 long prn_direct_conv_dy_grid_size(long outs, long height, long width, long padding) {
-    const long wp = width + 2 * padding, oh = height + 2 * padding - 2;
+    const long wp = width + 2 * padding, oh = out_rows(height, 3, padding);
     return outs * grid_row(oh * wp);
 }
 
 CLONES __attribute__((no_builtin("memset", "memcpy")))
 void prn_direct_conv_dy_grid(const float *restrict dy, float *restrict grid, long outs, long height, long width,
                              long padding) {
-    const long wp = width + 2 * padding, oh = height + 2 * padding - 2, ow = wp - 2, nr = grid_row(oh * wp);
+    const long wp = width + 2 * padding, oh = out_rows(height, 3, padding), ow = wp - 2, nr = grid_row(oh * wp);
     for (long o = 0; o < outs; o++) {
         const float *src = dy + o * oh * ow;
         float *dst = grid + o * nr;
@@ -79,7 +75,7 @@ void prn_direct_conv_weight_grad(const float *restrict padded, long padded_strid
                                  long grid_stride, long samples, float *restrict dw, long channels, long height,
                                  long width, long padding, long outs) {
     const long hp = height + 2 * padding + 1, wp = width + 2 * padding, plane = hp * wp;
-    const long nr = grid_row((height + 2 * padding - 2) * wp);
+    const long nr = grid_row(out_rows(height, 3, padding) * wp);
     // Two outputs per pass halve the input's loads; that needs AVX-512's 32 registers (18
     // accumulators). With 16 registers one output per pass keeps its 9 accumulators in them.
     const int pairs = __builtin_cpu_supports("avx512f");

@@ -31,8 +31,8 @@ final class ResnetBenchTests: XCTestCase {
         // Fresh pages straight from the kernel: malloc may hand back freed heap memory that is
         // still resident (earlier tests in this process leave plenty), which would not move the mark.
         let bytes = 48 << 20
-        let pages = try XCTUnwrap(mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
-        XCTAssertNotEqual(pages, MAP_FAILED)
+        guard let pages = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              pages != MAP_FAILED else { return XCTFail("mmap of \(bytes) bytes failed") }
         defer { munmap(pages, bytes) }
         let bytesView = pages.bindMemory(to: UInt8.self, capacity: bytes)
         for i in stride(from: 0, to: bytes, by: 4096) { bytesView[i] = 1 }

@@ -13,8 +13,9 @@ import Darwin
 /// workloads ran before it in the same process: what was already resident (the program, the
 /// data, the model, memory the allocator kept) plus what the workload added. Where the mark
 /// cannot be reset, the peak is the process's since it started (getrusage's ru_maxrss).
-/// Some kernels and sandboxes accept the write and ignore it, so a reset counts only when the
-/// mark then reads as the current resident set.
+/// A reset counts only when the mark then reads as the current resident set, so a write that is
+/// accepted without effect reports the process's peak, marked as such, instead of passing it
+/// off as the workload's.
 enum PeakMemory {
     /// Starts a measurement; false when the high-water mark could not be reset.
     @discardableResult
