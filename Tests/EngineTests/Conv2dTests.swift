@@ -50,6 +50,7 @@ final class Conv2dTests: XCTestCase {
     /// "same", valid and partial padding, with and without bias.
     func testDirectConvolutionMatchesReference() {
         var rng = RandomStream(seed: 13)
+        let directOnly = EngineConfiguration(winograd: false)
         let cases = [(3, 5, 3, 1, 8, 8), (4, 13, 3, 1, 9, 12), (2, 8, 5, 2, 10, 8), (16, 17, 3, 1, 16, 16), (1, 3, 3, 1, 31, 33),
                      (3, 5, 3, 0, 12, 12), (2, 4, 5, 1, 16, 16)]
         for (cin, cout, k, pad, h, w) in cases {
@@ -60,13 +61,13 @@ final class Conv2dTests: XCTestCase {
                 XCTAssertTrue(conv.directConvolution(g), "\(cin)x\(h)x\(w) k\(k) p\(pad) takes the direct path")
                 XCTAssertTrue(conv.directConvolution(conv.adjointGeometry(g)), "and so does its input gradient")
                 let x = GradCheck.randomTensor([3, cin, h, w], &rng)
-                let y = conv.forward([x], mode: .eval)
+                let y = conv.forward([x], mode: .eval, configuration: directOnly)
                 let ref = Tensor(shape: y.shape)
                 ConvReference.forward(g, batch: 3, outChannels: cout, x: x.data, weight: conv.weight.value.data,
                                       bias: conv.bias?.value.data, y: ref.data)
                 assertClose(y, ref, "direct forward \(cin)->\(cout) k\(k) \(h)x\(w) bias \(bias)")
                 // Training forwards take the same path and keep the input for the backward pass.
-                assertClose(conv.forward([x], mode: .train), ref, "direct training forward")
+                assertClose(conv.forward([x], mode: .train, configuration: directOnly), ref, "direct training forward")
                 let dy = GradCheck.randomTensor(y.shape, &rng)
                 conv.weight.grad.zero()
                 let dx = conv.backward(dy, needInputGrad: [true])[0]!
@@ -76,6 +77,57 @@ final class Conv2dTests: XCTestCase {
                 assertClose(dx, refDx, "dx after a direct training forward")
                 assertClose(conv.weight.grad, refDw, "dw after a direct training forward")
             }
+        }
+    }
+
+    /// 3x3 stride-1 convolutions as Winograd F(2x2, 3x3), forward (with and without the fused
+    /// epilogue) and input gradient: odd output sizes (a last half row and column of tiles),
+    /// padding 0, 1 and 2, output counts that leave a partial block of 8, tile counts that end in
+    /// a partial vector, groups of small images that end in a partial group, a chunked 64-channel
+    /// layer, one to three threads.
+    func testWinogradMatchesReference() {
+        var rng = RandomStream(seed: 16)
+        for (cin, cout, pad, h, w, batch, threads) in [(3, 5, 1, 8, 8, 3, 1), (4, 13, 1, 9, 12, 5, 2), (16, 17, 1, 16, 16, 4, 2),
+                                                       (1, 3, 1, 31, 33, 2, 2), (3, 5, 0, 12, 11, 3, 3), (2, 9, 2, 7, 10, 6, 2),
+                                                       (7, 16, 1, 8, 8, 41, 2), (64, 64, 1, 8, 8, 3, 1), (5, 8, 1, 32, 32, 2, 1)] {
+            let conv = Conv2d(cin, cout, kernel: 3, stride: 1, padding: pad, bias: true)
+            conv.initialize(&rng)
+            let config = EngineConfiguration(threads: threads)
+            let g = conv.geometry(height: h, width: w)
+            let x = GradCheck.randomTensor([batch, cin, h, w], &rng)
+            let y = conv.forward([x], mode: .train, configuration: config)
+            let what = "\(cin)->\(cout) p\(pad) \(h)x\(w) batch \(batch) threads \(threads)"
+            XCTAssertTrue(conv.winogradConvolution(g, batch: batch), "\(what) runs Winograd")
+            XCTAssertTrue(conv.winogradConvolution(conv.adjointGeometry(g), batch: batch), "and so does its input gradient")
+            let ref = Tensor(shape: y.shape)
+            ConvReference.forward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,
+                                  bias: conv.bias?.value.data, y: ref.data)
+            assertClose(y, ref, "Winograd forward \(what)")
+            let dy = GradCheck.randomTensor(y.shape, &rng)
+            conv.weight.grad.zero()
+            let dx = conv.backward(dy, needInputGrad: [true])[0]!
+            let refDx = Tensor(shape: x.shape), refDw = Tensor(shape: conv.weight.value.shape)
+            ConvReference.backward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,
+                                   dy: dy.data, dx: refDx.data, dw: refDw.data, db: nil)
+            assertClose(dx, refDx, "Winograd input gradient \(what)")
+            assertClose(conv.weight.grad, refDw, "dw beside the Winograd input gradient \(what)")
+            let norm = BatchNorm(cout)
+            for c in 0..<cout { norm.weight.value[c] = rng.uniform(0.5, 1.5); norm.bias.value[c] = rng.uniform(-0.5, 0.5) }
+            let e = ConvEpilogue(conv: conv, norm: norm, relu: true)
+            let fused = conv.forwardEval(x, epilogue: e, configuration: config)
+            let plain = Tensor(shape: ref.shape)
+            ConvReference.forward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data, bias: nil, y: plain.data)
+            let hw = y.shape[2] * y.shape[3]
+            var worst: Float = 0
+            for b in 0..<batch {
+                for c in 0..<cout {
+                    for q in 0..<hw {
+                        let i = (b * cout + c) * hw + q
+                        worst = max(worst, abs(fused[i] - max(0, e.scale[c] * plain[i] + e.shift[c])))
+                    }
+                }
+            }
+            XCTAssertLessThan(worst, 1e-4, "fused Winograd forward \(what)")
         }
     }
 

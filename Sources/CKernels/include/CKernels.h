@@ -81,6 +81,30 @@ void prn_direct_conv_weight_grad(const float *padded, long padded_stride, const 
                                  long samples, float *dw, long channels, long height, long width, long padding,
                                  long outs);
 
+/// `count` floats of scratch owned by the calling thread, slot 0-3 (see thread_scratch.c): valid
+/// until the same thread asks for that slot again; NULL if the memory cannot be had.
+float *prn_thread_scratch(int slot, long count);
+
+/// Winograd F(2x2, 3x3) convolution of `samples` samples x [samples, C, H, W] (stride 1,
+/// padding 0-2; see winograd_conv.c) -> y [samples, outs, OH, OW], OH = H + 2p - 2, likewise OW.
+/// `tiles` = prn_winograd_tiles(samples, H, W, p) sizes the buffers: `rows` of
+/// prn_winograd_rows_size(C, tiles) floats filled by prn_winograd_gather; `u` of 16 * C * outs
+/// rounded up to 8 floats, from the weight in prn_direct_conv's layout by prn_winograd_weights;
+/// `scratch` of prn_winograd_scratch_size(C, tiles); `grid` of prn_winograd_grid_size(outs, tiles)
+/// receives the raw products, which prn_winograd_output writes as scale * grid + shift (then
+/// ReLU; scale/shift may be NULL).
+long prn_winograd_tiles(long samples, long height, long width, long padding);
+long prn_winograd_rows_size(long channels, long tiles);
+long prn_winograd_grid_size(long outs, long tiles);
+long prn_winograd_scratch_size(long channels, long tiles);
+void prn_winograd_weights(const float *weight_t, float *u, long ins, long outs);
+void prn_winograd_gather(const float *x, float *rows, long channels, long samples, long height, long width,
+                         long padding, long tiles);
+void prn_winograd_conv(const float *rows, const float *u, float *scratch, float *grid, long channels, long outs,
+                       long samples, long height, long width, long padding, long tiles);
+void prn_winograd_output(const float *grid, float *y, long outs, long samples, long height, long width,
+                         long padding, long tiles, const float *scale, const float *shift, int relu);
+
 /// 2x2, stride-2 max pooling of `planes` planes [height, width] (odd edges dropped), with the
 /// index within its plane of each maximum (the first one on ties; NaN never wins).
 void prn_maxpool2x2(const float *x, float *y, int32_t *argmax, long planes, long height, long width);

@@ -14,12 +14,16 @@ public struct EngineConfiguration: Sendable, Equatable {
     public var sparseInference: SparseInferencePolicy
     /// False: every convolution goes through im2col + GEMM (a reference for tests and benchmarks).
     public var directConvolution: Bool
+    /// False: 3x3 stride-1 convolutions run the direct kernel instead of Winograd F(2x2, 3x3)
+    /// (for tests and benchmarks that compare the two).
+    public var winograd: Bool
 
     public init(threads: Int = Parallel.threads, sparseInference: SparseInferencePolicy = .standard,
-                directConvolution: Bool = true) {
+                directConvolution: Bool = true, winograd: Bool = true) {
         self.threads = Swift.max(1, threads)
         self.sparseInference = sparseInference
         self.directConvolution = directConvolution
+        self.winograd = winograd
     }
 
     /// The settings the environment asks for: `PRN_THREADS` (see EnvironmentSettings), else every core.

@@ -49,6 +49,9 @@ public final class Conv2d: Layer {
     /// a few samples per worker (CKernels/direct_conv_weight_grad.c).
     private var weightGradInputs: [Tensor?] = []
     private var weightGradGrids: [Tensor?] = []
+    /// Winograd F(2x2, 3x3) for 3x3 stride-1 forwards and input gradients (see `winogradConvolution`).
+    private let winograd = WinogradConvolution()
+    private let adjointWinograd = WinogradConvolution()
     /// CSR form of the weight for eval-mode forwards of sparse masked weights.
     private let sparseWeight = SparseWeightCache()
     /// The settings of the latest forward, which its backward continues with.
@@ -101,6 +104,7 @@ public final class Conv2d: Layer {
         columns = []; gradColumns = []; gradWeights = []; groupOutputs = []
         paddedInputs = []; grids = []; transposedWeight = nil
         gradPadded = []; gradGrids = []; adjointWeight = nil
+        winograd.reset(); adjointWinograd.reset()
         sparseWeight.reset()
     }
 
@@ -120,7 +124,7 @@ public final class Conv2d: Layer {
     }
 
     /// Makes sure `slots` holds `workers` buffers of `count` elements each (allocated outside hot loops).
-    private static func prepare(_ slots: inout [Tensor?], workers: Int, count: Int) -> [Tensor] {
+    static func prepare(_ slots: inout [Tensor?], workers: Int, count: Int) -> [Tensor] {
         if slots.count < workers { slots += Array(repeating: nil, count: workers - slots.count) }
         return (0..<workers).map { Tensor.reuse(&slots[$0], shape: [count]) }
     }
@@ -205,6 +209,14 @@ public final class Conv2d: Layer {
         configuration.directConvolution && g.stride == 1 && g.padding < g.kernel && !g.isPointwise && g.outWidth >= Conv2d.minimumDirectWidth
     }
 
+    /// Direct convolutions with a 3x3 kernel that run as Winograd F(2x2, 3x3) instead
+    /// (WinogradConvolution), unless the batch is smaller than the thread count: the direct kernel
+    /// then splits one sample's output channels across threads.
+    /// `EngineConfiguration.winograd` off: the direct kernel.
+    func winogradConvolution(_ g: ConvGeometry, batch: Int) -> Bool {
+        configuration.winograd && directConvolution(g) && WinogradConvolution.applies(g) && batch >= configuration.threads
+    }
+
     /// Weight gradients computed without a column matrix (CKernels/direct_conv_weight_grad.c):
     /// stride-1 3x3 convolutions, padding 0-2. Other shapes use im2col + GEMM.
     /// `EngineConfiguration.directConvolution` off: always im2col + GEMM.
@@ -224,12 +236,21 @@ public final class Conv2d: Layer {
         let inItem = x.itemCount, outItem = o * g.outHeight * g.outWidth
         let wt = Tensor.reuse(&transposedWeight, shape: [c * k * k * ((o + 7) / 8 * 8)])
         ConvKernels.directWeights(weight.value.data, outChannels: o, inChannels: c, kernel: k, adjoint: false, into: wt.data)
-        let pads = Conv2d.prepare(&paddedInputs, workers: workers, count: prn_direct_conv_padded_size(c, h, w, p))
-        let outs = Conv2d.prepare(&grids, workers: workers, count: prn_direct_conv_grid_size(o, h, w, k, p))
         let xp = x.data, yp = y.data, wp = UnsafePointer(wt.data)
         // Without a fused chain the output pass only adds the bias (scale 1).
         let e = epilogue ?? ConvEpilogue(conv: self, norm: nil, relu: false)
         let batch = x.shape[0], threads = configuration.threads, blocks = (o + 7) / 8
+        if winogradConvolution(g, batch: batch) {
+            e.scale.withUnsafeBufferPointer { scale in
+                e.shift.withUnsafeBufferPointer { shift in
+                    winograd.run(xp, batch: batch, channels: c, outs: o, height: h, width: w, padding: p, weights: wp,
+                                 into: yp, scale: scale.baseAddress, shift: shift.baseAddress, relu: e.relu, workers: workers)
+                }
+            }
+            return
+        }
+        let pads = Conv2d.prepare(&paddedInputs, workers: workers, count: prn_direct_conv_padded_size(c, h, w, p))
+        let outs = Conv2d.prepare(&grids, workers: workers, count: prn_direct_conv_grid_size(o, h, w, k, p))
         if batch < threads && blocks > 1 {
             // Fewer samples than threads (batch 1 in deployment): each thread takes blocks of 8
             // output channels of every sample instead of leaving threads idle.
@@ -304,6 +325,8 @@ public final class Conv2d: Layer {
         let cols = g.isPointwise || directDW ? [] : Conv2d.prepare(&columns, workers: workers, count: kk * hw)
         let adjointG = adjointGeometry(g)
         let direct = wantDx && g.stride == 1 && directConvolution(adjointG)
+        // With Winograd the input gradient is one pass over the batch after the weight gradient's.
+        let winogradDx = direct && winogradConvolution(adjointG, batch: batch)
         let dcols = g.isPointwise || !wantDx || direct ? []
             : Conv2d.prepare(&gradColumns, workers: workers, count: kk * hw)
         // Worker 0 accumulates straight into weight.grad; the others into zeroed scratch, reduced below.
@@ -321,6 +344,8 @@ public final class Conv2d: Layer {
             let wt = Tensor.reuse(&adjointWeight, shape: [o * k * k * ((c + 7) / 8 * 8)])
             ConvKernels.directWeights(wp, outChannels: o, inChannels: c, kernel: k, adjoint: true, into: wt.data)
             adjoint = UnsafePointer(wt.data)
+        }
+        if direct && !winogradDx {
             pads = Conv2d.prepare(&gradPadded, workers: workers, count: prn_direct_conv_padded_size(o, oh, ow, ap))
             outs = Conv2d.prepare(&gradGrids, workers: workers, count: prn_direct_conv_grid_size(c, oh, ow, k, ap))
         }
@@ -350,7 +375,7 @@ public final class Conv2d: Layer {
                     BLAS.sgemm(transB: true, m: o, n: kk, k: hw, a: dyb, lda: hw, b: col, ldb: hw,
                                beta: 1, c: dW, ldc: kk)
                 }
-                guard let dxp else { continue }
+                guard let dxp, !winogradDx else { continue }
                 let dxb = dxp + b * inItem
                 if let adjoint {
                     ConvKernels.directSample(dyb, channels: o, outs: c, height: oh, width: ow, kernel: k, padding: ap,
@@ -364,6 +389,10 @@ public final class Conv2d: Layer {
                     ConvKernels.col2im(g, dcol, dxb)
                 }
             }
+        }
+        if winogradDx, let adjoint, let dxp {
+            adjointWinograd.run(dyp, batch: batch, channels: o, outs: c, height: oh, width: ow, padding: ap,
+                                weights: adjoint, into: dxp, scale: nil, shift: nil, relu: false, workers: workers)
         }
         if workers > 1 {
             let n = o * kk
