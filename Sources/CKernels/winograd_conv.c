@@ -49,12 +49,18 @@ long prn_winograd_scratch_size(long channels, long tiles) {
     return 16 * channels * chunk_row(chunk_tiles(channels, tiles));
 }
 
-void prn_winograd_weights(const float *weight_t, float *u, long ins, long outs) {
+void prn_winograd_weights(const float *weight, float *u, long ins, long outs, int adjoint, long first_in,
+                          long in_count) {
     const long o8 = round8(outs);
-    for (long c = 0; c < ins; c++) {
+    for (long c = first_in; c < first_in + in_count; c++) {
         for (long o = 0; o < o8; o++) {
             float g[3][3], t[4][3];
-            for (long k = 0; k < 9; k++) g[k / 3][k % 3] = weight_t[(c * 9 + k) * o8 + o];
+            for (long k = 0; k < 9; k++) {
+                // The adjoint convolution's weight is the layer's with in and out swapped and the
+                // kernel turned by 180 degrees.
+                g[k / 3][k % 3] = o >= outs ? 0.0f
+                                : adjoint ? weight[(c * outs + o) * 9 + 8 - k] : weight[(o * ins + c) * 9 + k];
+            }
             for (long j = 0; j < 3; j++) {
                 t[0][j] = g[0][j];
                 t[1][j] = 0.5f * (g[0][j] + g[1][j] + g[2][j]);
@@ -157,16 +163,16 @@ static void transform_inputs(const float *restrict rows, float *restrict v, long
         store16((out1) + 16, __builtin_shufflevector(y10, y11, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31)); \
     } while (0)
 
-// For every block of 8 outputs and 32 (or 16) tiles of the chunk: the 16 products over the
-// input channels into m, then the output transform into the grid. `first` is the chunk's first
-// tile, `tiles` the grid's row length in tiles.
+// For every block of 8 outputs in [o_first, o_end) and 32 (or 16) tiles of the chunk: the 16
+// products over the input channels into m, then the output transform into the grid. `first` is
+// the chunk's first tile, `tiles` the grid's row length in tiles.
 CLONES
 static void multiply_outputs(const float *restrict v, const float *restrict u, float *restrict grid, long channels,
-                             long outs, long count, long ld, long first, long tiles) {
+                             long outs, long o_first, long o_end, long count, long ld, long first, long tiles) {
     const long o8 = round8(outs), e_stride = channels * ld, row = 2 * tiles;
     const int wide = __builtin_cpu_supports("avx512f");
     float m[16 * 8 * 32] __attribute__((aligned(64)));
-    for (long o0 = 0; o0 < o8; o0 += 8) {
+    for (long o0 = o_first; o0 < o_end; o0 += 8) {
         long t = 0;
         // Two vectors of tiles at a time with AVX-512's 32 registers, as in direct_conv.c.
         for (; wide && t + 16 < count; t += 32) {
@@ -216,13 +222,15 @@ static void multiply_outputs(const float *restrict v, const float *restrict u, f
 }
 
 void prn_winograd_conv(const float *rows, const float *u, float *scratch, float *grid, long channels, long outs,
-                       long samples, long height, long width, long padding, long tiles) {
+                       long samples, long height, long width, long padding, long tiles, long first_out,
+                       long out_count) {
+    const long o_end = first_out + out_count < outs ? round8(first_out + out_count) : round8(outs);
     const long used = samples * tile_rows(height, padding) * tile_stride(width, padding);
     const long end = (used + 15) / 16 * 16, chunk = chunk_tiles(channels, tiles), plane = plane_size(tiles);
     for (long first = 0; first < end; first += chunk) {
         const long n = chunk < end - first ? chunk : end - first;
         transform_inputs(rows, scratch, channels, plane, first, n, chunk_row(n));
-        multiply_outputs(scratch, u, grid, channels, outs, n, chunk_row(n), first, tiles);
+        multiply_outputs(scratch, u, grid, channels, outs, first_out, o_end, n, chunk_row(n), first, tiles);
     }
 }
 

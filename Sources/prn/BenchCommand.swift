@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per line (the PyTorch reference's format).")
     var json = false
 
-    @Argument(help: "Workload groups to run: lenet300, lenet5, vgg, resnet, sparse, language, repl, scorers (default: all).")
+    @Argument(help: "Workload groups to run: lenet300, lenet5, vgg, resnet, conv, sparse, language, repl, scorers (default: all).")
     var groups: [String] = []
 
     @Option(help: "Time this model instead (a prn .safetensors file or an .onnx model): inference at each --batch size.")
@@ -29,7 +29,7 @@ struct BenchCommand: ParsableCommand {
     var runs = 10
 
     /// The workload groups, in the order they run.
-    static let allGroups = ["lenet300", "lenet5", "vgg", "resnet", "sparse", "language", "repl", "scorers"]
+    static let allGroups = ["lenet300", "lenet5", "vgg", "resnet", "conv", "sparse", "language", "repl", "scorers"]
 
     func validate() throws {
         // A misspelt group would otherwise run nothing and exit 0.
@@ -86,6 +86,7 @@ struct BenchCommand: ParsableCommand {
         for r in try EngineWorkloads.mnistModels(which) { emit(r) }
         if which.contains("vgg") { for r in try EngineWorkloads.vggSmall() { emit(r) } }
         if which.contains("resnet") { for r in try EngineWorkloads.resnet20() { emit(r) } }
+        if which.contains("conv") { for r in ConvWorkloads.all() { emit(r) } }
         if which.contains("language") { emit(LanguageWorkloads.check1000()) }
         if which.contains("repl"), let r = ReplStartupBench.measure() { emit(r) }
         if which.contains("scorers") { for r in try ScorerWorkloads.all() { emit(r) } }

@@ -89,19 +89,24 @@ float *prn_thread_scratch(int slot, long count);
 /// padding 0-2; see winograd_conv.c) -> y [samples, outs, OH, OW], OH = H + 2p - 2, likewise OW.
 /// `tiles` = prn_winograd_tiles(samples, H, W, p) sizes the buffers: `rows` of
 /// prn_winograd_rows_size(C, tiles) floats filled by prn_winograd_gather; `u` of 16 * C * outs
-/// rounded up to 8 floats, from the weight in prn_direct_conv's layout by prn_winograd_weights;
+/// rounded up to 8 floats, made by prn_winograd_weights (input channels [first_in, first_in +
+/// in_count) of it, so threads can share the work) from a layer's weight [outs, ins, 3, 3], or
+/// with `adjoint` from the weight [ins, outs, 3, 3] of the layer whose input gradient this is;
 /// `scratch` of prn_winograd_scratch_size(C, tiles); `grid` of prn_winograd_grid_size(outs, tiles)
-/// receives the raw products, which prn_winograd_output writes as scale * grid + shift (then
-/// ReLU; scale/shift may be NULL).
+/// receives the raw products of outputs [first_out, first_out + out_count) (first_out a multiple
+/// of 8: threads that split one sample's outputs write disjoint rows), which
+/// prn_winograd_output writes as scale * grid + shift (then ReLU; scale/shift may be NULL).
 long prn_winograd_tiles(long samples, long height, long width, long padding);
 long prn_winograd_rows_size(long channels, long tiles);
 long prn_winograd_grid_size(long outs, long tiles);
 long prn_winograd_scratch_size(long channels, long tiles);
-void prn_winograd_weights(const float *weight_t, float *u, long ins, long outs);
+void prn_winograd_weights(const float *weight, float *u, long ins, long outs, int adjoint, long first_in,
+                          long in_count);
 void prn_winograd_gather(const float *x, float *rows, long channels, long samples, long height, long width,
                          long padding, long tiles);
 void prn_winograd_conv(const float *rows, const float *u, float *scratch, float *grid, long channels, long outs,
-                       long samples, long height, long width, long padding, long tiles);
+                       long samples, long height, long width, long padding, long tiles, long first_out,
+                       long out_count);
 void prn_winograd_output(const float *grid, float *y, long outs, long samples, long height, long width,
                          long padding, long tiles, const float *scale, const float *shift, int relu);
 

@@ -210,11 +210,9 @@ public final class Conv2d: Layer {
     }
 
     /// Direct convolutions with a 3x3 kernel that run as Winograd F(2x2, 3x3) instead
-    /// (WinogradConvolution), unless the batch is smaller than the thread count: the direct kernel
-    /// then splits one sample's output channels across threads.
-    /// `EngineConfiguration.winograd` off: the direct kernel.
-    func winogradConvolution(_ g: ConvGeometry, batch: Int) -> Bool {
-        configuration.winograd && directConvolution(g) && WinogradConvolution.applies(g) && batch >= configuration.threads
+    /// (WinogradConvolution). `EngineConfiguration.winograd` off: the direct kernel.
+    func winogradConvolution(_ g: ConvGeometry) -> Bool {
+        configuration.winograd && directConvolution(g) && WinogradConvolution.applies(g)
     }
 
     /// Weight gradients computed without a column matrix (CKernels/direct_conv_weight_grad.c):
@@ -234,21 +232,23 @@ public final class Conv2d: Layer {
     private func forwardDirect(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, workers: Int, epilogue: ConvEpilogue?) {
         let o = outChannels, c = inChannels, k = kernel, p = padding, h = g.height, w = g.width
         let inItem = x.itemCount, outItem = o * g.outHeight * g.outWidth
-        let wt = Tensor.reuse(&transposedWeight, shape: [c * k * k * ((o + 7) / 8 * 8)])
-        ConvKernels.directWeights(weight.value.data, outChannels: o, inChannels: c, kernel: k, adjoint: false, into: wt.data)
-        let xp = x.data, yp = y.data, wp = UnsafePointer(wt.data)
+        let xp = x.data, yp = y.data
         // Without a fused chain the output pass only adds the bias (scale 1).
         let e = epilogue ?? ConvEpilogue(conv: self, norm: nil, relu: false)
         let batch = x.shape[0], threads = configuration.threads, blocks = (o + 7) / 8
-        if winogradConvolution(g, batch: batch) {
+        if winogradConvolution(g) {
             e.scale.withUnsafeBufferPointer { scale in
                 e.shift.withUnsafeBufferPointer { shift in
-                    winograd.run(xp, batch: batch, channels: c, outs: o, height: h, width: w, padding: p, weights: wp,
-                                 into: yp, scale: scale.baseAddress, shift: shift.baseAddress, relu: e.relu, workers: workers)
+                    winograd.run(xp, batch: batch, channels: c, outs: o, height: h, width: w, padding: p,
+                                 weight: weight.value.data, adjoint: false, into: yp, scale: scale.baseAddress,
+                                 shift: shift.baseAddress, relu: e.relu, threads: threads)
                 }
             }
             return
         }
+        let wt = Tensor.reuse(&transposedWeight, shape: [c * k * k * ((o + 7) / 8 * 8)])
+        ConvKernels.directWeights(weight.value.data, outChannels: o, inChannels: c, kernel: k, adjoint: false, into: wt.data)
+        let wp = UnsafePointer(wt.data)
         let pads = Conv2d.prepare(&paddedInputs, workers: workers, count: prn_direct_conv_padded_size(c, h, w, p))
         let outs = Conv2d.prepare(&grids, workers: workers, count: prn_direct_conv_grid_size(o, h, w, k, p))
         if batch < threads && blocks > 1 {
@@ -326,7 +326,7 @@ public final class Conv2d: Layer {
         let adjointG = adjointGeometry(g)
         let direct = wantDx && g.stride == 1 && directConvolution(adjointG)
         // With Winograd the input gradient is one pass over the batch after the weight gradient's.
-        let winogradDx = direct && winogradConvolution(adjointG, batch: batch)
+        let winogradDx = direct && winogradConvolution(adjointG)
         let dcols = g.isPointwise || !wantDx || direct ? []
             : Conv2d.prepare(&gradColumns, workers: workers, count: kk * hw)
         // Worker 0 accumulates straight into weight.grad; the others into zeroed scratch, reduced below.
@@ -340,12 +340,10 @@ public final class Conv2d: Layer {
         let c = inChannels, k = kernel, oh = g.outHeight, ow = g.outWidth, ap = adjointG.padding
         var adjoint: UnsafePointer<Float>?
         var pads: [Tensor] = [], outs: [Tensor] = []
-        if direct {
+        if direct && !winogradDx {
             let wt = Tensor.reuse(&adjointWeight, shape: [o * k * k * ((c + 7) / 8 * 8)])
             ConvKernels.directWeights(wp, outChannels: o, inChannels: c, kernel: k, adjoint: true, into: wt.data)
             adjoint = UnsafePointer(wt.data)
-        }
-        if direct && !winogradDx {
             pads = Conv2d.prepare(&gradPadded, workers: workers, count: prn_direct_conv_padded_size(o, oh, ow, ap))
             outs = Conv2d.prepare(&gradGrids, workers: workers, count: prn_direct_conv_grid_size(c, oh, ow, k, ap))
         }
@@ -390,9 +388,9 @@ public final class Conv2d: Layer {
                 }
             }
         }
-        if winogradDx, let adjoint, let dxp {
-            adjointWinograd.run(dyp, batch: batch, channels: o, outs: c, height: oh, width: ow, padding: ap,
-                                weights: adjoint, into: dxp, scale: nil, shift: nil, relu: false, workers: workers)
+        if winogradDx, let dxp {
+            adjointWinograd.run(dyp, batch: batch, channels: o, outs: c, height: oh, width: ow, padding: ap, weight: wp,
+                                adjoint: true, into: dxp, scale: nil, shift: nil, relu: false, threads: configuration.threads)
         }
         if workers > 1 {
             let n = o * kk

@@ -7,6 +7,9 @@ import CKernels
 /// Each worker takes a contiguous block of the batch and convolves it a group of samples per
 /// call: the kernel numbers the 2x2 tiles of all samples of a call in one sequence, so a group of
 /// small images (8x8: 20 tiles each) still fills the kernel's vectors of 16 tiles and its chunks.
+/// With fewer samples than threads (batch 1 in deployment) the threads split each sample's
+/// outputs in blocks of 8 instead; each gathers and transforms the whole input, which is a small
+/// part of the work, rather than leave threads idle.
 /// Every output is computed from its own sample only, in a fixed order, so results do not depend
 /// on the thread count. The per-call buffers are the worker thread's (`prn_thread_scratch`), shared
 /// by all layers; only the transformed weight belongs to the layer.
@@ -21,36 +24,74 @@ final class WinogradConvolution {
 
     func reset() { transformed = nil }
 
-    /// y [batch, outs, OH, OW] = scale * conv(x) + shift (then ReLU), x [batch, channels, H, W];
-    /// `weights` in prn_direct_conv's layout ([channels * 9][outs rounded up to 8]).
+    /// y [batch, outs, OH, OW] = scale * conv(x) + shift (then ReLU), x [batch, channels, H, W],
+    /// with a layer's weight [outs, channels, 3, 3]; or, `adjoint`, the input gradient of the layer
+    /// whose weight is [channels, outs, 3, 3] from its output gradient x.
     func run(_ x: UnsafePointer<Float>, batch: Int, channels c: Int, outs o: Int, height h: Int, width w: Int,
-             padding p: Int, weights: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
-             scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, relu: Bool, workers: Int) {
+             padding p: Int, weight: UnsafePointer<Float>, adjoint: Bool, into y: UnsafeMutablePointer<Float>,
+             scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, relu: Bool, threads: Int) {
         let u = Tensor.reuse(&transformed, shape: [16 * c * ((o + 7) / 8 * 8)])
-        prn_winograd_weights(weights, u.data, c, o)
+        let ud = u.data
+        // Every call: training changes the weight between calls. Split across the threads, since
+        // for 256 channels it is as long as a batch-8 Winograd pass on one.
+        Parallel.chunks(c, minPerThread: 8, threads: threads) { r in
+            prn_winograd_weights(weight, ud, c, o, adjoint ? 1 : 0, r.lowerBound, r.count)
+        }
+        let up = UnsafePointer(u.data), blocks = (o + 7) / 8
+        if batch < threads && blocks > 1 {
+            splitOutputs(x, batch: batch, channels: c, outs: o, height: h, width: w, padding: p, weights: up, into: y,
+                         scale: scale, shift: shift, relu: relu, threads: threads)
+            return
+        }
+        let workers = Swift.max(1, Swift.min(threads, batch))
         let perSample = prn_winograd_tiles(1, h, w, p)
         let largest = (batch + workers - 1) / workers
         let group = Swift.max(1, Swift.min(largest, (WinogradConvolution.minimumTiles + perSample - 1) / perSample))
         let tiles = prn_winograd_tiles(group, h, w, p)
         let rowsSize = prn_winograd_rows_size(c, tiles), scratchSize = prn_winograd_scratch_size(c, tiles)
         let gridSize = prn_winograd_grid_size(o, tiles)
-        let inItem = c * h * w, outItem = o * (h + 2 * p - 2) * (w + 2 * p - 2), up = UnsafePointer(u.data)
+        let inItem = c * h * w, outItem = o * (h + 2 * p - 2) * (w + 2 * p - 2)
         Parallel.chunks(workers, threads: workers) { r in
             for worker in r {
-                guard let rowsp = prn_thread_scratch(0, rowsSize), let scratch = prn_thread_scratch(1, scratchSize),
-                      let grid = prn_thread_scratch(2, gridSize) else {
-                    preconditionFailure("conv2d: out of memory for Winograd scratch (\(rowsSize + scratchSize + gridSize) floats)")
-                }
+                let (rowsp, scratch, grid) = WinogradConvolution.buffers(rowsSize, scratchSize, gridSize)
                 var start = batch * worker / workers
                 let end = batch * (worker + 1) / workers
                 while start < end {
                     let n = Swift.min(group, end - start), t = prn_winograd_tiles(n, h, w, p)
                     prn_winograd_gather(x + start * inItem, rowsp, c, n, h, w, p, t)
-                    prn_winograd_conv(rowsp, up, scratch, grid, c, o, n, h, w, p, t)
+                    prn_winograd_conv(rowsp, up, scratch, grid, c, o, n, h, w, p, t, 0, o)
                     prn_winograd_output(grid, y + start * outItem, o, n, h, w, p, t, scale, shift, relu ? 1 : 0)
                     start += n
                 }
             }
         }
+    }
+
+    private func splitOutputs(_ x: UnsafePointer<Float>, batch: Int, channels c: Int, outs o: Int, height h: Int, width w: Int,
+                              padding p: Int, weights u: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+                              scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, relu: Bool, threads: Int) {
+        let tiles = prn_winograd_tiles(1, h, w, p)
+        let rowsSize = prn_winograd_rows_size(c, tiles), scratchSize = prn_winograd_scratch_size(c, tiles)
+        let gridSize = prn_winograd_grid_size(o, tiles)
+        let plane = (h + 2 * p - 2) * (w + 2 * p - 2), inItem = c * h * w
+        for b in 0..<batch {
+            Parallel.chunks((o + 7) / 8, threads: threads) { r in
+                let (rowsp, scratch, grid) = WinogradConvolution.buffers(rowsSize, scratchSize, gridSize)
+                let first = r.lowerBound * 8, count = Swift.min(o, r.upperBound * 8) - first
+                prn_winograd_gather(x + b * inItem, rowsp, c, 1, h, w, p, tiles)
+                prn_winograd_conv(rowsp, u, scratch, grid, c, o, 1, h, w, p, tiles, first, count)
+                prn_winograd_output(grid + prn_winograd_grid_size(first, tiles), y + (b * o + first) * plane, count, 1, h, w, p,
+                                    tiles, scale.map { $0 + first }, shift.map { $0 + first }, relu ? 1 : 0)
+            }
+        }
+    }
+
+    /// The calling thread's buffers for one call: gathered rows, transformed inputs, products.
+    private static func buffers(_ rows: Int, _ scratch: Int, _ grid: Int)
+        -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) {
+        guard let r = prn_thread_scratch(0, rows), let s = prn_thread_scratch(1, scratch), let g = prn_thread_scratch(2, grid) else {
+            preconditionFailure("conv2d: out of memory for Winograd scratch (\(rows + scratch + grid) floats)")
+        }
+        return (r, s, g)
     }
 }

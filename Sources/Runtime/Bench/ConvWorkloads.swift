@@ -1,0 +1,51 @@
+import Engine
+import Foundation
+
+/// Single 3x3 stride-1 "same" convolutions, each kernel prn has for them on the same layer in one
+/// run: Winograd F(2x2, 3x3), the direct kernel and im2col + GEMM (`EngineConfiguration`'s
+/// `winograd` and `directConvolution`). The shapes are resnet20's three stages and resnet18's
+/// first three at 224x224. Each line times the eval forward and the training step's forward plus
+/// input gradient; `gmacs` counts the multiply-adds of the plain convolution (9 per output and
+/// input channel, whichever kernel ran), so the kernels compare on one scale, and Winograd's
+/// lines carry their speed-up over the direct kernel.
+public enum ConvWorkloads {
+    /// (channels, height = width, batch)
+    static let shapes = [(16, 32, 32), (32, 16, 32), (64, 8, 32), (64, 56, 8), (128, 28, 8), (256, 14, 8)]
+
+    public static func all(threads: Int = Parallel.threads) -> [BenchResult] {
+        var out: [BenchResult] = []
+        for (c, size, batch) in shapes {
+            var rng = RandomStream(seed: 0)
+            let conv = Conv2d(c, c, kernel: 3, stride: 1, padding: 1, bias: false)
+            conv.initialize(&rng)
+            var x = Tensor(shape: [batch, c, size, size])
+            for i in 0..<x.count { x[i] = rng.uniform(-1, 1) }
+            let dy = Tensor(shape: [batch, c, size, size], repeating: 0.01)
+            let macs = Double(batch * c * c * 9 * size * size)
+            var direct: (Double, Double) = (0, 0)
+            for (name, config) in [("gemm", EngineConfiguration(threads: threads, directConvolution: false)),
+                                   ("direct", EngineConfiguration(threads: threads, winograd: false)),
+                                   ("winograd", EngineConfiguration(threads: threads))] {
+                let forward = best { _ = conv.forward([x], mode: .eval, configuration: config) }
+                let step = best {
+                    _ = conv.forward([x], mode: .train, configuration: config)
+                    _ = conv.backward(dy, needInputGrad: [true])
+                }
+                // The training step also computes the weight gradient (the same kernel for all
+                // three); its rate counts the forward and input gradient's multiply-adds only.
+                var extra = ["gmacs_forward": macs / forward / 1e9, "train_step_s": step]
+                if name == "direct" { direct = (forward, step) }
+                if name == "winograd" { extra["speedup_forward"] = direct.0 / forward; extra["speedup_train_step"] = direct.1 / step }
+                out.append(BenchResult("conv3x3-\(c)ch-\(size)x\(size)-b\(batch)-\(name)", samplesPerSecond: Double(batch) / forward,
+                                       extra: extra))
+            }
+        }
+        return out
+    }
+
+    /// The fastest of five runs, after one to warm caches and size buffers.
+    private static func best(_ body: () -> Void) -> Double {
+        body()
+        return (0..<5).map { _ in timed(body) }.min() ?? 0
+    }
+}
