@@ -113,23 +113,7 @@ final class Conv2dTests: XCTestCase {
                                    dy: dy.data, dx: refDx.data, dw: refDw.data, db: nil)
             assertClose(dx, refDx, "Winograd input gradient \(what)")
             assertClose(conv.weight.grad, refDw, "dw beside the Winograd input gradient \(what)")
-            let norm = BatchNorm(cout)
-            for c in 0..<cout { norm.weight.value[c] = rng.uniform(0.5, 1.5); norm.bias.value[c] = rng.uniform(-0.5, 0.5) }
-            let e = ConvEpilogue(conv: conv, norm: norm, relu: true)
-            let fused = conv.forwardEval(x, epilogue: e, configuration: config)
-            let plain = Tensor(shape: ref.shape)
-            ConvReference.forward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data, bias: nil, y: plain.data)
-            let hw = y.shape[2] * y.shape[3]
-            var worst: Float = 0
-            for b in 0..<batch {
-                for c in 0..<cout {
-                    for q in 0..<hw {
-                        let i = (b * cout + c) * hw + q
-                        worst = max(worst, abs(fused[i] - max(0, e.scale[c] * plain[i] + e.shift[c])))
-                    }
-                }
-            }
-            XCTAssertLessThan(worst, 1e-4, "fused Winograd forward \(what)")
+            assertFusedEpilogueMatches(conv, x, configuration: config, &rng, "fused Winograd forward \(what)")
         }
     }
 
@@ -150,22 +134,33 @@ final class Conv2dTests: XCTestCase {
             ConvReference.forward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,
                                   bias: conv.bias?.value.data, y: ref.data)
             assertClose(conv.forward([x], mode: .eval, configuration: config), ref, "split forward \(cin)->\(cout) \(h)x\(w) batch \(batch) threads \(threads)")
-            let norm = BatchNorm(cout)
-            for c in 0..<cout { norm.weight.value[c] = rng.uniform(0.5, 1.5); norm.bias.value[c] = rng.uniform(-0.5, 0.5) }
-            let e = ConvEpilogue(conv: conv, norm: norm, relu: true)
-            let fused = conv.forwardEval(x, epilogue: e, configuration: config)
-            let plain = Tensor(shape: ref.shape)
-            ConvReference.forward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data, bias: nil, y: plain.data)
-            let hw = h * w
-            for b in 0..<batch {
-                for c in 0..<cout {
-                    for q in 0..<hw {
-                        let i = (b * cout + c) * hw + q
-                        XCTAssertEqual(fused[i], max(0, e.scale[c] * plain[i] + e.shift[c]), accuracy: 1e-4, "fused \(cout) channel \(c)")
-                    }
+            assertFusedEpilogueMatches(conv, x, configuration: config, &rng, "fused split forward \(cin)->\(cout) batch \(batch)")
+        }
+    }
+
+    /// The eval forward with a batch norm (random affine map) and ReLU fused into its output
+    /// pass against the reference convolution followed by the same map.
+    private func assertFusedEpilogueMatches(_ conv: Conv2d, _ x: Tensor, configuration: EngineConfiguration,
+                                            _ rng: inout RandomStream, _ what: String, line: UInt = #line) {
+        let cout = conv.outChannels, batch = x.shape[0]
+        let norm = BatchNorm(cout)
+        for c in 0..<cout { norm.weight.value[c] = rng.uniform(0.5, 1.5); norm.bias.value[c] = rng.uniform(-0.5, 0.5) }
+        let e = ConvEpilogue(conv: conv, norm: norm, relu: true)
+        let fused = conv.forwardEval(x, epilogue: e, configuration: configuration)
+        let g = conv.geometry(height: x.shape[2], width: x.shape[3])
+        let plain = Tensor(shape: fused.shape)
+        ConvReference.forward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data, bias: nil, y: plain.data)
+        let hw = g.outHeight * g.outWidth
+        var worst: Float = 0
+        for b in 0..<batch {
+            for c in 0..<cout {
+                for q in 0..<hw {
+                    let i = (b * cout + c) * hw + q
+                    worst = max(worst, abs(fused[i] - max(0, e.scale[c] * plain[i] + e.shift[c])))
                 }
             }
         }
+        XCTAssertLessThan(worst, 1e-4, what, line: line)
     }
 
     /// Stride-1 3x3 weight gradients run without a column matrix, several samples per call:
