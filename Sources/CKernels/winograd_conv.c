@@ -16,11 +16,7 @@
 #include "clones.h"
 #include "affine.h"
 #include "direct_conv_layout.h"
-
-static inline long tile_rows(long height, long padding) { return (height + 2 * padding - 1) / 2; }
-static inline long tile_stride(long width, long padding) { return (width + 2 * padding - 1) / 2 + 1; }
-static inline long plane_size(long tiles) { return 2 * tiles + 16; }
-static inline long round8(long n) { return (n + 7) / 8 * 8; }
+#include "winograd_layout.h"
 
 long prn_winograd_tiles(long samples, long height, long width, long padding) {
     const long used = samples * tile_rows(height, padding) * tile_stride(width, padding);
@@ -38,12 +34,6 @@ static long chunk_tiles(long channels, long tiles) {
     if (n < 32) n = 32;
     return n < tiles ? n : tiles;
 }
-
-// Distance between the rows of transformed inputs of a chunk: one cache line more than the
-// chunk, so that the 16 x C rows a block of outputs walks through do not all fall into the same
-// few sets of the L1 cache (a chunk of 512 tiles at C = 16 put all 16 rows of a channel 32 KB
-// apart, in one set).
-static inline long chunk_row(long count) { return count + 16; }
 
 long prn_winograd_scratch_size(long channels, long tiles) {
     return 16 * channels * chunk_row(chunk_tiles(channels, tiles));
@@ -102,9 +92,6 @@ void prn_winograd_gather(const float *restrict x, float *restrict rows, long cha
     }
 }
 
-#define EVENS(a, b) __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
-#define ODDS(a, b) __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31)
-
 // B^T along one input row of 16 tiles: (d0 - d2, d1 + d2, d2 - d1, d1 - d3).
 #define INPUT_ROW(p, t0, t1, t2, t3)                                                        \
     do {                                                                                    \
@@ -114,11 +101,13 @@ void prn_winograd_gather(const float *restrict x, float *restrict rows, long cha
         t0 = in0 - in2; t1 = in1 + in2; t2 = in2 - in1; t3 = in1 - in3;                     \
     } while (0)
 
-// v [16][channels][ld] = B^T d B of tiles [first, first + count) (count a multiple of 16).
 CLONES
-static void transform_inputs(const float *restrict rows, float *restrict v, long channels, long plane, long first,
-                             long count, long ld) {
-    const long e_stride = channels * ld;
+void prn_winograd_transform_inputs(const float *restrict rows, float *restrict v, long channels, long rows_per_e,
+                                   long plane, long first, long count, long ld) {
+    const long e_stride = rows_per_e * ld;
+    for (long e = 0; e < 16; e++)
+        for (long c = channels; c < rows_per_e; c++)
+            for (long t = 0; t < count; t += 16) store16(v + e * e_stride + c * ld + t, (v16){0});
     for (long c = 0; c < channels; c++) {
         const float *base = rows + c * 4 * plane + 2 * first;
         float *out = v + c * ld;
@@ -229,7 +218,7 @@ void prn_winograd_conv(const float *rows, const float *u, float *scratch, float 
     const long end = (used + 15) / 16 * 16, chunk = chunk_tiles(channels, tiles), plane = plane_size(tiles);
     for (long first = 0; first < end; first += chunk) {
         const long n = chunk < end - first ? chunk : end - first;
-        transform_inputs(rows, scratch, channels, plane, first, n, chunk_row(n));
+        prn_winograd_transform_inputs(rows, scratch, channels, channels, plane, first, n, chunk_row(n));
         multiply_outputs(scratch, u, grid, channels, outs, first_out, o_end, n, chunk_row(n), first, tiles);
     }
 }

@@ -81,7 +81,7 @@ final class Conv2dTests: XCTestCase {
     }
 
     /// 3x3 stride-1 convolutions as Winograd F(2x2, 3x3), forward (with and without the fused
-    /// epilogue) and input gradient: odd output sizes (a last half row and column of tiles),
+    /// epilogue), input gradient and weight gradient (added to what the weight holds): odd output sizes (a last half row and column of tiles),
     /// padding 0, 1 and 2, output counts that leave a partial block of 8, tile counts that end in
     /// a partial vector, groups of small images that end in a partial group, a chunked 64-channel
     /// layer, one to four threads, and fewer samples than threads (outputs split across threads,
@@ -106,13 +106,13 @@ final class Conv2dTests: XCTestCase {
                                   bias: conv.bias?.value.data, y: ref.data)
             assertClose(y, ref, "Winograd forward \(what)")
             let dy = GradCheck.randomTensor(y.shape, &rng)
-            conv.weight.grad.zero()
+            conv.weight.grad.fill(0.25)
             let dx = conv.backward(dy, needInputGrad: [true])[0]!
-            let refDx = Tensor(shape: x.shape), refDw = Tensor(shape: conv.weight.value.shape)
+            let refDx = Tensor(shape: x.shape), refDw = Tensor(shape: conv.weight.value.shape, repeating: 0.25)
             ConvReference.backward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,
                                    dy: dy.data, dx: refDx.data, dw: refDw.data, db: nil)
             assertClose(dx, refDx, "Winograd input gradient \(what)")
-            assertClose(conv.weight.grad, refDw, "dw beside the Winograd input gradient \(what)")
+            assertClose(conv.weight.grad, refDw, "Winograd weight gradient, added to the one held \(what)")
             assertFusedEpilogueMatches(conv, x, configuration: config, &rng, "fused Winograd forward \(what)")
         }
     }
@@ -173,11 +173,12 @@ final class Conv2dTests: XCTestCase {
                                                        (16, 16, 1, 32, 32, 2, 2), (1, 1, 1, 17, 5, 4, 2), (4, 3, 1, 4, 4, 19, 1)] {
             let conv = Conv2d(cin, cout, kernel: 3, stride: 1, padding: pad, bias: false)
             conv.initialize(&rng)
-            let config = EngineConfiguration(threads: threads)
+            let config = EngineConfiguration(threads: threads, winograd: false)
             let g = conv.geometry(height: h, width: w)
             let x = GradCheck.randomTensor([batch, cin, h, w], &rng)
             let y = conv.forward([x], mode: .train, configuration: config)
             XCTAssertTrue(conv.directWeightGradient(g))
+            XCTAssertFalse(conv.winogradConvolution(g))
             let dy = GradCheck.randomTensor(y.shape, &rng)
             conv.weight.grad.fill(0.25)
             _ = conv.backward(dy, needInputGrad: [false])

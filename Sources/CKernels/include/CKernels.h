@@ -110,6 +110,22 @@ void prn_winograd_conv(const float *rows, const float *u, float *scratch, float 
 void prn_winograd_output(const float *grid, float *y, long outs, long samples, long height, long width,
                          long padding, long tiles, const float *scale, const float *shift, int relu);
 
+/// The weight gradient of a stride-1 3x3 convolution (padding 0-2) in Winograd F(2x2, 3x3) form
+/// (see winograd_weight_grad.c), for `samples` samples x [samples, C, H, W] and their output
+/// gradients dy [samples, outs, OH, OW]: adds their products to `sums`
+/// (prn_winograd_weight_grad_sums_size floats, zeroed before the first call), which
+/// prn_winograd_weight_grad_finish then adds to dw [outs, C, 3, 3]. `tiles` =
+/// prn_winograd_tiles(samples, H, W, p); `rows` of prn_winograd_rows_size(C, tiles) floats,
+/// `dy_rows` of prn_winograd_dy_rows_size(outs, tiles), `scratch` of
+/// prn_winograd_weight_grad_scratch_size(C, outs, tiles).
+long prn_winograd_dy_rows_size(long outs, long tiles);
+long prn_winograd_weight_grad_scratch_size(long channels, long outs, long tiles);
+long prn_winograd_weight_grad_sums_size(long channels, long outs);
+void prn_winograd_weight_grad(const float *x, const float *dy, float *rows, float *dy_rows, float *scratch,
+                              float *sums, long channels, long outs, long samples, long height, long width,
+                              long padding, long tiles);
+void prn_winograd_weight_grad_finish(const float *sums, float *dw, long channels, long outs);
+
 /// 2x2, stride-2 max pooling of `planes` planes [height, width] (odd edges dropped), with the
 /// index within its plane of each maximum (the first one on ties; NaN never wins).
 void prn_maxpool2x2(const float *x, float *y, int32_t *argmax, long planes, long height, long width);

@@ -321,8 +321,9 @@ public final class Conv2d: Layer {
         let o = outChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount
         precondition(dy.count == batch * o * hw, "conv2d.backward: gradient \(dy.shape) vs output [\(batch), \(o), \(g.outHeight), \(g.outWidth)]")
         let workers = workerCount(batch), wantDx = needInputGrad[0]
-        let directDW = directWeightGradient(g)
-        let cols = g.isPointwise || directDW ? [] : Conv2d.prepare(&columns, workers: workers, count: kk * hw)
+        let winogradDW = winogradConvolution(g)
+        let directDW = !winogradDW && directWeightGradient(g)
+        let cols = g.isPointwise || directDW || winogradDW ? [] : Conv2d.prepare(&columns, workers: workers, count: kk * hw)
         let adjointG = adjointGeometry(g)
         let direct = wantDx && g.stride == 1 && directConvolution(adjointG)
         // With Winograd the input gradient is one pass over the batch after the weight gradient's.
@@ -356,6 +357,11 @@ public final class Conv2d: Layer {
         let dwGrids = directDW ? Conv2d.prepare(&weightGradGrids, workers: workers, count: gridStride * dwGroup) : []
         perWorker(batch) { w, samples in
             let dW = w == 0 ? gradW : dws[w].data
+            if winogradDW {
+                WinogradConvolution.weightGradient(xp + samples.lowerBound * inItem, dyp + samples.lowerBound * o * hw,
+                                                   samples: samples.count, channels: c, outs: o, height: g.height,
+                                                   width: g.width, padding: g.padding, into: dW)
+            }
             for b in samples {
                 let xb = UnsafePointer(xp + b * inItem), dyb = dyp + b * o * hw
                 if directDW {
@@ -367,7 +373,7 @@ public final class Conv2d: Layer {
                         prn_direct_conv_weight_grad(padded, padStride, grid, gridStride, slot + 1, dW, c,
                                                     g.height, g.width, g.padding, o)
                     }
-                } else {
+                } else if !winogradDW {
                     let col: UnsafePointer<Float> = g.isPointwise ? xb : UnsafePointer(cols[w].data)
                     if !g.isPointwise { ConvKernels.im2col(g, xb, cols[w].data) }
                     BLAS.sgemm(transB: true, m: o, n: kk, k: hw, a: dyb, lda: hw, b: col, ldb: hw,

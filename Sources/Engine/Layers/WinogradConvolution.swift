@@ -86,6 +86,31 @@ final class WinogradConvolution {
         }
     }
 
+    /// dw [outs, channels, 3, 3] += the weight gradient of `samples` samples x [samples, channels,
+    /// H, W] with output gradients dy (CKernels/winograd_weight_grad.c), on the calling thread: a
+    /// worker's block of the batch, a group of samples per call as for the forward.
+    static func weightGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, samples: Int, channels c: Int,
+                               outs o: Int, height h: Int, width w: Int, padding p: Int, into dw: UnsafeMutablePointer<Float>) {
+        let perSample = prn_winograd_tiles(1, h, w, p)
+        let group = Swift.max(1, Swift.min(samples, (minimumTiles + perSample - 1) / perSample))
+        let tiles = prn_winograd_tiles(group, h, w, p), sumsSize = prn_winograd_weight_grad_sums_size(c, o)
+        let (rows, scratch, dyRows) = buffers(prn_winograd_rows_size(c, tiles), prn_winograd_weight_grad_scratch_size(c, o, tiles),
+                                              prn_winograd_dy_rows_size(o, tiles))
+        guard let sums = prn_thread_scratch(3, sumsSize) else {
+            preconditionFailure("conv2d: out of memory for Winograd scratch (\(sumsSize) floats)")
+        }
+        sums.update(repeating: 0, count: sumsSize)
+        let inItem = c * h * w, outItem = o * (h + 2 * p - 2) * (w + 2 * p - 2)
+        var start = 0
+        while start < samples {
+            let n = Swift.min(group, samples - start)
+            prn_winograd_weight_grad(x + start * inItem, dy + start * outItem, rows, dyRows, scratch, sums, c, o, n, h, w, p,
+                                     prn_winograd_tiles(n, h, w, p))
+            start += n
+        }
+        prn_winograd_weight_grad_finish(sums, dw, c, o)
+    }
+
     /// The calling thread's buffers for one call: gathered rows, transformed inputs, products.
     private static func buffers(_ rows: Int, _ scratch: Int, _ grid: Int)
         -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) {

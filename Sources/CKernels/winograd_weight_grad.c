@@ -1,0 +1,179 @@
+// The weight gradient of a stride-1 3x3 convolution in Winograd F(2x2, 3x3) form (see
+// include/CKernels.h).
+//
+// The forward makes each 2x2 output tile as Y = A^T M A with M = sum over input channels of
+// U .* V (U = G g G^T, V = B^T d B). So the gradient of U is, per element e of the 4x4
+// transform, dU[e][k][c] = sum over tiles of dM[e][k] * V[e][c] with dM = A dY A^T, and the
+// weight's is dg = G^T dU G: 16 multiply-adds per tile, output and input channel instead of the
+// direct kernel's 36. Tiles are numbered as in winograd_conv.c; the output gradient is gathered
+// onto that numbering with zeros at the spare tiles and past an odd last row or column, so
+// those tiles add nothing.
+//
+// The sums over tiles are blocks of 4 outputs x 4 inputs, 16 vector accumulators over 16 tiles
+// each, added across their lanes once per chunk of tiles by a tree that folds all 16 into one
+// vector (lane L holds accumulator bitrev4(L)), so the block's running sums are one vector.
+#include "CKernels.h"
+#include "clones.h"
+#include "direct_conv_layout.h"
+#include "winograd_layout.h"
+
+static inline long round4(long n) { return (n + 3) / 4 * 4; }
+
+// Tiles per chunk. The sums run one element e at a time, so what must stay in the L2 cache is
+// one element's transformed inputs, C x tiles floats, kept to 512 KB; the chunk as a whole
+// (16 elements, inputs and output gradients) may be several MB. Long chunks matter: each block
+// folds its 16 accumulators across lanes once per chunk, which at 64 tiles per chunk cost as
+// much as the products.
+static long chunk_tiles(long channels, long outs, long tiles) {
+    (void)outs;
+    long n = 131072 / round4(channels) / 16 * 16;
+    if (n < 16) n = 16;
+    return n < tiles ? n : tiles;
+}
+
+long prn_winograd_dy_rows_size(long outs, long tiles) { return outs * 4 * tiles; }
+
+long prn_winograd_weight_grad_scratch_size(long channels, long outs, long tiles) {
+    return 16 * (round4(channels) + round4(outs)) * chunk_row(chunk_tiles(channels, outs, tiles));
+}
+
+long prn_winograd_weight_grad_sums_size(long channels, long outs) { return 16 * round4(channels) * round4(outs); }
+
+// dy [samples, outs, OH, OW] onto the output grid's numbering: [outs][2 rows][2 * tiles].
+CLONES
+static void gather_dy(const float *restrict dy, float *restrict dy_rows, long outs, long samples, long height,
+                      long width, long padding, long tiles) {
+    const long oh = height + 2 * padding - 2, ow = width + 2 * padding - 2;
+    const long th = tile_rows(height, padding), wq = 2 * tile_stride(width, padding), row = 2 * tiles;
+    for (long k = 0; k < outs; k++) {
+        for (long r = 0; r < 2; r++) {
+            float *dst = dy_rows + (k * 2 + r) * row;
+            for (long s = 0; s < samples; s++) {
+                for (long i = 0; i < th; i++) {
+                    float *d = dst + (s * th + i) * wq;
+                    const long y = 2 * i + r;
+                    long q = 0;
+                    if (y < oh) {
+                        const float *src = dy + ((s * outs + k) * oh + y) * ow;
+                        for (; q < ow; q++) d[q] = src[q];
+                    }
+                    for (; q < wq; q++) d[q] = 0.0f;
+                }
+            }
+            for (long q = samples * th * wq; q < row; q++) dst[q] = 0.0f;
+        }
+    }
+}
+
+// dm [16][k4][ld] = A dY A^T of tiles [first, first + count); rows outs..k4-1 zeros.
+CLONES
+static void transform_dy(const float *restrict dy_rows, float *restrict dm, long outs, long k4, long tiles,
+                         long first, long count, long ld) {
+    const long e_stride = k4 * ld, row = 2 * tiles;
+    for (long e = 0; e < 16; e++)
+        for (long k = outs; k < k4; k++)
+            for (long t = 0; t < count; t += 16) store16(dm + e * e_stride + k * ld + t, (v16){0});
+    for (long k = 0; k < outs; k++) {
+        const float *top = dy_rows + k * 2 * row + 2 * first;
+        float *out = dm + k * ld;
+        for (long t = 0; t < count; t += 16) {
+            const v16 a = load16(top + 2 * t), b = load16(top + 2 * t + 16);
+            const v16 c = load16(top + row + 2 * t), d = load16(top + row + 2 * t + 16);
+            const v16 y00 = EVENS(a, b), y01 = ODDS(a, b), y10 = EVENS(c, d), y11 = ODDS(c, d);
+            // A dY: rows (y0, y0 + y1, y0 - y1, -y1); then the same on the columns.
+            const v16 r0[4][2] = {{y00, y01}, {y00 + y10, y01 + y11}, {y00 - y10, y01 - y11}, {-y10, -y11}};
+            for (int i = 0; i < 4; i++) {
+                float *o = out + (i * 4) * e_stride + t;
+                store16(o, r0[i][0]);
+                store16(o + e_stride, r0[i][0] + r0[i][1]);
+                store16(o + 2 * e_stride, r0[i][0] - r0[i][1]);
+                store16(o + 3 * e_stride, -r0[i][1]);
+            }
+        }
+    }
+}
+
+// Adds a pair of vectors' halves: lanes 0-7 of the result sum a, lanes 8-15 sum b (each 8
+// partial sums of 2 lanes). The next levels fold 4 and then 2 lanes the same way.
+#define FOLD8(a, b) (__builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) + \
+                     __builtin_shufflevector(a, b, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31))
+#define FOLD4(a, b) (__builtin_shufflevector(a, b, 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27) + \
+                     __builtin_shufflevector(a, b, 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31))
+#define FOLD2(a, b) (__builtin_shufflevector(a, b, 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29) + \
+                     __builtin_shufflevector(a, b, 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31))
+#define FOLD1(a, b) (__builtin_shufflevector(a, b, 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30) + \
+                     __builtin_shufflevector(a, b, 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31))
+
+// Lane L of a block's sums holds the accumulator of (output, input) = divmod(bitrev4(L), 4).
+static const int bitrev4[16] = {0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15};
+
+#define ACC(i, j) a##i##j
+#define DECLARE_ROW(i) v16 ACC(i, 0) = {0}, ACC(i, 1) = {0}, ACC(i, 2) = {0}, ACC(i, 3) = {0};
+#define FMA_ROW(i) { const v16 g = load16(m##i + t); ACC(i, 0) += g * x0; ACC(i, 1) += g * x1; \
+                     ACC(i, 2) += g * x2; ACC(i, 3) += g * x3; }
+
+// sums [16][k4 / 4][c4 / 4][16] += the chunk's products, block by block.
+CLONES
+static void reduce_chunk(const float *restrict v, const float *restrict dm, float *restrict sums, long c4, long k4,
+                         long count, long ld) {
+    const long kb = k4 / 4, cb = c4 / 4;
+    for (long e = 0; e < 16; e++) {
+        for (long ko = 0; ko < kb; ko++) {
+            const float *m0 = dm + (e * k4 + ko * 4) * ld, *m1 = m0 + ld, *m2 = m1 + ld, *m3 = m2 + ld;
+            for (long co = 0; co < cb; co++) {
+                const float *v0 = v + (e * c4 + co * 4) * ld, *v1 = v0 + ld, *v2 = v1 + ld, *v3 = v2 + ld;
+                DECLARE_ROW(0) DECLARE_ROW(1) DECLARE_ROW(2) DECLARE_ROW(3)
+                for (long t = 0; t < count; t += 16) {
+                    const v16 x0 = load16(v0 + t), x1 = load16(v1 + t), x2 = load16(v2 + t), x3 = load16(v3 + t);
+                    FMA_ROW(0) FMA_ROW(1) FMA_ROW(2) FMA_ROW(3)
+                }
+                const v16 s0 = FOLD8(a00, a01), s1 = FOLD8(a02, a03), s2 = FOLD8(a10, a11), s3 = FOLD8(a12, a13);
+                const v16 s4 = FOLD8(a20, a21), s5 = FOLD8(a22, a23), s6 = FOLD8(a30, a31), s7 = FOLD8(a32, a33);
+                const v16 t0 = FOLD4(s0, s1), t1 = FOLD4(s2, s3), t2 = FOLD4(s4, s5), t3 = FOLD4(s6, s7);
+                const v16 u0 = FOLD2(t0, t1), u1 = FOLD2(t2, t3);
+                float *dst = sums + ((e * kb + ko) * cb + co) * 16;
+                store16(dst, load16(dst) + FOLD1(u0, u1));
+            }
+        }
+    }
+}
+
+void prn_winograd_weight_grad(const float *x, const float *dy, float *rows, float *dy_rows, float *scratch,
+                              float *sums, long channels, long outs, long samples, long height, long width,
+                              long padding, long tiles) {
+    prn_winograd_gather(x, rows, channels, samples, height, width, padding, tiles);
+    gather_dy(dy, dy_rows, outs, samples, height, width, padding, tiles);
+    const long used = samples * tile_rows(height, padding) * tile_stride(width, padding);
+    const long end = (used + 15) / 16 * 16, chunk = chunk_tiles(channels, outs, tiles), plane = plane_size(tiles);
+    const long c4 = round4(channels), k4 = round4(outs);
+    for (long first = 0; first < end; first += chunk) {
+        const long n = chunk < end - first ? chunk : end - first, ld = chunk_row(n);
+        float *v = scratch, *dm = scratch + 16 * c4 * ld;
+        prn_winograd_transform_inputs(rows, v, channels, c4, plane, first, n, ld);
+        transform_dy(dy_rows, dm, outs, k4, tiles, first, n, ld);
+        reduce_chunk(v, dm, sums, c4, k4, n, ld);
+    }
+}
+
+void prn_winograd_weight_grad_finish(const float *sums, float *dw, long channels, long outs) {
+    const long kb = round4(outs) / 4, cb = round4(channels) / 4;
+    for (long k = 0; k < outs; k++) {
+        for (long c = 0; c < channels; c++) {
+            const long lane = bitrev4[(k % 4) * 4 + c % 4];
+            float du[4][4], r[3][4];
+            for (long e = 0; e < 16; e++) du[e / 4][e % 4] = sums[((e * kb + k / 4) * cb + c / 4) * 16 + lane];
+            // G^T dU G, G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]].
+            for (long j = 0; j < 4; j++) {
+                r[0][j] = du[0][j] + 0.5f * (du[1][j] + du[2][j]);
+                r[1][j] = 0.5f * (du[1][j] - du[2][j]);
+                r[2][j] = 0.5f * (du[1][j] + du[2][j]) + du[3][j];
+            }
+            float *g = dw + (k * channels + c) * 9;
+            for (long i = 0; i < 3; i++) {
+                g[i * 3] += r[i][0] + 0.5f * (r[i][1] + r[i][2]);
+                g[i * 3 + 1] += 0.5f * (r[i][1] - r[i][2]);
+                g[i * 3 + 2] += 0.5f * (r[i][1] + r[i][2]) + r[i][3];
+            }
+        }
+    }
+}
