@@ -12,7 +12,9 @@ import CKernels
 /// Eval mode with a sparse masked weight multiplies the columns by a CSR form of W[out, in*k*k]
 /// instead of sgemm (SparseInference). Stride-1 convolutions with outputs 8 or more wide skip
 /// the column matrix (see `directConvolution`): the forward and the input gradient are direct convolutions
-/// (CKernels/direct_conv.c); only the weight gradient still builds columns.
+/// (CKernels/direct_conv.c), or Winograd F(2x2, 3x3) for 3x3 kernels (WinogradConvolution), which
+/// then also computes the weight gradient; other 3x3 weight gradients use the column-free
+/// direct kernel (`directWeightGradient`).
 public final class Conv2d: Layer {
     public let kind = "conv2d"
     public let weight: Parameter

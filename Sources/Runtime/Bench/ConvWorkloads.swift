@@ -2,12 +2,13 @@ import Engine
 import Foundation
 
 /// Single 3x3 stride-1 "same" convolutions, each kernel prn has for them on the same layer in one
-/// run: Winograd F(2x2, 3x3), the direct kernel and im2col + GEMM (`EngineConfiguration`'s
+/// run: Winograd F(2x2, 3x3), the direct kernels and im2col + GEMM (`EngineConfiguration`'s
 /// `winograd` and `directConvolution`). The shapes are resnet20's three stages and resnet18's
-/// first three at 224x224. Each line times the eval forward and the training step's forward plus
-/// input gradient; `gmacs` counts the multiply-adds of the plain convolution (9 per output and
-/// input channel, whichever kernel ran), so the kernels compare on one scale, and Winograd's
-/// lines carry their speed-up over the direct kernel.
+/// 3x3 layers at 56x56 to 14x14. Each line times the eval forward (samples/s) and a training
+/// step (`train_step_s`: forward, input gradient and weight gradient, each by that
+/// configuration's kernel); `gmacs_forward` counts the multiply-adds of the plain convolution (9
+/// per output and input channel, whichever kernel ran), so the kernels compare on one scale, and
+/// Winograd's lines carry their speed-ups over the direct kernels.
 public enum ConvWorkloads {
     /// (channels, height = width, batch)
     static let shapes = [(16, 32, 32), (32, 16, 32), (64, 8, 32), (64, 56, 8), (128, 28, 8), (256, 14, 8)]
@@ -31,8 +32,6 @@ public enum ConvWorkloads {
                     _ = conv.forward([x], mode: .train, configuration: config)
                     _ = conv.backward(dy, needInputGrad: [true])
                 }
-                // The training step also computes the weight gradient (the same kernel for all
-                // three); its rate counts the forward and input gradient's multiply-adds only.
                 var extra = ["gmacs_forward": macs / forward / 1e9, "train_step_s": step]
                 if name == "direct" { direct = (forward, step) }
                 if name == "winograd" { extra["speedup_forward"] = direct.0 / forward; extra["speedup_train_step"] = direct.1 / step }
