@@ -105,9 +105,7 @@ CLONES
 void prn_winograd_transform_inputs(const float *restrict rows, float *restrict v, long channels, long rows_per_e,
                                    long plane, long first, long count, long ld) {
     const long e_stride = rows_per_e * ld;
-    for (long e = 0; e < 16; e++)
-        for (long c = channels; c < rows_per_e; c++)
-            for (long t = 0; t < count; t += 16) store16(v + e * e_stride + c * ld + t, (v16){0});
+    zero_padding_rows(v, e_stride, channels, rows_per_e, ld, count);
     for (long c = 0; c < channels; c++) {
         const float *base = rows + c * 4 * plane + 2 * first;
         float *out = v + c * ld;

@@ -16,6 +16,15 @@ static inline long round8(long n) { return (n + 7) / 8 * 8; }
 // channel 32 KB apart, in one set).
 static inline long chunk_row(long count) { return count + 16; }
 
+// Zeros rows [from, to) of each of the 16 elements' blocks of a chunk (rows `ld` apart, blocks
+// `e_stride` apart, `count` floats each): the padding rows that round a channel count up to a
+// block's size.
+static inline void zero_padding_rows(float *v, long e_stride, long from, long to, long ld, long count) {
+    for (long e = 0; e < 16; e++)
+        for (long r = from; r < to; r++)
+            for (long t = 0; t < count; t++) v[e * e_stride + r * ld + t] = 0.0f;
+}
+
 #define EVENS(a, b) __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
 #define ODDS(a, b) __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31)
 

@@ -70,9 +70,7 @@ CLONES
 static void transform_dy(const float *restrict dy_rows, float *restrict dm, long outs, long k4, long tiles,
                          long first, long count, long ld) {
     const long e_stride = k4 * ld, row = 2 * tiles;
-    for (long e = 0; e < 16; e++)
-        for (long k = outs; k < k4; k++)
-            for (long t = 0; t < count; t += 16) store16(dm + e * e_stride + k * ld + t, (v16){0});
+    zero_padding_rows(dm, e_stride, outs, k4, ld, count);
     for (long k = 0; k < outs; k++) {
         const float *top = dy_rows + k * 2 * row + 2 * first;
         float *out = dm + k * ld;
