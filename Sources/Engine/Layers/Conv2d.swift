@@ -126,7 +126,7 @@ public final class Conv2d: Layer {
     }
 
     /// Makes sure `slots` holds `workers` buffers of `count` elements each (allocated outside hot loops).
-    static func prepare(_ slots: inout [Tensor?], workers: Int, count: Int) -> [Tensor] {
+    private static func prepare(_ slots: inout [Tensor?], workers: Int, count: Int) -> [Tensor] {
         if slots.count < workers { slots += Array(repeating: nil, count: workers - slots.count) }
         return (0..<workers).map { Tensor.reuse(&slots[$0], shape: [count]) }
     }

@@ -30,23 +30,20 @@ final class WinogradConvolution {
     func run(_ x: UnsafePointer<Float>, batch: Int, channels c: Int, outs o: Int, height h: Int, width w: Int,
              padding p: Int, weight: UnsafePointer<Float>, adjoint: Bool, into y: UnsafeMutablePointer<Float>,
              scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, relu: Bool, threads: Int) {
-        let u = Tensor.reuse(&transformed, shape: [16 * c * ((o + 7) / 8 * 8)])
-        let ud = u.data
+        let u = Tensor.reuse(&transformed, shape: [16 * c * ((o + 7) / 8 * 8)]).data
         // Every call: training changes the weight between calls. Split across the threads, since
         // for 256 channels it is as long as a batch-8 Winograd pass on one.
         Parallel.chunks(c, minPerThread: 8, threads: threads) { r in
-            prn_winograd_weights(weight, ud, c, o, adjoint ? 1 : 0, r.lowerBound, r.count)
+            prn_winograd_weights(weight, u, c, o, adjoint ? 1 : 0, r.lowerBound, r.count)
         }
-        let up = UnsafePointer(u.data), blocks = (o + 7) / 8
+        let up = UnsafePointer(u), blocks = (o + 7) / 8
         if batch < threads && blocks > 1 {
             splitOutputs(x, batch: batch, channels: c, outs: o, height: h, width: w, padding: p, weights: up, into: y,
                          scale: scale, shift: shift, relu: relu, threads: threads)
             return
         }
         let workers = Swift.max(1, Swift.min(threads, batch))
-        let perSample = prn_winograd_tiles(1, h, w, p)
-        let largest = (batch + workers - 1) / workers
-        let group = Swift.max(1, Swift.min(largest, (WinogradConvolution.minimumTiles + perSample - 1) / perSample))
+        let group = WinogradConvolution.group(samples: (batch + workers - 1) / workers, height: h, width: w, padding: p)
         let tiles = prn_winograd_tiles(group, h, w, p)
         let rowsSize = prn_winograd_rows_size(c, tiles), scratchSize = prn_winograd_scratch_size(c, tiles)
         let gridSize = prn_winograd_grid_size(o, tiles)
@@ -91,8 +88,7 @@ final class WinogradConvolution {
     /// worker's block of the batch, a group of samples per call as for the forward.
     static func weightGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, samples: Int, channels c: Int,
                                outs o: Int, height h: Int, width w: Int, padding p: Int, into dw: UnsafeMutablePointer<Float>) {
-        let perSample = prn_winograd_tiles(1, h, w, p)
-        let group = Swift.max(1, Swift.min(samples, (minimumTiles + perSample - 1) / perSample))
+        let group = self.group(samples: samples, height: h, width: w, padding: p)
         let tiles = prn_winograd_tiles(group, h, w, p), sumsSize = prn_winograd_weight_grad_sums_size(c, o)
         let (rows, scratch, dyRows) = buffers(prn_winograd_rows_size(c, tiles), prn_winograd_weight_grad_scratch_size(c, o, tiles),
                                               prn_winograd_dy_rows_size(o, tiles))
@@ -109,6 +105,12 @@ final class WinogradConvolution {
             start += n
         }
         prn_winograd_weight_grad_finish(sums, dw, c, o)
+    }
+
+    /// Samples per call for a worker with `samples` of them: enough for `minimumTiles` tiles.
+    private static func group(samples: Int, height h: Int, width w: Int, padding p: Int) -> Int {
+        let perSample = prn_winograd_tiles(1, h, w, p)
+        return Swift.max(1, Swift.min(samples, (minimumTiles + perSample - 1) / perSample))
     }
 
     /// The calling thread's buffers for one call: gathered rows, transformed inputs, products.
