@@ -198,19 +198,29 @@ void prn_csr_linear_rows(prn_csr a, const float *restrict bias, const float *res
     }
 }
 
+static inline uint32_t mix32(uint32_t x) {
+    x ^= x >> 16;
+    x *= 0x7feb352du;
+    x ^= x >> 15;
+    x *= 0x846ca68bu;
+    return x ^ (x >> 16);
+}
+
 CLONES
 void prn_fingerprint(const uint32_t *restrict bits, long count, uint32_t *plain, uint32_t *weighted) {
-    // Sixteen lanes of Fletcher-style running sums (a += word; b += a): two additions per word,
-    // no multiplications, and b weights every word by its position within its lane.
+    // Sixteen lanes of Fletcher-style running sums (a += word; b += a), b weighting every word by
+    // its position within its lane. Each word is mixed first (a bijective integer hash): summed
+    // raw, flipping the sign bit of an even number of words adds a multiple of 2^32 to both sums,
+    // so negating a weight went unseen.
     uint32_t a[16] = {0}, b[16] = {0};
     long i = 0;
     for (; i + 16 <= count; i += 16)
         for (int l = 0; l < 16; l++) {
-            a[l] += bits[i + l];
+            a[l] += mix32(bits[i + l]);
             b[l] += a[l];
         }
     for (; i < count; i++) {
-        a[0] += bits[i];
+        a[0] += mix32(bits[i]);
         b[0] += a[0];
     }
     uint32_t p = 0, w = 0;

@@ -140,6 +140,27 @@ final class Conv2dTests: XCTestCase {
 
     /// The eval forward with a batch norm (random affine map) and ReLU fused into its output
     /// pass against the reference convolution followed by the same map.
+    /// Eval-mode forwards keep the Winograd-transformed weight between calls; a weight written
+    /// in place between them (as pruning and loading do) must still reach the output.
+    func testWinogradEvalForwardFollowsAWeightWrittenInPlace() {
+        var rng = RandomStream(seed: 21)
+        let conv = Conv2d(8, 16, kernel: 3, stride: 1, padding: 1, bias: true)
+        conv.initialize(&rng)
+        let config = EngineConfiguration(threads: 2)
+        let x = GradCheck.randomTensor([2, 8, 12, 12], &rng)
+        let g = conv.geometry(height: 12, width: 12)
+        XCTAssertTrue(conv.winogradConvolution(g))
+        for step in 0..<3 {
+            let y = conv.forward([x], mode: .eval, configuration: config).copy()
+            let ref = Tensor(shape: y.shape)
+            ConvReference.forward(g, batch: 2, outChannels: 16, x: x.data, weight: conv.weight.value.data,
+                                  bias: conv.bias?.value.data, y: ref.data)
+            assertClose(y, ref, "eval forward after \(step) in-place writes")
+            let w = conv.weight.value
+            for i in stride(from: step, to: w.count, by: 3) { w.data[i] = -w.data[i] * 0.5 }
+        }
+    }
+
     private func assertFusedEpilogueMatches(_ conv: Conv2d, _ x: Tensor, configuration: EngineConfiguration,
                                             _ rng: inout RandomStream, _ what: String, line: UInt = #line) {
         let cout = conv.outChannels, batch = x.shape[0]

@@ -19,40 +19,21 @@ public enum SparseInference {
     }
 }
 
-/// A layer's compressed weight, rebuilt whenever the weight's contents change.
-///
-/// Weights change outside training too (pruning writes masks and zeroes values, loading copies
-/// values in place), so the cache is keyed by a fingerprint of the weight's bits rather than by
-/// training steps. The fingerprint is one vectorised pass over the weight: for a batch of B
-/// samples it costs about 1/B of the dense product, and inside an evaluation pass
-/// (`SparseInference.withWeightsFixed`) it is taken on the first batch only. The nonzero count
-/// is kept with the fingerprint; the CSR form is built when a kernel first asks for it.
+/// A layer's compressed weight, rebuilt whenever the weight's contents change
+/// (`WeightChangeDetector`). The nonzero count is kept with the fingerprint; the CSR form is
+/// built when a kernel first asks for it.
 final class SparseWeightCache {
-    private var key: WeightFingerprint?
-    /// Nonzeros of the weight `key` was taken of.
+    private var detector = WeightChangeDetector()
+    /// Nonzeros of the weight the detector last looked at.
     private(set) var nonZeroCount: Int?
     private var matrix: SparseMatrix?
-    /// The evaluation pass in which `key` was last compared with the weight.
-    private var checkedInPass: Int?
-
-    /// Whether `refresh` would take a fingerprint (a forward outside an evaluation pass, or the
-    /// first of a pass).
-    var needsCheck: Bool {
-        guard let pass = SparseInference.currentPass else { return true }
-        return checkedInPass != pass || key == nil
-    }
 
     /// Brings the cache up to date with `weight` and returns its nonzero count.
     @discardableResult
     func refresh(_ weight: Parameter) -> Int {
-        if !needsCheck, let n = nonZeroCount { return n }
-        checkedInPass = SparseInference.currentPass
-        let value = weight.value
-        let print = WeightFingerprint(value)
-        if key == print, let n = nonZeroCount { return n }
-        key = print
+        if !detector.changed(weight.value), let n = nonZeroCount { return n }
         matrix = nil
-        let n = SparseMatrix.nonZeroCount(value.data, count: value.count)
+        let n = SparseMatrix.nonZeroCount(weight.value.data, count: weight.value.count)
         nonZeroCount = n
         return n
     }
@@ -77,22 +58,7 @@ final class SparseWeightCache {
         return density < policy.densityThreshold ? compressed(weight, rows: rows) : nil
     }
 
-    func reset() { key = nil; nonZeroCount = nil; matrix = nil; checkedInPass = nil }
-}
-
-/// Count plus two position-weighted sums of a tensor's bit patterns (wrapping arithmetic).
-struct WeightFingerprint: Equatable {
-    let count: Int
-    let plain: UInt32
-    let weighted: UInt32
-
-    init(_ t: Tensor) {
-        count = t.count
-        var a: UInt32 = 0, b: UInt32 = 0
-        t.data.withMemoryRebound(to: UInt32.self, capacity: t.count) { prn_fingerprint($0, t.count, &a, &b) }
-        plain = a
-        weighted = b
-    }
+    func reset() { detector.reset(); nonZeroCount = nil; matrix = nil }
 }
 
 /// The eval-mode forward of a masked Linear layer, y[B, out] = x[B, in] * W^T + b, on the kernel
