@@ -103,9 +103,16 @@ public struct LatencyOptions: Sendable, Equatable {
 }
 
 /// Wall-clock inference time: the median of a few timed forward passes on a seeded random batch
-/// (the median resists the odd run slowed by other processes).
+/// (the median resists the odd run slowed by other processes). The passes form one evaluation
+/// pass (`SparseInference.withWeightsFixed`), as a deployed model's weights are fixed: what a
+/// layer derives from its weight (CSR form, Winograd transform) is checked on the warm-up and
+/// reused, as onnxruntime prepares its weights once per session.
 public enum Latency {
     public static func measure(_ model: Model, _ o: LatencyOptions) throws -> Double {
+        try SparseInference.withWeightsFixed { try timedPasses(model, o) }
+    }
+
+    private static func timedPasses(_ model: Model, _ o: LatencyOptions) throws -> Double {
         guard o.batch >= 1, o.runs >= 1, o.warmup >= 0 else {
             throw PruningError(.badOption, "latency: batch=\(o.batch) and runs=\(o.runs) must be at least 1 and warmup=\(o.warmup) at least 0")
         }

@@ -159,7 +159,7 @@ public final class Conv2d: Layer {
         let csr = mode == .eval ? sparseWeight.matrix(for: weight, rows: o, policy: configuration.sparseInference) : nil
         let workers = workerCount(batch)
         if csr == nil, directConvolution(g) {
-            forwardDirect(x, y, g, workers: workers, epilogue: epilogue)
+            forwardDirect(x, y, g, workers: workers, epilogue: epilogue, keepTransform: mode == .eval)
             if mode == .train { input = x }
             return y
         }
@@ -231,7 +231,10 @@ public final class Conv2d: Layer {
                      padding: g.kernel - 1 - g.padding)
     }
 
-    private func forwardDirect(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, workers: Int, epilogue: ConvEpilogue?) {
+    /// `keepTransform`: an eval-mode forward, which reuses the transformed weight of the last one
+    /// while the weight is unchanged (WinogradConvolution).
+    private func forwardDirect(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, workers: Int, epilogue: ConvEpilogue?,
+                               keepTransform: Bool) {
         let o = outChannels, c = inChannels, k = kernel, p = padding, h = g.height, w = g.width
         let inItem = x.itemCount, outItem = o * g.outHeight * g.outWidth
         let xp = x.data, yp = y.data
@@ -242,7 +245,7 @@ public final class Conv2d: Layer {
             e.scale.withUnsafeBufferPointer { scale in
                 e.shift.withUnsafeBufferPointer { shift in
                     winograd.run(xp, batch: batch, channels: c, outs: o, height: h, width: w, padding: p,
-                                 weight: weight.value.data, adjoint: false, into: yp, scale: scale.baseAddress,
+                                 weight: weight.value, adjoint: false, keepTransform: keepTransform, into: yp, scale: scale.baseAddress,
                                  shift: shift.baseAddress, relu: e.relu, threads: threads)
                 }
             }
@@ -397,8 +400,8 @@ public final class Conv2d: Layer {
             }
         }
         if winogradDx, let dxp {
-            adjointWinograd.run(dyp, batch: batch, channels: o, outs: c, height: oh, width: ow, padding: ap, weight: wp,
-                                adjoint: true, into: dxp, scale: nil, shift: nil, relu: false, threads: configuration.threads)
+            adjointWinograd.run(dyp, batch: batch, channels: o, outs: c, height: oh, width: ow, padding: ap,
+                                weight: weight.value, adjoint: true, keepTransform: false, into: dxp, scale: nil, shift: nil, relu: false, threads: configuration.threads)
         }
         if workers > 1 {
             let n = o * kk
