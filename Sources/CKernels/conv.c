@@ -7,14 +7,16 @@
 // no_builtin: the zeroing loops (often one or two floats at a row's edge) would otherwise become
 // memset calls that cost more than the stores.
 CLONES __attribute__((no_builtin("memset", "memcpy")))
-void prn_im2col(const float *restrict x, float *restrict col, long channels, long height, long width,
-                long kernel, long stride, long padding, long ld) {
+void prn_im2col_rows(const float *restrict x, float *restrict col, long channels, long height, long width,
+                     long kernel, long stride, long padding, long ld, long first, long count) {
     const long oh = (height + 2 * padding - kernel) / stride + 1;
     const long ow = (width + 2 * padding - kernel) / stride + 1;
-    float *row = col;
-    for (long c = 0; c < channels; c++) {
+    (void)channels;
+    for (long r = first; r < first + count; r++) {
+        const long c = r / kernel, ki = r % kernel;
         const float *plane = x + c * height * width;
-        for (long ki = 0; ki < kernel; ki++) {
+        float *row = col + r * kernel * ld;
+        {
             for (long kj = 0; kj < kernel; kj++, row += ld) {
                 // Output columns whose input column q*stride - padding + kj lies inside the image.
                 long lo = 0, hi = ow;
@@ -59,6 +61,11 @@ void prn_im2col(const float *restrict x, float *restrict col, long channels, lon
     }
 }
 
+void prn_im2col(const float *x, float *col, long channels, long height, long width, long kernel, long stride,
+                long padding, long ld) {
+    prn_im2col_rows(x, col, channels, height, width, kernel, stride, padding, ld, 0, channels * kernel);
+}
+
 CLONES
 void prn_maxpool2x2(const float *restrict x, float *restrict y, int32_t *restrict argmax, long planes,
                     long height, long width) {
@@ -79,6 +86,37 @@ void prn_maxpool2x2(const float *restrict x, float *restrict y, int32_t *restric
                 if (r1[2 * j + 1] > m) { m = r1[2 * j + 1]; best = base + (int32_t)(width + 2 * j + 1); }
                 dst[i * ow + j] = m;
                 arg[i * ow + j] = best;
+            }
+        }
+    }
+}
+
+// Separable: the maximum over a window's rows first, for every column of the input (one
+// vectorised pass over k rows), then over the window's columns of that row. Windows are clamped
+// to the image, which is PyTorch's -infinity padding (every window keeps at least one element).
+CLONES
+void prn_maxpool_values(const float *restrict x, float *restrict y, long planes, long height, long width,
+                        long kernel, long stride, long padding, long oh, long ow, float *restrict row) {
+    for (long p = 0; p < planes; p++) {
+        const float *src = x + p * height * width;
+        float *dst = y + p * oh * ow;
+        for (long i = 0; i < oh; i++) {
+            long r0 = i * stride - padding, r1 = r0 + kernel;
+            if (r0 < 0) r0 = 0;
+            if (r1 > height) r1 = height;
+            const float *first = src + r0 * width;
+            for (long q = 0; q < width; q++) row[q] = first[q];
+            for (long r = r0 + 1; r < r1; r++) {
+                const float *line = src + r * width;
+                for (long q = 0; q < width; q++) row[q] = line[q] > row[q] ? line[q] : row[q];
+            }
+            for (long j = 0; j < ow; j++) {
+                long c0 = j * stride - padding, c1 = c0 + kernel;
+                if (c0 < 0) c0 = 0;
+                if (c1 > width) c1 = width;
+                float m = row[c0];
+                for (long c = c0 + 1; c < c1; c++) m = row[c] > m ? row[c] : m;
+                dst[i * ow + j] = m;
             }
         }
     }

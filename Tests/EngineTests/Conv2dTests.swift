@@ -140,6 +140,25 @@ final class Conv2dTests: XCTestCase {
 
     /// The eval forward with a batch norm (random affine map) and ReLU fused into its output
     /// pass against the reference convolution followed by the same map.
+    /// Batch 1 on the GEMM path (strided 7x7 and 3x3, 1x1 strided): the column matrix is written
+    /// by several threads, each a block of (channel, kernel row) pairs.
+    func testBatchOneColumnMatrixSplitAcrossThreads() {
+        var rng = RandomStream(seed: 23)
+        for (cin, cout, k, s, p, h, w) in [(5, 16, 7, 2, 3, 41, 38), (12, 8, 3, 2, 1, 30, 29), (16, 8, 1, 2, 0, 20, 20)] {
+            let conv = Conv2d(cin, cout, kernel: k, stride: s, padding: p, bias: true)
+            conv.initialize(&rng)
+            let g = conv.geometry(height: h, width: w)
+            let x = GradCheck.randomTensor([1, cin, h, w], &rng)
+            let ref = Tensor(shape: [1, cout, g.outHeight, g.outWidth])
+            ConvReference.forward(g, batch: 1, outChannels: cout, x: x.data, weight: conv.weight.value.data,
+                                  bias: conv.bias?.value.data, y: ref.data)
+            for threads in [1, 2, 3] {
+                let y = conv.forward([x], mode: .eval, configuration: EngineConfiguration(threads: threads))
+                assertClose(y, ref, "k\(k) s\(s) p\(p) \(h)x\(w) batch 1, \(threads) threads")
+            }
+        }
+    }
+
     /// Eval-mode forwards keep the Winograd-transformed weight between calls; a weight written
     /// in place between them (as pruning and loading do) must still reach the output.
     func testWinogradEvalForwardFollowsAWeightWrittenInPlace() {

@@ -65,7 +65,8 @@ final class PoolingTests: XCTestCase {
         // (kernel, stride, padding, ceil, H, W, expected OH, OW) - the sizes torch.nn.MaxPool2d gives.
         let cases: [(Int, Int, Int, Bool, Int, Int, Int, Int)] = [
             (3, 2, 1, false, 8, 7, 4, 4), (3, 2, 0, true, 8, 7, 4, 3), (3, 2, 1, true, 6, 6, 4, 4),
-            (2, 2, 0, true, 5, 5, 3, 3), (3, 3, 1, true, 7, 7, 3, 3),
+            (2, 2, 0, true, 5, 5, 3, 3), (3, 3, 1, true, 7, 7, 3, 3), (3, 2, 1, false, 36, 34, 18, 17),
+            (5, 1, 2, false, 9, 6, 9, 6), (4, 3, 2, true, 11, 10, 5, 4),
         ]
         for (k, s, p, ceil, h, w, oh, ow) in cases {
             let pool = MaxPool2d(kernel: k, stride: s, padding: p, ceilMode: ceil)
@@ -81,6 +82,8 @@ final class PoolingTests: XCTestCase {
                 } }
                 XCTAssertEqual(y[(plane * oh + i) * ow + j], m, "k\(k) s\(s) p\(p) ceil \(ceil) window (\(i), \(j))")
             } } }
+            let trained = y.copy()
+            XCTAssertEqual(pool.forward([x], mode: .eval).array, trained.array, "eval forward (no argmax) k\(k) s\(s) p\(p) ceil \(ceil)")
             GradCheck.check(pool, inputs: [x])
             let rebuilt = try LayerFactory.make(kind: pool.kind, config: pool.config)
             XCTAssertEqual(try rebuilt.outputShape([[2, h, w]]), [2, oh, ow])

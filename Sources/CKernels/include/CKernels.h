@@ -50,6 +50,10 @@ void prn_csr_linear_rows(prn_csr a, const float *bias, const float *x, float *y,
 /// several samples can sit side by side).
 void prn_im2col(const float *x, float *col, long channels, long height, long width, long kernel,
                 long stride, long padding, long ld);
+/// prn_im2col for the rows of (channel, kernel row) pairs first..first+count-1 only (pair r is
+/// rows r*kernel..r*kernel+kernel-1 of col): threads can split one sample's matrix.
+void prn_im2col_rows(const float *x, float *col, long channels, long height, long width, long kernel, long stride,
+                     long padding, long ld, long first, long count);
 
 /// Direct convolution of one sample for stride 1 (any padding up to kernel - 1), without a
 /// column matrix (see direct_conv.c). Buffers: `padded` of prn_direct_conv_padded_size floats,
@@ -129,6 +133,11 @@ void prn_winograd_weight_grad_finish(const float *sums, float *dw, long channels
 /// 2x2, stride-2 max pooling of `planes` planes [height, width] (odd edges dropped), with the
 /// index within its plane of each maximum (the first one on ties; NaN never wins).
 void prn_maxpool2x2(const float *x, float *y, int32_t *argmax, long planes, long height, long width);
+/// Max pooling without the argmax (inference): y [planes, oh, ow] from x [planes, height, width],
+/// any kernel, stride and padding (at most kernel/2, windows clamped to the image); `row` holds
+/// `width` floats of scratch.
+void prn_maxpool_values(const float *x, float *y, long planes, long height, long width, long kernel, long stride,
+                        long padding, long oh, long ow, float *row);
 
 /// dst[i] = scale * src[i] + shift, then max(., 0) when `relu`; src may equal dst. A
 /// convolution's output channel with the batch norm and ReLU that follow it folded in.

@@ -174,11 +174,13 @@ public final class Conv2d: Layer {
         let xp = x.data, yp = y.data, wp = weight.value.data
         // With an epilogue the bias is in its shift, applied after the product.
         let bp = epilogue == nil ? bias?.value.data : nil
+        // One worker (batch 1): BLAS runs on all threads, and so does im2col.
+        let im2colThreads = workers == 1 ? configuration.threads : 1
         perWorker(batch) { w, samples in
             for b in samples {
                 let xb = UnsafePointer(xp + b * inItem), yb = yp + b * o * hw
                 let col: UnsafePointer<Float> = g.isPointwise ? xb : UnsafePointer(cols[w].data)
-                if !g.isPointwise { ConvKernels.im2col(g, xb, cols[w].data) }
+                if !g.isPointwise { ConvKernels.im2col(g, xb, cols[w].data, threads: im2colThreads) }
                 if let bp { for c in 0..<o { (yb + c * hw).update(repeating: bp[c], count: hw) } }
                 if let csr {
                     csr.multiply(rows: 0..<o, b: col, n: hw, c: yb, ldc: hw, accumulate: bp != nil)

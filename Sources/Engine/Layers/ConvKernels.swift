@@ -36,6 +36,15 @@ enum ConvKernels {
         prn_im2col(x, col, g.channels, g.height, g.width, g.kernel, g.stride, g.padding, ld ?? g.colCols)
     }
 
+    /// One sample's column matrix written by `threads` threads, each a block of (channel, kernel
+    /// row) pairs: with one sample per call (batch 1) a single thread would write it alone.
+    static func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, threads: Int) {
+        let perPair = g.kernel * g.colCols
+        Parallel.chunks(g.channels * g.kernel, minPerThread: Swift.max(1, 16384 / Swift.max(perPair, 1)), threads: threads) { r in
+            prn_im2col_rows(x, col, g.channels, g.height, g.width, g.kernel, g.stride, g.padding, g.colCols, r.lowerBound, r.count)
+        }
+    }
+
     /// The weight as prn_direct_conv reads it: [inputs*k*k][outputs rounded up to 8], zeros in the
     /// extra outputs. `adjoint` gives the convolution that maps an output gradient to the input
     /// gradient (for stride 1, with padding k-1-p): inputs are the layer's output channels and

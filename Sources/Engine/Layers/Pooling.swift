@@ -96,6 +96,15 @@ public final class MaxPool2d: Layer {
             inputShape = x.shape
             return y
         }
+        if mode == .eval {
+            // Inference needs no argmax: a separable pass, rows then columns (CKernels/conv.c).
+            Parallel.chunks(planes, minPerThread: Swift.max(1, 16384 / (h * w))) { r in
+                guard let row = prn_thread_scratch(0, w) else { preconditionFailure("maxpool2d: out of memory for \(w) floats") }
+                prn_maxpool_values(xp + r.lowerBound * h * w, yp + r.lowerBound * oh * ow, r.count, h, w, k, s, pad, oh, ow, row)
+            }
+            inputShape = nil
+            return y
+        }
         Parallel.chunks(planes, minPerThread: Swift.max(1, 16384 / (h * w))) { r in
             for p in r {
                 let src = xp + p * h * w
@@ -119,7 +128,7 @@ public final class MaxPool2d: Layer {
 
     public func backward(_ dy: Tensor, needInputGrad: [Bool]) -> [Tensor?] {
         guard needInputGrad[0] else { return [nil] }
-        guard let shape = inputShape else { preconditionFailure("maxpool2d.backward before forward") }
+        guard let shape = inputShape else { preconditionFailure("maxpool2d.backward without a training forward") }
         let dx = Tensor.reuse(&gradInput, shape: shape, zeroed: true)
         let hw = shape[2] * shape[3], ohw = dy.itemCount / shape[1]
         let gp = dy.data, dp = dx.data, ap = argmax.data
