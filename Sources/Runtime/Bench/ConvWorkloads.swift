@@ -4,14 +4,14 @@ import Foundation
 /// Single 3x3 stride-1 "same" convolutions, each kernel prn has for them on the same layer in one
 /// run: Winograd F(2x2, 3x3), the direct kernels and im2col + GEMM (`EngineConfiguration`'s
 /// `winograd` and `directConvolution`). The shapes are resnet20's three stages and resnet18's
-/// 3x3 layers at 56x56 to 14x14. Each line times the eval forward (samples/s) and a training
+/// 3x3 layers at 56x56 to 14x14, at batch 8 and batch 1 (deployment). Each line times the eval forward (samples/s) and a training
 /// step (`train_step_s`: forward, input gradient and weight gradient, each by that
 /// configuration's kernel); `gmacs_forward` counts the multiply-adds of the plain convolution (9
 /// per output and input channel, whichever kernel ran), so the kernels compare on one scale, and
 /// Winograd's lines carry their speed-ups over the direct kernels.
 public enum ConvWorkloads {
     /// (channels, height = width, batch)
-    static let shapes = [(16, 32, 32), (32, 16, 32), (64, 8, 32), (64, 56, 8), (128, 28, 8), (256, 14, 8)]
+    static let shapes = [(16, 32, 32), (32, 16, 32), (64, 8, 32), (64, 56, 8), (128, 28, 8), (256, 14, 8), (64, 56, 1), (128, 28, 1), (256, 14, 1)]
 
     public static func all(threads: Int = Parallel.threads) -> [BenchResult] {
         var out: [BenchResult] = []
