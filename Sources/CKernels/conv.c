@@ -8,54 +8,52 @@
 // memset calls that cost more than the stores.
 CLONES __attribute__((no_builtin("memset", "memcpy")))
 void prn_im2col_rows(const float *restrict x, float *restrict col, long channels, long height, long width,
-                     long kernel, long stride, long padding, long ld, long first, long count) {
+                     long kernel, long stride, long padding, long ld, long first_pair, long pair_count) {
     const long oh = (height + 2 * padding - kernel) / stride + 1;
     const long ow = (width + 2 * padding - kernel) / stride + 1;
-    (void)channels;
-    for (long r = first; r < first + count; r++) {
+    (void)channels;  // the pairs say which channels
+    for (long r = first_pair; r < first_pair + pair_count; r++) {
         const long c = r / kernel, ki = r % kernel;
         const float *plane = x + c * height * width;
         float *row = col + r * kernel * ld;
-        {
-            for (long kj = 0; kj < kernel; kj++, row += ld) {
-                // Output columns whose input column q*stride - padding + kj lies inside the image.
-                long lo = 0, hi = ow;
-                while (lo < ow && lo * stride - padding + kj < 0) lo++;
-                while (hi > lo && (hi - 1) * stride - padding + kj >= width) hi--;
-                if (stride == 1 && oh == height && ow == width) {
-                    // "Same" padding: the row is the whole plane shifted by one flat offset, so
-                    // it is one long copy; then the rows and columns that fall outside the image
-                    // are zeroed (at most `padding` of each per side).
-                    const long shift = (ki - padding) * width + (kj - padding);
-                    long first = 0, last = oh;
-                    while (first < oh && first - padding + ki < 0) first++;
-                    while (last > first && last - 1 - padding + ki >= height) last--;
-                    for (long i = 0; i < first * ow; i++) row[i] = 0.0f;
-                    const float *src = plane + shift;
-                    for (long i = first * ow; i < last * ow; i++) row[i] = src[i];
-                    for (long i = last * ow; i < oh * ow; i++) row[i] = 0.0f;
-                    for (long o = first; o < last; o++) {
-                        for (long q = 0; q < lo; q++) row[o * ow + q] = 0.0f;
-                        for (long q = hi; q < ow; q++) row[o * ow + q] = 0.0f;
-                    }
+        for (long kj = 0; kj < kernel; kj++, row += ld) {
+            // Output columns whose input column q*stride - padding + kj lies inside the image.
+            long lo = 0, hi = ow;
+            while (lo < ow && lo * stride - padding + kj < 0) lo++;
+            while (hi > lo && (hi - 1) * stride - padding + kj >= width) hi--;
+            if (stride == 1 && oh == height && ow == width) {
+                // "Same" padding: the row is the whole plane shifted by one flat offset, so
+                // it is one long copy; then the rows and columns that fall outside the image
+                // are zeroed (at most `padding` of each per side).
+                const long shift = (ki - padding) * width + (kj - padding);
+                long first = 0, last = oh;
+                while (first < oh && first - padding + ki < 0) first++;
+                while (last > first && last - 1 - padding + ki >= height) last--;
+                for (long i = 0; i < first * ow; i++) row[i] = 0.0f;
+                const float *src = plane + shift;
+                for (long i = first * ow; i < last * ow; i++) row[i] = src[i];
+                for (long i = last * ow; i < oh * ow; i++) row[i] = 0.0f;
+                for (long o = first; o < last; o++) {
+                    for (long q = 0; q < lo; q++) row[o * ow + q] = 0.0f;
+                    for (long q = hi; q < ow; q++) row[o * ow + q] = 0.0f;
+                }
+                continue;
+            }
+            float *dst = row;
+            for (long o = 0; o < oh; o++, dst += ow) {
+                const long iy = o * stride - padding + ki;
+                if (iy < 0 || iy >= height) {
+                    for (long q = 0; q < ow; q++) dst[q] = 0.0f;
                     continue;
                 }
-                float *dst = row;
-                for (long o = 0; o < oh; o++, dst += ow) {
-                    const long iy = o * stride - padding + ki;
-                    if (iy < 0 || iy >= height) {
-                        for (long q = 0; q < ow; q++) dst[q] = 0.0f;
-                        continue;
-                    }
-                    const float *src = plane + iy * width - padding + kj;
-                    for (long q = 0; q < lo; q++) dst[q] = 0.0f;
-                    if (stride == 1) {
-                        for (long q = lo; q < hi; q++) dst[q] = src[q];
-                    } else {
-                        for (long q = lo; q < hi; q++) dst[q] = src[q * stride];
-                    }
-                    for (long q = hi; q < ow; q++) dst[q] = 0.0f;
+                const float *src = plane + iy * width - padding + kj;
+                for (long q = 0; q < lo; q++) dst[q] = 0.0f;
+                if (stride == 1) {
+                    for (long q = lo; q < hi; q++) dst[q] = src[q];
+                } else {
+                    for (long q = lo; q < hi; q++) dst[q] = src[q * stride];
                 }
+                for (long q = hi; q < ow; q++) dst[q] = 0.0f;
             }
         }
     }

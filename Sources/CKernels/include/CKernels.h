@@ -50,10 +50,10 @@ void prn_csr_linear_rows(prn_csr a, const float *bias, const float *x, float *y,
 /// several samples can sit side by side).
 void prn_im2col(const float *x, float *col, long channels, long height, long width, long kernel,
                 long stride, long padding, long ld);
-/// prn_im2col for the rows of (channel, kernel row) pairs first..first+count-1 only (pair r is
-/// rows r*kernel..r*kernel+kernel-1 of col): threads can split one sample's matrix.
+/// prn_im2col for the rows of (channel, kernel row) pairs first_pair..first_pair+pair_count-1
+/// only (pair r is rows r*kernel..r*kernel+kernel-1 of col): threads can split one sample's matrix.
 void prn_im2col_rows(const float *x, float *col, long channels, long height, long width, long kernel, long stride,
-                     long padding, long ld, long first, long count);
+                     long padding, long ld, long first_pair, long pair_count);
 
 /// Direct convolution of one sample for stride 1 (any padding up to kernel - 1), without a
 /// column matrix (see direct_conv.c). Buffers: `padded` of prn_direct_conv_padded_size floats,

@@ -39,9 +39,9 @@ public struct LinearKernelCost: Sendable, Equatable {
     static let panelsCall = 200.0
     static let panelsFeature = 1.0
     static let panelsNonZero = 0.52
-    /// The weight's fingerprint, per entry (SparseWeightCache), paid by a forward outside an
+    /// The weight's fingerprint, per entry (WeightChangeDetector), paid by a forward outside an
     /// evaluation pass before it may use a compressed copy.
-    static let fingerprintWeight = 0.05
+    static let fingerprintWeight = 0.1
     /// CSR rows run on one thread below this estimate (ns): waking another costs several
     /// microseconds, and on a loaded machine waiting for a worker the scheduler has not run yet
     /// costs far more than the work it would take.

@@ -36,12 +36,12 @@ struct WeightChangeDetector {
 }
 
 /// Count plus two position-weighted sums of a tensor's bit patterns (wrapping arithmetic).
-struct WeightFingerprint: Equatable {
+public struct WeightFingerprint: Equatable, Sendable {
     let count: Int
     let plain: UInt32
     let weighted: UInt32
 
-    init(_ t: Tensor) {
+    public init(_ t: Tensor) {
         count = t.count
         var a: UInt32 = 0, b: UInt32 = 0
         t.data.withMemoryRebound(to: UInt32.self, capacity: t.count) { prn_fingerprint($0, t.count, &a, &b) }

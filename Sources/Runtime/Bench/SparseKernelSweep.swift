@@ -50,4 +50,24 @@ public enum SparseKernelSweep {
         }
         return out
     }
+
+    /// The weight fingerprint (`WeightFingerprint`, what a forward outside an evaluation pass pays
+    /// before a compressed copy) on one thread, per weight, next to the cost model's constant
+    /// (`est_ns_per_weight`): LeNet-300's first layer and two larger weights.
+    public static func fingerprint(counts: [Int] = [235_200, 1 << 20, 1 << 22]) -> [BenchResult] {
+        counts.map { n in
+            let t = Tensor(shape: [n])
+            var rng = RandomStream(seed: 0, stream: "fingerprint")
+            for i in 0..<n { t[i] = rng.uniform(-1, 1) }
+            let reps = Swift.max(1, (1 << 25) / n)
+            var best = Double.infinity
+            for _ in 0..<5 {
+                // The fingerprint is a C call writing through pointers, so it is never optimised away.
+                best = Swift.min(best, timed { for _ in 0..<reps { _ = WeightFingerprint(t) } } / Double(reps))
+            }
+            let estimate = LinearKernelCost(rows: 1, columns: n, nonZeros: n, batch: 1).fingerprintNanoseconds / Double(n)
+            return BenchResult("weight-fingerprint-\(n)", samplesPerSecond: 1 / best,
+                               extra: ["ns_per_weight": best / Double(n) * 1e9, "est_ns_per_weight": estimate])
+        }
+    }
 }

@@ -5,11 +5,11 @@ import Pruning
 /// Sparse inference: LeNet-300-100 with 95% of its weights pruned by magnitude (unstructured,
 /// global) against the same network dense, in one run; the same at 90% and 95% for batches of 1
 /// and 256 (SparseBatchWorkloads); every Linear kernel against the cost model that chooses
-/// between them (SparseKernelSweep); and a sweep of single layers over weight density, CSR
+/// between them and the weight fingerprint (SparseKernelSweep); and a sweep of single layers over weight density, CSR
 /// against dense (the source of the convolutions' `SparseInferencePolicy.densityThreshold`).
 public enum SparseWorkloads {
     public static func all() throws -> [BenchResult] {
-        try lenet300() + SparseBatchWorkloads.lenet300() + SparseKernelSweep.linear() + layerSweep()
+        try lenet300() + SparseBatchWorkloads.lenet300() + SparseKernelSweep.linear() + SparseKernelSweep.fingerprint() + layerSweep()
     }
 
     /// Trains one epoch (so magnitudes mean something), measures dense inference, prunes 95% by
