@@ -66,9 +66,12 @@ void prn_winograd_weights(const float *weight, float *u, long ins, long outs, in
     }
 }
 
-CLONES __attribute__((no_builtin("memset", "memcpy")))
-void prn_winograd_gather(const float *restrict x, float *restrict rows, long channels, long samples, long height,
-                         long width, long padding, long tiles) {
+// The body of prn_winograd_gather, inlined with the width and padding as constants for the
+// common shapes: rows of 8-32 floats copied by a loop of unknown length cost several times the
+// stores themselves (an 8x8 image gathered at a third of the rate of a 56x56 one).
+static inline __attribute__((always_inline, no_builtin("memset", "memcpy")))
+void gather(const float *restrict x, float *restrict rows, long channels, long samples, long height, long width,
+            long padding, long tiles) {
     const long th = tile_rows(height, padding), wq = 2 * tile_stride(width, padding), plane = plane_size(tiles);
     for (long c = 0; c < channels; c++) {
         for (long r = 0; r < 4; r++) {
@@ -90,6 +93,20 @@ void prn_winograd_gather(const float *restrict x, float *restrict rows, long cha
             for (long q = samples * th * wq; q < plane; q++) dst[q] = 0.0f;
         }
     }
+}
+
+CLONES __attribute__((no_builtin("memset", "memcpy")))
+void prn_winograd_gather(const float *restrict x, float *restrict rows, long channels, long samples, long height,
+                         long width, long padding, long tiles) {
+    // "Same" 3x3 convolutions of CIFAR-sized (32, 16, 8) and ImageNet-sized (56, 28, 14) stages.
+    if (padding != 1) gather(x, rows, channels, samples, height, width, padding, tiles);
+    else if (width == 8) gather(x, rows, channels, samples, height, 8, 1, tiles);
+    else if (width == 14) gather(x, rows, channels, samples, height, 14, 1, tiles);
+    else if (width == 16) gather(x, rows, channels, samples, height, 16, 1, tiles);
+    else if (width == 28) gather(x, rows, channels, samples, height, 28, 1, tiles);
+    else if (width == 32) gather(x, rows, channels, samples, height, 32, 1, tiles);
+    else if (width == 56) gather(x, rows, channels, samples, height, 56, 1, tiles);
+    else gather(x, rows, channels, samples, height, width, 1, tiles);
 }
 
 // B^T along one input row of 16 tiles: (d0 - d2, d1 + d2, d2 - d1, d1 - d3).

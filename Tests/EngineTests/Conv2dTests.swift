@@ -91,7 +91,8 @@ final class Conv2dTests: XCTestCase {
         for (cin, cout, pad, h, w, batch, threads) in [(3, 5, 1, 8, 8, 3, 1), (4, 13, 1, 9, 12, 5, 2), (16, 17, 1, 16, 16, 4, 2),
                                                        (1, 3, 1, 31, 33, 2, 2), (3, 5, 0, 12, 11, 3, 3), (2, 9, 2, 7, 10, 6, 2),
                                                        (7, 16, 1, 8, 8, 41, 2), (64, 64, 1, 8, 8, 3, 1), (5, 8, 1, 32, 32, 2, 1),
-                                                       (5, 13, 1, 16, 16, 1, 2), (4, 40, 1, 10, 11, 2, 3), (2, 17, 0, 10, 11, 1, 4)] {
+                                                       (5, 13, 1, 16, 16, 1, 2), (4, 40, 1, 10, 11, 2, 3), (2, 17, 0, 10, 11, 1, 4),
+                                                       (6, 11, 1, 14, 14, 2, 2), (3, 8, 1, 28, 28, 1, 2), (2, 9, 1, 56, 56, 1, 2)] {
             let conv = Conv2d(cin, cout, kernel: 3, stride: 1, padding: pad, bias: true)
             conv.initialize(&rng)
             let config = EngineConfiguration(threads: threads)
