@@ -247,8 +247,8 @@ public final class Conv2d: Layer {
             e.scale.withUnsafeBufferPointer { scale in
                 e.shift.withUnsafeBufferPointer { shift in
                     winograd.run(xp, batch: batch, channels: c, outs: o, height: h, width: w, padding: p,
-                                 weight: weight.value, adjoint: false, keepTransform: keepTransform, into: yp, scale: scale.baseAddress,
-                                 shift: shift.baseAddress, relu: e.relu, threads: threads)
+                                 weight: weight.value, adjoint: false, keepTransform: keepTransform, into: yp,
+                                 scale: scale.baseAddress, shift: shift.baseAddress, relu: e.relu, threads: threads)
                 }
             }
             return
@@ -403,7 +403,8 @@ public final class Conv2d: Layer {
         }
         if winogradDx, let dxp {
             adjointWinograd.run(dyp, batch: batch, channels: o, outs: c, height: oh, width: ow, padding: ap,
-                                weight: weight.value, adjoint: true, keepTransform: false, into: dxp, scale: nil, shift: nil, relu: false, threads: configuration.threads)
+                                weight: weight.value, adjoint: true, keepTransform: false, into: dxp, scale: nil, shift: nil,
+                                relu: false, threads: configuration.threads)
         }
         if workers > 1 {
             let n = o * kk

@@ -11,7 +11,8 @@ import Foundation
 /// Winograd's lines carry their speed-ups over the direct kernels.
 public enum ConvWorkloads {
     /// (channels, height = width, batch)
-    static let shapes = [(16, 32, 32), (32, 16, 32), (64, 8, 32), (64, 56, 8), (128, 28, 8), (256, 14, 8), (64, 56, 1), (128, 28, 1), (256, 14, 1)]
+    static let shapes = [(16, 32, 32), (32, 16, 32), (64, 8, 32), (64, 56, 8), (128, 28, 8), (256, 14, 8),
+                         (64, 56, 1), (128, 28, 1), (256, 14, 1)]
 
     public static func all(threads: Int = Parallel.threads) -> [BenchResult] {
         var out: [BenchResult] = []
