@@ -54,7 +54,7 @@ void prn_direct_conv_block(const float *restrict padded, const float *restrict w
                            long first, long count) {
     const long hp = height + 2 * padding + 1, wp = width + 2 * padding, plane = hp * wp;
     const long nr = grid_row(out_rows(height, kernel, padding) * wp), or8 = (outs + 7) / 8 * 8;
-    const long end = first + count < or8 ? (first + count + 7) / 8 * 8 : or8;
+    const long end = first + count < or8 ? (first + count + 7) / 8 * 8 : or8, taps = channels * kernel * kernel;
     const int wide = __builtin_cpu_supports("avx512f");
     for (long o0 = first; o0 < end; o0 += 8) {
         // Two 16-position tiles at a time: 16 accumulators keep both FMA pipes busy through
@@ -64,11 +64,11 @@ void prn_direct_conv_block(const float *restrict padded, const float *restrict w
         for (; wide && t + 16 < nr; t += 32) {
             v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
             v16 b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0}, b4 = {0}, b5 = {0}, b6 = {0}, b7 = {0};
-            const float *w = weight_t + o0;
+            const float *w = weight_t + o0 * taps;
             for (long c = 0; c < channels; c++) {
                 const float *base = padded + c * plane + t;
                 for (long ki = 0; ki < kernel; ki++) {
-                    for (long kj = 0; kj < kernel; kj++, w += or8) {
+                    for (long kj = 0; kj < kernel; kj++, w += 8) {
                         const v16 v = load16(base + ki * wp + kj), u = load16(base + ki * wp + kj + 16);
                         a0 += w[0] * v; a1 += w[1] * v; a2 += w[2] * v; a3 += w[3] * v;
                         a4 += w[4] * v; a5 += w[5] * v; a6 += w[6] * v; a7 += w[7] * v;
@@ -86,11 +86,11 @@ void prn_direct_conv_block(const float *restrict padded, const float *restrict w
         }
         for (; t < nr; t += 16) {
             v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
-            const float *w = weight_t + o0;
+            const float *w = weight_t + o0 * taps;
             for (long c = 0; c < channels; c++) {
                 const float *base = padded + c * plane + t;
                 for (long ki = 0; ki < kernel; ki++) {
-                    for (long kj = 0; kj < kernel; kj++, w += or8) {
+                    for (long kj = 0; kj < kernel; kj++, w += 8) {
                         const v16 v = load16(base + ki * wp + kj);
                         a0 += w[0] * v; a1 += w[1] * v; a2 += w[2] * v; a3 += w[3] * v;
                         a4 += w[4] * v; a5 += w[5] * v; a6 += w[6] * v; a7 += w[7] * v;

@@ -160,24 +160,29 @@ final class Conv2dTests: XCTestCase {
         }
     }
 
-    /// Eval-mode forwards keep the Winograd-transformed weight between calls; a weight written
-    /// in place between them (as pruning and loading do) must still reach the output.
-    func testWinogradEvalForwardFollowsAWeightWrittenInPlace() {
+    /// Eval-mode forwards keep the Winograd-transformed weight, and the direct kernel's
+    /// rearranged one, between calls; a weight written in place between them (as pruning and
+    /// loading do) must still reach the output.
+    func testKeptWeightTransformsFollowAWeightWrittenInPlace() {
         var rng = RandomStream(seed: 21)
-        let conv = Conv2d(8, 16, kernel: 3, stride: 1, padding: 1, bias: true)
-        conv.initialize(&rng)
-        let config = EngineConfiguration(threads: 2)
-        let x = GradCheck.randomTensor([2, 8, 12, 12], &rng)
-        let g = conv.geometry(height: 12, width: 12)
-        XCTAssertTrue(conv.winogradConvolution(g))
-        for step in 0..<3 {
-            let y = conv.forward([x], mode: .eval, configuration: config).copy()
-            let ref = Tensor(shape: y.shape)
-            ConvReference.forward(g, batch: 2, outChannels: 16, x: x.data, weight: conv.weight.value.data,
-                                  bias: conv.bias?.value.data, y: ref.data)
-            assertClose(y, ref, "eval forward after \(step) in-place writes")
-            let w = conv.weight.value
-            for i in stride(from: step, to: w.count, by: 3) { w.data[i] = -w.data[i] * 0.5 }
+        for (kernel, winograd) in [(3, true), (5, false), (3, false)] {
+            let conv = Conv2d(8, 16, kernel: kernel, stride: 1, padding: kernel / 2, bias: true)
+            conv.initialize(&rng)
+            let config = EngineConfiguration(threads: 2, winograd: winograd)
+            let x = GradCheck.randomTensor([2, 8, 12, 12], &rng)
+            let g = conv.geometry(height: 12, width: 12)
+            _ = conv.forward([x], mode: .eval, configuration: config)
+            XCTAssertTrue(conv.directConvolution(g))
+            XCTAssertEqual(conv.winogradConvolution(g), winograd)
+            for step in 0..<3 {
+                let y = conv.forward([x], mode: .eval, configuration: config).copy()
+                let ref = Tensor(shape: y.shape)
+                ConvReference.forward(g, batch: 2, outChannels: 16, x: x.data, weight: conv.weight.value.data,
+                                      bias: conv.bias?.value.data, y: ref.data)
+                assertClose(y, ref, "k\(kernel) winograd \(winograd): eval forward after \(step) in-place writes")
+                let w = conv.weight.value
+                for i in stride(from: step, to: w.count, by: 3) { w.data[i] = -w.data[i] * 0.5 }
+            }
         }
     }
 

@@ -57,8 +57,9 @@ void prn_im2col_rows(const float *x, float *col, long channels, long height, lon
 
 /// Direct convolution of one sample for stride 1 (any padding up to kernel - 1), without a
 /// column matrix (see direct_conv.c). Buffers: `padded` of prn_direct_conv_padded_size floats,
-/// filled by prn_direct_conv_pad from x [C, H, W]; `weight_t` the weight transposed to
-/// [C*k*k][outs rounded up to 8] (zeros in the extra columns); `grid` of
+/// filled by prn_direct_conv_pad from x [C, H, W]; `weight_t` the weight in blocks of 8 output
+/// channels, [outs/8 rounded up][C*k*k][8] (zeros in the extra channels), so that each block's
+/// weights are read in order; `grid` of
 /// prn_direct_conv_grid_size floats receives the raw products at the padded width;
 /// prn_direct_conv_output writes y [outs, OH, OW] = scale * grid + shift (then ReLU), where
 /// scale/shift may be NULL (1 and 0). OH = H + 2p - k + 1, likewise OW.
@@ -84,6 +85,23 @@ void prn_direct_conv_dy_grid(const float *dy, float *grid, long outs, long heigh
 void prn_direct_conv_weight_grad(const float *padded, long padded_stride, const float *dy_grid, long grid_stride,
                                  long samples, float *dw, long channels, long height, long width, long padding,
                                  long outs);
+
+/// y[i, j] = scale[i] * (W x)[i, j] + shift[i] (then ReLU) for W [m, k] packed by
+/// prn_packed_gemm_pack and x [k, n] with row stride ldx, y with row stride ldy (see
+/// packed_gemm.c). Work items are (block of 32 rows, tile of 14 columns) pairs in row-block-major
+/// order, prn_packed_gemm_tiles(n) tiles per block; a call does items [first_item, first_item +
+/// item_count), so threads given disjoint ranges write disjoint parts of y. `tail`:
+/// prn_packed_gemm_tail_size(k) floats of scratch per call. scale and shift may be NULL (1, 0).
+long prn_packed_gemm_weight_size(long m, long k);
+long prn_packed_gemm_tiles(long n);
+long prn_packed_gemm_tail_size(long k);
+void prn_packed_gemm_pack(const float *w, long m, long k, float *packed);
+void prn_packed_gemm(const float *packed, const float *x, long ldx, float *y, long ldy, long m, long k, long n,
+                     long first_item, long item_count, const float *scale, const float *shift, int relu,
+                     float *tail);
+/// Whether the CPU has the registers prn_packed_gemm is built for (AVX-512): elsewhere it is
+/// correct but spills its accumulators, and a general GEMM is faster.
+int prn_packed_gemm_preferred(void);
 
 /// `count` floats of scratch owned by the calling thread, slot 0-3 (see thread_scratch.c): valid
 /// until the same thread asks for that slot again; NULL if the memory cannot be had.

@@ -14,7 +14,8 @@ import CKernels
 /// the column matrix (see `directConvolution`): the forward and the input gradient are direct convolutions
 /// (CKernels/direct_conv.c), or Winograd F(2x2, 3x3) for 3x3 kernels (WinogradConvolution), which
 /// then also computes the weight gradient; other 3x3 weight gradients use the column-free
-/// direct kernel (`directWeightGradient`).
+/// direct kernel (`directWeightGradient`). Eval forwards of one sample at a time that keep the
+/// column matrix multiply with prn's kernel over a weight packed once (`packedGEMM`).
 public final class Conv2d: Layer {
     public let kind = "conv2d"
     public let weight: Parameter
@@ -43,6 +44,10 @@ public final class Conv2d: Layer {
     private var paddedInputs: [Tensor?] = []
     private var grids: [Tensor?] = []
     private var transposedWeight: Tensor?
+    private var directWeightDetector = WeightChangeDetector()
+    /// The weight as prn_packed_gemm reads it (eval forwards of one sample on the im2col path).
+    private var packedWeight: Tensor?
+    private var packedWeightDetector = WeightChangeDetector()
     /// The same for the input gradient of the backward pass (the adjoint convolution).
     private var gradPadded: [Tensor?] = []
     private var gradGrids: [Tensor?] = []
@@ -104,7 +109,8 @@ public final class Conv2d: Layer {
         if let b, let p = bias { p.replace(with: b) }
         input = nil; output = nil; gradInput = nil
         columns = []; gradColumns = []; gradWeights = []; groupOutputs = []
-        paddedInputs = []; grids = []; transposedWeight = nil
+        paddedInputs = []; grids = []; transposedWeight = nil; directWeightDetector.reset()
+        packedWeight = nil; packedWeightDetector.reset()
         gradPadded = []; gradGrids = []; adjointWeight = nil
         winograd.reset(); adjointWinograd.reset()
         sparseWeight.reset()
@@ -161,6 +167,10 @@ public final class Conv2d: Layer {
         if csr == nil, directConvolution(g) {
             forwardDirect(x, y, g, workers: workers, epilogue: epilogue, keepTransform: mode == .eval)
             if mode == .train { input = x }
+            return y
+        }
+        if csr == nil, mode == .eval, workers == 1, packedGEMM {
+            forwardPacked(x, y, g, epilogue: epilogue)
             return y
         }
         let group = csr != nil || g.isPointwise ? 1
@@ -253,9 +263,7 @@ public final class Conv2d: Layer {
             }
             return
         }
-        let wt = Tensor.reuse(&transposedWeight, shape: [c * k * k * ((o + 7) / 8 * 8)])
-        ConvKernels.directWeights(weight.value.data, outChannels: o, inChannels: c, kernel: k, adjoint: false, into: wt.data)
-        let wp = UnsafePointer(wt.data)
+        let wp = directForwardWeights(keep: keepTransform)
         let pads = Conv2d.prepare(&paddedInputs, workers: workers, count: prn_direct_conv_padded_size(c, h, w, p))
         let outs = Conv2d.prepare(&grids, workers: workers, count: prn_direct_conv_grid_size(o, h, w, k, p))
         if batch < threads && blocks > 1 {
@@ -285,6 +293,67 @@ public final class Conv2d: Layer {
                                          into: yp + b * outItem, scale: e.scale, shift: e.shift, relu: e.relu)
             }
         }
+    }
+
+    /// The weight in the direct kernel's layout (ConvKernels.directWeights). Training changes the
+    /// weight between calls, so it is rearranged every call unless `keep`; eval-mode forwards keep
+    /// it while the weight's fingerprint is the same, as Winograd keeps its transform (at batch 1
+    /// rearranging a 512-channel weight costs about as much as the convolution).
+    private func directForwardWeights(keep: Bool) -> UnsafePointer<Float> {
+        let size = inChannels * kernel * kernel * ((outChannels + 7) / 8 * 8)
+        if keep {
+            let changed = directWeightDetector.changed(weight.value)
+            if !changed, let t = transposedWeight, t.count == size { return UnsafePointer(t.data) }
+        } else {
+            directWeightDetector.reset()
+        }
+        let wt = Tensor.reuse(&transposedWeight, shape: [size])
+        ConvKernels.directWeights(weight.value.data, outChannels: outChannels, inChannels: inChannels, kernel: kernel,
+                                  adjoint: false, into: wt.data)
+        return UnsafePointer(wt.data)
+    }
+
+    /// Eval forwards of one sample at a time on the im2col path multiply with prn's own kernel
+    /// (CKernels/packed_gemm.c) over a weight packed when it changes: BLAS packs the weight on
+    /// every call, which at batch 1 costs as much as the product for the large late layers.
+    var packedGEMM: Bool { configuration.packedGEMM && Conv2d.packedGEMMPreferred }
+    static let packedGEMMPreferred = prn_packed_gemm_preferred() != 0
+
+    /// Each sample's product is split across the threads by (32 output channels, 14 positions)
+    /// tiles, the epilogue (or the bias) applied as the tile is written.
+    private func forwardPacked(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, epilogue: ConvEpilogue?) {
+        let o = outChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount, threads = configuration.threads
+        let packed = packedWeights()
+        let cols = g.isPointwise ? [] : Conv2d.prepare(&columns, workers: 1, count: kk * hw)
+        let e = epilogue ?? ConvEpilogue(conv: self, norm: nil, relu: false)
+        let items = (o + 31) / 32 * prn_packed_gemm_tiles(hw), tailSize = prn_packed_gemm_tail_size(kk)
+        e.scale.withUnsafeBufferPointer { scale in
+            e.shift.withUnsafeBufferPointer { shift in
+                for b in 0..<x.shape[0] {
+                    let xb = UnsafePointer(x.data + b * inItem), yb = y.data + b * o * hw
+                    if !g.isPointwise { ConvKernels.im2col(g, xb, cols[0].data, threads: threads) }
+                    let col = g.isPointwise ? xb : UnsafePointer(cols[0].data)
+                    Parallel.chunks(items, threads: threads) { r in
+                        guard let tail = prn_thread_scratch(0, tailSize) else {
+                            preconditionFailure("conv2d: out of memory for \(tailSize) floats of scratch")
+                        }
+                        prn_packed_gemm(packed, col, hw, yb, hw, o, kk, hw, r.lowerBound, r.count, scale.baseAddress,
+                                        shift.baseAddress, e.relu ? 1 : 0, tail)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The weight packed for prn_packed_gemm, repacked when its fingerprint changes.
+    private func packedWeights() -> UnsafePointer<Float> {
+        let size = prn_packed_gemm_weight_size(outChannels, inChannels * kernel * kernel)
+        if !packedWeightDetector.changed(weight.value), let t = packedWeight, t.count == size {
+            return UnsafePointer(t.data)
+        }
+        let t = Tensor.reuse(&packedWeight, shape: [size])
+        prn_packed_gemm_pack(weight.value.data, outChannels, inChannels * kernel * kernel, t.data)
+        return UnsafePointer(t.data)
     }
 
     /// Forward over groups of `group` samples: their columns side by side in one matrix

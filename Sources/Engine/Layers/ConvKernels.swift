@@ -52,15 +52,15 @@ enum ConvKernels {
     static func directWeights(_ w: UnsafePointer<Float>, outChannels o: Int, inChannels c: Int, kernel k: Int,
                               adjoint: Bool, into dst: UnsafeMutablePointer<Float>) {
         let (ins, outs) = adjoint ? (o, c) : (c, o)
-        let rounded = (outs + 7) / 8 * 8, area = k * k
-        for i in 0..<ins { for ki in 0..<k { for kj in 0..<k {
-            let row = dst + ((i * k + ki) * k + kj) * rounded
-            for j in 0..<rounded {
-                guard j < outs else { row[j] = 0; continue }
-                row[j] = adjoint ? w[(i * c + j) * area + (k - 1 - ki) * k + (k - 1 - kj)]
-                                 : w[(j * c + i) * area + ki * k + kj]
-            }
-        } } }
+        let rounded = (outs + 7) / 8 * 8, area = k * k, taps = ins * area
+        for j in 0..<rounded {
+            let lane = dst + (j / 8) * taps * 8 + j % 8
+            guard j < outs else { for t in 0..<taps { lane[t * 8] = 0 }; continue }
+            for i in 0..<ins { for ki in 0..<k { for kj in 0..<k {
+                lane[((i * k + ki) * k + kj) * 8] = adjoint ? w[(i * c + j) * area + (k - 1 - ki) * k + (k - 1 - kj)]
+                                                           : w[(j * c + i) * area + ki * k + kj]
+            } } }
+        }
     }
 
     /// One sample of a stride-1 direct convolution (CKernels/direct_conv.c): x [channels, h, w]

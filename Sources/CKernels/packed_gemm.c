@@ -1,0 +1,111 @@
+// Y = epilogue(W X) with W packed once (see include/CKernels.h).
+//
+// For one sample the convolutions that go through a column matrix (strided, 1x1, the stem, maps
+// narrower than the direct kernel takes) are products with few columns and a large weight: at
+// batch 1, 512 channels on 7x7, W is 512 x 4608 and X 4608 x 49. A general GEMM packs W into
+// its own layout on every call, which there costs as much as the multiply-adds. Here W is packed
+// by the layer when it changes, in blocks of 32 rows stored tap-major ([k][32]), and the kernel
+// vectorises over those 32 output channels: per tap, two weight vectors and 14 broadcast values
+// of X feed 28 accumulators (AVX-512's 32 registers hold them), so no lane is wasted on a
+// column count that is not a multiple of 16, and X is read in place (row stride ldx).
+#include "CKernels.h"
+#include "clones.h"
+#include "direct_conv_layout.h"
+
+enum { ROWS = 32, HALF = 16, COLS = 14 };
+
+long prn_packed_gemm_weight_size(long m, long k) { return (m + ROWS - 1) / ROWS * ROWS * k; }
+
+long prn_packed_gemm_tiles(long n) { return (n + COLS - 1) / COLS; }
+
+long prn_packed_gemm_tail_size(long k) { return k * COLS; }
+
+int prn_packed_gemm_preferred(void) { return __builtin_cpu_supports("avx512f"); }
+
+// Rows of block b: 32, or what is left at the end (zeros fill the block up to 32).
+CLONES
+void prn_packed_gemm_pack(const float *restrict w, long m, long k, float *restrict packed) {
+    for (long r0 = 0; r0 < m; r0 += ROWS) {
+        float *block = packed + r0 * k;
+        const long rows = m - r0 < ROWS ? m - r0 : ROWS;
+        for (long t = 0; t < k; t++) {
+            for (long r = 0; r < rows; r++) block[t * ROWS + r] = w[(r0 + r) * k + t];
+            for (long r = rows; r < ROWS; r++) block[t * ROWS + r] = 0.0f;
+        }
+    }
+}
+
+// Column j of the tile: one broadcast of x[j] feeding both halves' accumulators (the 14
+// broadcasts of a tap must not be live at once: with 28 accumulators that would spill).
+#define FMA2(j) { const float s = x[j]; a##j += s * w0; b##j += s * w1; }
+#define FMA1(j) { a##j += x[j] * w0; }
+#define EACH14(op) op(0) op(1) op(2) op(3) op(4) op(5) op(6) op(7) op(8) op(9) op(10) op(11) op(12) op(13)
+#define STORE14(acc, off) \
+    store16(out + 0 * ROWS + off, acc##0); store16(out + 1 * ROWS + off, acc##1); \
+    store16(out + 2 * ROWS + off, acc##2); store16(out + 3 * ROWS + off, acc##3); \
+    store16(out + 4 * ROWS + off, acc##4); store16(out + 5 * ROWS + off, acc##5); \
+    store16(out + 6 * ROWS + off, acc##6); store16(out + 7 * ROWS + off, acc##7); \
+    store16(out + 8 * ROWS + off, acc##8); store16(out + 9 * ROWS + off, acc##9); \
+    store16(out + 10 * ROWS + off, acc##10); store16(out + 11 * ROWS + off, acc##11); \
+    store16(out + 12 * ROWS + off, acc##12); store16(out + 13 * ROWS + off, acc##13);
+
+// out[j][r] = sum_t w[t][r] x[t][j] for 14 columns j and the block's 32 rows (or its first 16
+// when `half`: the rest of that block is zeros, so skipping them only skips zeros).
+static inline __attribute__((always_inline))
+void tile(const float *restrict w, const float *restrict x, long ldx, long k, int half, float *restrict out) {
+    v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0};
+    v16 a7 = {0}, a8 = {0}, a9 = {0}, a10 = {0}, a11 = {0}, a12 = {0}, a13 = {0};
+    if (half) {
+        for (long t = 0; t < k; t++, w += ROWS, x += ldx) {
+            const v16 w0 = load16(w);
+            EACH14(FMA1)
+        }
+        STORE14(a, 0)
+        return;
+    }
+    v16 b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0}, b4 = {0}, b5 = {0}, b6 = {0};
+    v16 b7 = {0}, b8 = {0}, b9 = {0}, b10 = {0}, b11 = {0}, b12 = {0}, b13 = {0};
+    for (long t = 0; t < k; t++, w += ROWS, x += ldx) {
+        const v16 w0 = load16(w), w1 = load16(w + HALF);
+        EACH14(FMA2)
+    }
+    STORE14(a, 0)
+    STORE14(b, HALF)
+}
+
+CLONES
+void prn_packed_gemm(const float *restrict packed, const float *restrict x, long ldx, float *restrict y, long ldy,
+                     long m, long k, long n, long first_item, long item_count, const float *scale,
+                     const float *shift, int relu, float *restrict tail) {
+    const long tiles = prn_packed_gemm_tiles(n), last = n / COLS;
+    // The last tile's columns past n would be read from past the end of X: that tile reads a
+    // copy, its missing columns zero.
+    int tail_ready = 0;
+    float out[COLS * ROWS];
+    for (long item = first_item; item < first_item + item_count; item++) {
+        const long r0 = item / tiles * ROWS, j0 = item % tiles * COLS;
+        const long rows = m - r0 < ROWS ? m - r0 : ROWS, cols = n - j0 < COLS ? n - j0 : COLS;
+        const float *src = x + j0;
+        long ld = ldx;
+        if (j0 / COLS == last) {
+            if (!tail_ready) {
+                for (long t = 0; t < k; t++) {
+                    for (long j = 0; j < cols; j++) tail[t * COLS + j] = x[t * ldx + j0 + j];
+                    for (long j = cols; j < COLS; j++) tail[t * COLS + j] = 0.0f;
+                }
+                tail_ready = 1;
+            }
+            src = tail;
+            ld = COLS;
+        }
+        tile(packed + r0 * k, src, ld, k, rows <= HALF, out);
+        for (long r = 0; r < rows; r++) {
+            const float a = scale ? scale[r0 + r] : 1.0f, b = shift ? shift[r0 + r] : 0.0f;
+            float *dst = y + (r0 + r) * ldy + j0;
+            for (long j = 0; j < cols; j++) {
+                const float v = a * out[j * ROWS + r] + b;
+                dst[j] = relu && 0.0f >= v ? 0.0f : v;
+            }
+        }
+    }
+}
