@@ -119,3 +119,32 @@ void prn_maxpool_values(const float *restrict x, float *restrict y, long planes,
         }
     }
 }
+
+// no_builtin: as above, the zeroed stretches are a float or two.
+CLONES __attribute__((no_builtin("memset", "memcpy")))
+void prn_phase_split2(const float *restrict x, float *restrict out, long channels, long height, long width,
+                      long padding, long out_height, long out_width, long first_plane, long plane_count) {
+    const long plane = (out_height + 1) * out_width;
+    for (long r = first_plane; r < first_plane + plane_count; r++) {
+        const long a = r % 4 / 2, b = r % 2;
+        const float *src = x + r / 4 * height * width;
+        float *dst = out + r * plane;
+        // Output columns whose input column 2j + b - padding lies inside the image.
+        long lo = 0, hi = out_width;
+        while (lo < out_width && 2 * lo + b - padding < 0) lo++;
+        while (hi > lo && 2 * (hi - 1) + b - padding >= width) hi--;
+        for (long i = 0; i < out_height; i++, dst += out_width) {
+            const long iy = 2 * i + a - padding;
+            if (iy < 0 || iy >= height) {
+                for (long j = 0; j < out_width; j++) dst[j] = 0.0f;
+                continue;
+            }
+            const float *row = src + iy * width + b - padding;
+            for (long j = 0; j < lo; j++) dst[j] = 0.0f;
+            for (long j = lo; j < hi; j++) dst[j] = row[2 * j];
+            for (long j = hi; j < out_width; j++) dst[j] = 0.0f;
+        }
+        for (long j = 0; j < out_width; j++) dst[j] = 0.0f;  // the direct kernel's spare row
+        if (r == channels * 4 - 1) for (long i = 0; i < 16; i++) out[channels * 4 * plane + i] = 0.0f;
+    }
+}

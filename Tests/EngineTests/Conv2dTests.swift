@@ -160,26 +160,62 @@ final class Conv2dTests: XCTestCase {
         }
     }
 
+    /// Stride-2 convolutions with 5x5 and larger kernels run as stride-1 direct convolutions over
+    /// the input's four phases: forwards (train and eval, with bias, through a fused
+    /// batch-norm/ReLU epilogue) and the backward after them match the reference, on odd sizes
+    /// and paddings, at batch 1 (threads split output channels) and batch 3.
+    func testPhaseSplitStrideTwoMatchesReference() {
+        var rng = RandomStream(seed: 43)
+        for (cin, cout, k, p, h, w) in [(3, 16, 7, 3, 37, 35), (2, 9, 5, 2, 20, 21), (4, 12, 6, 1, 24, 27), (3, 8, 7, 0, 30, 33)] {
+            let conv = Conv2d(cin, cout, kernel: k, stride: 2, padding: p, bias: true)
+            conv.initialize(&rng)
+            let g = conv.geometry(height: h, width: w)
+            XCTAssertTrue(conv.phaseSplit(g), "k\(k) p\(p) \(h)x\(w)")
+            for (batch, threads) in [(1, 2), (1, 1), (3, 2)] {
+                let config = EngineConfiguration(threads: threads)
+                let x = GradCheck.randomTensor([batch, cin, h, w], &rng)
+                let ref = Tensor(shape: [batch, cout, g.outHeight, g.outWidth])
+                ConvReference.forward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,
+                                      bias: conv.bias?.value.data, y: ref.data)
+                let what = "k\(k) p\(p) \(h)x\(w) batch \(batch), \(threads) threads"
+                assertClose(conv.forward([x], mode: .eval, configuration: config), ref, what + " eval")
+                assertClose(conv.forward([x], mode: .train, configuration: config), ref, what + " train")
+                let dy = GradCheck.randomTensor(ref.shape, &rng)
+                conv.weight.grad.zero()
+                conv.bias?.grad.zero()
+                guard let dx = conv.backward(dy, needInputGrad: [true])[0] else { return XCTFail("no dx") }
+                let refDx = Tensor(shape: x.shape), refDw = Tensor(shape: conv.weight.value.shape, repeating: 0)
+                let refDb = Tensor(shape: [cout], repeating: 0)
+                ConvReference.backward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,
+                                       dy: dy.data, dx: refDx.data, dw: refDw.data, db: refDb.data)
+                assertClose(dx, refDx, what + " input gradient")
+                assertClose(conv.weight.grad, refDw, what + " weight gradient")
+                assertFusedEpilogueMatches(conv, x, configuration: config, &rng, what)
+            }
+        }
+    }
+
     /// Eval-mode forwards keep the Winograd-transformed weight, and the direct kernel's
-    /// rearranged one, between calls; a weight written in place between them (as pruning and
-    /// loading do) must still reach the output.
+    /// rearranged one (also of a phase-split stride-2 convolution), between calls; a weight
+    /// written in place between them (as pruning and loading do) must still reach the output.
     func testKeptWeightTransformsFollowAWeightWrittenInPlace() {
         var rng = RandomStream(seed: 21)
-        for (kernel, winograd) in [(3, true), (5, false), (3, false)] {
-            let conv = Conv2d(8, 16, kernel: kernel, stride: 1, padding: kernel / 2, bias: true)
+        for (kernel, convStride, winograd) in [(3, 1, true), (5, 1, false), (3, 1, false), (7, 2, true)] {
+            let conv = Conv2d(8, 16, kernel: kernel, stride: convStride, padding: kernel / 2, bias: true)
             conv.initialize(&rng)
             let config = EngineConfiguration(threads: 2, winograd: winograd)
-            let x = GradCheck.randomTensor([2, 8, 12, 12], &rng)
-            let g = conv.geometry(height: 12, width: 12)
+            let size = 12 * convStride
+            let x = GradCheck.randomTensor([2, 8, size, size], &rng)
+            let g = conv.geometry(height: size, width: size)
             _ = conv.forward([x], mode: .eval, configuration: config)
-            XCTAssertTrue(conv.directConvolution(g))
-            XCTAssertEqual(conv.winogradConvolution(g), winograd)
+            XCTAssertTrue(convStride == 1 ? conv.directConvolution(g) : conv.phaseSplit(g))
+            XCTAssertEqual(conv.winogradConvolution(g), winograd && convStride == 1)
             for step in 0..<3 {
                 let y = conv.forward([x], mode: .eval, configuration: config).copy()
                 let ref = Tensor(shape: y.shape)
                 ConvReference.forward(g, batch: 2, outChannels: 16, x: x.data, weight: conv.weight.value.data,
                                       bias: conv.bias?.value.data, y: ref.data)
-                assertClose(y, ref, "k\(kernel) winograd \(winograd): eval forward after \(step) in-place writes")
+                assertClose(y, ref, "k\(kernel) s\(convStride) winograd \(winograd): eval forward after \(step) in-place writes")
                 let w = conv.weight.value
                 for i in stride(from: step, to: w.count, by: 3) { w.data[i] = -w.data[i] * 0.5 }
             }

@@ -55,6 +55,15 @@ void prn_im2col(const float *x, float *col, long channels, long height, long wid
 void prn_im2col_rows(const float *x, float *col, long channels, long height, long width, long kernel, long stride,
                      long padding, long ld, long first_pair, long pair_count);
 
+/// A stride-2 convolution's input as the input of a stride-1 one (see Conv2d's `phaseSplit`):
+/// out[(c*2 + a)*2 + b][i][j] = x[c][2i + a - padding][2j + b - padding] (zero outside x), for
+/// i < out_height, j < out_width, laid out as prn_direct_conv_pad lays out a padding-0 input
+/// (one zero row after each plane, 16 zeros after the last): prn_direct_conv_padded_size(4 *
+/// channels, out_height, out_width, 0) floats. Writes output planes [first_plane, first_plane +
+/// plane_count) of the 4 * channels (the last one also the trailing zeros).
+void prn_phase_split2(const float *x, float *out, long channels, long height, long width, long padding,
+                      long out_height, long out_width, long first_plane, long plane_count);
+
 /// Direct convolution of one sample for stride 1 (any padding up to kernel - 1), without a
 /// column matrix (see direct_conv.c). Buffers: `padded` of prn_direct_conv_padded_size floats,
 /// filled by prn_direct_conv_pad from x [C, H, W]; `weight_t` the weight in blocks of 8 output

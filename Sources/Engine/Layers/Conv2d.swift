@@ -169,6 +169,11 @@ public final class Conv2d: Layer {
             if mode == .train { input = x }
             return y
         }
+        if csr == nil, phaseSplit(g) {
+            forwardPhaseSplit(x, y, g, workers: workers, epilogue: epilogue, keep: mode == .eval)
+            if mode == .train { input = x }
+            return y
+        }
         if csr == nil, mode == .eval, workers == 1, packedGEMM {
             forwardPacked(x, y, g, epilogue: epilogue)
             return y
@@ -248,11 +253,10 @@ public final class Conv2d: Layer {
     private func forwardDirect(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, workers: Int, epilogue: ConvEpilogue?,
                                keepTransform: Bool) {
         let o = outChannels, c = inChannels, k = kernel, p = padding, h = g.height, w = g.width
-        let inItem = x.itemCount, outItem = o * g.outHeight * g.outWidth
-        let xp = x.data, yp = y.data
+        let inItem = x.itemCount, xp = x.data, yp = y.data
         // Without a fused chain the output pass only adds the bias (scale 1).
         let e = epilogue ?? ConvEpilogue(conv: self, norm: nil, relu: false)
-        let batch = x.shape[0], threads = configuration.threads, blocks = (o + 7) / 8
+        let batch = x.shape[0], threads = configuration.threads
         if winogradConvolution(g) {
             e.scale.withUnsafeBufferPointer { scale in
                 e.shift.withUnsafeBufferPointer { shift in
@@ -264,35 +268,99 @@ public final class Conv2d: Layer {
             return
         }
         let wp = directForwardWeights(keep: keepTransform)
+        runDirect(batch: batch, channels: c, height: h, width: w, kernel: k, padding: p, weights: wp, workers: workers,
+                  into: yp, epilogue: e) { b, pad in prn_direct_conv_pad(xp + b * inItem, pad, c, h, w, p) }
+    }
+
+    /// The direct kernel over `batch` samples, `fill(b, pad)` writing sample b as its padded input
+    /// (prn_direct_conv_pad's layout for [channels, height, width] and `padding`), the output of
+    /// `kernel` at stride 1 into y through the epilogue.
+    private func runDirect(batch: Int, channels c: Int, height h: Int, width w: Int, kernel k: Int, padding p: Int,
+                           weights wp: UnsafePointer<Float>, workers: Int, into yp: UnsafeMutablePointer<Float>,
+                           epilogue e: ConvEpilogue, fill: (Int, UnsafeMutablePointer<Float>) -> Void) {
+        let o = outChannels, threads = configuration.threads, blocks = (o + 7) / 8
+        let plane = (h + 2 * p - k + 1) * (w + 2 * p - k + 1), outItem = o * plane
         let pads = Conv2d.prepare(&paddedInputs, workers: workers, count: prn_direct_conv_padded_size(c, h, w, p))
         let outs = Conv2d.prepare(&grids, workers: workers, count: prn_direct_conv_grid_size(o, h, w, k, p))
-        if batch < threads && blocks > 1 {
-            // Fewer samples than threads (batch 1 in deployment): each thread takes blocks of 8
-            // output channels of every sample instead of leaving threads idle.
-            let pad = pads[0].data, grid = outs[0].data, plane = g.outHeight * g.outWidth
-            e.scale.withUnsafeBufferPointer { scale in
-                e.shift.withUnsafeBufferPointer { shift in
-                    guard let sp = scale.baseAddress, let bp = shift.baseAddress else { return }
+        e.scale.withUnsafeBufferPointer { scale in
+            e.shift.withUnsafeBufferPointer { shift in
+                guard let sp = scale.baseAddress, let bp = shift.baseAddress else { return }
+                let relu: Int32 = e.relu ? 1 : 0
+                if batch < threads && blocks > 1 {
+                    // Fewer samples than threads (batch 1 in deployment): each thread takes blocks
+                    // of 8 output channels of every sample instead of leaving threads idle.
+                    let pad = pads[0].data, grid = outs[0].data
                     for b in 0..<batch {
-                        prn_direct_conv_pad(xp + b * inItem, pad, c, h, w, p)
+                        fill(b, pad)
                         Parallel.chunks(blocks, threads: threads) { r in
                             let first = r.lowerBound * 8, count = Swift.min(o, r.upperBound * 8) - first
                             prn_direct_conv_block(pad, wp, grid, c, h, w, k, p, o, first, count)
-                            prn_direct_conv_output(grid + prn_direct_conv_grid_size(first, h, w, k, p), yp + b * outItem + first * plane,
-                                                   count, h, w, k, p, sp + first, bp + first, e.relu ? 1 : 0)
+                            prn_direct_conv_output(grid + prn_direct_conv_grid_size(first, h, w, k, p),
+                                                   yp + b * outItem + first * plane, count, h, w, k, p, sp + first,
+                                                   bp + first, relu)
                         }
+                    }
+                    return
+                }
+                perWorker(batch) { worker, samples in
+                    let pad = pads[worker].data, grid = outs[worker].data
+                    for b in samples {
+                        fill(b, pad)
+                        prn_direct_conv(pad, wp, grid, c, h, w, k, p, o)
+                        prn_direct_conv_output(grid, yp + b * outItem, o, h, w, k, p, sp, bp, relu)
                     }
                 }
             }
-            return
         }
-        perWorker(batch) { worker, samples in
-            for b in samples {
-                ConvKernels.directSample(xp + b * inItem, channels: c, outs: o, height: h, width: w, kernel: k,
-                                         padding: p, weights: wp, pad: pads[worker].data, grid: outs[worker].data,
-                                         into: yp + b * outItem, scale: e.scale, shift: e.shift, relu: e.relu)
+    }
+
+    /// Stride-2 convolutions with kernels of 5 or more (a ResNet's 7x7 stem) as stride-1 direct
+    /// convolutions: the input split into its four phases (even/odd rows x even/odd columns) is
+    /// 4C channels of half the size, over which a kernel of ceil(k/2) (the original's taps of
+    /// each phase, zeros where 2u + a >= k) at stride 1 gives the same output. The zero taps add
+    /// (2*ceil(k/2))^2 / k^2 - 1 of work (31% for 7x7), far less than the column matrix cost:
+    /// for resnet18's stem at batch 1 im2col took as long as the product. Smaller kernels would
+    /// add more (78% for 3x3) and stay on the im2col path.
+    func phaseSplit(_ g: ConvGeometry) -> Bool {
+        configuration.directConvolution && g.stride == 2 && g.kernel >= 5 && g.outWidth >= Conv2d.minimumDirectWidth
+    }
+
+    private func forwardPhaseSplit(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, workers: Int, epilogue: ConvEpilogue?,
+                                   keep: Bool) {
+        let c = inChannels, h = g.height, w = g.width, p = padding, half = (kernel + 1) / 2
+        let h2 = g.outHeight + half - 1, w2 = g.outWidth + half - 1, inItem = x.itemCount, xp = x.data
+        let threads = configuration.threads
+        let e = epilogue ?? ConvEpilogue(conv: self, norm: nil, relu: false)
+        runDirect(batch: x.shape[0], channels: 4 * c, height: h2, width: w2, kernel: half, padding: 0,
+                  weights: phaseSplitWeights(keep: keep), workers: workers, into: y.data, epilogue: e) { b, pad in
+            // One sample at a time (batch 1) runs this on one thread otherwise.
+            Parallel.chunks(4 * c, threads: workers == 1 ? threads : 1) { r in
+                prn_phase_split2(xp + b * inItem, pad, c, h, w, p, h2, w2, r.lowerBound, r.count)
             }
         }
+    }
+
+    /// The weight of the phase-split convolution [out, 4 * in, ceil(k/2), ceil(k/2)] in the direct
+    /// kernel's layout, kept across eval forwards while the weight is unchanged.
+    private func phaseSplitWeights(keep: Bool) -> UnsafePointer<Float> {
+        let o = outChannels, c = inChannels, k = kernel, half = (k + 1) / 2
+        let size = 4 * c * half * half * ((o + 7) / 8 * 8)
+        if keep {
+            let changed = directWeightDetector.changed(weight.value)
+            if !changed, let t = transposedWeight, t.count == size { return UnsafePointer(t.data) }
+        } else {
+            directWeightDetector.reset()
+        }
+        let split = Tensor(shape: [o, 4 * c, half, half])
+        let src = weight.value.data, dst = split.data
+        for j in 0..<o { for i in 0..<c { for a in 0..<2 { for b in 0..<2 { for u in 0..<half { for v in 0..<half {
+            let ki = 2 * u + a, kj = 2 * v + b
+            dst[(((j * 4 * c) + (i * 2 + a) * 2 + b) * half + u) * half + v] =
+                ki < k && kj < k ? src[((j * c + i) * k + ki) * k + kj] : 0
+        } } } } } }
+        let wt = Tensor.reuse(&transposedWeight, shape: [size])
+        ConvKernels.directWeights(split.data, outChannels: o, inChannels: 4 * c, kernel: half, adjoint: false, into: wt.data)
+        return UnsafePointer(wt.data)
     }
 
     /// The weight in the direct kernel's layout (ConvKernels.directWeights). Training changes the
