@@ -46,19 +46,21 @@ final class PackedGEMMTests: XCTestCase {
         }
     }
 
-    /// Batch-1 eval forwards of the shapes that take the im2col path (strided, 1x1, the stem's
-    /// 7x7/2, a map narrower than the direct kernel takes), with bias, through a fused
-    /// batch-norm/ReLU epilogue, and at batch 3 on one thread (one sample after another).
+    /// Eval forwards of the shapes that take the im2col path (strided, 1x1, 7x7/2 on a map too
+    /// small for the phase split, a map narrower than the direct kernel takes), with bias,
+    /// through a fused batch-norm/ReLU epilogue, at batch 1 (threads split the product) and
+    /// batch 3 (threads take samples).
     func testEvalConvolutionsMatchReference() {
         var rng = RandomStream(seed: 37)
-        let shapes = [(3, 40, 7, 2, 3, 29, 31), (24, 48, 3, 2, 1, 15, 14), (16, 33, 1, 1, 0, 7, 9),
+        let shapes = [(3, 40, 7, 2, 3, 13, 13), (24, 48, 3, 2, 1, 15, 14), (16, 33, 1, 1, 0, 7, 9),
                       (16, 20, 1, 2, 0, 13, 13), (40, 64, 3, 1, 1, 7, 7)]
         for (cin, cout, k, s, p, h, w) in shapes {
             let conv = Conv2d(cin, cout, kernel: k, stride: s, padding: p, bias: true)
             conv.initialize(&rng)
             let g = conv.geometry(height: h, width: w)
-            XCTAssertFalse(conv.directConvolution(g), "\(cin)->\(cout) k\(k) s\(s) must take the im2col path")
-            for (batch, threads) in [(1, 1), (1, 2), (1, 3), (3, 1)] {
+            XCTAssertFalse(conv.directConvolution(g) || conv.phaseSplit(g), "\(cin)->\(cout) k\(k) s\(s) must take the im2col path")
+            XCTAssertTrue(Conv2d.packedTilesFit(g.outHeight * g.outWidth), "\(g.outHeight)x\(g.outWidth) outputs")
+            for (batch, threads) in [(1, 1), (1, 2), (1, 3), (3, 1), (3, 2)] {
                 let x = GradCheck.randomTensor([batch, cin, h, w], &rng)
                 let ref = Tensor(shape: [batch, cout, g.outHeight, g.outWidth])
                 ConvReference.forward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,

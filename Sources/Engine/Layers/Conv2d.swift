@@ -174,12 +174,12 @@ public final class Conv2d: Layer {
             if mode == .train { input = x }
             return y
         }
-        if csr == nil, mode == .eval, workers == 1, packedGEMM {
-            forwardPacked(x, y, g, epilogue: epilogue)
-            return y
-        }
         let group = csr != nil || g.isPointwise ? 1
             : Swift.max(1, Swift.min(Conv2d.minimumGEMMColumns / Swift.max(hw, 1), (batch + workers - 1) / workers))
+        if csr == nil, mode == .eval, packedGEMM, group == 1 || Conv2d.packedTilesFit(hw) {
+            forwardPacked(x, y, g, workers: workers, epilogue: epilogue)
+            return y
+        }
         if group > 1 {
             forwardGrouped(x, y, g, group: group, workers: workers, epilogue: epilogue)
             if mode == .train { input = x }
@@ -387,26 +387,37 @@ public final class Conv2d: Layer {
     var packedGEMM: Bool { configuration.packedGEMM && Conv2d.packedGEMMPreferred }
     static let packedGEMMPreferred = prn_packed_gemm_preferred() != 0
 
+    /// Whether a sample's positions fill the packed kernel's 14-column tiles well enough (85%)
+    /// that it beats BLAS over several samples' columns side by side: 7x7 and 8x8 maps do (49 of
+    /// 56, 64 of 70), 4x4 does not (16 of 28; `prn bench vgg` inference was slower with it).
+    static func packedTilesFit(_ positions: Int) -> Bool {
+        positions * 100 >= prn_packed_gemm_tiles(positions) * 14 * 85
+    }
+
     /// Each sample's product is split across the threads by (32 output channels, 14 positions)
     /// tiles, the epilogue (or the bias) applied as the tile is written.
-    private func forwardPacked(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, epilogue: ConvEpilogue?) {
-        let o = outChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount, threads = configuration.threads
+    private func forwardPacked(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, workers: Int, epilogue: ConvEpilogue?) {
+        let o = outChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount
         let packed = packedWeights()
-        let cols = g.isPointwise ? [] : Conv2d.prepare(&columns, workers: 1, count: kk * hw)
+        let cols = g.isPointwise ? [] : Conv2d.prepare(&columns, workers: workers, count: kk * hw)
         let e = epilogue ?? ConvEpilogue(conv: self, norm: nil, relu: false)
         let items = (o + 31) / 32 * prn_packed_gemm_tiles(hw), tailSize = prn_packed_gemm_tail_size(kk)
+        // One worker (batch 1): im2col and the product are split across the threads.
+        let inner = workers == 1 ? configuration.threads : 1
         e.scale.withUnsafeBufferPointer { scale in
             e.shift.withUnsafeBufferPointer { shift in
-                for b in 0..<x.shape[0] {
-                    let xb = UnsafePointer(x.data + b * inItem), yb = y.data + b * o * hw
-                    if !g.isPointwise { ConvKernels.im2col(g, xb, cols[0].data, threads: threads) }
-                    let col = g.isPointwise ? xb : UnsafePointer(cols[0].data)
-                    Parallel.chunks(items, threads: threads) { r in
-                        guard let tail = prn_thread_scratch(0, tailSize) else {
-                            preconditionFailure("conv2d: out of memory for \(tailSize) floats of scratch")
+                perWorker(x.shape[0]) { worker, samples in
+                    for b in samples {
+                        let xb = UnsafePointer(x.data + b * inItem), yb = y.data + b * o * hw
+                        if !g.isPointwise { ConvKernels.im2col(g, xb, cols[worker].data, threads: inner) }
+                        let col = g.isPointwise ? xb : UnsafePointer(cols[worker].data)
+                        Parallel.chunks(items, threads: inner) { r in
+                            guard let tail = prn_thread_scratch(0, tailSize) else {
+                                preconditionFailure("conv2d: out of memory for \(tailSize) floats of scratch")
+                            }
+                            prn_packed_gemm(packed, col, hw, yb, hw, o, kk, hw, r.lowerBound, r.count,
+                                            scale.baseAddress, shift.baseAddress, e.relu ? 1 : 0, tail)
                         }
-                        prn_packed_gemm(packed, col, hw, yb, hw, o, kk, hw, r.lowerBound, r.count, scale.baseAddress,
-                                        shift.baseAddress, e.relu ? 1 : 0, tail)
                     }
                 }
             }
