@@ -195,12 +195,15 @@ final class Conv2dTests: XCTestCase {
         }
     }
 
-    /// Eval-mode forwards keep the Winograd-transformed weight, and the direct kernel's
-    /// rearranged one (also of a phase-split stride-2 convolution), between calls; a weight
-    /// written in place between them (as pruning and loading do) must still reach the output.
+    /// Eval-mode forwards keep what they derive from the weight between calls: the Winograd
+    /// transform, the direct kernel's rearranged weight (also of a phase-split stride-2
+    /// convolution) and the packed weight of the im2col path. A weight written in place between
+    /// them (as pruning and loading do) must still reach the output.
     func testKeptWeightTransformsFollowAWeightWrittenInPlace() {
         var rng = RandomStream(seed: 21)
-        for (kernel, convStride, winograd) in [(3, 1, true), (5, 1, false), (3, 1, false), (7, 2, true)] {
+        for (kernel, convStride, winograd, path) in [(3, 1, true, "winograd"), (5, 1, false, "direct"),
+                                                     (3, 1, false, "direct"), (7, 2, true, "phase split"),
+                                                     (3, 2, true, "im2col")] {
             let conv = Conv2d(8, 16, kernel: kernel, stride: convStride, padding: kernel / 2, bias: true)
             conv.initialize(&rng)
             let config = EngineConfiguration(threads: 2, winograd: winograd)
@@ -208,14 +211,15 @@ final class Conv2dTests: XCTestCase {
             let x = GradCheck.randomTensor([2, 8, size, size], &rng)
             let g = conv.geometry(height: size, width: size)
             _ = conv.forward([x], mode: .eval, configuration: config)
-            XCTAssertTrue(convStride == 1 ? conv.directConvolution(g) : conv.phaseSplit(g))
-            XCTAssertEqual(conv.winogradConvolution(g), winograd && convStride == 1)
+            let taken = conv.winogradConvolution(g) ? "winograd" : conv.directConvolution(g) ? "direct"
+                : conv.phaseSplit(g) ? "phase split" : "im2col"
+            XCTAssertEqual(taken, path)
             for step in 0..<3 {
                 let y = conv.forward([x], mode: .eval, configuration: config).copy()
                 let ref = Tensor(shape: y.shape)
                 ConvReference.forward(g, batch: 2, outChannels: 16, x: x.data, weight: conv.weight.value.data,
                                       bias: conv.bias?.value.data, y: ref.data)
-                assertClose(y, ref, "k\(kernel) s\(convStride) winograd \(winograd): eval forward after \(step) in-place writes")
+                assertClose(y, ref, "\(path) k\(kernel) s\(convStride): eval forward after \(step) in-place writes")
                 let w = conv.weight.value
                 for i in stride(from: step, to: w.count, by: 3) { w.data[i] = -w.data[i] * 0.5 }
             }

@@ -3,7 +3,8 @@ import XCTest
 @testable import Engine
 
 /// prn_packed_gemm (CKernels/packed_gemm.c) against the plain triple loop, and the eval-mode
-/// convolutions that use it against the reference convolution.
+/// convolutions that use it against the reference convolution (its kept weight is tested with
+/// the other kept transforms, Conv2dTests.testKeptWeightTransformsFollowAWeightWrittenInPlace).
 final class PackedGEMMTests: XCTestCase {
     /// Row counts around the 32-row blocks and their 16-row halves, column counts around the
     /// 14-column tiles (the last tile read from a copy), row strides past the column count.
@@ -84,25 +85,6 @@ final class PackedGEMMTests: XCTestCase {
                 }
                 assertClose(fused, ref, "\(cin)->\(cout) k\(k) s\(s) fused, batch \(batch), \(threads) threads")
             }
-        }
-    }
-
-    /// The packed weight is kept between eval forwards; a weight written in place between them
-    /// (as pruning and loading do) must still reach the output.
-    func testEvalForwardFollowsAWeightWrittenInPlace() {
-        var rng = RandomStream(seed: 41)
-        let conv = Conv2d(8, 16, kernel: 3, stride: 2, padding: 1, bias: true)
-        conv.initialize(&rng)
-        let x = GradCheck.randomTensor([1, 8, 12, 12], &rng)
-        let g = conv.geometry(height: 12, width: 12)
-        for step in 0..<3 {
-            let y = conv.forward([x], mode: .eval, configuration: EngineConfiguration(threads: 2)).copy()
-            let ref = Tensor(shape: y.shape)
-            ConvReference.forward(g, batch: 1, outChannels: 16, x: x.data, weight: conv.weight.value.data,
-                                  bias: conv.bias?.value.data, y: ref.data)
-            assertClose(y, ref, "eval forward after \(step) in-place writes")
-            let w = conv.weight.value
-            for i in stride(from: step, to: w.count, by: 3) { w.data[i] = -w.data[i] * 0.5 }
         }
     }
 
