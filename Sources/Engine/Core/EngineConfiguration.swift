@@ -17,8 +17,8 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// False: 3x3 stride-1 convolutions run the direct kernel instead of Winograd F(2x2, 3x3)
     /// (for tests and benchmarks that compare the two).
     public var winograd: Bool
-    /// False: eval-mode forwards of one sample that take the im2col path multiply by BLAS's
-    /// sgemm instead of prn's kernel over a weight packed once (for tests and benchmarks that
+    /// False: eval-mode forwards that take the im2col path multiply by BLAS's sgemm instead of
+    /// prn's kernel over a weight packed once (for tests and benchmarks that
     /// compare the two). Either way only where the CPU has AVX-512 (`prn_packed_gemm_preferred`).
     public var packedGEMM: Bool
 

@@ -14,8 +14,9 @@ import CKernels
 /// the column matrix (see `directConvolution`): the forward and the input gradient are direct convolutions
 /// (CKernels/direct_conv.c), or Winograd F(2x2, 3x3) for 3x3 kernels (WinogradConvolution), which
 /// then also computes the weight gradient; other 3x3 weight gradients use the column-free
-/// direct kernel (`directWeightGradient`). Eval forwards of one sample at a time that keep the
-/// column matrix multiply with prn's kernel over a weight packed once (`packedGEMM`).
+/// direct kernel (`directWeightGradient`). Eval forwards that keep the column matrix multiply
+/// with prn's kernel over a weight packed once (`packedGEMM`); stride-2 convolutions with large
+/// kernels run on the direct kernel over the input's phases (`phaseSplit`).
 public final class Conv2d: Layer {
     public let kind = "conv2d"
     public let weight: Parameter
@@ -43,11 +44,9 @@ public final class Conv2d: Layer {
     /// the transposed weight.
     private var paddedInputs: [Tensor?] = []
     private var grids: [Tensor?] = []
-    private var transposedWeight: Tensor?
-    private var directWeightDetector = WeightChangeDetector()
-    /// The weight as prn_packed_gemm reads it (eval forwards of one sample on the im2col path).
-    private var packedWeight: Tensor?
-    private var packedWeightDetector = WeightChangeDetector()
+    private var directWeight = DerivedWeight()
+    /// The weight as prn_packed_gemm reads it (eval forwards on the im2col path).
+    private var packedWeight = DerivedWeight()
     /// The same for the input gradient of the backward pass (the adjoint convolution).
     private var gradPadded: [Tensor?] = []
     private var gradGrids: [Tensor?] = []
@@ -109,8 +108,7 @@ public final class Conv2d: Layer {
         if let b, let p = bias { p.replace(with: b) }
         input = nil; output = nil; gradInput = nil
         columns = []; gradColumns = []; gradWeights = []; groupOutputs = []
-        paddedInputs = []; grids = []; transposedWeight = nil; directWeightDetector.reset()
-        packedWeight = nil; packedWeightDetector.reset()
+        paddedInputs = []; grids = []; directWeight.reset(); packedWeight.reset()
         gradPadded = []; gradGrids = []; adjointWeight = nil
         winograd.reset(); adjointWinograd.reset()
         sparseWeight.reset()
@@ -340,50 +338,30 @@ public final class Conv2d: Layer {
         }
     }
 
-    /// The weight of the phase-split convolution [out, 4 * in, ceil(k/2), ceil(k/2)] in the direct
-    /// kernel's layout, kept across eval forwards while the weight is unchanged.
+    /// The phase-split convolution's weight (ConvKernels.phaseSplitWeights) in the direct kernel's
+    /// layout.
     private func phaseSplitWeights(keep: Bool) -> UnsafePointer<Float> {
         let o = outChannels, c = inChannels, k = kernel, half = (k + 1) / 2
-        let size = 4 * c * half * half * ((o + 7) / 8 * 8)
-        if keep {
-            let changed = directWeightDetector.changed(weight.value)
-            if !changed, let t = transposedWeight, t.count == size { return UnsafePointer(t.data) }
-        } else {
-            directWeightDetector.reset()
+        return directWeight.get(from: weight.value, size: 4 * c * half * half * ((o + 7) / 8 * 8), keep: keep) { dst in
+            let split = Tensor(shape: [o, 4 * c, half, half])
+            ConvKernels.phaseSplitWeights(weight.value.data, outChannels: o, inChannels: c, kernel: k, into: split.data)
+            ConvKernels.directWeights(split.data, outChannels: o, inChannels: 4 * c, kernel: half, adjoint: false, into: dst)
         }
-        let split = Tensor(shape: [o, 4 * c, half, half])
-        let src = weight.value.data, dst = split.data
-        for j in 0..<o { for i in 0..<c { for a in 0..<2 { for b in 0..<2 { for u in 0..<half { for v in 0..<half {
-            let ki = 2 * u + a, kj = 2 * v + b
-            dst[(((j * 4 * c) + (i * 2 + a) * 2 + b) * half + u) * half + v] =
-                ki < k && kj < k ? src[((j * c + i) * k + ki) * k + kj] : 0
-        } } } } } }
-        let wt = Tensor.reuse(&transposedWeight, shape: [size])
-        ConvKernels.directWeights(split.data, outChannels: o, inChannels: 4 * c, kernel: half, adjoint: false, into: wt.data)
-        return UnsafePointer(wt.data)
     }
 
-    /// The weight in the direct kernel's layout (ConvKernels.directWeights). Training changes the
-    /// weight between calls, so it is rearranged every call unless `keep`; eval-mode forwards keep
-    /// it while the weight's fingerprint is the same, as Winograd keeps its transform (at batch 1
-    /// rearranging a 512-channel weight costs about as much as the convolution).
+    /// The weight in the direct kernel's layout (ConvKernels.directWeights), kept across eval
+    /// forwards (at batch 1 rearranging a 512-channel weight costs about as much as the
+    /// convolution).
     private func directForwardWeights(keep: Bool) -> UnsafePointer<Float> {
-        let size = inChannels * kernel * kernel * ((outChannels + 7) / 8 * 8)
-        if keep {
-            let changed = directWeightDetector.changed(weight.value)
-            if !changed, let t = transposedWeight, t.count == size { return UnsafePointer(t.data) }
-        } else {
-            directWeightDetector.reset()
+        directWeight.get(from: weight.value, size: inChannels * kernel * kernel * ((outChannels + 7) / 8 * 8), keep: keep) {
+            ConvKernels.directWeights(weight.value.data, outChannels: outChannels, inChannels: inChannels, kernel: kernel,
+                                      adjoint: false, into: $0)
         }
-        let wt = Tensor.reuse(&transposedWeight, shape: [size])
-        ConvKernels.directWeights(weight.value.data, outChannels: outChannels, inChannels: inChannels, kernel: kernel,
-                                  adjoint: false, into: wt.data)
-        return UnsafePointer(wt.data)
     }
 
-    /// Eval forwards of one sample at a time on the im2col path multiply with prn's own kernel
-    /// (CKernels/packed_gemm.c) over a weight packed when it changes: BLAS packs the weight on
-    /// every call, which at batch 1 costs as much as the product for the large late layers.
+    /// Eval forwards on the im2col path multiply with prn's own kernel (CKernels/packed_gemm.c)
+    /// over a weight packed when it changes: BLAS packs the weight on every call, which at batch 1
+    /// costs as much as the product for the large late layers.
     var packedGEMM: Bool { configuration.packedGEMM && Conv2d.packedGEMMPreferred }
     static let packedGEMMPreferred = prn_packed_gemm_preferred() != 0
 
@@ -394,8 +372,9 @@ public final class Conv2d: Layer {
         positions * 100 >= prn_packed_gemm_tiles(positions) * 14 * 85
     }
 
-    /// Each sample's product is split across the threads by (32 output channels, 14 positions)
-    /// tiles, the epilogue (or the bias) applied as the tile is written.
+    /// At batch 1 each sample's product is split across the threads by (32 output channels, 14
+    /// positions) tiles; otherwise each worker multiplies its own samples. The epilogue (or the
+    /// bias) is applied as a tile is written.
     private func forwardPacked(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, workers: Int, epilogue: ConvEpilogue?) {
         let o = outChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount
         let packed = packedWeights()
@@ -426,13 +405,10 @@ public final class Conv2d: Layer {
 
     /// The weight packed for prn_packed_gemm, repacked when its fingerprint changes.
     private func packedWeights() -> UnsafePointer<Float> {
-        let size = prn_packed_gemm_weight_size(outChannels, inChannels * kernel * kernel)
-        if !packedWeightDetector.changed(weight.value), let t = packedWeight, t.count == size {
-            return UnsafePointer(t.data)
+        let rows = outChannels, taps = inChannels * kernel * kernel
+        return packedWeight.get(from: weight.value, size: prn_packed_gemm_weight_size(rows, taps), keep: true) {
+            prn_packed_gemm_pack(weight.value.data, rows, taps, $0)
         }
-        let t = Tensor.reuse(&packedWeight, shape: [size])
-        prn_packed_gemm_pack(weight.value.data, outChannels, inChannels * kernel * kernel, t.data)
-        return UnsafePointer(t.data)
     }
 
     /// Forward over groups of `group` samples: their columns side by side in one matrix

@@ -45,7 +45,7 @@ enum ConvKernels {
         }
     }
 
-    /// The weight as prn_direct_conv reads it: [inputs*k*k][outputs rounded up to 8], zeros in the
+    /// The weight as prn_direct_conv reads it: [outputs/8 rounded up][inputs*k*k][8], zeros in the
     /// extra outputs. `adjoint` gives the convolution that maps an output gradient to the input
     /// gradient (for stride 1, with padding k-1-p): inputs are the layer's output channels and
     /// W'[c, o, ki, kj] = W[o, c, k-1-ki, k-1-kj].
@@ -61,6 +61,19 @@ enum ConvKernels {
                                                            : w[(j * c + i) * area + ki * k + kj]
             } } }
         }
+    }
+
+    /// The weight of a stride-2 convolution's phase split (Conv2d.phaseSplit), [outs, 4 * ins,
+    /// ceil(k/2), ceil(k/2)]: input channel (c*2 + a)*2 + b holds phase (a, b) of channel c, and
+    /// its tap (u, v) is the original's (2u + a, 2v + b), zero where that falls off the kernel.
+    static func phaseSplitWeights(_ w: UnsafePointer<Float>, outChannels o: Int, inChannels c: Int, kernel k: Int,
+                                  into dst: UnsafeMutablePointer<Float>) {
+        let half = (k + 1) / 2
+        for j in 0..<o { for i in 0..<c { for a in 0..<2 { for b in 0..<2 { for u in 0..<half { for v in 0..<half {
+            let ki = 2 * u + a, kj = 2 * v + b
+            dst[((j * 4 * c + (i * 2 + a) * 2 + b) * half + u) * half + v] =
+                ki < k && kj < k ? w[((j * c + i) * k + ki) * k + kj] : 0
+        } } } } } }
     }
 
     /// One sample of a stride-1 direct convolution (CKernels/direct_conv.c): x [channels, h, w]

@@ -14,9 +14,7 @@ import CKernels
 /// on the thread count. The per-call buffers are the worker thread's (`prn_thread_scratch`), shared
 /// by all layers; only the transformed weight belongs to the layer.
 final class WinogradConvolution {
-    private var transformed: Tensor?
-    /// Whether the weight changed since `transformed` was made from it (kept transforms only).
-    private var detector = WeightChangeDetector()
+    private var transformed = DerivedWeight()
 
     /// Tiles a call should cover: past this the lanes and chunks are nearly all full, and a larger
     /// group only grows the buffers.
@@ -24,7 +22,7 @@ final class WinogradConvolution {
 
     static func applies(_ g: ConvGeometry) -> Bool { g.stride == 1 && g.kernel == 3 && g.padding <= 2 }
 
-    func reset() { transformed = nil; detector.reset() }
+    func reset() { transformed.reset() }
 
     /// y [batch, outs, OH, OW] = scale * conv(x) + shift (then ReLU), x [batch, channels, H, W],
     /// with a layer's weight [outs, channels, 3, 3]; or, `adjoint`, the input gradient of the layer
@@ -33,8 +31,8 @@ final class WinogradConvolution {
     func run(_ x: UnsafePointer<Float>, batch: Int, channels c: Int, outs o: Int, height h: Int, width w: Int,
              padding p: Int, weight: Tensor, adjoint: Bool, keepTransform: Bool, into y: UnsafeMutablePointer<Float>,
              scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, relu: Bool, threads: Int) {
-        let u = transform(weight, channels: c, outs: o, adjoint: adjoint, keep: keepTransform, threads: threads)
-        let up = UnsafePointer(u), blocks = (o + 7) / 8
+        let up = transform(weight, channels: c, outs: o, adjoint: adjoint, keep: keepTransform, threads: threads)
+        let blocks = (o + 7) / 8
         if batch < threads && blocks > 1 {
             splitOutputs(x, batch: batch, channels: c, outs: o, height: h, width: w, padding: p, weights: up, into: y,
                          scale: scale, shift: shift, relu: relu, threads: threads)
@@ -62,24 +60,17 @@ final class WinogradConvolution {
         }
     }
 
-    /// The weight in the Winograd domain, [16][channels][outs rounded up to 8]. Training changes
-    /// the weight between calls, so it is computed every call unless `keep`; eval-mode forwards
-    /// keep it while the weight's fingerprint (`WeightChangeDetector`) is the same. Split across
-    /// the threads: for 256 channels it is as long as a batch-8 Winograd pass on one.
+    /// The weight in the Winograd domain, [16][channels][outs rounded up to 8], remade every call
+    /// unless `keep` (`DerivedWeight`). Split across the threads: for 256 channels it is as long
+    /// as a batch-8 Winograd pass on one.
     private func transform(_ weight: Tensor, channels c: Int, outs o: Int, adjoint: Bool, keep: Bool,
-                           threads: Int) -> UnsafeMutablePointer<Float> {
-        let size = 16 * c * ((o + 7) / 8 * 8)
-        if keep {
-            let changed = detector.changed(weight)
-            if !changed, let t = transformed, t.count == size { return t.data }
-        } else {
-            detector.reset()
+                           threads: Int) -> UnsafePointer<Float> {
+        let wp = UnsafePointer(weight.data)
+        return transformed.get(from: weight, size: 16 * c * ((o + 7) / 8 * 8), keep: keep) { u in
+            Parallel.chunks(c, minPerThread: 8, threads: threads) { r in
+                prn_winograd_weights(wp, u, c, o, adjoint ? 1 : 0, r.lowerBound, r.count)
+            }
         }
-        let u = Tensor.reuse(&transformed, shape: [size]).data, wp = UnsafePointer(weight.data)
-        Parallel.chunks(c, minPerThread: 8, threads: threads) { r in
-            prn_winograd_weights(wp, u, c, o, adjoint ? 1 : 0, r.lowerBound, r.count)
-        }
-        return u
     }
 
     private func splitOutputs(_ x: UnsafePointer<Float>, batch: Int, channels c: Int, outs o: Int, height h: Int, width w: Int,
