@@ -11,6 +11,7 @@
 #include "CKernels.h"
 #include "clones.h"
 #include "direct_conv_layout.h"
+#include "affine.h"
 
 enum { ROWS = 32, HALF = 16, COLS = 14 };
 
@@ -100,12 +101,10 @@ void prn_packed_gemm(const float *restrict packed, const float *restrict x, long
         }
         tile(packed + r0 * k, src, ld, k, rows <= HALF, out);
         for (long r = 0; r < rows; r++) {
-            const float a = scale ? scale[r0 + r] : 1.0f, b = shift ? shift[r0 + r] : 0.0f;
-            float *dst = y + (r0 + r) * ldy + j0;
-            for (long j = 0; j < cols; j++) {
-                const float v = a * out[j * ROWS + r] + b;
-                dst[j] = relu && 0.0f >= v ? 0.0f : v;
-            }
+            float row[COLS];
+            for (long j = 0; j < cols; j++) row[j] = out[j * ROWS + r];
+            prn_affine_relu_run(row, y + (r0 + r) * ldy + j0, cols, scale ? scale[r0 + r] : 1.0f,
+                                shift ? shift[r0 + r] : 0.0f, relu);
         }
     }
 }

@@ -253,15 +253,13 @@ public final class Conv2d: Layer {
         let o = outChannels, c = inChannels, k = kernel, p = padding, h = g.height, w = g.width
         let inItem = x.itemCount, xp = x.data, yp = y.data
         // Without a fused chain the output pass only adds the bias (scale 1).
-        let e = epilogue ?? ConvEpilogue(conv: self, norm: nil, relu: false)
+        let e = epilogue ?? ConvEpilogue(biasOf: self)
         let batch = x.shape[0], threads = configuration.threads
         if winogradConvolution(g) {
-            e.scale.withUnsafeBufferPointer { scale in
-                e.shift.withUnsafeBufferPointer { shift in
-                    winograd.run(xp, batch: batch, channels: c, outs: o, height: h, width: w, padding: p,
-                                 weight: weight.value, adjoint: false, keepTransform: keepTransform, into: yp,
-                                 scale: scale.baseAddress, shift: shift.baseAddress, relu: e.relu, threads: threads)
-                }
+            e.withPointers { scale, shift, _ in
+                winograd.run(xp, batch: batch, channels: c, outs: o, height: h, width: w, padding: p,
+                             weight: weight.value, adjoint: false, keepTransform: keepTransform, into: yp,
+                             scale: scale, shift: shift, relu: e.relu, threads: threads)
             }
             return
         }
@@ -280,33 +278,29 @@ public final class Conv2d: Layer {
         let plane = (h + 2 * p - k + 1) * (w + 2 * p - k + 1), outItem = o * plane
         let pads = Conv2d.prepare(&paddedInputs, workers: workers, count: prn_direct_conv_padded_size(c, h, w, p))
         let outs = Conv2d.prepare(&grids, workers: workers, count: prn_direct_conv_grid_size(o, h, w, k, p))
-        e.scale.withUnsafeBufferPointer { scale in
-            e.shift.withUnsafeBufferPointer { shift in
-                guard let sp = scale.baseAddress, let bp = shift.baseAddress else { return }
-                let relu: Int32 = e.relu ? 1 : 0
-                if batch < threads && blocks > 1 {
-                    // Fewer samples than threads (batch 1 in deployment): each thread takes blocks
-                    // of 8 output channels of every sample instead of leaving threads idle.
-                    let pad = pads[0].data, grid = outs[0].data
-                    for b in 0..<batch {
-                        fill(b, pad)
-                        Parallel.chunks(blocks, threads: threads) { r in
-                            let first = r.lowerBound * 8, count = Swift.min(o, r.upperBound * 8) - first
-                            prn_direct_conv_block(pad, wp, grid, c, h, w, k, p, o, first, count)
-                            prn_direct_conv_output(grid + prn_direct_conv_grid_size(first, h, w, k, p),
-                                                   yp + b * outItem + first * plane, count, h, w, k, p, sp + first,
-                                                   bp + first, relu)
-                        }
+        e.withPointers { sp, bp, relu in
+            if batch < threads && blocks > 1 {
+                // Fewer samples than threads (batch 1 in deployment): each thread takes blocks
+                // of 8 output channels of every sample instead of leaving threads idle.
+                let pad = pads[0].data, grid = outs[0].data
+                for b in 0..<batch {
+                    fill(b, pad)
+                    Parallel.chunks(blocks, threads: threads) { r in
+                        let first = r.lowerBound * 8, count = Swift.min(o, r.upperBound * 8) - first
+                        prn_direct_conv_block(pad, wp, grid, c, h, w, k, p, o, first, count)
+                        prn_direct_conv_output(grid + prn_direct_conv_grid_size(first, h, w, k, p),
+                                               yp + b * outItem + first * plane, count, h, w, k, p, sp + first,
+                                               bp + first, relu)
                     }
-                    return
                 }
-                perWorker(batch) { worker, samples in
-                    let pad = pads[worker].data, grid = outs[worker].data
-                    for b in samples {
-                        fill(b, pad)
-                        prn_direct_conv(pad, wp, grid, c, h, w, k, p, o)
-                        prn_direct_conv_output(grid, yp + b * outItem, o, h, w, k, p, sp, bp, relu)
-                    }
+                return
+            }
+            perWorker(batch) { worker, samples in
+                let pad = pads[worker].data, grid = outs[worker].data
+                for b in samples {
+                    fill(b, pad)
+                    prn_direct_conv(pad, wp, grid, c, h, w, k, p, o)
+                    prn_direct_conv_output(grid, yp + b * outItem, o, h, w, k, p, sp, bp, relu)
                 }
             }
         }
@@ -328,7 +322,7 @@ public final class Conv2d: Layer {
         let c = inChannels, h = g.height, w = g.width, p = padding, half = (kernel + 1) / 2
         let h2 = g.outHeight + half - 1, w2 = g.outWidth + half - 1, inItem = x.itemCount, xp = x.data
         let threads = configuration.threads
-        let e = epilogue ?? ConvEpilogue(conv: self, norm: nil, relu: false)
+        let e = epilogue ?? ConvEpilogue(biasOf: self)
         runDirect(batch: x.shape[0], channels: 4 * c, height: h2, width: w2, kernel: half, padding: 0,
                   weights: phaseSplitWeights(keep: keep), workers: workers, into: y.data, epilogue: e) { b, pad in
             // One sample at a time (batch 1) runs this on one thread otherwise.
@@ -379,24 +373,21 @@ public final class Conv2d: Layer {
         let o = outChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount
         let packed = packedWeights()
         let cols = g.isPointwise ? [] : Conv2d.prepare(&columns, workers: workers, count: kk * hw)
-        let e = epilogue ?? ConvEpilogue(conv: self, norm: nil, relu: false)
+        let e = epilogue ?? ConvEpilogue(biasOf: self)
         let items = (o + 31) / 32 * prn_packed_gemm_tiles(hw), tailSize = prn_packed_gemm_tail_size(kk)
         // One worker (batch 1): im2col and the product are split across the threads.
         let inner = workers == 1 ? configuration.threads : 1
-        e.scale.withUnsafeBufferPointer { scale in
-            e.shift.withUnsafeBufferPointer { shift in
-                perWorker(x.shape[0]) { worker, samples in
-                    for b in samples {
-                        let xb = UnsafePointer(x.data + b * inItem), yb = y.data + b * o * hw
-                        if !g.isPointwise { ConvKernels.im2col(g, xb, cols[worker].data, threads: inner) }
-                        let col = g.isPointwise ? xb : UnsafePointer(cols[worker].data)
-                        Parallel.chunks(items, threads: inner) { r in
-                            guard let tail = prn_thread_scratch(0, tailSize) else {
-                                preconditionFailure("conv2d: out of memory for \(tailSize) floats of scratch")
-                            }
-                            prn_packed_gemm(packed, col, hw, yb, hw, o, kk, hw, r.lowerBound, r.count,
-                                            scale.baseAddress, shift.baseAddress, e.relu ? 1 : 0, tail)
+        e.withPointers { scale, shift, relu in
+            perWorker(x.shape[0]) { worker, samples in
+                for b in samples {
+                    let xb = UnsafePointer(x.data + b * inItem), yb = y.data + b * o * hw
+                    if !g.isPointwise { ConvKernels.im2col(g, xb, cols[worker].data, threads: inner) }
+                    let col = g.isPointwise ? xb : UnsafePointer(cols[worker].data)
+                    Parallel.chunks(items, threads: inner) { r in
+                        guard let tail = prn_thread_scratch(0, tailSize) else {
+                            preconditionFailure("conv2d: out of memory for \(tailSize) floats of scratch")
                         }
+                        prn_packed_gemm(packed, col, hw, yb, hw, o, kk, hw, r.lowerBound, r.count, scale, shift, relu, tail)
                     }
                 }
             }

@@ -25,6 +25,22 @@ public struct ConvEpilogue {
         self.relu = relu
     }
 
+    /// The conv's bias alone (scale 1, no ReLU): what an output pass applies without a fused chain.
+    init(biasOf conv: Conv2d) { self.init(conv: conv, norm: nil, relu: false) }
+
+    /// `body` with the scale and shift as C pointers and ReLU as C's flag, for the kernels that
+    /// apply the epilogue as they write.
+    func withPointers<R>(_ body: (UnsafePointer<Float>, UnsafePointer<Float>, Int32) -> R) -> R {
+        scale.withUnsafeBufferPointer { scale in
+            shift.withUnsafeBufferPointer { shift in
+                // An empty layer (no output channels) has no storage; the kernels read nothing then.
+                body(scale.baseAddress ?? ConvEpilogue.nothing, shift.baseAddress ?? ConvEpilogue.nothing, relu ? 1 : 0)
+            }
+        }
+    }
+
+    nonisolated(unsafe) private static let nothing = UnsafePointer(UnsafeMutablePointer<Float>.allocate(capacity: 1))
+
     @inline(__always)
     func apply(channel c: Int, from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
         prn_affine_relu(src, dst, count, scale[c], shift[c], relu ? 1 : 0)
