@@ -11,6 +11,18 @@ void prn_relu(const float *restrict x, float *restrict y, long count) {
 }
 
 CLONES
+void prn_add_relu(const float *a, const float *b, float *y, long count, int relu) {
+    if (relu) {
+        for (long i = 0; i < count; i++) {
+            const float v = a[i] + b[i];
+            y[i] = 0.0f >= v ? 0.0f : v;
+        }
+    } else {
+        for (long i = 0; i < count; i++) y[i] = a[i] + b[i];
+    }
+}
+
+CLONES
 void prn_affine_relu(const float *src, float *dst, long count, float scale, float shift, int relu) {
     prn_affine_relu_run(src, dst, count, scale, shift, relu);
 }

@@ -65,7 +65,15 @@ INLINE void transpose8(const v8 r[8], v8 c[8]) {
 
 // One output row over the panel: bias + sum of value * xt[column], four independent sums so
 // the multiply-adds do not wait on each other.
-INLINE void row_panel(prn_csr a, long o, float bias, const float *restrict xt, v16 *result) {
+typedef int32_t vi16 __attribute__((vector_size(64), aligned(4)));
+
+// max(v, 0) lane by lane as prn_relu computes it (`0 >= v ? 0 : v`: NaN passes, -0 becomes +0).
+INLINE void relu16(v16 *v) {
+    const v16 zero = {0};
+    *v = (v16)(~(vi16)(zero >= *v) & (vi16)*v);
+}
+
+INLINE void row_panel(prn_csr a, long o, float bias, int relu, const float *restrict xt, v16 *result) {
     v16 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
     long k = a.row_start[o], end = a.row_start[o + 1];
     for (; k + 3 < end; k += 4) {
@@ -76,10 +84,11 @@ INLINE void row_panel(prn_csr a, long o, float bias, const float *restrict xt, v
     }
     for (; k < end; k++) s0 += a.values[k] * LOAD16(xt + (long)a.column_index[k] * PANEL);
     *result = (s0 + s1) + (s2 + s3) + bias;
+    if (relu) relu16(result);
 }
 
 CLONES
-static void linear_panel(prn_csr a, const float *restrict bias, const float *restrict x,
+static void linear_panel(prn_csr a, const float *restrict bias, int relu, const float *restrict x,
                          float *restrict y, long samples, float *restrict xt) {
     const long in = a.columns, out = a.rows;
     static const float zeros[8] = {0};
@@ -100,7 +109,7 @@ static void linear_panel(prn_csr a, const float *restrict bias, const float *res
     long o = 0;
     for (; o + 8 <= out; o += 8) {
         v16 r[8];
-        for (int i = 0; i < 8; i++) row_panel(a, o + i, bias ? bias[o + i] : 0.0f, xt, &r[i]);
+        for (int i = 0; i < 8; i++) row_panel(a, o + i, bias ? bias[o + i] : 0.0f, relu, xt, &r[i]);
         v8 lo[8], hi[8], c[8];
         for (int i = 0; i < 8; i++) {
             lo[i] = __builtin_shufflevector(r[i], r[i], 0, 1, 2, 3, 4, 5, 6, 7);
@@ -113,7 +122,7 @@ static void linear_panel(prn_csr a, const float *restrict bias, const float *res
     }
     for (; o < out; o++) {
         v16 r;
-        row_panel(a, o, bias ? bias[o] : 0.0f, xt, &r);
+        row_panel(a, o, bias ? bias[o] : 0.0f, relu, xt, &r);
         for (long s = 0; s < samples; s++) y[s * out + o] = r[s];
     }
 }
@@ -138,12 +147,12 @@ static float *thread_scratch(size_t floats) {
     return s->data;
 }
 
-void prn_csr_linear(prn_csr a, const float *bias, const float *x, float *y, long sample_begin,
+void prn_csr_linear(prn_csr a, const float *bias, int relu, const float *x, float *y, long sample_begin,
                     long sample_end) {
     float *xt = thread_scratch((size_t)(a.columns * PANEL));
     for (long s = sample_begin; s < sample_end; s += PANEL) {
         long samples = sample_end - s < PANEL ? sample_end - s : PANEL;
-        linear_panel(a, bias, x + s * a.columns, y + s * a.rows, samples, xt);
+        linear_panel(a, bias, relu, x + s * a.columns, y + s * a.rows, samples, xt);
     }
 }
 
@@ -151,14 +160,14 @@ void prn_csr_linear(prn_csr a, const float *bias, const float *x, float *y, long
 // scheduler runs late (the machine is shared, or busy with BLAS's threads) takes fewer panels
 // and the others take the rest. Each panel is computed the same way whoever takes it, so the
 // results do not depend on the split.
-void prn_csr_linear_shared(prn_csr a, const float *bias, const float *x, float *y, long samples,
+void prn_csr_linear_shared(prn_csr a, const float *bias, int relu, const float *x, float *y, long samples,
                            long *next_panel) {
     _Atomic long *next = (_Atomic long *)next_panel;
     for (;;) {
         long p = atomic_fetch_add_explicit(next, 1, memory_order_relaxed);
         long begin = p * PANEL;
         if (begin >= samples) return;
-        prn_csr_linear(a, bias, x, y, begin, begin + PANEL < samples ? begin + PANEL : samples);
+        prn_csr_linear(a, bias, relu, x, y, begin, begin + PANEL < samples ? begin + PANEL : samples);
     }
 }
 
@@ -172,7 +181,7 @@ INLINE float sum16(const v16 *v) {
 }
 
 CLONES
-void prn_csr_linear_rows(prn_csr a, const float *restrict bias, const float *restrict x, float *restrict y,
+void prn_csr_linear_rows(prn_csr a, const float *restrict bias, int relu, const float *restrict x, float *restrict y,
                          long sample_begin, long sample_end, long row_begin, long row_end) {
     const long in = a.columns, out = a.rows;
     for (long s = sample_begin; s < sample_end; s++) {
@@ -193,7 +202,8 @@ void prn_csr_linear_rows(prn_csr a, const float *restrict bias, const float *res
                 t1 += a.values[k + 1] * xs[a.column_index[k + 1]];
             }
             if (k < end) t0 += a.values[k] * xs[a.column_index[k]];
-            ys[o] = (bias ? bias[o] : 0.0f) + sum16(&acc) + (t0 + t1);
+            const float v = (bias ? bias[o] : 0.0f) + sum16(&acc) + (t0 + t1);
+            ys[o] = relu && 0.0f >= v ? 0.0f : v;
         }
     }
 }

@@ -8,8 +8,40 @@ import XCTest
 final class InferenceFusionTests: XCTestCase {
     final class Watcher: ModelObserver {}
 
+    /// LeNet-300 with 90% of its weights masked runs its Linear -> ReLU chains on the sparse
+    /// kernels (rows at batch 1, panels at 64): fused and layer by layer run the same kernels, so
+    /// the logits must agree bit for bit.
+    func testFusedSparseLinearChainsMatchLayerByLayer() throws {
+        let model = try Zoo.build("lenet300", ZooOptions(inputShape: [1, 28, 28], classes: 10, seed: 5))
+        var rng = RandomStream(seed: 6)
+        for node in model.nodes {
+            guard let linear = node.layer as? Linear else { continue }
+            let mask = Tensor(shape: linear.weight.value.shape)
+            for i in 0..<mask.count { mask[i] = rng.uniform() < 0.1 ? 1 : 0 }
+            linear.weight.mask = mask
+            linear.weight.applyMask()
+        }
+        model.configuration.sparseInference = .always
+        XCTAssertEqual(InferenceFusion.chains(model).values.filter { $0.kind == "linear" }.count, 2)
+        for batch in [1, 64] {
+            let x = GradCheck.randomTensor([batch, 1, 28, 28], &rng)
+            let fused = model.forward(x, mode: .eval).array
+            let kernels = model.nodes.compactMap { ($0.layer as? Linear)?.lastEvalKernel }
+            XCTAssertFalse(kernels.contains(.dense), "batch \(batch) ran \(kernels)")
+            let watcher = Watcher()
+            model.observers.append(watcher)
+            let plain = model.forward(x, mode: .eval).array
+            model.observers.removeAll()
+            XCTAssertEqual(fused.map(\.bitPattern), plain.map(\.bitPattern), "batch \(batch)")
+        }
+    }
+
     func testFusedEvalMatchesLayerByLayer() throws {
-        for (name, shape, width) in [("vgg-small", [3, 32, 32], 0.25), ("resnet20", [3, 16, 16], 0.5), ("lenet5", [1, 28, 28], 1)] {
+        let cases: [(String, [Int], Double, Set<String>)] = [
+            ("vgg-small", [3, 32, 32], 0.25, ["conv"]), ("resnet20", [3, 16, 16], 0.5, ["conv", "add"]),
+            ("lenet5", [1, 28, 28], 1, ["conv", "linear"]),
+        ]
+        for (name, shape, width, heads) in cases {
             var o = ZooOptions(inputShape: shape, classes: 10, seed: 3)
             o.width = width
             let model = try Zoo.build(name, o)
@@ -25,7 +57,7 @@ final class InferenceFusionTests: XCTestCase {
                 }
             }
             let x = GradCheck.randomTensor([5] + shape, &rng)
-            XCTAssertFalse(InferenceFusion.chains(model).isEmpty, "\(name) has conv chains to fuse")
+            XCTAssertTrue(heads.isSubset(of: Set(InferenceFusion.chains(model).values.map(\.kind))), "\(name) has \(heads.sorted()) chains to fuse")
             let fused = model.forward(x, mode: .eval).array
             let watcher = Watcher()
             model.observers.append(watcher)

@@ -25,23 +25,24 @@ void prn_csr_multiply(prn_csr a, long row_begin, long row_end, const float *b, l
                       long ldc, int accumulate);
 
 /// y[s, 0..<rows] = bias + A * x[s, 0..<columns] for the samples s in [sample_begin, sample_end)
-/// of a row-major batch (x row stride A.columns, y row stride A.rows); bias may be NULL.
+/// of a row-major batch (x row stride A.columns, y row stride A.rows); bias may be NULL. With
+/// `relu` each output is max(., 0) as prn_relu computes it (Linear -> ReLU fused in eval).
 /// Samples are taken in panels of 16 held transposed in a scratch buffer, so each nonzero of A
 /// is one vector multiply-add over 16 samples with the sums kept in registers.
-void prn_csr_linear(prn_csr a, const float *bias, const float *x, float *y, long sample_begin,
+void prn_csr_linear(prn_csr a, const float *bias, int relu, const float *x, float *y, long sample_begin,
                     long sample_end);
 
 /// prn_csr_linear over samples [0, samples), the panels handed out one at a time through
 /// *next_panel (start it at 0): every thread of a parallel loop calls this with the same
 /// counter and takes panels until none is left.
-void prn_csr_linear_shared(prn_csr a, const float *bias, const float *x, float *y, long samples,
+void prn_csr_linear_shared(prn_csr a, const float *bias, int relu, const float *x, float *y, long samples,
                            long *next_panel);
 
 /// The same product without panels: y[s, o] = bias[o] + sum of A[o, j] * x[s, j] over the
 /// nonzeros of row o, for the samples in [sample_begin, sample_end) and the rows in
 /// [row_begin, row_end). Work is the nonzeros alone (x is gathered, nothing transposed), which
-/// is what a batch of one or a few samples needs.
-void prn_csr_linear_rows(prn_csr a, const float *bias, const float *x, float *y, long sample_begin,
+/// is what a batch of one or a few samples needs. `relu` as in prn_csr_linear.
+void prn_csr_linear_rows(prn_csr a, const float *bias, int relu, const float *x, float *y, long sample_begin,
                          long sample_end, long row_begin, long row_end);
 
 /// The column matrix of one sample [channels, height, width] of a square-kernel convolution:
@@ -182,6 +183,10 @@ void prn_relu_backward(const float *y, const float *dy, float *dx, long count);
 
 /// y[i] = max(x[i], 0) with Swift's semantics for NaN and -0 (see elementwise.c).
 void prn_relu(const float *x, float *y, long count);
+
+/// y[i] = a[i] + b[i], then max(., 0) as prn_relu when `relu` (a residual join and the ReLU
+/// after it in one pass); y may equal a.
+void prn_add_relu(const float *a, const float *b, float *y, long count, int relu);
 
 /// Screening moments of dense inputs (one value per unit) for the units in [unit_begin,
 /// unit_end): for each of `count` samples (row-major, `units` wide) with class labels[s],

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Element-wise sum of n >= 1 inputs of one shape (residual joins).
 /// forward y = x_1 + ... + x_n ; backward dx_i = dy (a view, for every input asked for).
 public final class Add: Layer {
@@ -15,16 +17,31 @@ public final class Add: Layer {
         return first
     }
 
-    public func forward(_ inputs: [Tensor], mode: Mode) -> Tensor {
+    public func forward(_ inputs: [Tensor], mode: Mode) -> Tensor { forward(inputs, relu: false) }
+
+    /// The sum, with `relu` max(., 0) of it as the ReLU layer computes it (an add -> ReLU chain in
+    /// eval, InferenceFusion). Two inputs, the residual join, take one pass over the output.
+    public func forward(_ inputs: [Tensor], relu: Bool) -> Tensor {
         precondition(!inputs.isEmpty, "add: no inputs")
         let shape = inputs[0].shape
         precondition(inputs.allSatisfy { $0.shape == shape }, "add: input shapes differ: \(inputs.map(\.shape))")
         let y = Tensor.reuse(&output, shape: shape)
-        y.copy(from: inputs[0])
         let yp = y.data
-        for x in inputs.dropFirst() {
-            let xp = x.data
-            Parallel.chunks(y.count, minPerThread: 1 << 16) { r in for i in r { yp[i] += xp[i] } }
+        if inputs.count == 1 {
+            y.copy(from: inputs[0])
+            guard relu else { return y }
+            // In place: prn_affine_relu allows src == dst; 1 * v + 0 is v, then ReLU as prn_relu.
+            Parallel.chunks(y.count, minPerThread: 1 << 16) { r in
+                prn_affine_relu(yp + r.lowerBound, yp + r.lowerBound, r.count, 1, 0, 1)
+            }
+            return y
+        }
+        for k in 1..<inputs.count {
+            let ap = k == 1 ? inputs[0].data : yp, bp = inputs[k].data
+            let last = k == inputs.count - 1
+            Parallel.chunks(y.count, minPerThread: 1 << 16) { r in
+                prn_add_relu(ap + r.lowerBound, bp + r.lowerBound, yp + r.lowerBound, r.count, relu && last ? 1 : 0)
+            }
         }
         return y
     }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Fully connected layer, PyTorch layout: weight [out, in], bias [out].
 /// forward  y[B,out] = x[B,in] * W^T + b
 /// backward dW[out,in] += dy^T * x ; db += sum_B dy ; dx[B,in] = dy * W
@@ -48,17 +50,38 @@ public final class Linear: Layer {
 
     public func forward(_ inputs: [Tensor], mode: Mode, configuration: EngineConfiguration) -> Tensor {
         let x = inputs[0]
-        let batch = x.shape[0]
+        if mode == .eval { return forwardEval(x, relu: false, configuration: configuration) }
         precondition(x.itemCount == inFeatures, "linear: input \(x.shape) vs in=\(inFeatures)")
-        let y = Tensor.reuse(&output, shape: [batch, outFeatures])
-        if mode == .eval, sparse.run(weight: weight, bias: bias, x: x, y: y, configuration: configuration) { return y }
+        let y = Tensor.reuse(&output, shape: [x.shape[0], outFeatures])
+        dense(x, y)
+        input = x
+        return y
+    }
+
+    /// The eval-mode forward, with `relu` the Linear -> ReLU chain in one layer (InferenceFusion):
+    /// the sparse kernels take max(., 0) as they write each output, the dense path in a pass of
+    /// its own over y (what the ReLU layer would do, without a second tensor).
+    public func forwardEval(_ x: Tensor, relu: Bool, configuration: EngineConfiguration) -> Tensor {
+        precondition(x.itemCount == inFeatures, "linear: input \(x.shape) vs in=\(inFeatures)")
+        let y = Tensor.reuse(&output, shape: [x.shape[0], outFeatures])
+        if sparse.run(weight: weight, bias: bias, relu: relu, x: x, y: y, configuration: configuration) { return y }
+        dense(x, y)
+        if relu {
+            let yp = y.data
+            // In place: prn_affine_relu allows src == dst; 1 * v + 0 is v, then ReLU as prn_relu.
+            Parallel.chunks(y.count, minPerThread: 1 << 16) { r in prn_affine_relu(yp + r.lowerBound, yp + r.lowerBound, r.count, 1, 0, 1) }
+        }
+        return y
+    }
+
+    /// y = x * W^T + b with sgemm.
+    private func dense(_ x: Tensor, _ y: Tensor) {
+        let batch = x.shape[0]
         if let b = bias {
             for r in 0..<batch { (y.data + r * outFeatures).update(from: b.value.data, count: outFeatures) }
         }
         BLAS.sgemm(transB: true, m: batch, n: outFeatures, k: inFeatures, a: x.data, lda: inFeatures,
                    b: weight.value.data, ldb: inFeatures, beta: bias == nil ? 0 : 1, c: y.data, ldc: outFeatures)
-        if mode == .train { input = x }
-        return y
     }
 
     public func backward(_ dy: Tensor, needInputGrad: [Bool]) -> [Tensor?] {

@@ -70,8 +70,9 @@ final class SparseLinearForward {
     /// The kernel the last forward ran (tests read it).
     private(set) var lastKernel: LinearKernel?
 
-    /// Fills `y` and returns true when a sparse kernel ran; false means run the dense one.
-    func run(weight: Parameter, bias: Parameter?, x: Tensor, y: Tensor, configuration: EngineConfiguration) -> Bool {
+    /// Fills `y` (max(., 0) of every output with `relu`) and returns true when a sparse kernel
+    /// ran; false means run the dense one.
+    func run(weight: Parameter, bias: Parameter?, relu: Bool, x: Tensor, y: Tensor, configuration: EngineConfiguration) -> Bool {
         let kernel = choose(weight: weight, batch: x.shape[0], policy: configuration.sparseInference)
         lastKernel = kernel
         guard kernel != .dense else { return false }
@@ -82,22 +83,22 @@ final class SparseLinearForward {
         if kernel == .csrRows {
             // A few samples: one thread unless the work is large (one sample splits over rows).
             if cost.nanoseconds(kernel) < LinearKernelCost.parallelWork || configuration.threads == 1 {
-                a.linearRows(bias: bp, x: xp, y: yp, samples: 0..<batch, rows: 0..<out)
+                a.linearRows(bias: bp, relu: relu, x: xp, y: yp, samples: 0..<batch, rows: 0..<out)
             } else if batch == 1 {
-                Parallel.chunks(out, threads: configuration.threads) { r in a.linearRows(bias: bp, x: xp, y: yp, samples: 0..<1, rows: r) }
+                Parallel.chunks(out, threads: configuration.threads) { r in a.linearRows(bias: bp, relu: relu, x: xp, y: yp, samples: 0..<1, rows: r) }
             } else {
-                Parallel.chunks(batch, threads: configuration.threads) { r in a.linearRows(bias: bp, x: xp, y: yp, samples: r, rows: 0..<out) }
+                Parallel.chunks(batch, threads: configuration.threads) { r in a.linearRows(bias: bp, relu: relu, x: xp, y: yp, samples: r, rows: 0..<out) }
             }
         } else {
             let panels = (batch + SparseMatrix.linearPanel - 1) / SparseMatrix.linearPanel
             let threads = Swift.min(panels, configuration.threads)
             if threads == 1 || cost.nanoseconds(kernel) < LinearKernelCost.panelsParallelWork {
-                a.linear(bias: bp, x: xp, y: yp, samples: 0..<batch)
+                a.linear(bias: bp, relu: relu, x: xp, y: yp, samples: 0..<batch)
             } else {
                 let next = UnsafeMutablePointer<Int>.allocate(capacity: 1)
                 next.initialize(to: 0)
                 defer { next.deallocate() }
-                Parallel.chunks(threads, threads: threads) { _ in a.linearShared(bias: bp, x: xp, y: yp, samples: batch, nextPanel: next) }
+                Parallel.chunks(threads, threads: threads) { _ in a.linearShared(bias: bp, relu: relu, x: xp, y: yp, samples: batch, nextPanel: next) }
             }
         }
         return true

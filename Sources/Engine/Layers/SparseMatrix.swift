@@ -72,27 +72,28 @@ public final class SparseMatrix {
     public static let linearPanel = 16
 
     /// y[s, :] = bias + A * x[s, :] for the samples in `samples` of a row-major batch x [B, columns]
-    /// into y [B, rows]; `bias` (rows entries) may be nil.
-    public func linear(bias: UnsafePointer<Float>?, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+    /// into y [B, rows]; `bias` (rows entries) may be nil; `relu` takes max(., 0) of every
+    /// output as it is written (a Linear -> ReLU chain in eval, InferenceFusion).
+    public func linear(bias: UnsafePointer<Float>?, relu: Bool = false, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                        samples: Range<Int>) {
         guard !samples.isEmpty else { return }
-        prn_csr_linear(csr, bias, x, y, samples.lowerBound, samples.upperBound)
+        prn_csr_linear(csr, bias, relu ? 1 : 0, x, y, samples.lowerBound, samples.upperBound)
     }
 
     /// `linear` over samples 0..<samples by every thread of a parallel loop: each calls this with
     /// the same counter (starting at 0) and takes panels until none is left, so a thread that
     /// starts late takes fewer.
-    public func linearShared(bias: UnsafePointer<Float>?, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+    public func linearShared(bias: UnsafePointer<Float>?, relu: Bool = false, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                              samples: Int, nextPanel: UnsafeMutablePointer<Int>) {
-        prn_csr_linear_shared(csr, bias, x, y, samples, nextPanel)
+        prn_csr_linear_shared(csr, bias, relu ? 1 : 0, x, y, samples, nextPanel)
     }
 
     /// The same product without panels (the kernel for a few samples): y[s, o] for the samples in
     /// `samples` and the output rows in `rowRange`, gathering x at each nonzero.
-    public func linearRows(bias: UnsafePointer<Float>?, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+    public func linearRows(bias: UnsafePointer<Float>?, relu: Bool = false, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                            samples: Range<Int>, rows rowRange: Range<Int>) {
         guard !samples.isEmpty, !rowRange.isEmpty else { return }
-        prn_csr_linear_rows(csr, bias, x, y, samples.lowerBound, samples.upperBound, rowRange.lowerBound, rowRange.upperBound)
+        prn_csr_linear_rows(csr, bias, relu ? 1 : 0, x, y, samples.lowerBound, samples.upperBound, rowRange.lowerBound, rowRange.upperBound)
     }
 
     /// The dense matrix back, for tests and inspection.

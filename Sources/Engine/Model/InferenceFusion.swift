@@ -1,41 +1,74 @@
-/// Eval-mode forwards without observers run each convolution together with the batch norm and
-/// ReLU that follow it, when nothing else reads the intermediate results: conv -> [batch norm]
-/// -> [ReLU], each the only consumer of the one before. The chain becomes one pass over the
-/// convolution's output (ConvEpilogue) instead of three. Training and observed forwards (the
-/// scorers read every node's output) keep the layers separate.
+/// Eval-mode forwards without observers run a layer together with the layers after it whose
+/// work it can do as it writes its output, when nothing else reads the intermediate results:
+/// - conv -> [batch norm] -> [ReLU]: the batch norm's affine map and the ReLU become the
+///   convolution's epilogue (ConvEpilogue), one pass over its output instead of three;
+/// - linear -> ReLU: the sparse kernels clamp each output as they write it;
+/// - add -> ReLU: the residual join and its ReLU in one pass.
+/// Each layer in a chain is the only consumer of the one before. Training and observed forwards
+/// (the scorers read every node's output) keep the layers separate.
 struct FusedChain {
-    let conv: Conv2d
-    let epilogue: ConvEpilogue
-    /// The nodes after the convolution whose work the epilogue does (their outputs are the
-    /// chain's final output and not read by anything else).
+    enum Head {
+        case conv(Conv2d, ConvEpilogue)
+        case linearReLU(Linear)
+        case addReLU(Add)
+    }
+
+    let head: Head
+    /// The nodes after the head whose work it does (their outputs are the chain's final output
+    /// and not read by anything else).
     let covered: [Int]
+
+    /// The head's layer kind ("conv", "linear", "add"), for tests and inspection.
+    var kind: String {
+        switch head {
+        case .conv: "conv"
+        case .linearReLU: "linear"
+        case .addReLU: "add"
+        }
+    }
+
+    func forward(_ inputs: [Tensor], configuration: EngineConfiguration) -> Tensor {
+        switch head {
+        case .conv(let conv, let epilogue): conv.forwardEval(inputs[0], epilogue: epilogue, configuration: configuration)
+        case .linearReLU(let linear): linear.forwardEval(inputs[0], relu: true, configuration: configuration)
+        case .addReLU(let add): add.forward(inputs, relu: true)
+        }
+    }
 }
 
 enum InferenceFusion {
-    /// Chains keyed by the convolution's node.
+    /// Chains keyed by their head's node.
     static func chains(_ model: Model) -> [Int: FusedChain] {
         var consumers = Array(repeating: [Int](), count: model.nodes.count)
         for (i, n) in model.nodes.enumerated() { for s in n.inputs { consumers[s].append(i) } }
+        /// The node's one consumer when it is a ReLU.
+        func reluAfter(_ node: Int) -> Int? {
+            consumers[node].count == 1 && model.nodes[consumers[node][0]].layer is ReLU ? consumers[node][0] : nil
+        }
         var out: [Int: FusedChain] = [:]
         for (i, n) in model.nodes.enumerated() {
-            guard let conv = n.layer as? Conv2d else { continue }
-            var covered: [Int] = []
-            var norm: BatchNorm?
-            var relu = false
-            var at = i
-            if consumers[at].count == 1, let bn = model.nodes[consumers[at][0]].layer as? BatchNorm,
-               bn.channels == conv.outChannels {
-                norm = bn
-                at = consumers[at][0]
-                covered.append(at)
+            switch n.layer {
+            case let conv as Conv2d:
+                var covered: [Int] = []
+                var norm: BatchNorm?
+                var at = i
+                if consumers[at].count == 1, let bn = model.nodes[consumers[at][0]].layer as? BatchNorm,
+                   bn.channels == conv.outChannels {
+                    norm = bn
+                    at = consumers[at][0]
+                    covered.append(at)
+                }
+                let relu = reluAfter(at)
+                if let relu { covered.append(relu) }
+                guard !covered.isEmpty else { continue }
+                out[i] = FusedChain(head: .conv(conv, ConvEpilogue(conv: conv, norm: norm, relu: relu != nil)), covered: covered)
+            case let linear as Linear:
+                if let relu = reluAfter(i) { out[i] = FusedChain(head: .linearReLU(linear), covered: [relu]) }
+            case let add as Add:
+                if let relu = reluAfter(i) { out[i] = FusedChain(head: .addReLU(add), covered: [relu]) }
+            default:
+                continue
             }
-            if consumers[at].count == 1, model.nodes[consumers[at][0]].layer is ReLU {
-                relu = true
-                at = consumers[at][0]
-                covered.append(at)
-            }
-            guard !covered.isEmpty else { continue }
-            out[i] = FusedChain(conv: conv, epilogue: ConvEpilogue(conv: conv, norm: norm, relu: relu), covered: covered)
         }
         return out
     }

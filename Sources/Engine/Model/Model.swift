@@ -101,7 +101,7 @@ public final class Model {
 
     /// Runs the graph on a batch [B, inputShape...] and returns the last node's output (owned by
     /// its layer: copy it to keep it past the next call). Unobserved eval-mode forwards fuse
-    /// conv -> batch norm -> ReLU chains (InferenceFusion).
+    /// conv -> batch norm -> ReLU, linear -> ReLU and add -> ReLU chains (InferenceFusion).
     public func forward(_ x: Tensor, mode: Mode) -> Tensor {
         if outputs.count != nodes.count { outputs = Array(repeating: nil, count: nodes.count) }
         outputs[0] = x
@@ -112,7 +112,7 @@ public final class Model {
             let ins = n.inputs.map { outputs[$0]! }
             let y: Tensor
             if let chain = fused[i] {
-                y = chain.conv.forwardEval(ins[0], epilogue: chain.epilogue, configuration: configuration)
+                y = chain.forward(ins, configuration: configuration)
                 for j in chain.covered { outputs[j] = y; done[j] = true }
             } else {
                 y = n.layer!.forward(ins, mode: mode, configuration: configuration)
