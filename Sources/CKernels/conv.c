@@ -89,12 +89,38 @@ void prn_maxpool2x2(const float *restrict x, float *restrict y, int32_t *restric
     }
 }
 
+// Output columns [from, to) of one row: each window's maximum, its columns clamped to the image.
+static inline __attribute__((always_inline))
+void maxpool_columns(const float *restrict row, float *restrict dst, long width, long kernel, long stride, long padding,
+                     long from, long to) {
+    for (long j = from; j < to; j++) {
+        long c0 = j * stride - padding, c1 = c0 + kernel;
+        if (c0 < 0) c0 = 0;
+        if (c1 > width) c1 = width;
+        float m = row[c0];
+        for (long c = c0 + 1; c < c1; c++) m = row[c] > m ? row[c] : m;
+        dst[j] = m;
+    }
+}
+
 // Separable: the maximum over a window's rows first, for every column of the input (one
 // vectorised pass over k rows), then over the window's columns of that row. Windows are clamped
 // to the image, which is PyTorch's -infinity padding (every window keeps at least one element).
+// The 3x3 stride-2 pool (ImageNet ResNets after the stem) takes its windows that lie inside the
+// row without bounds checks, a loop the compiler vectorises; it compares in the same order, so
+// ties and NaN come out as in the general loop.
 CLONES
 void prn_maxpool_values(const float *restrict x, float *restrict y, long planes, long height, long width,
                         long kernel, long stride, long padding, long oh, long ow, float *restrict row) {
+    // Output columns whose window lies inside the row, for the 3-wide stride-2 case.
+    long inner_lo = 0, inner_hi = 0;
+    if (kernel == 3 && stride == 2) {
+        const long span = width - kernel + padding;
+        inner_lo = (padding + 1) / 2;
+        inner_hi = span < 0 ? 0 : span / 2 + 1;
+        if (inner_hi > ow) inner_hi = ow;
+        if (inner_lo > inner_hi) inner_lo = inner_hi;
+    }
     for (long p = 0; p < planes; p++) {
         const float *src = x + p * height * width;
         float *dst = y + p * oh * ow;
@@ -108,14 +134,17 @@ void prn_maxpool_values(const float *restrict x, float *restrict y, long planes,
                 const float *line = src + r * width;
                 for (long q = 0; q < width; q++) row[q] = line[q] > row[q] ? line[q] : row[q];
             }
-            for (long j = 0; j < ow; j++) {
-                long c0 = j * stride - padding, c1 = c0 + kernel;
-                if (c0 < 0) c0 = 0;
-                if (c1 > width) c1 = width;
-                float m = row[c0];
-                for (long c = c0 + 1; c < c1; c++) m = row[c] > m ? row[c] : m;
-                dst[i * ow + j] = m;
+            float *out = dst + i * ow;
+            maxpool_columns(row, out, width, kernel, stride, padding, 0, inner_lo);
+            for (long j = inner_lo; j < inner_hi; j++) {
+                const long c = 2 * j - padding;
+                const float a0 = row[c], a1 = row[c + 1], a2 = row[c + 2];
+                float m = a0;
+                m = a1 > m ? a1 : m;
+                m = a2 > m ? a2 : m;
+                out[j] = m;
             }
+            maxpool_columns(row, out, width, kernel, stride, padding, inner_hi, ow);
         }
     }
 }

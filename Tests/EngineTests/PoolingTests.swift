@@ -92,4 +92,38 @@ final class PoolingTests: XCTestCase {
         XCTAssertEqual(try LayerFactory.make(kind: "maxpool2d", config: ["kernel": 2, "stride": 2]).config, ["kernel": 2, "stride": 2])
         XCTAssertThrowsError(try LayerFactory.make(kind: "maxpool2d", config: ["kernel": 2, "stride": 2, "padding": 2]))
     }
+
+    /// Eval-mode 3x3 stride-2 max pooling (its windows inside the row take a path without bounds
+    /// checks) against the separable pass written out here in the same comparison order, bit for
+    /// bit: on every size from 1x1 to 13x13, padding 0 and 1, floor and ceil mode, with NaNs and
+    /// +0/-0 ties (which of the two survives shows the order of the comparisons).
+    func testEvalMaxPool3x3Stride2MatchesSeparableReference() throws {
+        var rng = RandomStream(seed: 36)
+        for padding in 0...1 { for ceil in [false, true] { for h in 1...13 { for w in 1...13 {
+            let pool = MaxPool2d(kernel: 3, stride: 2, padding: padding, ceilMode: ceil)
+            guard let shape = try? pool.outputShape([[2, h, w]]) else { continue }
+            let oh = shape[1], ow = shape[2]
+            let x = Tensor(shape: [1, 2, h, w])
+            for i in 0..<x.count {
+                let u = rng.uniform()
+                x[i] = u < 0.05 ? .nan : u < 0.3 ? 0.0 : u < 0.55 ? -0.0 : rng.uniform(-1, 1)
+            }
+            let y = pool.forward([x], mode: .eval)
+            for plane in 0..<2 { for i in 0..<oh {
+                let r0 = Swift.max(0, i * 2 - padding), r1 = Swift.min(h, i * 2 - padding + 3)
+                var row = (0..<w).map { x[(plane * h + r0) * w + $0] }
+                for r in (r0 + 1)..<Swift.max(r0 + 1, r1) { for q in 0..<w {
+                    let v = x[(plane * h + r) * w + q]
+                    row[q] = v > row[q] ? v : row[q]
+                } }
+                for j in 0..<ow {
+                    let c0 = Swift.max(0, j * 2 - padding), c1 = Swift.min(w, j * 2 - padding + 3)
+                    var m = row[c0]
+                    for c in (c0 + 1)..<Swift.max(c0 + 1, c1) { m = row[c] > m ? row[c] : m }
+                    XCTAssertEqual(y[(plane * oh + i) * ow + j].bitPattern, m.bitPattern,
+                                   "p\(padding) ceil \(ceil) \(h)x\(w) plane \(plane) window (\(i), \(j))")
+                }
+            } }
+        } } } }
+    }
 }
