@@ -227,11 +227,13 @@ static void multiply_outputs(const float *restrict v, const float *restrict u, f
 
 void prn_winograd_conv(const float *rows, const float *u, float *scratch, float *grid, long channels, long outs,
                        long samples, long height, long width, long padding, long tiles, long first_out,
-                       long out_count) {
+                       long out_count, long tile_begin, long tile_end) {
     const long o_end = first_out + out_count < outs ? round8(first_out + out_count) : round8(outs);
     const long used = samples * tile_rows(height, padding) * tile_stride(width, padding);
-    const long end = (used + 15) / 16 * 16, chunk = chunk_tiles(channels, tiles), plane = plane_size(tiles);
-    for (long first = 0; first < end; first += chunk) {
+    long end = (used + 15) / 16 * 16;
+    if (end > tile_end) end = tile_end;
+    const long chunk = chunk_tiles(channels, tiles), plane = plane_size(tiles);
+    for (long first = tile_begin; first < end; first += chunk) {
         const long n = chunk < end - first ? chunk : end - first;
         prn_winograd_transform_inputs(rows, scratch, channels, channels, plane, first, n, chunk_row(n));
         multiply_outputs(scratch, u, grid, channels, outs, first_out, o_end, n, chunk_row(n), first, tiles);

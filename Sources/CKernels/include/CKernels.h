@@ -125,9 +125,9 @@ float *prn_thread_scratch(int slot, long count);
 /// in_count) of it, so threads can share the work) from a layer's weight [outs, ins, 3, 3], or
 /// with `adjoint` from the weight [ins, outs, 3, 3] of the layer whose input gradient this is;
 /// `scratch` of prn_winograd_scratch_size(C, tiles); `grid` of prn_winograd_grid_size(outs, tiles)
-/// receives the raw products of outputs [first_out, first_out + out_count) (first_out a multiple
-/// of 8: threads that split one sample's outputs write disjoint rows), which
-/// prn_winograd_output writes as scale * grid + shift (then ReLU; scale/shift may be NULL).
+/// receives the raw products of outputs [first_out, first_out + out_count) over tiles
+/// [tile_begin, tile_end) (first_out a multiple of 8, tile_begin of 16: threads that split one
+/// sample's outputs or tiles write disjoint rows or columns), which prn_winograd_output writes as scale * grid + shift (then ReLU; scale/shift may be NULL).
 long prn_winograd_tiles(long samples, long height, long width, long padding);
 long prn_winograd_rows_size(long channels, long tiles);
 long prn_winograd_grid_size(long outs, long tiles);
@@ -138,7 +138,7 @@ void prn_winograd_gather(const float *x, float *rows, long channels, long sample
                          long padding, long tiles);
 void prn_winograd_conv(const float *rows, const float *u, float *scratch, float *grid, long channels, long outs,
                        long samples, long height, long width, long padding, long tiles, long first_out,
-                       long out_count);
+                       long out_count, long tile_begin, long tile_end);
 void prn_winograd_output(const float *grid, float *y, long outs, long samples, long height, long width,
                          long padding, long tiles, const float *scale, const float *shift, int relu);
 

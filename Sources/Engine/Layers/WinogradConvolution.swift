@@ -7,9 +7,8 @@ import CKernels
 /// Each worker takes a contiguous block of the batch and convolves it a group of samples per
 /// call: the kernel numbers the 2x2 tiles of all samples of a call in one sequence, so a group of
 /// small images (8x8: 20 tiles each) still fills the kernel's vectors of 16 tiles and its chunks.
-/// With fewer samples than threads (batch 1 in deployment) the threads split each sample's
-/// outputs in blocks of 8 instead; each gathers and transforms the whole input, which is a small
-/// part of the work, rather than leave threads idle.
+/// With fewer samples than threads (batch 1 in deployment) the threads split each sample instead
+/// (`splitSample`): its tiles where there are enough of them, else its outputs.
 /// Every output is computed from its own sample only, in a fixed order, so results do not depend
 /// on the thread count. The per-call buffers are the worker thread's (`prn_thread_scratch`), shared
 /// by all layers; only the transformed weight belongs to the layer.
@@ -32,9 +31,8 @@ final class WinogradConvolution {
              padding p: Int, weight: Tensor, adjoint: Bool, keepTransform: Bool, into y: UnsafeMutablePointer<Float>,
              scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, relu: Bool, threads: Int) {
         let up = transform(weight, channels: c, outs: o, adjoint: adjoint, keep: keepTransform, threads: threads)
-        let blocks = (o + 7) / 8
-        if batch < threads && blocks > 1 {
-            splitOutputs(x, batch: batch, channels: c, outs: o, height: h, width: w, padding: p, weights: up, into: y,
+        if batch < threads {
+            splitSample(x, batch: batch, channels: c, outs: o, height: h, width: w, padding: p, weights: up, into: y,
                          scale: scale, shift: shift, relu: relu, threads: threads)
             return
         }
@@ -52,7 +50,7 @@ final class WinogradConvolution {
                 while start < end {
                     let n = Swift.min(group, end - start), t = prn_winograd_tiles(n, h, w, p)
                     prn_winograd_gather(x + start * inItem, rowsp, c, n, h, w, p, t)
-                    prn_winograd_conv(rowsp, up, scratch, grid, c, o, n, h, w, p, t, 0, o)
+                    prn_winograd_conv(rowsp, up, scratch, grid, c, o, n, h, w, p, t, 0, o, 0, t)
                     prn_winograd_output(grid, y + start * outItem, o, n, h, w, p, t, scale, shift, relu ? 1 : 0)
                     start += n
                 }
@@ -73,22 +71,57 @@ final class WinogradConvolution {
         }
     }
 
-    private func splitOutputs(_ x: UnsafePointer<Float>, batch: Int, channels c: Int, outs o: Int, height h: Int, width w: Int,
-                              padding p: Int, weights u: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
-                              scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, relu: Bool, threads: Int) {
+    /// Tiles per share when the threads split one sample's tiles (the transform's vector width).
+    static let tileShare = 16
+
+    /// One sample at a time across the threads. With at least two shares of tiles per thread the
+    /// threads split the sample's tiles: the input is gathered once (channels split), each thread
+    /// transforms and multiplies its own tiles for every output, then the outputs are written
+    /// (outputs split). Otherwise (small maps) each thread takes blocks of 8 outputs and gathers
+    /// and transforms the whole input itself. Either way each output is the same sum in the same
+    /// order, so the results do not depend on the split.
+    private func splitSample(_ x: UnsafePointer<Float>, batch: Int, channels c: Int, outs o: Int, height h: Int, width w: Int,
+                             padding p: Int, weights u: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+                             scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, relu: Bool, threads: Int) {
         let tiles = prn_winograd_tiles(1, h, w, p)
         let rowsSize = prn_winograd_rows_size(c, tiles), scratchSize = prn_winograd_scratch_size(c, tiles)
         let gridSize = prn_winograd_grid_size(o, tiles)
         let plane = (h + 2 * p - 2) * (w + 2 * p - 2), inItem = c * h * w
+        let shares = tiles / WinogradConvolution.tileShare
+        let blocks = (o + 7) / 8
+        func output(_ grid: UnsafePointer<Float>, sample b: Int, blocks r: Range<Int>) {
+            let first = r.lowerBound * 8, count = Swift.min(o, r.upperBound * 8) - first
+            prn_winograd_output(grid + prn_winograd_grid_size(first, tiles), y + (b * o + first) * plane, count, 1, h, w, p,
+                                tiles, scale.map { $0 + first }, shift.map { $0 + first }, relu ? 1 : 0)
+        }
         for b in 0..<batch {
-            Parallel.chunks((o + 7) / 8, threads: threads) { r in
-                let (rowsp, scratch, grid) = WinogradConvolution.buffers(rowsSize, scratchSize, gridSize)
-                let first = r.lowerBound * 8, count = Swift.min(o, r.upperBound * 8) - first
-                prn_winograd_gather(x + b * inItem, rowsp, c, 1, h, w, p, tiles)
-                prn_winograd_conv(rowsp, u, scratch, grid, c, o, 1, h, w, p, tiles, first, count)
-                prn_winograd_output(grid + prn_winograd_grid_size(first, tiles), y + (b * o + first) * plane, count, 1, h, w, p,
-                                    tiles, scale.map { $0 + first }, shift.map { $0 + first }, relu ? 1 : 0)
+            guard shares >= 2 * threads else {
+                Parallel.chunks(blocks, threads: threads) { r in
+                    let (rowsp, scratch, grid) = WinogradConvolution.buffers(rowsSize, scratchSize, gridSize)
+                    prn_winograd_gather(x + b * inItem, rowsp, c, 1, h, w, p, tiles)
+                    prn_winograd_conv(rowsp, u, scratch, grid, c, o, 1, h, w, p, tiles, r.lowerBound * 8,
+                                      Swift.min(o, r.upperBound * 8) - r.lowerBound * 8, 0, tiles)
+                    output(grid, sample: b, blocks: r)
+                }
+                continue
             }
+            // The gathered rows and the products are the calling thread's and shared; each thread
+            // transforms into its own scratch (slot 1; the calling thread's is not slot 0 or 2).
+            guard let rowsp = prn_thread_scratch(0, rowsSize), let grid = prn_thread_scratch(2, gridSize) else {
+                preconditionFailure("conv2d: out of memory for Winograd scratch (\(rowsSize + gridSize) floats)")
+            }
+            Parallel.chunks(c, threads: threads) { r in
+                prn_winograd_gather(x + b * inItem + r.lowerBound * h * w, rowsp + prn_winograd_rows_size(r.lowerBound, tiles),
+                                    r.count, 1, h, w, p, tiles)
+            }
+            Parallel.chunks(shares, threads: threads) { r in
+                guard let scratch = prn_thread_scratch(1, scratchSize) else {
+                    preconditionFailure("conv2d: out of memory for Winograd scratch (\(scratchSize) floats)")
+                }
+                prn_winograd_conv(rowsp, u, scratch, grid, c, o, 1, h, w, p, tiles, 0, o,
+                                  r.lowerBound * WinogradConvolution.tileShare, r.upperBound * WinogradConvolution.tileShare)
+            }
+            Parallel.chunks(blocks, threads: threads) { r in output(grid, sample: b, blocks: r) }
         }
     }
 
