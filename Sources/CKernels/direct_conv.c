@@ -48,15 +48,28 @@ void prn_direct_conv_pad(const float *restrict x, float *restrict padded, long c
     for (long i = channels * hp * wp; i < channels * hp * wp + 16; i++) padded[i] = 0.0f;
 }
 
+// Taps of channel c that can be nonzero, rows and columns: all k x k, or for the weight of a
+// phase-split stride-2 convolution with an original kernel of `phase_kernel` (channel c is phase
+// (a, b) = ((c % 4) / 2, c % 2) of its input channel, whose taps 2u + a of the original kernel
+// exist for u < (phase_kernel - a + 1) / 2) the rows and columns its phase has: the rest are
+// zeros (7x7: 49 of 64 taps), so they are skipped.
+static inline long tap_rows(long c, long kernel, long phase_kernel) {
+    return phase_kernel ? (phase_kernel - (c % 4) / 2 + 1) / 2 : kernel;
+}
+static inline long tap_cols(long c, long kernel, long phase_kernel) {
+    return phase_kernel ? (phase_kernel - c % 2 + 1) / 2 : kernel;
+}
+
 CLONES
 void prn_direct_conv_block(const float *restrict padded, const float *restrict weight_t, float *restrict grid,
                            long channels, long height, long width, long kernel, long padding, long outs,
-                           long first, long count) {
+                           long first, long count, long phase_kernel) {
     const long hp = height + 2 * padding + 1, wp = width + 2 * padding, plane = hp * wp;
     const long nr = grid_row(out_rows(height, kernel, padding) * wp), or8 = (outs + 7) / 8 * 8;
     const long end = first + count < or8 ? (first + count + 7) / 8 * 8 : or8, taps = channels * kernel * kernel;
     const int wide = __builtin_cpu_supports("avx512f");
     for (long o0 = first; o0 < end; o0 += 8) {
+        const float *block = weight_t + o0 * taps;
         // Two 16-position tiles at a time: 16 accumulators keep both FMA pipes busy through
         // their latency, where one tile's 8 left them waiting. Only with AVX-512's 32 vector
         // registers: with AVX2's 16 the accumulators (two registers each) would spill.
@@ -64,11 +77,12 @@ void prn_direct_conv_block(const float *restrict padded, const float *restrict w
         for (; wide && t + 16 < nr; t += 32) {
             v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
             v16 b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0}, b4 = {0}, b5 = {0}, b6 = {0}, b7 = {0};
-            const float *w = weight_t + o0 * taps;
             for (long c = 0; c < channels; c++) {
                 const float *base = padded + c * plane + t;
-                for (long ki = 0; ki < kernel; ki++) {
-                    for (long kj = 0; kj < kernel; kj++, w += 8) {
+                const long rows = tap_rows(c, kernel, phase_kernel), cols = tap_cols(c, kernel, phase_kernel);
+                for (long ki = 0; ki < rows; ki++) {
+                    const float *w = block + ((c * kernel + ki) * kernel) * 8;
+                    for (long kj = 0; kj < cols; kj++, w += 8) {
                         const v16 v = load16(base + ki * wp + kj), u = load16(base + ki * wp + kj + 16);
                         a0 += w[0] * v; a1 += w[1] * v; a2 += w[2] * v; a3 += w[3] * v;
                         a4 += w[4] * v; a5 += w[5] * v; a6 += w[6] * v; a7 += w[7] * v;
@@ -86,11 +100,12 @@ void prn_direct_conv_block(const float *restrict padded, const float *restrict w
         }
         for (; t < nr; t += 16) {
             v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
-            const float *w = weight_t + o0 * taps;
             for (long c = 0; c < channels; c++) {
                 const float *base = padded + c * plane + t;
-                for (long ki = 0; ki < kernel; ki++) {
-                    for (long kj = 0; kj < kernel; kj++, w += 8) {
+                const long rows = tap_rows(c, kernel, phase_kernel), cols = tap_cols(c, kernel, phase_kernel);
+                for (long ki = 0; ki < rows; ki++) {
+                    const float *w = block + ((c * kernel + ki) * kernel) * 8;
+                    for (long kj = 0; kj < cols; kj++, w += 8) {
                         const v16 v = load16(base + ki * wp + kj);
                         a0 += w[0] * v; a1 += w[1] * v; a2 += w[2] * v; a3 += w[3] * v;
                         a4 += w[4] * v; a5 += w[5] * v; a6 += w[6] * v; a7 += w[7] * v;
@@ -105,8 +120,8 @@ void prn_direct_conv_block(const float *restrict padded, const float *restrict w
 }
 
 void prn_direct_conv(const float *padded, const float *weight_t, float *grid, long channels, long height,
-                     long width, long kernel, long padding, long outs) {
-    prn_direct_conv_block(padded, weight_t, grid, channels, height, width, kernel, padding, outs, 0, outs);
+                     long width, long kernel, long padding, long outs, long phase_kernel) {
+    prn_direct_conv_block(padded, weight_t, grid, channels, height, width, kernel, padding, outs, 0, outs, phase_kernel);
 }
 
 CLONES

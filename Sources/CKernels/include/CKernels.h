@@ -72,16 +72,19 @@ void prn_phase_split2(const float *x, float *out, long channels, long height, lo
 /// weights are read in order; `grid` of
 /// prn_direct_conv_grid_size floats receives the raw products at the padded width;
 /// prn_direct_conv_output writes y [outs, OH, OW] = scale * grid + shift (then ReLU), where
-/// scale/shift may be NULL (1 and 0). OH = H + 2p - k + 1, likewise OW.
+/// scale/shift may be NULL (1 and 0). OH = H + 2p - k + 1, likewise OW. `phase_kernel`: 0, or
+/// for the weight of a phase-split stride-2 convolution (4C phase channels, kernel ceil(k0/2))
+/// its original kernel k0, whose zero taps (2u + a >= k0 in a phase) are then skipped.
 long prn_direct_conv_padded_size(long channels, long height, long width, long padding);
 long prn_direct_conv_grid_size(long outs, long height, long width, long kernel, long padding);
 void prn_direct_conv_pad(const float *x, float *padded, long channels, long height, long width, long padding);
 void prn_direct_conv(const float *padded, const float *weight_t, float *grid, long channels, long height,
-                     long width, long kernel, long padding, long outs);
+                     long width, long kernel, long padding, long outs, long phase_kernel);
 /// Output channels [first, first + count) of prn_direct_conv (`first` a multiple of 8), into the
 /// same places of `grid`: threads that split one sample's channels write disjoint rows.
 void prn_direct_conv_block(const float *padded, const float *weight_t, float *grid, long channels, long height,
-                           long width, long kernel, long padding, long outs, long first, long count);
+                           long width, long kernel, long padding, long outs, long first, long count,
+                           long phase_kernel);
 void prn_direct_conv_output(const float *grid, float *y, long outs, long height, long width, long kernel,
                             long padding, const float *scale, const float *shift, int relu);
 

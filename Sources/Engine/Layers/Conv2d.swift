@@ -264,15 +264,15 @@ public final class Conv2d: Layer {
             return
         }
         let wp = directForwardWeights(keep: keepTransform)
-        runDirect(batch: batch, channels: c, height: h, width: w, kernel: k, padding: p, weights: wp, workers: workers,
-                  into: yp, epilogue: e) { b, pad in prn_direct_conv_pad(xp + b * inItem, pad, c, h, w, p) }
+        runDirect(batch: batch, channels: c, height: h, width: w, kernel: k, padding: p, weights: wp, phaseKernel: 0,
+                  workers: workers, into: yp, epilogue: e) { b, pad in prn_direct_conv_pad(xp + b * inItem, pad, c, h, w, p) }
     }
 
     /// The direct kernel over `batch` samples, `fill(b, pad)` writing sample b as its padded input
     /// (prn_direct_conv_pad's layout for [channels, height, width] and `padding`), the output of
     /// `kernel` at stride 1 into y through the epilogue.
     private func runDirect(batch: Int, channels c: Int, height h: Int, width w: Int, kernel k: Int, padding p: Int,
-                           weights wp: UnsafePointer<Float>, workers: Int, into yp: UnsafeMutablePointer<Float>,
+                           weights wp: UnsafePointer<Float>, phaseKernel: Int, workers: Int, into yp: UnsafeMutablePointer<Float>,
                            epilogue e: ConvEpilogue, fill: (Int, UnsafeMutablePointer<Float>) -> Void) {
         let o = outChannels, threads = configuration.threads, blocks = (o + 7) / 8
         let plane = (h + 2 * p - k + 1) * (w + 2 * p - k + 1), outItem = o * plane
@@ -287,7 +287,7 @@ public final class Conv2d: Layer {
                     fill(b, pad)
                     Parallel.chunks(blocks, threads: threads) { r in
                         let first = r.lowerBound * 8, count = Swift.min(o, r.upperBound * 8) - first
-                        prn_direct_conv_block(pad, wp, grid, c, h, w, k, p, o, first, count)
+                        prn_direct_conv_block(pad, wp, grid, c, h, w, k, p, o, first, count, phaseKernel)
                         prn_direct_conv_output(grid + prn_direct_conv_grid_size(first, h, w, k, p),
                                                yp + b * outItem + first * plane, count, h, w, k, p, sp + first,
                                                bp + first, relu)
@@ -299,7 +299,7 @@ public final class Conv2d: Layer {
                 let pad = pads[worker].data, grid = outs[worker].data
                 for b in samples {
                     fill(b, pad)
-                    prn_direct_conv(pad, wp, grid, c, h, w, k, p, o)
+                    prn_direct_conv(pad, wp, grid, c, h, w, k, p, o, phaseKernel)
                     prn_direct_conv_output(grid, yp + b * outItem, o, h, w, k, p, sp, bp, relu)
                 }
             }
@@ -309,10 +309,10 @@ public final class Conv2d: Layer {
     /// Stride-2 convolutions with kernels of 5 or more (a ResNet's 7x7 stem) as stride-1 direct
     /// convolutions: the input split into its four phases (even/odd rows x even/odd columns) is
     /// 4C channels of half the size, over which a kernel of ceil(k/2) (the original's taps of
-    /// each phase, zeros where 2u + a >= k) at stride 1 gives the same output. The zero taps add
-    /// (2*ceil(k/2))^2 / k^2 - 1 of work (31% for 7x7), far less than the column matrix cost:
-    /// for resnet18's stem at batch 1 im2col took as long as the product. Smaller kernels would
-    /// add more (78% for 3x3) and stay on the im2col path.
+    /// each phase, zeros where 2u + a >= k) at stride 1 gives the same output. The direct kernel
+    /// skips each phase's zero taps (its `phase_kernel`), so the multiply-adds are the original
+    /// convolution's; the column matrix cost more: for resnet18's stem at batch 1 im2col took as
+    /// long as the product.
     func phaseSplit(_ g: ConvGeometry) -> Bool {
         configuration.directConvolution && g.stride == 2 && g.kernel >= 5 && g.outWidth >= Conv2d.minimumDirectWidth
     }
@@ -324,7 +324,8 @@ public final class Conv2d: Layer {
         let threads = configuration.threads
         let e = epilogue ?? ConvEpilogue(biasOf: self)
         runDirect(batch: x.shape[0], channels: 4 * c, height: h2, width: w2, kernel: half, padding: 0,
-                  weights: phaseSplitWeights(keep: keep), workers: workers, into: y.data, epilogue: e) { b, pad in
+                  weights: phaseSplitWeights(keep: keep), phaseKernel: kernel, workers: workers, into: y.data,
+                  epilogue: e) { b, pad in
             // One sample at a time (batch 1) runs this on one thread otherwise.
             Parallel.chunks(4 * c, threads: workers == 1 ? threads : 1) { r in
                 prn_phase_split2(xp + b * inItem, pad, c, h, w, p, h2, w2, r.lowerBound, r.count)

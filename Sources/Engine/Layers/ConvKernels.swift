@@ -84,7 +84,7 @@ enum ConvKernels {
                              grid: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>,
                              scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, relu: Bool) {
         prn_direct_conv_pad(x, pad, channels, height, width, p)
-        prn_direct_conv(pad, weights, grid, channels, height, width, kernel, p, outs)
+        prn_direct_conv(pad, weights, grid, channels, height, width, kernel, p, outs, 0)
         prn_direct_conv_output(grid, y, outs, height, width, kernel, p, scale, shift, relu ? 1 : 0)
     }
 
