@@ -6,17 +6,13 @@
 
 CLONES
 void prn_relu(const float *restrict x, float *restrict y, long count) {
-    // Exactly Swift's max(x, 0) (`0 >= x ? 0 : x`): NaN passes through, -0 becomes +0.
-    for (long i = 0; i < count; i++) y[i] = 0.0f >= x[i] ? 0.0f : x[i];
+    for (long i = 0; i < count; i++) y[i] = prn_relu_value(x[i]);
 }
 
 CLONES
 void prn_add_relu(const float *a, const float *b, float *y, long count, int relu) {
     if (relu) {
-        for (long i = 0; i < count; i++) {
-            const float v = a[i] + b[i];
-            y[i] = 0.0f >= v ? 0.0f : v;
-        }
+        for (long i = 0; i < count; i++) y[i] = prn_relu_value(a[i] + b[i]);
     } else {
         for (long i = 0; i < count; i++) y[i] = a[i] + b[i];
     }

@@ -1,7 +1,7 @@
 // CSR kernels for inference on unstructured-pruned weights (see include/CKernels.h).
 #include "CKernels.h"
 #include "clones.h"
-#include <pthread.h>
+#include "affine.h"
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,16 +63,16 @@ INLINE void transpose8(const v8 r[8], v8 c[8]) {
     }
 }
 
-// One output row over the panel: bias + sum of value * xt[column], four independent sums so
-// the multiply-adds do not wait on each other.
 typedef int32_t vi16 __attribute__((vector_size(64), aligned(4)));
 
-// max(v, 0) lane by lane as prn_relu computes it (`0 >= v ? 0 : v`: NaN passes, -0 becomes +0).
+// max(v, 0) lane by lane as prn_relu_value computes it (NaN passes, -0 becomes +0).
 INLINE void relu16(v16 *v) {
     const v16 zero = {0};
     *v = (v16)(~(vi16)(zero >= *v) & (vi16)*v);
 }
 
+// One output row over the panel: bias + sum of value * xt[column], four independent sums so
+// the multiply-adds do not wait on each other; with `relu`, clamped.
 INLINE void row_panel(prn_csr a, long o, float bias, int relu, const float *restrict xt, v16 *result) {
     v16 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
     long k = a.row_start[o], end = a.row_start[o + 1];
@@ -127,29 +127,12 @@ static void linear_panel(prn_csr a, const float *restrict bias, int relu, const 
     }
 }
 
-// Each thread's transposed panel lives as long as the thread: allocated per call it would be
-// mapped and faulted in afresh every batch (glibc serves blocks this size with mmap).
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-typedef struct { size_t capacity; float data[]; } scratch;
-
-static void make_scratch_key(void) { pthread_key_create(&scratch_key, free); }
-
-static float *thread_scratch(size_t floats) {
-    pthread_once(&scratch_once, make_scratch_key);
-    scratch *s = pthread_getspecific(scratch_key);
-    if (s && s->capacity >= floats) return s->data;
-    free(s);
-    s = malloc(sizeof(scratch) + floats * sizeof(float));
-    if (!s) abort();
-    s->capacity = floats;
-    pthread_setspecific(scratch_key, s);
-    return s->data;
-}
-
 void prn_csr_linear(prn_csr a, const float *bias, int relu, const float *x, float *y, long sample_begin,
                     long sample_end) {
-    float *xt = thread_scratch((size_t)(a.columns * PANEL));
+    // The transposed panel is the thread's scratch (slot 0): allocated per call it would be mapped
+    // and faulted in afresh every batch (glibc serves blocks this size with mmap).
+    float *xt = prn_thread_scratch(0, a.columns * PANEL);
+    if (!xt) abort();
     for (long s = sample_begin; s < sample_end; s += PANEL) {
         long samples = sample_end - s < PANEL ? sample_end - s : PANEL;
         linear_panel(a, bias, relu, x + s * a.columns, y + s * a.rows, samples, xt);
@@ -203,7 +186,7 @@ void prn_csr_linear_rows(prn_csr a, const float *restrict bias, int relu, const 
             }
             if (k < end) t0 += a.values[k] * xs[a.column_index[k]];
             const float v = (bias ? bias[o] : 0.0f) + sum16(&acc) + (t0 + t1);
-            ys[o] = relu && 0.0f >= v ? 0.0f : v;
+            ys[o] = relu ? prn_relu_value(v) : v;
         }
     }
 }

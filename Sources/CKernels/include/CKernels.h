@@ -130,7 +130,8 @@ float *prn_thread_scratch(int slot, long count);
 /// `scratch` of prn_winograd_scratch_size(C, tiles); `grid` of prn_winograd_grid_size(outs, tiles)
 /// receives the raw products of outputs [first_out, first_out + out_count) over tiles
 /// [tile_begin, tile_end) (first_out a multiple of 8, tile_begin of 16: threads that split one
-/// sample's outputs or tiles write disjoint rows or columns), which prn_winograd_output writes as scale * grid + shift (then ReLU; scale/shift may be NULL).
+/// sample's outputs or tiles write disjoint rows or columns), which prn_winograd_output writes
+/// as scale * grid + shift (then ReLU; scale/shift may be NULL).
 long prn_winograd_tiles(long samples, long height, long width, long padding);
 long prn_winograd_rows_size(long channels, long tiles);
 long prn_winograd_grid_size(long outs, long tiles);
@@ -184,7 +185,7 @@ void prn_norm_input_gradient(const float *g, const float *x, float *dx, long cou
 /// dx[i] = dy[i] where y[i] > 0, else 0 (ReLU's backward from its output).
 void prn_relu_backward(const float *y, const float *dy, float *dx, long count);
 
-/// y[i] = max(x[i], 0) with Swift's semantics for NaN and -0 (see elementwise.c).
+/// y[i] = max(x[i], 0) with Swift's semantics for NaN and -0 (prn_relu_value in affine.h).
 void prn_relu(const float *x, float *y, long count);
 
 /// y[i] = a[i] + b[i], then max(., 0) as prn_relu when `relu` (a residual join and the ReLU

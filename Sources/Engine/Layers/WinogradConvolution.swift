@@ -105,8 +105,9 @@ final class WinogradConvolution {
                 }
                 continue
             }
-            // The gathered rows and the products are the calling thread's and shared; each thread
-            // transforms into its own scratch (slot 1; the calling thread's is not slot 0 or 2).
+            // The gathered rows (slot 0) and the products (slot 2) are the calling thread's scratch,
+            // shared by all threads; each thread transforms into its own slot 1, which no thread
+            // shares.
             guard let rowsp = prn_thread_scratch(0, rowsSize), let grid = prn_thread_scratch(2, gridSize) else {
                 preconditionFailure("conv2d: out of memory for Winograd scratch (\(rowsSize + gridSize) floats)")
             }
