@@ -179,8 +179,23 @@ void prn_affine_relu(const float *src, float *dst, long count, float scale, floa
 /// norm's backward reduction for one plane).
 void prn_sum_and_centered_dot(const float *g, const float *x, long count, float center, float *sum, float *dot);
 
+/// prn_sum_and_centered_dot of g masked by the ReLU after a batch norm (g where a * x + b > 0,
+/// as prn_norm_forward rounds it, else 0): the norm's reduction with the ReLU's backward folded in.
+void prn_sum_and_centered_dot_relu(const float *g, const float *x, long count, float center, float a, float b,
+                                   float *sum, float *dot);
+
 /// dx[i] = a * g[i] - k * x[i] - offset: batch norm's training-mode input gradient for one plane.
 void prn_norm_input_gradient(const float *g, const float *x, float *dx, long count, float a, float k, float offset);
+
+/// prn_norm_input_gradient of g masked as in prn_sum_and_centered_dot_relu by the forward map
+/// (forward_a, forward_b).
+void prn_norm_input_gradient_relu(const float *g, const float *x, float *dx, long count, float a, float k,
+                                  float offset, float forward_a, float forward_b);
+
+/// y[i] = a * x[i] + b rounded as a multiply and an add (never fused, so a backward can recompute
+/// it exactly), then max(., 0) as prn_relu when `relu`: batch norm's forward for one plane, with
+/// the ReLU after it folded in.
+void prn_norm_forward(const float *x, float *y, long count, float a, float b, int relu);
 
 /// dx[i] = dy[i] where y[i] > 0, else 0 (ReLU's backward from its output).
 void prn_relu_backward(const float *y, const float *dy, float *dx, long count);

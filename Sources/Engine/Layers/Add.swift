@@ -2,10 +2,12 @@ import CKernels
 
 /// Element-wise sum of n >= 1 inputs of one shape (residual joins).
 /// forward y = x_1 + ... + x_n ; backward dx_i = dy (a view, for every input asked for).
-public final class Add: Layer {
+public final class Add: Layer, ReLUFusable {
     public let kind = "add"
     public var config: [String: Double] { [:] }
     private var output: Tensor?
+    private var gradInput: Tensor?
+    private var lastReLU = false
 
     public init() {}
 
@@ -19,10 +21,14 @@ public final class Add: Layer {
 
     public func forward(_ inputs: [Tensor], mode: Mode) -> Tensor { forward(inputs, relu: false) }
 
-    /// The sum, with `relu` max(., 0) of it as the ReLU layer computes it (an add -> ReLU chain in
-    /// eval, InferenceFusion). Two inputs, the residual join, take one pass over the output.
+    public func forward(_ inputs: [Tensor], mode: Mode, relu: Bool) -> Tensor { forward(inputs, relu: relu) }
+
+    /// The sum, with `relu` max(., 0) of it as the ReLU layer computes it (an add -> ReLU chain,
+    /// InferenceFusion and TrainingFusion). Two inputs, the residual join, take one pass over the
+    /// output.
     public func forward(_ inputs: [Tensor], relu: Bool) -> Tensor {
         precondition(!inputs.isEmpty, "add: no inputs")
+        lastReLU = relu
         let shape = inputs[0].shape
         precondition(inputs.allSatisfy { $0.shape == shape }, "add: input shapes differ: \(inputs.map(\.shape))")
         let y = Tensor.reuse(&output, shape: shape)
@@ -46,7 +52,17 @@ public final class Add: Layer {
         return y
     }
 
+    /// After a forward with the ReLU, dy is the ReLU's output gradient: masked once by the output
+    /// as the ReLU layer's backward does, and the one masked tensor goes to every input.
     public func backward(_ dy: Tensor, needInputGrad: [Bool]) -> [Tensor?] {
-        needInputGrad.map { $0 ? Tensor(viewOf: dy, shape: dy.shape) : nil }
+        var g = dy
+        if lastReLU, needInputGrad.contains(true), let y = output {
+            g = Tensor.reuse(&gradInput, shape: dy.shape)
+            let yp = y.data, gp = dy.data, dp = g.data
+            Parallel.chunks(dy.count, minPerThread: 1 << 16) { r in
+                prn_relu_backward(yp + r.lowerBound, gp + r.lowerBound, dp + r.lowerBound, r.count)
+            }
+        }
+        return needInputGrad.map { $0 ? Tensor(viewOf: g, shape: g.shape) : nil }
     }
 }

@@ -1,7 +1,7 @@
 /// Batch normalisation over channels of [B,C] or [B,C,H,W] (PyTorch's BatchNorm1d/2d):
 /// y = gamma_c * (x - mu_c) / sqrt(var_c + eps) + beta_c. Statistics: see ChannelNormalizer.
 /// backward dgamma += sum dy*xhat ; dbeta += sum dy ; dx as in ChannelNormalizer.
-public final class BatchNorm: Layer {
+public final class BatchNorm: Layer, ReLUFusable {
     public let kind = "batchnorm"
     /// gamma, role .scale: channel-importance scorers (network slimming) read it.
     public let weight: Parameter
@@ -25,9 +25,12 @@ public final class BatchNorm: Layer {
 
     public func outputShape(_ s: [[Int]]) throws -> [Int] { try core.outputShape(s, kind: kind) }
 
-    public func forward(_ inputs: [Tensor], mode: Mode) -> Tensor {
+    public func forward(_ inputs: [Tensor], mode: Mode) -> Tensor { forward(inputs, mode: mode, relu: false) }
+
+    public func forward(_ inputs: [Tensor], mode: Mode, relu: Bool) -> Tensor {
         checkSizes()
-        return core.forward(inputs[0], mode: mode, scale: weight.value.data, shift: bias.value.data, kind: kind)
+        return core.forward(inputs[0], mode: mode, scale: weight.value.data, shift: bias.value.data, kind: kind,
+                            relu: relu)
     }
 
     public func backward(_ dy: Tensor, needInputGrad: [Bool]) -> [Tensor?] {

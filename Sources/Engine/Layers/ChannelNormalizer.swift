@@ -7,6 +7,9 @@ import CKernels
 /// backward (train) dx = scale*invstd/N * (N*dy - sum dy - xhat * sum(dy*xhat)), N = B*H*W
 /// backward (eval)  dx = scale*invstd * dy
 /// Per-channel sums of dy and dy*xhat are left in `sumGrad` / `sumGradXhat` for the parameters.
+/// With `relu` the forward also applies the ReLU that follows the norm (training graphs fuse the
+/// pair, Model.forward), and the backward takes the gradient of the ReLU's output: it recomputes
+/// from x which outputs the ReLU passed instead of reading a separate pass's masked gradient.
 final class ChannelNormalizer {
     let eps: Float
     let momentum: Float
@@ -20,6 +23,10 @@ final class ChannelNormalizer {
     private(set) var sumGradXhat: Tensor?
     private var input: Tensor?
     private var lastMode: Mode = .eval
+    private var lastReLU = false
+    /// The map y = a[c] * x + b[c] the last forward applied, for the fused ReLU's mask.
+    private var forwardScale: Tensor?
+    private var forwardShift: Tensor?
     private var output: Tensor?
     private var gradInput: Tensor?
 
@@ -49,7 +56,7 @@ final class ChannelNormalizer {
     }
 
     func forward(_ x: Tensor, mode: Mode, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>?,
-                 kind: String) -> Tensor {
+                 kind: String, relu: Bool = false) -> Tensor {
         let (batch, hw) = layout(x, kind)
         let c = channels, n = batch * hw
         let xp = x.data, mp = Tensor.reuse(&mean, shape: [c]).data, ip = Tensor.reuse(&invStd, shape: [c]).data
@@ -78,14 +85,17 @@ final class ChannelNormalizer {
             input = x
         }
         lastMode = mode
+        lastReLU = relu
+        let ap = Tensor.reuse(&forwardScale, shape: [c]).data, bp = Tensor.reuse(&forwardShift, shape: [c]).data
+        for ch in 0..<c {
+            (ap[ch], bp[ch]) = ChannelNormalizer.affine(scale: scale[ch], shift: shift?[ch] ?? 0, mean: mp[ch], invStd: ip[ch])
+        }
         let y = Tensor.reuse(&output, shape: x.shape)
-        let yp = y.data
+        let yp = y.data, clamp: Int32 = relu ? 1 : 0
         Parallel.chunks(batch * c, minPerThread: Swift.max(1, 8192 / hw)) { r in
             for plane in r {
                 let ch = plane % c
-                let (a, bb) = ChannelNormalizer.affine(scale: scale[ch], shift: shift?[ch] ?? 0, mean: mp[ch], invStd: ip[ch])
-                let src = xp + plane * hw, dst = yp + plane * hw
-                for i in 0..<hw { dst[i] = a * src[i] + bb }
+                prn_norm_forward(xp + plane * hw, yp + plane * hw, hw, ap[ch], bp[ch], clamp)
             }
         }
         return y
@@ -119,8 +129,10 @@ final class ChannelNormalizer {
         let (batch, hw) = layout(x, kind)
         precondition(dy.count == x.count, "\(kind).backward: gradient \(dy.shape) vs input \(x.shape)")
         let c = channels, n = batch * hw
-        guard let mp = mean?.data, let ip = invStd?.data else { preconditionFailure("\(kind).backward before forward") }
-        let xp = x.data, gp = dy.data
+        guard let mp = mean?.data, let ip = invStd?.data, let fa = forwardScale?.data, let fb = forwardShift?.data else {
+            preconditionFailure("\(kind).backward before forward")
+        }
+        let xp = x.data, gp = dy.data, relu = lastReLU
         let sg = Tensor.reuse(&sumGrad, shape: [c]).data, sgx = Tensor.reuse(&sumGradXhat, shape: [c]).data
         let dx = needInputGrad ? Tensor.reuse(&gradInput, shape: x.shape) : nil
         let dxp = dx?.data, train = lastMode == .train
@@ -131,7 +143,11 @@ final class ChannelNormalizer {
                 var t: Float = 0, tx: Float = 0
                 for b in 0..<batch {
                     let off = (b * c + ch) * hw
-                    prn_sum_and_centered_dot(gp + off, xp + off, hw, mu, &t, &tx)
+                    if relu {
+                        prn_sum_and_centered_dot_relu(gp + off, xp + off, hw, mu, fa[ch], fb[ch], &t, &tx)
+                    } else {
+                        prn_sum_and_centered_dot(gp + off, xp + off, hw, mu, &t, &tx)
+                    }
                     s += Double(t); sx += Double(tx)
                 }
                 sg[ch] = Float(s)
@@ -144,10 +160,21 @@ final class ChannelNormalizer {
                     let k = a * meanGX * inv, offset = a * meanG - k * mu
                     for b in 0..<batch {
                         let off = (b * c + ch) * hw
-                        prn_norm_input_gradient(gp + off, xp + off, dxp + off, hw, a, k, offset)
+                        if relu {
+                            prn_norm_input_gradient_relu(gp + off, xp + off, dxp + off, hw, a, k, offset, fa[ch], fb[ch])
+                        } else {
+                            prn_norm_input_gradient(gp + off, xp + off, dxp + off, hw, a, k, offset)
+                        }
                     }
                 } else {
-                    for b in 0..<batch { let off = (b * c + ch) * hw; for i in 0..<hw { dxp[off + i] = a * gp[off + i] } }
+                    for b in 0..<batch {
+                        let off = (b * c + ch) * hw
+                        for i in 0..<hw {
+                            // The fused ReLU's mask: fa * x + fb rounded twice, as the forward did.
+                            let passed = !relu || fa[ch] * xp[off + i] + fb[ch] > 0
+                            dxp[off + i] = passed ? a * gp[off + i] : 0
+                        }
+                    }
                 }
             }
         }
@@ -155,5 +182,5 @@ final class ChannelNormalizer {
     }
 
     /// Drops cached batches after surgery changed the channel count.
-    func reset() { input = nil; output = nil; gradInput = nil }
+    func reset() { input = nil; output = nil; gradInput = nil; forwardScale = nil; forwardShift = nil }
 }

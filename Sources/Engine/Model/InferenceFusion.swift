@@ -39,8 +39,7 @@ struct FusedChain {
 enum InferenceFusion {
     /// Chains keyed by their head's node.
     static func chains(_ model: Model) -> [Int: FusedChain] {
-        var consumers = Array(repeating: [Int](), count: model.nodes.count)
-        for (i, n) in model.nodes.enumerated() { for s in n.inputs { consumers[s].append(i) } }
+        let consumers = model.consumerLists()
         /// The node's one consumer when it is a ReLU.
         func reluAfter(_ node: Int) -> Int? {
             consumers[node].count == 1 && model.nodes[consumers[node][0]].layer is ReLU ? consumers[node][0] : nil

@@ -1,3 +1,5 @@
+import CKernels
+
 /// A model is a small graph: node 0 is the input, every other node applies a layer to the
 /// outputs of earlier nodes (nodes are stored in topological order). Residual adds and the
 /// flatten between convolutions and dense layers are explicit nodes, because structured pruning
@@ -28,6 +30,9 @@ public final class Model {
     private var outputs: [Tensor?] = []
     private var grads: [Tensor?] = []
     private var gradBuffers: [Tensor?] = []
+    /// ReLU nodes the last training forward fused into the layer before them, mapped to that
+    /// layer's node: their backward is that layer's (TrainingFusion).
+    private var fusedReLUs: [Int: Int] = [:]
 
     public init(inputShape: [Int], classes: Int, architecture: String = "custom") {
         self.inputShape = inputShape
@@ -56,6 +61,13 @@ public final class Model {
     /// Indices of the nodes that read node `i`'s output.
     public func consumers(of i: Int) -> [Int] {
         nodes.indices.filter { nodes[$0].inputs.contains(i) }
+    }
+
+    /// `consumers(of:)` of every node at once.
+    func consumerLists() -> [[Int]] {
+        var consumers = Array(repeating: [Int](), count: nodes.count)
+        for (i, n) in nodes.enumerated() { for s in n.inputs { consumers[s].append(i) } }
+        return consumers
     }
 
     /// Per-sample output shape of every node; throws the first shape mismatch, naming the node.
@@ -101,11 +113,14 @@ public final class Model {
 
     /// Runs the graph on a batch [B, inputShape...] and returns the last node's output (owned by
     /// its layer: copy it to keep it past the next call). Unobserved eval-mode forwards fuse
-    /// conv -> batch norm -> ReLU, linear -> ReLU and add -> ReLU chains (InferenceFusion).
+    /// conv -> batch norm -> ReLU, linear -> ReLU and add -> ReLU chains (InferenceFusion);
+    /// unobserved training forwards fuse batch norm -> ReLU and add -> ReLU (TrainingFusion).
     public func forward(_ x: Tensor, mode: Mode) -> Tensor {
         if outputs.count != nodes.count { outputs = Array(repeating: nil, count: nodes.count) }
         outputs[0] = x
         let fused = mode == .eval && observers.isEmpty ? InferenceFusion.chains(self) : [:]
+        let trainingFused = mode == .train && observers.isEmpty ? TrainingFusion.reluAfter(self) : [:]
+        fusedReLUs = [:]
         var done = Array(repeating: false, count: nodes.count)
         for i in 1..<nodes.count where !done[i] {
             let n = nodes[i]
@@ -114,6 +129,11 @@ public final class Model {
             if let chain = fused[i] {
                 y = chain.forward(ins, configuration: configuration)
                 for j in chain.covered { outputs[j] = y; done[j] = true }
+            } else if let relu = trainingFused[i], let layer = n.layer as? ReLUFusable {
+                y = layer.forward(ins, mode: mode, relu: true)
+                outputs[relu] = y
+                done[relu] = true
+                fusedReLUs[relu] = i
             } else {
                 y = n.layer!.forward(ins, mode: mode, configuration: configuration)
             }
@@ -133,6 +153,11 @@ public final class Model {
         let needs = needsGrad()
         for i in stride(from: n - 1, through: 1, by: -1) {
             guard let g = grads[i], let layer = nodes[i].layer else { continue }
+            if let fusedInto = fusedReLUs[i] {
+                if needs[fusedInto] { accumulate(g, into: fusedInto) }
+                grads[i] = nil
+                continue
+            }
             for o in observers { o.didBackward(model: self, node: i, gradOutput: g) }
             let ins = nodes[i].inputs
             let gi = layer.backward(g, needInputGrad: ins.map { needs[$0] })
@@ -156,16 +181,19 @@ public final class Model {
 
     private func accumulate(_ g: Tensor, into node: Int) {
         guard let existing = grads[node] else { grads[node] = g; return }
-        // A second contribution (fan-out): sum into a graph-owned buffer, never into a layer's.
+        // A second contribution (fan-out): sum into a graph-owned buffer, never into a layer's,
+        // in one pass (existing + g, written to the buffer, which may be `existing` itself).
+        precondition(existing.count == g.count, "gradients into node \(nodes[node].name) differ in size")
         let acc: Tensor
         if let b = gradBuffers[node], existing === b {
             acc = b
         } else {
             acc = Tensor.reuse(&gradBuffers[node], shape: existing.shape)
-            acc.copy(from: existing)
         }
-        let a = acc.data, s = g.data
-        for k in 0..<acc.count { a[k] += s[k] }
+        let e = existing.data, a = acc.data, s = g.data
+        Parallel.chunks(acc.count, minPerThread: 1 << 16) { r in
+            prn_add_relu(e + r.lowerBound, s + r.lowerBound, a + r.lowerBound, r.count, 0)
+        }
         grads[node] = acc
     }
 
