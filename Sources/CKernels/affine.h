@@ -19,4 +19,16 @@ static inline void prn_affine_relu_run(const float *src, float *dst, long count,
     }
 }
 
+// dst[i] = (scale * src[i] + shift) + residual[i], then max(., 0) when `relu`: a convolution
+// and its batch norm, then the residual add and its ReLU. The sum is rounded as the separate add
+// layer rounds it (the affine value first, then the add), so fused and separate agree.
+static inline void prn_affine_add_relu_run(const float *src, const float *residual, float *dst, long count,
+                                           float scale, float shift, int relu) {
+    for (long i = 0; i < count; i++) {
+        const float v = scale * src[i] + shift;
+        const float sum = v + residual[i];
+        dst[i] = relu ? prn_relu_value(sum) : sum;
+    }
+}
+
 #endif

@@ -242,16 +242,19 @@ void prn_winograd_conv(const float *rows, const float *u, float *scratch, float 
 
 CLONES
 void prn_winograd_output(const float *restrict grid, float *restrict y, long outs, long samples, long height,
-                         long width, long padding, long tiles, const float *scale, const float *shift, int relu) {
+                         long width, long padding, long tiles, const float *scale, const float *shift,
+                         const float *residual, int relu) {
     const long oh = height + 2 * padding - 2, ow = width + 2 * padding - 2;
     const long th = tile_rows(height, padding), wq = 2 * tile_stride(width, padding), row = 2 * tiles;
     for (long s = 0; s < samples; s++) {
         for (long o = 0; o < outs; o++) {
             const float a = scale ? scale[o] : 1.0f, b = shift ? shift[o] : 0.0f;
             float *dst = y + (s * outs + o) * oh * ow;
+            const float *add = residual ? residual + (s * outs + o) * oh * ow : 0;
             for (long r = 0; r < oh; r++) {
                 const float *src = grid + (o * 2 + r % 2) * row + (s * th + r / 2) * wq;
-                prn_affine_relu_run(src, dst + r * ow, ow, a, b, relu);
+                if (add) prn_affine_add_relu_run(src, add + r * ow, dst + r * ow, ow, a, b, relu);
+                else prn_affine_relu_run(src, dst + r * ow, ow, a, b, relu);
             }
         }
     }

@@ -131,7 +131,8 @@ float *prn_thread_scratch(int slot, long count);
 /// receives the raw products of outputs [first_out, first_out + out_count) over tiles
 /// [tile_begin, tile_end) (first_out a multiple of 8, tile_begin of 16: threads that split one
 /// sample's outputs or tiles write disjoint rows or columns), which prn_winograd_output writes
-/// as scale * grid + shift (then ReLU; scale/shift may be NULL).
+/// as scale * grid + shift (+ residual, laid out as y, when not NULL), then ReLU; scale/shift
+/// may be NULL.
 long prn_winograd_tiles(long samples, long height, long width, long padding);
 long prn_winograd_rows_size(long channels, long tiles);
 long prn_winograd_grid_size(long outs, long tiles);
@@ -144,7 +145,8 @@ void prn_winograd_conv(const float *rows, const float *u, float *scratch, float 
                        long samples, long height, long width, long padding, long tiles, long first_out,
                        long out_count, long tile_begin, long tile_end);
 void prn_winograd_output(const float *grid, float *y, long outs, long samples, long height, long width,
-                         long padding, long tiles, const float *scale, const float *shift, int relu);
+                         long padding, long tiles, const float *scale, const float *shift, const float *residual,
+                         int relu);
 
 /// The weight gradient of a stride-1 3x3 convolution (padding 0-2) in Winograd F(2x2, 3x3) form
 /// (see winograd_weight_grad.c), for `samples` samples x [samples, C, H, W] and their output

@@ -158,9 +158,24 @@ public final class Conv2d: Layer {
         self.configuration = configuration
         precondition(x.rank == 4 && x.shape[1] == inChannels, "conv2d: input \(x.shape) vs in=\(inChannels)")
         let batch = x.shape[0], g = geometry(height: x.shape[2], width: x.shape[3])
-        let o = outChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount
-        let y = Tensor.reuse(&output, shape: [batch, o, g.outHeight, g.outWidth])
-        let csr = mode == .eval ? sparseWeight.matrix(for: weight, rows: o, policy: configuration.sparseInference) : nil
+        let y = Tensor.reuse(&output, shape: [batch, outChannels, g.outHeight, g.outWidth])
+        let csr = mode == .eval ? sparseWeight.matrix(for: weight, rows: outChannels, policy: configuration.sparseInference) : nil
+        // Winograd's output pass adds a residual as it writes; the other paths write the conv (and
+        // norm) first, and the residual and ReLU follow in one pass over the output.
+        guard let e = epilogue, let residual = e.residual, csr != nil || !winogradConvolution(g) else {
+            return run(x, y, g, csr: csr, mode: mode, epilogue: epilogue)
+        }
+        _ = run(x, y, g, csr: csr, mode: mode, epilogue: e.beforeResidual)
+        precondition(residual.shape == y.shape, "conv2d: residual \(residual.shape) vs output \(y.shape)")
+        let yp = y.data, rp = residual.data, relu: Int32 = e.relu ? 1 : 0
+        Parallel.chunks(y.count, minPerThread: 1 << 16, threads: configuration.threads) { r in
+            prn_add_relu(yp + r.lowerBound, rp + r.lowerBound, yp + r.lowerBound, r.count, relu)
+        }
+        return y
+    }
+
+    private func run(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, csr: SparseMatrix?, mode: Mode, epilogue: ConvEpilogue?) -> Tensor {
+        let batch = x.shape[0], o = outChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount
         let workers = workerCount(batch)
         if csr == nil, directConvolution(g) {
             forwardDirect(x, y, g, workers: workers, epilogue: epilogue, keepTransform: mode == .eval)
@@ -259,7 +274,8 @@ public final class Conv2d: Layer {
             e.withPointers { scale, shift, _ in
                 winograd.run(xp, batch: batch, channels: c, outs: o, height: h, width: w, padding: p,
                              weight: weight.value, adjoint: false, keepTransform: keepTransform, into: yp,
-                             scale: scale, shift: shift, relu: e.relu, threads: threads)
+                             scale: scale, shift: shift, residual: e.residual.map { UnsafePointer($0.data) },
+                             relu: e.relu, threads: threads)
             }
             return
         }
@@ -520,7 +536,7 @@ public final class Conv2d: Layer {
         if winogradDx, let dxp {
             adjointWinograd.run(dyp, batch: batch, channels: o, outs: c, height: oh, width: ow, padding: ap,
                                 weight: weight.value, adjoint: true, keepTransform: false, into: dxp, scale: nil, shift: nil,
-                                relu: false, threads: configuration.threads)
+                                residual: nil, relu: false, threads: configuration.threads)
         }
         if workers > 1 {
             let n = o * kk

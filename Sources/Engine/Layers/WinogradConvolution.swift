@@ -25,15 +25,17 @@ final class WinogradConvolution {
 
     /// y [batch, outs, OH, OW] = scale * conv(x) + shift (then ReLU), x [batch, channels, H, W],
     /// with a layer's weight [outs, channels, 3, 3]; or, `adjoint`, the input gradient of the layer
-    /// whose weight is [channels, outs, 3, 3] from its output gradient x. `keepTransform`: reuse
-    /// the last call's transformed weight while the weight is unchanged (eval-mode forwards).
+    /// whose weight is [channels, outs, 3, 3] from its output gradient x. `residual` (laid out as y)
+    /// is added before the ReLU. `keepTransform`: reuse the last call's transformed weight while
+    /// the weight is unchanged (eval-mode forwards).
     func run(_ x: UnsafePointer<Float>, batch: Int, channels c: Int, outs o: Int, height h: Int, width w: Int,
              padding p: Int, weight: Tensor, adjoint: Bool, keepTransform: Bool, into y: UnsafeMutablePointer<Float>,
-             scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, relu: Bool, threads: Int) {
+             scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, relu: Bool,
+             threads: Int) {
         let up = transform(weight, channels: c, outs: o, adjoint: adjoint, keep: keepTransform, threads: threads)
         if batch < threads {
             splitSample(x, batch: batch, channels: c, outs: o, height: h, width: w, padding: p, weights: up, into: y,
-                         scale: scale, shift: shift, relu: relu, threads: threads)
+                         scale: scale, shift: shift, residual: residual, relu: relu, threads: threads)
             return
         }
         let workers = Swift.max(1, Swift.min(threads, batch))
@@ -51,7 +53,8 @@ final class WinogradConvolution {
                     let n = Swift.min(group, end - start), t = prn_winograd_tiles(n, h, w, p)
                     prn_winograd_gather(x + start * inItem, rowsp, c, n, h, w, p, t)
                     prn_winograd_conv(rowsp, up, scratch, grid, c, o, n, h, w, p, t, 0, o, 0, t)
-                    prn_winograd_output(grid, y + start * outItem, o, n, h, w, p, t, scale, shift, relu ? 1 : 0)
+                    prn_winograd_output(grid, y + start * outItem, o, n, h, w, p, t, scale, shift,
+                                        residual.map { $0 + start * outItem }, relu ? 1 : 0)
                     start += n
                 }
             }
@@ -82,7 +85,8 @@ final class WinogradConvolution {
     /// order, so the results do not depend on the split.
     private func splitSample(_ x: UnsafePointer<Float>, batch: Int, channels c: Int, outs o: Int, height h: Int, width w: Int,
                              padding p: Int, weights u: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
-                             scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, relu: Bool, threads: Int) {
+                             scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
+                             relu: Bool, threads: Int) {
         let tiles = prn_winograd_tiles(1, h, w, p)
         let rowsSize = prn_winograd_rows_size(c, tiles), scratchSize = prn_winograd_scratch_size(c, tiles)
         let gridSize = prn_winograd_grid_size(o, tiles)
@@ -92,7 +96,8 @@ final class WinogradConvolution {
         func output(_ grid: UnsafePointer<Float>, sample b: Int, blocks r: Range<Int>) {
             let first = r.lowerBound * 8, count = Swift.min(o, r.upperBound * 8) - first
             prn_winograd_output(grid + prn_winograd_grid_size(first, tiles), y + (b * o + first) * plane, count, 1, h, w, p,
-                                tiles, scale.map { $0 + first }, shift.map { $0 + first }, relu ? 1 : 0)
+                                tiles, scale.map { $0 + first }, shift.map { $0 + first },
+                                residual.map { $0 + (b * o + first) * plane }, relu ? 1 : 0)
         }
         for b in 0..<batch {
             guard shares >= 2 * threads else {

@@ -1,7 +1,8 @@
 /// Eval-mode forwards without observers run a layer together with the layers after it whose
 /// work it can do as it writes its output, when nothing else reads the intermediate results:
-/// - conv -> [batch norm] -> [ReLU]: the batch norm's affine map and the ReLU become the
-///   convolution's epilogue (ConvEpilogue), one pass over its output instead of three;
+/// - conv -> [batch norm] -> [add] -> [ReLU]: the batch norm's affine map, a residual add's
+///   other input and the ReLU become the convolution's epilogue (ConvEpilogue), one pass over its
+///   output instead of four (the add's other input must come from an earlier node);
 /// - linear -> ReLU: the sparse kernels clamp each output as they write it;
 /// - add -> ReLU: the residual join and its ReLU in one pass.
 /// Each layer in a chain is the only consumer of the one before. Training and observed forwards
@@ -17,6 +18,8 @@ struct FusedChain {
     /// The nodes after the head whose work it does (their outputs are the chain's final output
     /// and not read by anything else).
     let covered: [Int]
+    /// The node whose output a conv chain's residual add adds (computed before the head).
+    var residual: Int?
 
     /// The head's layer kind ("conv", "linear", "add"), for tests and inspection.
     var kind: String {
@@ -27,11 +30,14 @@ struct FusedChain {
         }
     }
 
-    func forward(_ inputs: [Tensor], configuration: EngineConfiguration) -> Tensor {
+    /// `residual`: the output of node `residual`.
+    func forward(_ inputs: [Tensor], residual: Tensor?, configuration: EngineConfiguration) -> Tensor {
         switch head {
-        case .conv(let conv, let epilogue): conv.forwardEval(inputs[0], epilogue: epilogue, configuration: configuration)
-        case .linearReLU(let linear): linear.forwardEval(inputs[0], relu: true, configuration: configuration)
-        case .addReLU(let add): add.forward(inputs, relu: true)
+        case .conv(let conv, var epilogue):
+            epilogue.residual = residual
+            return conv.forwardEval(inputs[0], epilogue: epilogue, configuration: configuration)
+        case .linearReLU(let linear): return linear.forwardEval(inputs[0], relu: true, configuration: configuration)
+        case .addReLU(let add): return add.forward(inputs, relu: true)
         }
     }
 }
@@ -57,10 +63,20 @@ enum InferenceFusion {
                     at = consumers[at][0]
                     covered.append(at)
                 }
+                var residual: Int?
+                if consumers[at].count == 1, model.nodes[consumers[at][0]].layer is Add {
+                    let add = consumers[at][0], others = model.nodes[add].inputs.filter { $0 != at }
+                    if model.nodes[add].inputs.count == 2, others.count == 1, others[0] < i {
+                        residual = others[0]
+                        at = add
+                        covered.append(add)
+                    }
+                }
                 let relu = reluAfter(at)
                 if let relu { covered.append(relu) }
                 guard !covered.isEmpty else { continue }
-                out[i] = FusedChain(head: .conv(conv, ConvEpilogue(conv: conv, norm: norm, relu: relu != nil)), covered: covered)
+                out[i] = FusedChain(head: .conv(conv, ConvEpilogue(conv: conv, norm: norm, relu: relu != nil)), covered: covered,
+                                    residual: residual)
             case let linear as Linear:
                 if let relu = reluAfter(i) { out[i] = FusedChain(head: .linearReLU(linear), covered: [relu]) }
             case let add as Add:

@@ -127,7 +127,7 @@ public final class Model {
             let ins = n.inputs.map { outputs[$0]! }
             let y: Tensor
             if let chain = fused[i] {
-                y = chain.forward(ins, configuration: configuration)
+                y = chain.forward(ins, residual: chain.residual.map { outputs[$0]! }, configuration: configuration)
                 for j in chain.covered { outputs[j] = y; done[j] = true }
             } else if let relu = trainingFused[i], let layer = n.layer as? ReLUFusable {
                 y = layer.forward(ins, mode: mode, relu: true)
