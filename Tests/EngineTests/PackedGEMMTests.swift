@@ -7,11 +7,12 @@ import XCTest
 /// the other kept transforms, Conv2dTests.testKeptWeightTransformsFollowAWeightWrittenInPlace).
 final class PackedGEMMTests: XCTestCase {
     /// Row counts around the 32-row blocks and their 16-row halves, column counts around the
-    /// 14-column tiles (the last tile read from a copy), row strides past the column count.
+    /// 14-column tiles (the last tile read from a copy; one of 7 or fewer columns takes the
+    /// 7-column kernel), row strides past the column count.
     func testMatchesTripleLoopOnOddShapes() {
         var rng = RandomStream(seed: 31)
         for m in [1, 8, 16, 17, 32, 33, 40, 64, 70] {
-            for (k, n) in [(1, 1), (5, 13), (147, 14), (9, 15), (33, 29), (64, 49)] {
+            for (k, n) in [(1, 1), (5, 13), (147, 14), (9, 15), (33, 29), (64, 49), (7, 7), (12, 20), (20, 36)] {
                 let ldx = n + 3, ldy = n + 2
                 let w = (0..<(m * k)).map { _ in rng.uniform(-1, 1) }
                 let x = (0..<(k * ldx)).map { _ in rng.uniform(-1, 1) }
