@@ -41,68 +41,39 @@ void prn_packed_gemm_pack(const float *restrict w, long m, long k, float *restri
 #define FMA2(j) { const float s = x[j]; a##j += s * w0; b##j += s * w1; }
 #define FMA1(j) { a##j += x[j] * w0; }
 #define EACH14(op) op(0) op(1) op(2) op(3) op(4) op(5) op(6) op(7) op(8) op(9) op(10) op(11) op(12) op(13)
-#define STORE14(acc, off) \
-    store16(out + 0 * ROWS + off, acc##0); store16(out + 1 * ROWS + off, acc##1); \
-    store16(out + 2 * ROWS + off, acc##2); store16(out + 3 * ROWS + off, acc##3); \
-    store16(out + 4 * ROWS + off, acc##4); store16(out + 5 * ROWS + off, acc##5); \
-    store16(out + 6 * ROWS + off, acc##6); store16(out + 7 * ROWS + off, acc##7); \
-    store16(out + 8 * ROWS + off, acc##8); store16(out + 9 * ROWS + off, acc##9); \
-    store16(out + 10 * ROWS + off, acc##10); store16(out + 11 * ROWS + off, acc##11); \
-    store16(out + 12 * ROWS + off, acc##12); store16(out + 13 * ROWS + off, acc##13);
-
-// out[j][r] = sum_t w[t][r] x[t][j] for 14 columns j and the block's 32 rows (or its first 16
-// when `half`: the rest of that block is zeros, so skipping them only skips zeros).
-static inline __attribute__((always_inline))
-void tile(const float *restrict w, const float *restrict x, long ldx, long k, int half, float *restrict out) {
-    v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0};
-    v16 a7 = {0}, a8 = {0}, a9 = {0}, a10 = {0}, a11 = {0}, a12 = {0}, a13 = {0};
-    if (half) {
-        for (long t = 0; t < k; t++, w += ROWS, x += ldx) {
-            const v16 w0 = load16(w);
-            EACH14(FMA1)
-        }
-        STORE14(a, 0)
-        return;
-    }
-    v16 b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0}, b4 = {0}, b5 = {0}, b6 = {0};
-    v16 b7 = {0}, b8 = {0}, b9 = {0}, b10 = {0}, b11 = {0}, b12 = {0}, b13 = {0};
-    for (long t = 0; t < k; t++, w += ROWS, x += ldx) {
-        const v16 w0 = load16(w), w1 = load16(w + HALF);
-        EACH14(FMA2)
-    }
-    STORE14(a, 0)
-    STORE14(b, HALF)
-}
-
 #define EACH7(op) op(0) op(1) op(2) op(3) op(4) op(5) op(6)
-#define STORE7(acc, off) \
-    store16(out + 0 * ROWS + off, acc##0); store16(out + 1 * ROWS + off, acc##1); \
-    store16(out + 2 * ROWS + off, acc##2); store16(out + 3 * ROWS + off, acc##3); \
-    store16(out + 4 * ROWS + off, acc##4); store16(out + 5 * ROWS + off, acc##5); \
-    store16(out + 6 * ROWS + off, acc##6);
+#define DECLARE(j) v16 a##j = {0}, b##j = {0};
+#define STORE_A(j) store16(out + (j) * ROWS, a##j);
+#define STORE_B(j) store16(out + (j) * ROWS + HALF, b##j);
 
-// `tile` over the first 7 columns only: a last tile of at most 7 columns (7x7 maps: 49
-// positions are 3 tiles and 7) would otherwise multiply 7 columns of zeros. Each output is the
-// same sum in the same order as in `tile`.
-static inline __attribute__((always_inline))
-void tile7(const float *restrict w, const float *restrict x, long ldx, long k, int half, float *restrict out) {
-    v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0};
-    if (half) {
-        for (long t = 0; t < k; t++, w += ROWS, x += ldx) {
-            const v16 w0 = load16(w);
-            EACH7(FMA1)
-        }
-        STORE7(a, 0)
-        return;
+// out[j][r] = sum_t w[t][r] x[t][j] for the columns j that EACH lists and the block's 32 rows
+// (or its first 16 when `half`: the rest of that block is zeros, so skipping them only skips
+// zeros).
+#define DEFINE_TILE(name, EACH)                                                                        \
+    static inline __attribute__((always_inline))                                                      \
+    void name(const float *restrict w, const float *restrict x, long ldx, long k, int half, float *restrict out) { \
+        EACH(DECLARE)                                                                                 \
+        if (half) {                                                                                   \
+            for (long t = 0; t < k; t++, w += ROWS, x += ldx) {                                       \
+                const v16 w0 = load16(w);                                                             \
+                EACH(FMA1)                                                                            \
+            }                                                                                         \
+            EACH(STORE_A)                                                                             \
+            return;                                                                                   \
+        }                                                                                             \
+        for (long t = 0; t < k; t++, w += ROWS, x += ldx) {                                           \
+            const v16 w0 = load16(w), w1 = load16(w + HALF);                                          \
+            EACH(FMA2)                                                                                \
+        }                                                                                             \
+        EACH(STORE_A)                                                                                 \
+        EACH(STORE_B)                                                                                 \
     }
-    v16 b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0}, b4 = {0}, b5 = {0}, b6 = {0};
-    for (long t = 0; t < k; t++, w += ROWS, x += ldx) {
-        const v16 w0 = load16(w), w1 = load16(w + HALF);
-        EACH7(FMA2)
-    }
-    STORE7(a, 0)
-    STORE7(b, HALF)
-}
+
+// A full tile of 14 columns, and a last tile of at most 7 (7x7 maps: 49 positions are 3 tiles
+// and 7), which would otherwise multiply 7 columns of zeros. Each output is the same sum in the
+// same order in both.
+DEFINE_TILE(tile, EACH14)
+DEFINE_TILE(tile7, EACH7)
 
 CLONES
 void prn_packed_gemm(const float *restrict packed, const float *restrict x, long ldx, float *restrict y, long ldy,
