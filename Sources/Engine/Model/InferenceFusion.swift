@@ -5,8 +5,9 @@
 ///   output instead of four (the add's other input must come from an earlier node);
 /// - linear -> ReLU: the sparse kernels clamp each output as they write it;
 /// - add -> ReLU: the residual join and its ReLU in one pass.
-/// Each layer in a chain is the only consumer of the one before. Training and observed forwards
-/// (the scorers read every node's output) keep the layers separate.
+/// Each layer in a chain is the only consumer of the one before. Training forwards fuse only
+/// batch norm -> ReLU and add -> ReLU (TrainingFusion); observed forwards (the scorers read
+/// every node's output) keep the layers separate.
 struct FusedChain {
     enum Head {
         case conv(Conv2d, ConvEpilogue)
