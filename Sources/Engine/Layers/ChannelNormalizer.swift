@@ -24,8 +24,8 @@ final class ChannelNormalizer {
     private var input: Tensor?
     private var lastMode: Mode = .eval
     private var lastReLU = false
-    /// The map y = a[c] * x + b[c] the last forward applied, for the fused ReLU's mask.
-    private var forwardScale: Tensor?
+    /// The shift b[c] of the map y = a[c] * x + b[c] the last forward applied, for the fused
+    /// ReLU's mask (a[c] = scale[c] * invStd[c], which the backward computes again).
     private var forwardShift: Tensor?
     private var output: Tensor?
     private var gradInput: Tensor?
@@ -86,9 +86,11 @@ final class ChannelNormalizer {
         }
         lastMode = mode
         lastReLU = relu
-        let ap = Tensor.reuse(&forwardScale, shape: [c]).data, bp = Tensor.reuse(&forwardShift, shape: [c]).data
-        for ch in 0..<c {
-            (ap[ch], bp[ch]) = ChannelNormalizer.affine(scale: scale[ch], shift: shift?[ch] ?? 0, mean: mp[ch], invStd: ip[ch])
+        let bp = Tensor.reuse(&forwardShift, shape: [c]).data
+        let ap = (0..<c).map { ch in
+            let (a, b) = ChannelNormalizer.affine(scale: scale[ch], shift: shift?[ch] ?? 0, mean: mp[ch], invStd: ip[ch])
+            bp[ch] = b
+            return a
         }
         let y = Tensor.reuse(&output, shape: x.shape)
         let yp = y.data, clamp: Int32 = relu ? 1 : 0
@@ -129,7 +131,7 @@ final class ChannelNormalizer {
         let (batch, hw) = layout(x, kind)
         precondition(dy.count == x.count, "\(kind).backward: gradient \(dy.shape) vs input \(x.shape)")
         let c = channels, n = batch * hw
-        guard let mp = mean?.data, let ip = invStd?.data, let fa = forwardScale?.data, let fb = forwardShift?.data else {
+        guard let mp = mean?.data, let ip = invStd?.data, let fb = forwardShift?.data else {
             preconditionFailure("\(kind).backward before forward")
         }
         let xp = x.data, gp = dy.data, relu = lastReLU
@@ -138,13 +140,13 @@ final class ChannelNormalizer {
         let dxp = dx?.data, train = lastMode == .train
         Parallel.chunks(c, minPerThread: Swift.max(1, 4096 / n)) { r in
             for ch in r {
-                let mu = mp[ch], inv = ip[ch]
+                let mu = mp[ch], inv = ip[ch], a = scale[ch] * inv
                 var s: Double = 0, sx: Double = 0
                 var t: Float = 0, tx: Float = 0
                 for b in 0..<batch {
                     let off = (b * c + ch) * hw
                     if relu {
-                        prn_sum_and_centered_dot_relu(gp + off, xp + off, hw, mu, fa[ch], fb[ch], &t, &tx)
+                        prn_sum_and_centered_dot_relu(gp + off, xp + off, hw, mu, a, fb[ch], &t, &tx)
                     } else {
                         prn_sum_and_centered_dot(gp + off, xp + off, hw, mu, &t, &tx)
                     }
@@ -153,7 +155,6 @@ final class ChannelNormalizer {
                 sg[ch] = Float(s)
                 sgx[ch] = Float(sx) * inv
                 guard let dxp else { continue }
-                let a = scale[ch] * inv
                 if train {
                     // dx = a*dy - a*meanG - a*meanGX*inv*(x - mu): one fused multiply-add chain per element.
                     let meanG = sg[ch] / Float(n), meanGX = sgx[ch] / Float(n)
@@ -161,7 +162,7 @@ final class ChannelNormalizer {
                     for b in 0..<batch {
                         let off = (b * c + ch) * hw
                         if relu {
-                            prn_norm_input_gradient_relu(gp + off, xp + off, dxp + off, hw, a, k, offset, fa[ch], fb[ch])
+                            prn_norm_input_gradient_relu(gp + off, xp + off, dxp + off, hw, a, k, offset, a, fb[ch])
                         } else {
                             prn_norm_input_gradient(gp + off, xp + off, dxp + off, hw, a, k, offset)
                         }
@@ -170,8 +171,8 @@ final class ChannelNormalizer {
                     for b in 0..<batch {
                         let off = (b * c + ch) * hw
                         for i in 0..<hw {
-                            // The fused ReLU's mask: fa * x + fb rounded twice, as the forward did.
-                            let passed = !relu || fa[ch] * xp[off + i] + fb[ch] > 0
+                            // The fused ReLU's mask: a * x + b rounded twice, as the forward did.
+                            let passed = !relu || a * xp[off + i] + fb[ch] > 0
                             dxp[off + i] = passed ? a * gp[off + i] : 0
                         }
                     }
@@ -182,5 +183,5 @@ final class ChannelNormalizer {
     }
 
     /// Drops cached batches after surgery changed the channel count.
-    func reset() { input = nil; output = nil; gradInput = nil; forwardScale = nil; forwardShift = nil }
+    func reset() { input = nil; output = nil; gradInput = nil; forwardShift = nil }
 }

@@ -39,7 +39,7 @@ public struct ConvEpilogue {
     init(biasOf conv: Conv2d) { self.init(conv: conv, norm: nil, relu: false) }
 
     /// The map before the residual add: scale and shift only (the ReLU comes after the add).
-    var beforeResidual: ConvEpilogue { ConvEpilogue(scale: scale, shift: shift, relu: residual == nil && relu) }
+    var beforeResidual: ConvEpilogue { ConvEpilogue(scale: scale, shift: shift, relu: false) }
 
     /// `body` with the scale and shift as C pointers and ReLU as C's flag, for the kernels that
     /// apply the epilogue as they write.
