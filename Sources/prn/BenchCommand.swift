@@ -28,6 +28,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "With --model: timed runs per batch size (the median is reported).")
     var runs = 10
 
+    @Flag(help: "With --model: also print the time of each step of a forward (a layer, or a fused chain such as conv + batch norm + ReLU).")
+    var layers = false
+
     /// The workload groups, in the order they run.
     static let allGroups = ["lenet300", "lenet5", "vgg", "resnet", "conv", "sparse", "language", "repl", "scorers"]
 
@@ -38,6 +41,7 @@ struct BenchCommand: ParsableCommand {
         }
         if model == nil {
             if prune != nil { throw ValidationError("--prune needs --model FILE") }
+            if layers { throw ValidationError("--layers needs --model FILE") }
             return
         }
         if let r = prune, !(r > 0 && r < 1) {
@@ -47,6 +51,7 @@ struct BenchCommand: ParsableCommand {
         guard batchSizes != nil else { throw ValidationError("--batch '\(batch)': give sizes from 1 to 65536 separated by commas, e.g. --batch 1,32") }
         guard ["global", "local"].contains(scope) else { throw ValidationError("--scope '\(scope)': use global or local") }
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+        if layers && json { throw ValidationError("--layers prints a table for reading; leave out --json") }
     }
 
     var batchSizes: [Int]? {
@@ -71,7 +76,7 @@ struct BenchCommand: ParsableCommand {
 
     private func runModel() throws {
         guard let path = model, let sizes = batchSizes else { return }
-        let options = ModelWorkloads.Options(path: path, batches: sizes, prune: prune, local: scope == "local", runs: runs)
+        let options = ModelWorkloads.Options(path: path, batches: sizes, prune: prune, local: scope == "local", runs: runs, layers: layers)
         try ModelWorkloads.run(options, emit: emit, note: { line in
             if !json { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
         })

@@ -24,6 +24,25 @@ final class ModelBenchTests: XCTestCase {
         XCTAssertTrue(notes.first?.contains("prune 50.0% local, channels") ?? false, "\(notes)")
     }
 
+    /// `--layers`: every node of the forward is timed once, fused chains as one step named by all
+    /// their nodes, in the order the forward runs them.
+    func testStepTimesCoverEveryNodeOnceAsTheForwardRunsThem() throws {
+        let model = try Zoo.build("resnet20", ZooOptions(inputShape: [3, 8, 8], classes: 4, seed: 0))
+        let steps = StepTimes.measure(model, batch: 2, runs: 3)
+        XCTAssertNil(model.stepClock, "the clock is removed after the timing")
+        let covered = steps.flatMap(\.nodes)
+        XCTAssertEqual(covered.sorted(), Array(1..<model.nodes.count), "each node in exactly one step")
+        XCTAssertEqual(steps.map { $0.nodes[0] }, steps.map { $0.nodes[0] }.sorted(), "steps in the forward's order")
+        let stem = try XCTUnwrap(steps.first)
+        XCTAssertTrue(model.nodes[stem.nodes[0]].layer is Conv2d)
+        XCTAssertTrue(stem.nodes.count >= 2, "conv -> batch norm -> ReLU runs as one step: \(stem.nodes)")
+        XCTAssertTrue(steps.allSatisfy { $0.milliseconds >= 0 })
+        let table = StepTimes.table(model, steps, title: "resnet20 batch 2")
+        XCTAssertEqual(table.count, steps.count + 2)
+        let names = stem.nodes.map { model.nodes[$0].name }.joined(separator: " + ")
+        XCTAssertTrue(table[2].hasPrefix("  " + names) && table[2].contains("conv 3x3/1 3->"), table[2])
+    }
+
     func testRefusesWhatItCannotTime() throws {
         XCTAssertThrowsError(try ModelWorkloads.run(.init(path: "m.txt", batches: [1]), emit: { _ in })) {
             XCTAssertTrue("\($0)".contains(".safetensors") && "\($0)".contains(".onnx"), "\($0)")

@@ -1,4 +1,5 @@
 import CKernels
+import Dispatch
 
 /// A model is a small graph: node 0 is the input, every other node applies a layer to the
 /// outputs of earlier nodes (nodes are stored in topological order). Residual adds and the
@@ -20,6 +21,10 @@ public final class Model {
     /// Zoo name or "custom"; informational (architecture files describe every node).
     public var architecture: String
     public var observers: [ModelObserver] = []
+    /// Called after each step of a forward with the nodes the step computed (one layer, or a
+    /// fused chain: its head first) and its wall time in seconds; fusion is unchanged, unlike with
+    /// an observer (`prn bench --model FILE --layers`).
+    public var stepClock: ((_ nodes: [Int], _ seconds: Double) -> Void)?
     /// Threads and kernel choices for this model's forwards (and the backwards that follow them).
     public var configuration = EngineConfiguration.standard
     /// What the model expects done to raw inputs, and the dataset it was made for; nil when
@@ -126,17 +131,22 @@ public final class Model {
             let n = nodes[i]
             let ins = n.inputs.map { outputs[$0]! }
             let y: Tensor
+            let start = stepClock == nil ? 0 : DispatchTime.now().uptimeNanoseconds
+            var covered: [Int] = []
             if let chain = fused[i] {
                 y = chain.forward(ins, residual: chain.residual.map { outputs[$0]! }, configuration: configuration)
+                covered = chain.covered
                 for j in chain.covered { outputs[j] = y; done[j] = true }
             } else if let relu = trainingFused[i], let layer = n.layer as? ReLUFusable {
                 y = layer.forward(ins, mode: mode, relu: true)
                 outputs[relu] = y
                 done[relu] = true
                 fusedReLUs[relu] = i
+                covered = [relu]
             } else {
                 y = n.layer!.forward(ins, mode: mode, configuration: configuration)
             }
+            if let clock = stepClock { clock([i] + covered, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
             outputs[i] = y
             for o in observers { o.didForward(model: self, node: i, inputs: ins, output: y, mode: mode) }
         }

@@ -20,15 +20,18 @@ public enum ModelWorkloads {
         /// fewer when they take more than `maxSeconds`.
         public var runs: Int
         public var maxSeconds: Double
+        /// Also time each step of the forward (StepTimes), handed to `note` as a table.
+        public var layers: Bool
 
         public init(path: String, batches: [Int], prune: Double? = nil, local: Bool = false,
-                    runs: Int = 10, maxSeconds: Double = 10) {
+                    runs: Int = 10, maxSeconds: Double = 10, layers: Bool = false) {
             self.path = path
             self.batches = batches
             self.prune = prune
             self.local = local
             self.runs = runs
             self.maxSeconds = maxSeconds
+            self.layers = layers
         }
     }
 
@@ -60,6 +63,7 @@ public enum ModelWorkloads {
             let ms = try time(model, batch: b, o)
             dense[b] = ms
             emit(result(name, batch: b, ms: ms))
+            if o.layers { steps(model, name, batch: b, o, note: note) }
         }
         guard let ratio = o.prune else { return }
         // Convolution filters where the model has them, else the units of its linear layers.
@@ -73,7 +77,13 @@ public enum ModelWorkloads {
             var r = result(tag, batch: b, ms: ms)
             if let before = dense[b] { r.extra["speedup"] = before / ms }
             emit(r)
+            if o.layers { steps(model, tag, batch: b, o, note: note) }
         }
+    }
+
+    static func steps(_ model: Model, _ name: String, batch: Int, _ o: Options, note: (String) -> Void) {
+        let steps = StepTimes.measure(model, batch: batch, runs: o.runs)
+        for line in StepTimes.table(model, steps, title: "\(name) batch \(batch)") { note(line) }
     }
 
     static func result(_ name: String, batch: Int, ms: Double) -> BenchResult {
