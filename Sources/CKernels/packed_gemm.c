@@ -10,10 +10,7 @@
 // column count that is not a multiple of 16, and X is read in place (row stride ldx).
 #include "CKernels.h"
 #include "clones.h"
-#include "direct_conv_layout.h"
-#include "affine.h"
-
-enum { ROWS = 32, HALF = 16, COLS = 14 };
+#include "packed_tile.h"
 
 long prn_packed_gemm_weight_size(long m, long k) { return (m + ROWS - 1) / ROWS * ROWS * k; }
 
@@ -35,16 +32,6 @@ void prn_packed_gemm_pack(const float *restrict w, long m, long k, float *restri
         }
     }
 }
-
-// Column j of the tile: one broadcast of x[j] feeding both halves' accumulators (the 14
-// broadcasts of a tap must not be live at once: with 28 accumulators that would spill).
-#define FMA2(j) { const float s = x[j]; a##j += s * w0; b##j += s * w1; }
-#define FMA1(j) { a##j += x[j] * w0; }
-#define EACH14(op) op(0) op(1) op(2) op(3) op(4) op(5) op(6) op(7) op(8) op(9) op(10) op(11) op(12) op(13)
-#define EACH7(op) op(0) op(1) op(2) op(3) op(4) op(5) op(6)
-#define DECLARE(j) v16 a##j = {0}, b##j = {0};
-#define STORE_A(j) store16(out + (j) * ROWS, a##j);
-#define STORE_B(j) store16(out + (j) * ROWS + HALF, b##j);
 
 // out[j][r] = sum_t w[t][r] x[t][j] for the columns j that EACH lists and the block's 32 rows
 // (or its first 16 when `half`: the rest of that block is zeros, so skipping them only skips
@@ -72,52 +59,9 @@ void prn_packed_gemm_pack(const float *restrict w, long m, long k, float *restri
 // A full tile of 14 columns, and a last tile of at most 7 (7x7 maps: 49 positions are 3 tiles
 // and 7), which would otherwise multiply 7 columns of zeros. Each output is the same sum in the
 // same order in both.
+#define COLUMN(j) x[j]
 DEFINE_TILE(tile, EACH14)
 DEFINE_TILE(tile7, EACH7)
-
-// c[i][l] becomes c[l][i]: at each step the off-diagonal k x k blocks of every 2k x 2k block swap.
-#define SWAP_BLOCKS(k, LO, HI)                                                      \
-    for (int i = 0; i < 16; i++) {                                                  \
-        if (i & (k)) continue;                                                      \
-        const v16 p = c[i], q = c[i + (k)];                                         \
-        c[i] = __builtin_shufflevector(p, q, LO);                                   \
-        c[i + (k)] = __builtin_shufflevector(p, q, HI);                             \
-    }
-
-#define LO1 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30
-#define HI1 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31
-#define LO2 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29
-#define HI2 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31
-#define LO4 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27
-#define HI4 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31
-#define LO8 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23
-#define HI8 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31
-
-static inline __attribute__((always_inline)) void transpose16(v16 c[16]) {
-    SWAP_BLOCKS(1, LO1, HI1)
-    SWAP_BLOCKS(2, LO2, HI2)
-    SWAP_BLOCKS(4, LO4, HI4)
-    SWAP_BLOCKS(8, LO8, HI8)
-}
-
-// The epilogue of a full tile's 16-row half (out[j * ROWS + r], `rows` of them used): the 14
-// column vectors transposed in registers into row vectors, each row's scale * v + shift and ReLU
-// applied as prn_affine_relu_run applies them, 14 floats stored per row. Transposing element by
-// element cost about as much as a tile's multiply-adds at K = 32 (1x1 convolutions).
-static inline __attribute__((always_inline))
-void write_rows(const float *out, long rows, float *dst, long ldy, const float *scale, const float *shift, int relu) {
-    v16 c[16];
-    for (int j = 0; j < COLS; j++) c[j] = load16(out + j * ROWS);
-    c[14] = c[15] = (v16){0};
-    transpose16(c);
-    typedef int i16 __attribute__((vector_size(64)));
-    for (long r = 0; r < rows; r++) {
-        v16 v = c[r] * (scale ? scale[r] : 1.0f) + (shift ? shift[r] : 0.0f);
-        // prn_relu_value lane by lane: 0 where 0 >= v, v elsewhere (NaN kept, -0 made +0).
-        if (relu) v = (v16)((i16)v & ~(i16)((v16){0} >= v));
-        __builtin_memcpy(dst + r * ldy, &v, COLS * sizeof(float));
-    }
-}
 
 CLONES
 void prn_packed_gemm(const float *restrict packed, const float *restrict x, long ldx, float *restrict y, long ldy,
@@ -146,17 +90,6 @@ void prn_packed_gemm(const float *restrict packed, const float *restrict x, long
         }
         if (cols <= COLS / 2) tile7(packed + r0 * k, src, ld, k, rows <= HALF, out);
         else tile(packed + r0 * k, src, ld, k, rows <= HALF, out);
-        float *dst = y + r0 * ldy + j0;
-        const float *a = scale ? scale + r0 : 0, *b = shift ? shift + r0 : 0;
-        if (cols == COLS) {
-            write_rows(out, rows < HALF ? rows : HALF, dst, ldy, a, b, relu);
-            if (rows > HALF) write_rows(out + HALF, rows - HALF, dst + HALF * ldy, ldy, a ? a + HALF : 0, b ? b + HALF : 0, relu);
-            continue;
-        }
-        for (long r = 0; r < rows; r++) {
-            float row[COLS];
-            for (long j = 0; j < cols; j++) row[j] = out[j * ROWS + r];
-            prn_affine_relu_run(row, dst + r * ldy, cols, a ? a[r] : 1.0f, b ? b[r] : 0.0f, relu);
-        }
+        write_tile(out, rows, cols, y + r0 * ldy + j0, ldy, scale ? scale + r0 : 0, shift ? shift + r0 : 0, relu);
     }
 }

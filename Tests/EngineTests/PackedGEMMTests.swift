@@ -48,6 +48,43 @@ final class PackedGEMMTests: XCTestCase {
         }
     }
 
+    /// prn_packed_conv, which reads the padded input in place, against im2col + prn_packed_gemm bit
+    /// for bit, on each of its tiles: kernel 1 and 3, stride 1 and 2, output rows 14 or 28 wide
+    /// (tiles in one row) and 7 wide (two rows of 7; an odd row count ends with one row of 7),
+    /// block heights around 16 and 32, split across calls.
+    func testInPlaceConvolutionMatchesTheColumnMatrixBitForBit() {
+        var rng = RandomStream(seed: 41)
+        // (channels, outs, kernel, stride, padding, height, width)
+        let shapes = [(5, 40, 3, 2, 1, 28, 28), (3, 17, 3, 2, 1, 14, 13), (6, 33, 1, 2, 0, 14, 14), (4, 16, 1, 2, 0, 27, 56),
+                      (7, 20, 3, 1, 1, 7, 7), (5, 48, 3, 1, 0, 9, 9), (3, 8, 1, 1, 1, 5, 5), (2, 70, 3, 2, 1, 13, 13),
+                      (9, 32, 3, 1, 1, 14, 14), (3, 12, 3, 2, 2, 8, 12)]
+        for (c, m, k, s, p, h, w) in shapes {
+            let oh = (h + 2 * p - k) / s + 1, ow = (w + 2 * p - k) / s + 1, n = oh * ow, taps = c * k * k
+            XCTAssertEqual(prn_packed_conv_applies(k, s, ow), 1, "\(ow) wide")
+            let x = (0..<(c * h * w)).map { _ in rng.uniform(-1, 1) }
+            let weight = (0..<(m * taps)).map { _ in rng.uniform(-1, 1) }
+            let scale = (0..<m).map { _ in rng.uniform(0.5, 2) }, shift = (0..<m).map { _ in rng.uniform(-1, 1) }
+            var packed = [Float](repeating: .nan, count: prn_packed_gemm_weight_size(m, taps))
+            prn_packed_gemm_pack(weight, m, taps, &packed)
+            var col = [Float](repeating: 0, count: taps * n)
+            prn_im2col(x, &col, c, h, w, k, s, p, n)
+            var padded = [Float](repeating: .nan, count: prn_packed_conv_padded_size(c, h, w, p))
+            prn_packed_conv_pad(x, &padded, c, h, w, p)
+            var tail = [Float](repeating: .nan, count: prn_packed_gemm_tail_size(taps))
+            let items = (m + 31) / 32 * prn_packed_gemm_tiles(n)
+            for relu in [false, true] {
+                var want = [Float](repeating: 7, count: m * n), got = want
+                prn_packed_gemm(packed, col, n, &want, n, m, taps, n, 0, items, scale, shift, relu ? 1 : 0, &tail)
+                for part in 0..<3 {
+                    let first = items * part / 3, last = items * (part + 1) / 3
+                    prn_packed_conv(packed, padded, c, h + 2 * p, w + 2 * p, k, s, oh, ow, &got, m, first, last - first,
+                                    scale, shift, relu ? 1 : 0)
+                }
+                XCTAssertEqual(got.map(\.bitPattern), want.map(\.bitPattern), "\(c)->\(m) k\(k) s\(s) p\(p) \(h)x\(w) relu \(relu)")
+            }
+        }
+    }
+
     /// Eval forwards of the shapes that take the im2col path (strided, 1x1, 7x7/2 on a map too
     /// small for the phase split, a map narrower than the direct kernel takes), with bias,
     /// through a fused batch-norm/ReLU epilogue, at batch 1 (threads split the product) and
@@ -55,7 +92,8 @@ final class PackedGEMMTests: XCTestCase {
     func testEvalConvolutionsMatchReference() {
         var rng = RandomStream(seed: 37)
         let shapes = [(3, 40, 7, 2, 3, 13, 13), (24, 48, 3, 2, 1, 15, 14), (16, 33, 1, 1, 0, 7, 9),
-                      (16, 20, 1, 2, 0, 13, 13), (40, 64, 3, 1, 1, 7, 7)]
+                      (16, 20, 1, 2, 0, 13, 13), (40, 64, 3, 1, 1, 7, 7), (8, 24, 3, 2, 1, 28, 28), (12, 40, 1, 2, 0, 28, 28),
+                      (20, 36, 3, 2, 1, 13, 14)]
         for (cin, cout, k, s, p, h, w) in shapes {
             let conv = Conv2d(cin, cout, kernel: k, stride: s, padding: p, bias: true)
             conv.initialize(&rng)

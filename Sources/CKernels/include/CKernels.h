@@ -112,6 +112,19 @@ void prn_packed_gemm_pack(const float *w, long m, long k, float *packed);
 void prn_packed_gemm(const float *packed, const float *x, long ldx, float *y, long ldy, long m, long k, long n,
                      long first_item, long item_count, const float *scale, const float *shift, int relu,
                      float *tail);
+/// The packed product of a convolution of one sample without its column matrix (see
+/// packed_conv.c): y [m, out_height * out_width] = epilogue(W im2col(x)) for W packed by
+/// prn_packed_gemm_pack ([m, channels * kernel * kernel]) and x the input padded on every side
+/// ([channels, height, width] are the padded sizes: prn_packed_conv_pad, or the input itself
+/// without padding). Work items as prn_packed_gemm's (n = out_height * out_width). Only for the
+/// shapes prn_packed_conv_applies accepts: kernel 1 or 3, stride 1 or 2, output rows a multiple
+/// of 14 or 7 wide.
+int prn_packed_conv_applies(long kernel, long stride, long out_width);
+long prn_packed_conv_padded_size(long channels, long height, long width, long padding);
+void prn_packed_conv_pad(const float *x, float *padded, long channels, long height, long width, long padding);
+void prn_packed_conv(const float *packed, const float *x, long channels, long height, long width, long kernel,
+                     long stride, long out_height, long out_width, float *y, long m, long first_item,
+                     long item_count, const float *scale, const float *shift, int relu);
 /// Whether the CPU has the registers prn_packed_gemm is built for (AVX-512): elsewhere it is
 /// correct but spills its accumulators, and a general GEMM is faster.
 int prn_packed_gemm_preferred(void);

@@ -1,0 +1,114 @@
+// The packed product of a convolution read from its (padded) input in place (see
+// include/CKernels.h): the column matrix of im2col is never written. Column j of a tile is an
+// output position; for tap (c, ky, kx) its value is the input at row oy * stride + ky, column
+// ox * stride + kx. When a tile's 14 positions lie in one output row, the 14 values of a tap are
+// x[stride * j] from one pointer; when the output rows are 7 wide, a tile is two rows of 7, the
+// second `rs` floats further. Those offsets are constants in the instruction, so a tap costs what
+// it costs in prn_packed_gemm, and the sums run in the same order over the same taps: the
+// outputs are the im2col path's bit for bit.
+#include "CKernels.h"
+#include "clones.h"
+#include "packed_tile.h"
+
+int prn_packed_conv_applies(long kernel, long stride, long out_width) {
+    return (kernel == 1 || kernel == 3) && (stride == 1 || stride == 2) && (out_width % COLS == 0 || out_width == COLS / 2);
+}
+
+long prn_packed_conv_padded_size(long channels, long height, long width, long padding) {
+    return channels * (height + 2 * padding) * (width + 2 * padding);
+}
+
+void prn_packed_conv_pad(const float *restrict x, float *restrict padded, long channels, long height, long width,
+                         long padding) {
+    const long wp = width + 2 * padding, hp = height + 2 * padding;
+    for (long c = 0; c < channels; c++) {
+        float *plane = padded + c * hp * wp;
+        for (long i = 0; i < padding * wp; i++) plane[i] = 0.0f;
+        for (long r = 0; r < height; r++) {
+            float *row = plane + (r + padding) * wp;
+            for (long q = 0; q < padding; q++) row[q] = row[padding + width + q] = 0.0f;
+            for (long q = 0; q < width; q++) row[padding + q] = x[(c * height + r) * width + q];
+        }
+        for (long i = (padding + height) * wp; i < hp * wp; i++) plane[i] = 0.0f;
+    }
+}
+
+// out[j][r] = sum over taps of w[tap][r] * COLUMN(j), taps in im2col's row order (c, ky, kx).
+#define DEFINE_CONV_TILE(name, EACH, K)                                                               \
+    static inline __attribute__((always_inline))                                                      \
+    void name(const float *restrict w, const float *restrict x, long plane, long wp, long rs, long channels, \
+              int half, float *restrict out) {                                                        \
+        EACH(DECLARE)                                                                                 \
+        if (half) {                                                                                   \
+            for (long c = 0; c < channels; c++, x += plane)                                           \
+                for (long ky = 0; ky < K; ky++)                                                       \
+                    for (long kx = 0; kx < K; kx++, w += ROWS) {                                      \
+                        const float *p = x + ky * wp + kx;                                            \
+                        const v16 w0 = load16(w);                                                     \
+                        EACH(FMA1)                                                                    \
+                    }                                                                                 \
+            EACH(STORE_A)                                                                             \
+            return;                                                                                   \
+        }                                                                                             \
+        for (long c = 0; c < channels; c++, x += plane)                                               \
+            for (long ky = 0; ky < K; ky++)                                                           \
+                for (long kx = 0; kx < K; kx++, w += ROWS) {                                          \
+                    const float *p = x + ky * wp + kx;                                                \
+                    const v16 w0 = load16(w), w1 = load16(w + HALF);                                  \
+                    EACH(FMA2)                                                                        \
+                }                                                                                     \
+        EACH(STORE_A)                                                                                 \
+        EACH(STORE_B)                                                                                 \
+    }
+
+// For each kernel size and stride: a tile of 14 positions in one row (row14), of two rows of 7
+// (rows7), and a last tile of one row of 7 (row7).
+#define COLUMN(j) p[S * (j)]
+#define S 1
+DEFINE_CONV_TILE(row14_k1_s1, EACH14, 1)
+DEFINE_CONV_TILE(row14_k3_s1, EACH14, 3)
+DEFINE_CONV_TILE(row7_k1_s1, EACH7, 1)
+DEFINE_CONV_TILE(row7_k3_s1, EACH7, 3)
+#undef S
+#define S 2
+DEFINE_CONV_TILE(row14_k1_s2, EACH14, 1)
+DEFINE_CONV_TILE(row14_k3_s2, EACH14, 3)
+DEFINE_CONV_TILE(row7_k1_s2, EACH7, 1)
+DEFINE_CONV_TILE(row7_k3_s2, EACH7, 3)
+#undef COLUMN
+#define COLUMN(j) ((j) < 7 ? p[S * (j)] : p[rs + S * ((j) - 7)])
+DEFINE_CONV_TILE(rows7_k1_s2, EACH14, 1)
+DEFINE_CONV_TILE(rows7_k3_s2, EACH14, 3)
+#undef S
+#define S 1
+DEFINE_CONV_TILE(rows7_k1_s1, EACH14, 1)
+DEFINE_CONV_TILE(rows7_k3_s1, EACH14, 3)
+#undef S
+#undef COLUMN
+
+CLONES
+void prn_packed_conv(const float *restrict packed, const float *restrict x, long channels, long height, long width,
+                     long kernel, long stride, long out_height, long out_width, float *restrict y, long m,
+                     long first_item, long item_count, const float *scale, const float *shift, int relu) {
+    const long n = out_height * out_width, tiles = prn_packed_gemm_tiles(n), k = channels * kernel * kernel;
+    const long plane = height * width, rs = stride * width;
+    float out[COLS * ROWS];
+    for (long item = first_item; item < first_item + item_count; item++) {
+        const long r0 = item / tiles * ROWS, j0 = item % tiles * COLS;
+        const long rows = m - r0 < ROWS ? m - r0 : ROWS, cols = n - j0 < COLS ? n - j0 : COLS;
+        const float *src = x + (j0 / out_width) * rs + (j0 % out_width) * stride, *w = packed + r0 * k;
+        const int half = rows <= HALF;
+        // 0: 14 positions in one row; 1: two rows of 7; 2: one row of 7 (the last tile).
+        const int shape = cols < COLS ? 2 : out_width < COLS ? 1 : 0;
+#define CALL(K, S)                                                                                   \
+        if (shape == 0) row14_k##K##_s##S(w, src, plane, width, rs, channels, half, out);            \
+        else if (shape == 1) rows7_k##K##_s##S(w, src, plane, width, rs, channels, half, out);       \
+        else row7_k##K##_s##S(w, src, plane, width, rs, channels, half, out);
+        if (kernel == 1 && stride == 1) { CALL(1, 1) }
+        else if (kernel == 1) { CALL(1, 2) }
+        else if (stride == 1) { CALL(3, 1) }
+        else { CALL(3, 2) }
+#undef CALL
+        write_tile(out, rows, cols, y + r0 * n + j0, n, scale ? scale + r0 : 0, shift ? shift + r0 : 0, relu);
+    }
+}
