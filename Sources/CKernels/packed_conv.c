@@ -33,58 +33,36 @@ void prn_packed_conv_pad(const float *restrict x, float *restrict padded, long c
     }
 }
 
-// out[j][r] = sum over taps of w[tap][r] * COLUMN(j), taps in im2col's row order (c, ky, kx).
-#define DEFINE_CONV_TILE(name, EACH, K)                                                               \
-    static inline __attribute__((always_inline))                                                      \
+// The taps in im2col's row order (channel, kernel row, kernel column); p is the tap's input at
+// the tile's first position.
+#define CONV_TAPS(...)                                                                               \
+    for (long c = 0; c < channels; c++, x += plane)                                                  \
+        for (long ky = 0; ky < KERNEL; ky++)                                                         \
+            for (long kx = 0; kx < KERNEL; kx++, w += ROWS) {                                        \
+                const float *p = x + ky * wp + kx;                                                   \
+                __VA_ARGS__                                                                          \
+            }
+// Column j's value: STRIDE * j along one row; with TWO_ROWS, columns 7-13 are the next output
+// row's first 7, `rs` floats further.
+#define COLUMN(j) (TWO_ROWS && (j) >= 7 ? p[rs + STRIDE * ((j) - 7)] : p[STRIDE * (j)])
+#define DEFINE_CONV_TILE(name, EACH, K, S, TWO)                                                      \
+    static inline __attribute__((always_inline))                                                     \
     void name(const float *restrict w, const float *restrict x, long plane, long wp, long rs, long channels, \
-              int half, float *restrict out) {                                                        \
-        EACH(DECLARE)                                                                                 \
-        if (half) {                                                                                   \
-            for (long c = 0; c < channels; c++, x += plane)                                           \
-                for (long ky = 0; ky < K; ky++)                                                       \
-                    for (long kx = 0; kx < K; kx++, w += ROWS) {                                      \
-                        const float *p = x + ky * wp + kx;                                            \
-                        const v16 w0 = load16(w);                                                     \
-                        EACH(FMA1)                                                                    \
-                    }                                                                                 \
-            EACH(STORE_A)                                                                             \
-            return;                                                                                   \
-        }                                                                                             \
-        for (long c = 0; c < channels; c++, x += plane)                                               \
-            for (long ky = 0; ky < K; ky++)                                                           \
-                for (long kx = 0; kx < K; kx++, w += ROWS) {                                          \
-                    const float *p = x + ky * wp + kx;                                                \
-                    const v16 w0 = load16(w), w1 = load16(w + HALF);                                  \
-                    EACH(FMA2)                                                                        \
-                }                                                                                     \
-        EACH(STORE_A)                                                                                 \
-        EACH(STORE_B)                                                                                 \
+              int half, float *restrict out) {                                                       \
+        enum { KERNEL = K, STRIDE = S, TWO_ROWS = TWO };                                             \
+        TILE_BODY(EACH, CONV_TAPS)                                                                   \
     }
 
 // For each kernel size and stride: a tile of 14 positions in one row (row14), of two rows of 7
 // (rows7), and a last tile of one row of 7 (row7).
-#define COLUMN(j) p[S * (j)]
-#define S 1
-DEFINE_CONV_TILE(row14_k1_s1, EACH14, 1)
-DEFINE_CONV_TILE(row14_k3_s1, EACH14, 3)
-DEFINE_CONV_TILE(row7_k1_s1, EACH7, 1)
-DEFINE_CONV_TILE(row7_k3_s1, EACH7, 3)
-#undef S
-#define S 2
-DEFINE_CONV_TILE(row14_k1_s2, EACH14, 1)
-DEFINE_CONV_TILE(row14_k3_s2, EACH14, 3)
-DEFINE_CONV_TILE(row7_k1_s2, EACH7, 1)
-DEFINE_CONV_TILE(row7_k3_s2, EACH7, 3)
-#undef COLUMN
-#define COLUMN(j) ((j) < 7 ? p[S * (j)] : p[rs + S * ((j) - 7)])
-DEFINE_CONV_TILE(rows7_k1_s2, EACH14, 1)
-DEFINE_CONV_TILE(rows7_k3_s2, EACH14, 3)
-#undef S
-#define S 1
-DEFINE_CONV_TILE(rows7_k1_s1, EACH14, 1)
-DEFINE_CONV_TILE(rows7_k3_s1, EACH14, 3)
-#undef S
-#undef COLUMN
+#define CONV_TILES(K, S)                                                                             \
+    DEFINE_CONV_TILE(row14_k##K##_s##S, EACH14, K, S, 0)                                             \
+    DEFINE_CONV_TILE(rows7_k##K##_s##S, EACH14, K, S, 1)                                             \
+    DEFINE_CONV_TILE(row7_k##K##_s##S, EACH7, K, S, 0)
+CONV_TILES(1, 1)
+CONV_TILES(1, 2)
+CONV_TILES(3, 1)
+CONV_TILES(3, 2)
 
 CLONES
 void prn_packed_conv(const float *restrict packed, const float *restrict x, long channels, long height, long width,

@@ -33,27 +33,12 @@ void prn_packed_gemm_pack(const float *restrict w, long m, long k, float *restri
     }
 }
 
-// out[j][r] = sum_t w[t][r] x[t][j] for the columns j that EACH lists and the block's 32 rows
-// (or its first 16 when `half`: the rest of that block is zeros, so skipping them only skips
-// zeros).
+// The tap loop of a product: tap t's values are row t of X.
+#define GEMM_TAPS(...) for (long t = 0; t < k; t++, w += ROWS, x += ldx) { __VA_ARGS__ }
 #define DEFINE_TILE(name, EACH)                                                                        \
     static inline __attribute__((always_inline))                                                      \
     void name(const float *restrict w, const float *restrict x, long ldx, long k, int half, float *restrict out) { \
-        EACH(DECLARE)                                                                                 \
-        if (half) {                                                                                   \
-            for (long t = 0; t < k; t++, w += ROWS, x += ldx) {                                       \
-                const v16 w0 = load16(w);                                                             \
-                EACH(FMA1)                                                                            \
-            }                                                                                         \
-            EACH(STORE_A)                                                                             \
-            return;                                                                                   \
-        }                                                                                             \
-        for (long t = 0; t < k; t++, w += ROWS, x += ldx) {                                           \
-            const v16 w0 = load16(w), w1 = load16(w + HALF);                                          \
-            EACH(FMA2)                                                                                \
-        }                                                                                             \
-        EACH(STORE_A)                                                                                 \
-        EACH(STORE_B)                                                                                 \
+        TILE_BODY(EACH, GEMM_TAPS)                                                                    \
     }
 
 // A full tile of 14 columns, and a last tile of at most 7 (7x7 maps: 49 positions are 3 tiles

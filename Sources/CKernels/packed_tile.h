@@ -19,6 +19,22 @@ enum { ROWS = 32, HALF = 16, COLS = 14 };
 #define STORE_A(j) store16(out + (j) * ROWS, a##j);
 #define STORE_B(j) store16(out + (j) * ROWS + HALF, b##j);
 
+// The body of a tile function with parameters w (the packed weights of the tile's block), `half`
+// and `out`: out[j][r] = sum over the taps of w[tap][r] * COLUMN(j) for the columns j that EACH
+// lists and the block's 32 rows (or its first 16 when `half`: the rest of that block is zeros,
+// so skipping them only skips zeros). FOR_TAPS(...) runs its arguments once per tap, with w at
+// the tap's 32 weights and COLUMN(j) reading the tap's value at column j.
+#define TILE_BODY(EACH, FOR_TAPS)                                                  \
+    EACH(DECLARE)                                                                  \
+    if (half) {                                                                    \
+        FOR_TAPS(const v16 w0 = load16(w); EACH(FMA1))                             \
+        EACH(STORE_A)                                                              \
+        return;                                                                    \
+    }                                                                              \
+    FOR_TAPS(const v16 w0 = load16(w), w1 = load16(w + HALF); EACH(FMA2))          \
+    EACH(STORE_A)                                                                  \
+    EACH(STORE_B)
+
 // c[i][l] becomes c[l][i]: at each step the off-diagonal k x k blocks of every 2k x 2k block swap.
 #define SWAP_BLOCKS(k, LO, HI)                                                      \
     for (int i = 0; i < 16; i++) {                                                  \
