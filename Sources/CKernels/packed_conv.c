@@ -18,6 +18,7 @@ long prn_packed_conv_padded_size(long channels, long height, long width, long pa
     return channels * (height + 2 * padding) * (width + 2 * padding);
 }
 
+CLONES
 void prn_packed_conv_pad(const float *restrict x, float *restrict padded, long channels, long height, long width,
                          long padding) {
     const long wp = width + 2 * padding, hp = height + 2 * padding;
