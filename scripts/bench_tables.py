@@ -3,7 +3,9 @@
 A run is one process of one round: {"round": R, "tool": T, "section": S, "records": [...]}, the
 records being the JSON lines the process printed. Tools: "prn" (`prn bench --json GROUP`),
 "torch" (torch_ref.py GROUP), "torch-memory" (PyTorch training alone, for its peak memory),
-"prn-model" (`prn bench --model FILE --json`), "ort" (ort_ref.py FILE). Every ratio is taken
+"prn-model" (`prn bench --model FILE --json`), "ort" (ort_ref.py FILE); and one "versions" entry
+(round 0) whose records name what was compared: {"workload": "torch", "version": "2.1.0"}, ...
+Every ratio is taken
 within one round (the two sides ran back to back), then summarised over the rounds: median and
 the lowest and highest round (the spread). A target is "met" when every round meets it, "met
 on the median only" when the median does but some round does not, else "not met".
@@ -162,8 +164,11 @@ def memory_table(runs, seen=None):
 
 def report(runs):
     """The markdown tables, one section per kind of comparison that has data."""
-    rounds = len({r["round"] for r in runs})
+    rounds = len({r["round"] for r in runs if r["tool"] != "versions"})
     parts = [f"{rounds} round{'s' if rounds != 1 else ''}; ratios are taken within a round, then the median and the lowest and highest round."]
+    versions = [f"{rec['workload']} {rec['version']}" for r in runs if r["tool"] == "versions" for rec in r["records"]]
+    if versions:
+        parts.append("Compared: " + ", ".join(versions) + ".")
     seen = {}
     for title, rows in (("prn against PyTorch (samples/s)", torch_table(runs, seen)),
                         ("Pruned and masked models against their dense originals", internal_table(runs, seen)),

@@ -9,6 +9,9 @@ final class BenchCompareTableTests: XCTestCase {
 
     static let raw = """
     [
+     {"round": 0, "tool": "versions", "section": "references", "records": [
+       {"workload": "prn", "version": "0.1.0"}, {"workload": "torch", "version": "2.1.0"},
+       {"workload": "onnxruntime", "version": "1.17.1"}]},
      {"round": 1, "tool": "prn", "section": "resnet", "records": [
        {"workload": "resnet20-32x32-train-epoch", "samples_per_s": 300, "peak_rss_mb": 200.0},
        {"workload": "resnet20-32x32-infer", "samples_per_s": 1000}]},
@@ -65,6 +68,9 @@ final class BenchCompareTableTests: XCTestCase {
         // The shared onnxruntime reference's `ort-resnet18.onnx-b1` is prn's resnet18-batch1-infer.
         XCTAssertTrue(row("| resnet18-batch1-infer |").hasSuffix("| **0.75** | 0.75 (one round) | >= 0.8 | not met |"), out)
         XCTAssertTrue(row("| resnet18-batch32-infer |").hasSuffix("| >= 0.8 | met |"), out)
+        // The versions compared, and a round count without the versions entry.
+        XCTAssertTrue(out.contains("Compared: prn 0.1.0, torch 2.1.0, onnxruntime 1.17.1."), out)
+        XCTAssertTrue(out.hasPrefix("3 rounds;"), out)
         // Every target is named, measured or not.
         XCTAssertTrue(out.contains("- vggsmall-32x32-train-epoch prn / PyTorch >= 1.5: **not measured in this run**"), out)
         XCTAssertTrue(out.contains("- resnet18-pruned-batch32-infer prn / onnxruntime >= 1.0: **not measured in this run**"), out)
