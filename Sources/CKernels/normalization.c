@@ -74,9 +74,9 @@ void prn_norm_input_gradient(const float *restrict g, const float *restrict x, f
 
 CLONES
 void prn_norm_input_gradient_relu(const float *restrict g, const float *restrict x, float *restrict dx, long count,
-                                  float a, float k, float offset, float forward_a, float forward_b) {
+                                  float a, float k, float offset, float b) {
     for (long i = 0; i < count; i++) {
-        const float gi = passed_gradient(g[i], x[i], forward_a, forward_b);
+        const float gi = passed_gradient(g[i], x[i], a, b);
         dx[i] = a * gi - k * x[i] - offset;
     }
 }

@@ -203,9 +203,9 @@ void prn_sum_and_centered_dot_relu(const float *g, const float *x, long count, f
 void prn_norm_input_gradient(const float *g, const float *x, float *dx, long count, float a, float k, float offset);
 
 /// prn_norm_input_gradient of g masked as in prn_sum_and_centered_dot_relu by the forward map
-/// (forward_a, forward_b).
+/// a * x + b (the same a: the norm's scale times its inverse deviation).
 void prn_norm_input_gradient_relu(const float *g, const float *x, float *dx, long count, float a, float k,
-                                  float offset, float forward_a, float forward_b);
+                                  float offset, float b);
 
 /// y[i] = a * x[i] + b rounded as a multiply and an add (never fused, so a backward can recompute
 /// it exactly), then max(., 0) as prn_relu when `relu`: batch norm's forward for one plane, with

@@ -162,7 +162,7 @@ final class ChannelNormalizer {
                     for b in 0..<batch {
                         let off = (b * c + ch) * hw
                         if relu {
-                            prn_norm_input_gradient_relu(gp + off, xp + off, dxp + off, hw, a, k, offset, a, fb[ch])
+                            prn_norm_input_gradient_relu(gp + off, xp + off, dxp + off, hw, a, k, offset, fb[ch])
                         } else {
                             prn_norm_input_gradient(gp + off, xp + off, dxp + off, hw, a, k, offset)
                         }
