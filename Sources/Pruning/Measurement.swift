@@ -116,9 +116,7 @@ public enum Latency {
         guard o.batch >= 1, o.runs >= 1, o.warmup >= 0 else {
             throw PruningError(.badOption, "latency: batch=\(o.batch) and runs=\(o.runs) must be at least 1 and warmup=\(o.warmup) at least 0")
         }
-        let x = Tensor(shape: [o.batch] + model.inputShape, zeroed: false)
-        var rng = RandomStream(seed: 0, stream: "latency.input")
-        for i in 0..<x.count { x[i] = rng.normal() }
+        let x = input(for: model, batch: o.batch)
         for _ in 0..<o.warmup {
             try o.cancellation?.check("the latency probe")
             _ = model.forward(x, mode: .eval)
@@ -132,7 +130,20 @@ public enum Latency {
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
             if Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9 >= o.maxSeconds { break }
         }
-        times.sort()
-        return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+        return median(times)
+    }
+
+    /// The seeded random batch the timings run on (the same for every timing of a model).
+    public static func input(for model: Model, batch: Int) -> Tensor {
+        let x = Tensor(shape: [batch] + model.inputShape, zeroed: false)
+        var rng = RandomStream(seed: 0, stream: "latency.input")
+        for i in 0..<x.count { x[i] = rng.normal() }
+        return x
+    }
+
+    /// The middle value (the mean of the two middle ones for an even count); `times` not empty.
+    public static func median(_ times: [Double]) -> Double {
+        let t = times.sorted()
+        return t.count % 2 == 1 ? t[t.count / 2] : (t[t.count / 2 - 1] + t[t.count / 2]) / 2
     }
 }

@@ -36,7 +36,6 @@ final class ModelBenchTests: XCTestCase {
         let stem = try XCTUnwrap(steps.first)
         XCTAssertTrue(model.nodes[stem.nodes[0]].layer is Conv2d)
         XCTAssertTrue(stem.nodes.count >= 2, "conv -> batch norm -> ReLU runs as one step: \(stem.nodes)")
-        XCTAssertTrue(steps.allSatisfy { $0.milliseconds >= 0 })
         let table = StepTimes.table(model, steps, title: "resnet20 batch 2")
         XCTAssertEqual(table.count, steps.count + 2)
         let names = stem.nodes.map { model.nodes[$0].name }.joined(separator: " + ")

@@ -385,15 +385,16 @@ public final class Conv2d: Layer {
 
     /// At batch 1 each sample's product is split across the threads by (32 output channels, 14
     /// positions) tiles; otherwise each worker multiplies its own samples. The epilogue (or the
-    /// bias) is applied as a tile is written.
+    /// bias) is applied as a tile is written. Where prn_packed_conv takes the shape, the product
+    /// reads the input in place: copied once with its padding (or as it is, without padding)
+    /// instead of written out as a column matrix of kernel^2 / stride^2 times its size.
     private func forwardPacked(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, workers: Int, epilogue: ConvEpilogue?) {
-        let o = outChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount
+        let o = outChannels, c = inChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount, p = g.padding
         let packed = packedWeights()
-        if !g.isPointwise, prn_packed_conv_applies(g.kernel, g.stride, g.outWidth) != 0 {
-            forwardPackedInPlace(x, y, g, packed: packed, workers: workers, epilogue: epilogue)
-            return
-        }
-        let cols = g.isPointwise ? [] : Conv2d.prepare(&columns, workers: workers, count: kk * hw)
+        let inPlace = !g.isPointwise && prn_packed_conv_applies(g.kernel, g.stride, g.outWidth) != 0
+        // Per worker: the padded input (in place), the column matrix (im2col), or nothing.
+        let scratch = inPlace ? (p == 0 ? 0 : prn_packed_conv_padded_size(c, g.height, g.width, p)) : (g.isPointwise ? 0 : kk * hw)
+        let buffers = scratch == 0 ? [] : Conv2d.prepare(&columns, workers: workers, count: scratch)
         let e = epilogue ?? ConvEpilogue(biasOf: self)
         let items = (o + 31) / 32 * prn_packed_gemm_tiles(hw), tailSize = prn_packed_gemm_tail_size(kk)
         // One worker (batch 1): im2col and the product are split across the threads.
@@ -402,39 +403,21 @@ public final class Conv2d: Layer {
             perWorker(x.shape[0]) { worker, samples in
                 for b in samples {
                     let xb = UnsafePointer(x.data + b * inItem), yb = y.data + b * o * hw
-                    if !g.isPointwise { ConvKernels.im2col(g, xb, cols[worker].data, threads: inner) }
-                    let col = g.isPointwise ? xb : UnsafePointer(cols[worker].data)
+                    if scratch > 0 {
+                        if inPlace { prn_packed_conv_pad(xb, buffers[worker].data, c, g.height, g.width, p) }
+                        else { ConvKernels.im2col(g, xb, buffers[worker].data, threads: inner) }
+                    }
+                    let src = scratch == 0 ? xb : UnsafePointer(buffers[worker].data)
                     Parallel.chunks(items, threads: inner) { r in
+                        if inPlace {
+                            prn_packed_conv(packed, src, c, g.height + 2 * p, g.width + 2 * p, g.kernel, g.stride, g.outHeight,
+                                            g.outWidth, yb, o, r.lowerBound, r.count, scale, shift, relu)
+                            return
+                        }
                         guard let tail = prn_thread_scratch(0, tailSize) else {
                             preconditionFailure("conv2d: out of memory for \(tailSize) floats of scratch")
                         }
-                        prn_packed_gemm(packed, col, hw, yb, hw, o, kk, hw, r.lowerBound, r.count, scale, shift, relu, tail)
-                    }
-                }
-            }
-        }
-    }
-
-    /// forwardPacked for the shapes whose product reads the input in place (prn_packed_conv):
-    /// the input is copied once with its padding (or read as it is without padding) instead of
-    /// written as a column matrix of kernel^2 / stride^2 times its size.
-    private func forwardPackedInPlace(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, packed: UnsafePointer<Float>,
-                                      workers: Int, epilogue: ConvEpilogue?) {
-        let o = outChannels, c = inChannels, hw = g.colCols, inItem = x.itemCount, p = g.padding
-        let hp = g.height + 2 * p, wp = g.width + 2 * p
-        let pads = p == 0 ? [] : Conv2d.prepare(&columns, workers: workers, count: prn_packed_conv_padded_size(c, g.height, g.width, p))
-        let e = epilogue ?? ConvEpilogue(biasOf: self)
-        let items = (o + 31) / 32 * prn_packed_gemm_tiles(hw)
-        let inner = workers == 1 ? configuration.threads : 1
-        e.withPointers { scale, shift, relu in
-            perWorker(x.shape[0]) { worker, samples in
-                for b in samples {
-                    let xb = UnsafePointer(x.data + b * inItem), yb = y.data + b * o * hw
-                    if p > 0 { prn_packed_conv_pad(xb, pads[worker].data, c, g.height, g.width, p) }
-                    let src = p == 0 ? xb : UnsafePointer(pads[worker].data)
-                    Parallel.chunks(items, threads: inner) { r in
-                        prn_packed_conv(packed, src, c, hp, wp, g.kernel, g.stride, g.outHeight, g.outWidth, yb, o,
-                                        r.lowerBound, r.count, scale, shift, relu)
+                        prn_packed_gemm(packed, src, hw, yb, hw, o, kk, hw, r.lowerBound, r.count, scale, shift, relu, tail)
                     }
                 }
             }

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Pruning
 
 /// `prn bench --model FILE --layers`: where one forward's time goes, step by step, as prn runs it
 /// (a fused chain such as conv + batch norm + ReLU is one step, named by all its nodes). Each
@@ -13,9 +14,7 @@ public enum StepTimes {
 
     /// Median milliseconds of each step of `runs` eval forwards of `batch` random samples, after one warm-up.
     public static func measure(_ model: Model, batch: Int, runs: Int) -> [Step] {
-        let x = Tensor(shape: [batch] + model.inputShape, zeroed: false)
-        var rng = RandomStream(seed: 0, stream: "latency.input")
-        for i in 0..<x.count { x[i] = rng.normal() }
+        let x = Pruning.Latency.input(for: model, batch: batch)
         var order: [[Int]] = [], samples: [[Int]: [Double]] = [:]
         model.stepClock = { nodes, seconds in
             if samples[nodes] == nil { order.append(nodes) }
@@ -27,7 +26,7 @@ public enum StepTimes {
             order = []; samples = [:]
             for _ in 0..<max(1, runs) { _ = model.forward(x, mode: .eval) }
         }
-        return order.map { Step(nodes: $0, milliseconds: median(samples[$0]!)) }
+        return order.map { Step(nodes: $0, milliseconds: Pruning.Latency.median(samples[$0]!)) }
     }
 
     /// The steps as a table: node names, the head layer, milliseconds and share of their sum.
@@ -53,10 +52,5 @@ public enum StepTimes {
         }
         if let l = layer as? Linear { return "linear \(l.inFeatures)->\(l.outFeatures)" }
         return layer.kind
-    }
-
-    private static func median(_ v: [Double]) -> Double {
-        let s = v.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 }
