@@ -23,6 +23,10 @@ long prn_winograd_tiles(long samples, long height, long width, long padding) {
     return (used + 31) / 32 * 32;
 }
 
+long prn_winograd_band_tiles(long row_count, long width, long padding) {
+    return (row_count * tile_stride(width, padding) + 15) / 16 * 16;
+}
+
 long prn_winograd_rows_size(long channels, long tiles) { return channels * 4 * plane_size(tiles); }
 
 long prn_winograd_grid_size(long outs, long tiles) { return round8(outs) * 4 * tiles; }
@@ -68,18 +72,19 @@ void prn_winograd_weights(const float *weight, float *u, long ins, long outs, in
 
 // The body of prn_winograd_gather, inlined with the width and padding as constants for the
 // common shapes: rows of 8-32 floats copied by a loop of unknown length cost several times the
-// stores themselves (an 8x8 image gathered at a third of the rate of a 56x56 one).
+// stores themselves (an 8x8 image gathered at a third of the rate of a 56x56 one). Gathers rows
+// of tiles [row_first, row_first + row_count) of each sample, numbered from 0.
 static inline __attribute__((always_inline, no_builtin("memset", "memcpy")))
 void gather(const float *restrict x, float *restrict rows, long channels, long samples, long height, long width,
-            long padding, long tiles) {
-    const long th = tile_rows(height, padding), wq = 2 * tile_stride(width, padding), plane = plane_size(tiles);
+            long padding, long tiles, long row_first, long row_count) {
+    const long wq = 2 * tile_stride(width, padding), plane = plane_size(tiles);
     for (long c = 0; c < channels; c++) {
         for (long r = 0; r < 4; r++) {
             float *dst = rows + (c * 4 + r) * plane;
             for (long s = 0; s < samples; s++) {
-                for (long i = 0; i < th; i++) {
-                    float *row = dst + (s * th + i) * wq;
-                    const long xr = 2 * i + r - padding;
+                for (long i = 0; i < row_count; i++) {
+                    float *row = dst + (s * row_count + i) * wq;
+                    const long xr = 2 * (row_first + i) + r - padding;
                     if (xr < 0 || xr >= height) {
                         for (long q = 0; q < wq; q++) row[q] = 0.0f;
                         continue;
@@ -90,23 +95,34 @@ void gather(const float *restrict x, float *restrict rows, long channels, long s
                     for (long q = padding + width; q < wq; q++) row[q] = 0.0f;
                 }
             }
-            for (long q = samples * th * wq; q < plane; q++) dst[q] = 0.0f;
+            for (long q = samples * row_count * wq; q < plane; q++) dst[q] = 0.0f;
         }
     }
 }
 
+// "Same" 3x3 convolutions of CIFAR-sized (32, 16, 8) and ImageNet-sized (56, 28, 14) stages.
+#define GATHER_SHAPES(samples, row_first, row_count)                                                              \
+    do {                                                                                                         \
+        if (padding != 1) gather(x, rows, channels, samples, height, width, padding, tiles, row_first, row_count); \
+        else if (width == 8) gather(x, rows, channels, samples, height, 8, 1, tiles, row_first, row_count);      \
+        else if (width == 14) gather(x, rows, channels, samples, height, 14, 1, tiles, row_first, row_count);    \
+        else if (width == 16) gather(x, rows, channels, samples, height, 16, 1, tiles, row_first, row_count);    \
+        else if (width == 28) gather(x, rows, channels, samples, height, 28, 1, tiles, row_first, row_count);    \
+        else if (width == 32) gather(x, rows, channels, samples, height, 32, 1, tiles, row_first, row_count);    \
+        else if (width == 56) gather(x, rows, channels, samples, height, 56, 1, tiles, row_first, row_count);    \
+        else gather(x, rows, channels, samples, height, width, 1, tiles, row_first, row_count);                  \
+    } while (0)
+
 CLONES __attribute__((no_builtin("memset", "memcpy")))
 void prn_winograd_gather(const float *restrict x, float *restrict rows, long channels, long samples, long height,
                          long width, long padding, long tiles) {
-    // "Same" 3x3 convolutions of CIFAR-sized (32, 16, 8) and ImageNet-sized (56, 28, 14) stages.
-    if (padding != 1) gather(x, rows, channels, samples, height, width, padding, tiles);
-    else if (width == 8) gather(x, rows, channels, samples, height, 8, 1, tiles);
-    else if (width == 14) gather(x, rows, channels, samples, height, 14, 1, tiles);
-    else if (width == 16) gather(x, rows, channels, samples, height, 16, 1, tiles);
-    else if (width == 28) gather(x, rows, channels, samples, height, 28, 1, tiles);
-    else if (width == 32) gather(x, rows, channels, samples, height, 32, 1, tiles);
-    else if (width == 56) gather(x, rows, channels, samples, height, 56, 1, tiles);
-    else gather(x, rows, channels, samples, height, width, 1, tiles);
+    GATHER_SHAPES(samples, 0, tile_rows(height, padding));
+}
+
+CLONES __attribute__((no_builtin("memset", "memcpy")))
+void prn_winograd_gather_band(const float *restrict x, float *restrict rows, long channels, long height, long width,
+                              long padding, long tiles, long row_first, long row_count) {
+    GATHER_SHAPES(1, row_first, row_count);
 }
 
 // B^T along one input row of 16 tiles: (d0 - d2, d1 + d2, d2 - d1, d1 - d3).
@@ -240,22 +256,40 @@ void prn_winograd_conv(const float *rows, const float *u, float *scratch, float 
     }
 }
 
-CLONES
-void prn_winograd_output(const float *restrict grid, float *restrict y, long outs, long samples, long height,
-                         long width, long padding, long tiles, const float *scale, const float *shift,
-                         const float *residual, int relu) {
+// Writes output rows [2 * row_first, 2 * (row_first + row_count)) (within the output) of each
+// sample from a grid whose rows of tiles start at row_first.
+static inline __attribute__((always_inline))
+void output(const float *restrict grid, float *restrict y, long outs, long samples, long height, long width,
+            long padding, long tiles, long row_first, long row_count, const float *scale, const float *shift,
+            const float *residual, int relu) {
     const long oh = height + 2 * padding - 2, ow = width + 2 * padding - 2;
-    const long th = tile_rows(height, padding), wq = 2 * tile_stride(width, padding), row = 2 * tiles;
+    const long wq = 2 * tile_stride(width, padding), row = 2 * tiles;
+    const long r_end = 2 * (row_first + row_count) < oh ? 2 * (row_first + row_count) : oh;
     for (long s = 0; s < samples; s++) {
         for (long o = 0; o < outs; o++) {
             const float a = scale ? scale[o] : 1.0f, b = shift ? shift[o] : 0.0f;
             float *dst = y + (s * outs + o) * oh * ow;
             const float *add = residual ? residual + (s * outs + o) * oh * ow : 0;
-            for (long r = 0; r < oh; r++) {
-                const float *src = grid + (o * 2 + r % 2) * row + (s * th + r / 2) * wq;
+            for (long r = 2 * row_first; r < r_end; r++) {
+                const float *src = grid + (o * 2 + r % 2) * row + (s * row_count + r / 2 - row_first) * wq;
                 if (add) prn_affine_add_relu_run(src, add + r * ow, dst + r * ow, ow, a, b, relu);
                 else prn_affine_relu_run(src, dst + r * ow, ow, a, b, relu);
             }
         }
     }
+}
+
+CLONES
+void prn_winograd_output(const float *restrict grid, float *restrict y, long outs, long samples, long height,
+                         long width, long padding, long tiles, const float *scale, const float *shift,
+                         const float *residual, int relu) {
+    output(grid, y, outs, samples, height, width, padding, tiles, 0, tile_rows(height, padding), scale, shift,
+           residual, relu);
+}
+
+CLONES
+void prn_winograd_output_band(const float *restrict grid, float *restrict y, long outs, long height, long width,
+                              long padding, long tiles, long row_first, long row_count, const float *scale,
+                              const float *shift, const float *residual, int relu) {
+    output(grid, y, outs, 1, height, width, padding, tiles, row_first, row_count, scale, shift, residual, relu);
 }

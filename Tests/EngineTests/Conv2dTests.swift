@@ -84,10 +84,10 @@ final class Conv2dTests: XCTestCase {
     /// epilogue), input gradient and weight gradient (added to what the weight holds): odd output sizes (a last half row and column of tiles),
     /// padding 0, 1 and 2, output counts that leave a partial block of 8, tile counts that end in
     /// a partial vector, groups of small images that end in a partial group, a chunked 64-channel
-    /// layer, one to four threads, and fewer samples than threads: a sample's tiles split across
-    /// threads (shares that do not divide evenly, a last share past the tiles in use, several
-    /// chunks per share, one block of 8 outputs), or on small maps its outputs (more threads than
-    /// blocks of 8 outputs).
+    /// layer, one to four threads, and fewer samples than threads: a sample's rows of tiles split
+    /// into bands across threads (bands of unequal rows, a band ending in a partial vector of tiles
+    /// or in a single output row, several chunks per band, one row per band, more threads than
+    /// rows).
     func testWinogradMatchesReference() {
         var rng = RandomStream(seed: 16)
         for (cin, cout, pad, h, w, batch, threads) in [(3, 5, 1, 8, 8, 3, 1), (4, 13, 1, 9, 12, 5, 2), (16, 17, 1, 16, 16, 4, 2),
@@ -95,7 +95,8 @@ final class Conv2dTests: XCTestCase {
                                                        (7, 16, 1, 8, 8, 41, 2), (64, 64, 1, 8, 8, 3, 1), (5, 8, 1, 32, 32, 2, 1),
                                                        (5, 13, 1, 16, 16, 1, 2), (4, 40, 1, 10, 11, 2, 3), (2, 17, 0, 10, 11, 1, 4),
                                                        (6, 11, 1, 14, 14, 2, 2), (3, 8, 1, 28, 28, 1, 2), (2, 9, 1, 56, 56, 1, 2),
-                                                       (3, 11, 1, 20, 18, 2, 3), (64, 16, 1, 30, 30, 1, 2)] {
+                                                       (3, 11, 1, 20, 18, 2, 3), (64, 16, 1, 30, 30, 1, 2),
+                                                       (3, 5, 2, 3, 8, 1, 4), (2, 7, 0, 6, 12, 1, 3)] {
             let conv = Conv2d(cin, cout, kernel: 3, stride: 1, padding: pad, bias: true)
             conv.initialize(&rng)
             let config = EngineConfiguration(threads: threads)

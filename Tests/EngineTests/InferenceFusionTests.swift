@@ -78,7 +78,7 @@ final class InferenceFusionTests: XCTestCase {
     }
 
     /// conv -> add -> ReLU, the residual join in the convolution's output pass: on Winograd's
-    /// (9x9 maps, batch 1 split across threads by blocks of 8 outputs and batch 3 by samples) and
+    /// (9x9 maps, batch 1 split across threads into bands of rows and batch 3 by samples) and
     /// after the other paths
     /// (7x7 maps on the packed product, a 1x1 convolution). Without batch norm the fused and the
     /// separate layers round alike, so the outputs must agree bit for bit.

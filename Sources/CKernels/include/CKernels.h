@@ -146,6 +146,11 @@ float *prn_thread_scratch(int slot, long count);
 /// sample's outputs or tiles write disjoint rows or columns), which prn_winograd_output writes
 /// as scale * grid + shift (+ residual, laid out as y, when not NULL), then ReLU; scale/shift
 /// may be NULL.
+/// The `_band` forms do the same for one sample's rows of tiles [row_first, row_first +
+/// row_count) (output rows 2 * row_first on), with `tiles` = prn_winograd_band_tiles(row_count,
+/// W, p), so that threads can split a sample into bands of rows, each on its own buffers; the
+/// products are then made by prn_winograd_conv(rows, u, scratch, grid, C, outs, 1, H, W, p,
+/// tiles, 0, outs, 0, tiles).
 long prn_winograd_tiles(long samples, long height, long width, long padding);
 long prn_winograd_rows_size(long channels, long tiles);
 long prn_winograd_grid_size(long outs, long tiles);
@@ -154,6 +159,12 @@ void prn_winograd_weights(const float *weight, float *u, long ins, long outs, in
                           long in_count);
 void prn_winograd_gather(const float *x, float *rows, long channels, long samples, long height, long width,
                          long padding, long tiles);
+long prn_winograd_band_tiles(long row_count, long width, long padding);
+void prn_winograd_gather_band(const float *x, float *rows, long channels, long height, long width, long padding,
+                              long tiles, long row_first, long row_count);
+void prn_winograd_output_band(const float *grid, float *y, long outs, long height, long width, long padding,
+                              long tiles, long row_first, long row_count, const float *scale, const float *shift,
+                              const float *residual, int relu);
 void prn_winograd_conv(const float *rows, const float *u, float *scratch, float *grid, long channels, long outs,
                        long samples, long height, long width, long padding, long tiles, long first_out,
                        long out_count, long tile_begin, long tile_end);

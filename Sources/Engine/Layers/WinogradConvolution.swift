@@ -8,7 +8,7 @@ import CKernels
 /// call: the kernel numbers the 2x2 tiles of all samples of a call in one sequence, so a group of
 /// small images (8x8: 20 tiles each) still fills the kernel's vectors of 16 tiles and its chunks.
 /// With fewer samples than threads (batch 1 in deployment) the threads split each sample instead
-/// (`splitSample`): its tiles where there are enough of them, else its outputs.
+/// (`splitSample`) into bands of rows of tiles.
 /// Every output is computed from its own sample only, in a fixed order, so results do not depend
 /// on the thread count. The per-call buffers are the worker thread's (`prn_thread_scratch`), shared
 /// by all layers; only the transformed weight belongs to the layer.
@@ -74,60 +74,28 @@ final class WinogradConvolution {
         }
     }
 
-    /// Tiles per share when the threads split one sample's tiles (the transform's vector width).
-    static let tileShare = 16
-
-    /// One sample at a time across the threads. With at least two shares of tiles per thread the
-    /// threads split the sample's tiles: the input is gathered once (channels split), each thread
-    /// transforms and multiplies its own tiles for every output, then the outputs are written
-    /// (outputs split). Otherwise (small maps) each thread takes blocks of 8 outputs and gathers
-    /// and transforms the whole input itself. Either way each output is the same sum in the same
-    /// order, so the results do not depend on the split.
+    /// One sample at a time, its rows of tiles split into one contiguous band per thread: each
+    /// thread gathers, transforms and multiplies its band for every output and writes the band's
+    /// output rows, on its own buffers, so a layer is one parallel step without a thread doing
+    /// another's work. Every output is the same sum in the same order whatever the bands, so the
+    /// results do not depend on the split.
     private func splitSample(_ x: UnsafePointer<Float>, batch: Int, channels c: Int, outs o: Int, height h: Int, width w: Int,
                              padding p: Int, weights u: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
                              scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
                              relu: Bool, threads: Int) {
-        let tiles = prn_winograd_tiles(1, h, w, p)
-        let rowsSize = prn_winograd_rows_size(c, tiles), scratchSize = prn_winograd_scratch_size(c, tiles)
-        let gridSize = prn_winograd_grid_size(o, tiles)
-        let plane = (h + 2 * p - 2) * (w + 2 * p - 2), inItem = c * h * w
-        let shares = tiles / WinogradConvolution.tileShare
-        let blocks = (o + 7) / 8
-        func output(_ grid: UnsafePointer<Float>, sample b: Int, blocks r: Range<Int>) {
-            let first = r.lowerBound * 8, count = Swift.min(o, r.upperBound * 8) - first
-            prn_winograd_output(grid + prn_winograd_grid_size(first, tiles), y + (b * o + first) * plane, count, 1, h, w, p,
-                                tiles, scale.map { $0 + first }, shift.map { $0 + first },
-                                residual.map { $0 + (b * o + first) * plane }, relu ? 1 : 0)
-        }
+        let tileRows = (h + 2 * p - 1) / 2
+        let inItem = c * h * w, outItem = o * (h + 2 * p - 2) * (w + 2 * p - 2)
         for b in 0..<batch {
-            guard shares >= 2 * threads else {
-                Parallel.chunks(blocks, threads: threads) { r in
-                    let (rowsp, scratch, grid) = WinogradConvolution.buffers(rowsSize, scratchSize, gridSize)
-                    prn_winograd_gather(x + b * inItem, rowsp, c, 1, h, w, p, tiles)
-                    prn_winograd_conv(rowsp, u, scratch, grid, c, o, 1, h, w, p, tiles, r.lowerBound * 8,
-                                      Swift.min(o, r.upperBound * 8) - r.lowerBound * 8, 0, tiles)
-                    output(grid, sample: b, blocks: r)
-                }
-                continue
+            Parallel.chunks(tileRows, threads: threads) { r in
+                let tiles = prn_winograd_band_tiles(r.count, w, p)
+                let (rowsp, scratch, grid) = WinogradConvolution.buffers(prn_winograd_rows_size(c, tiles),
+                                                                         prn_winograd_scratch_size(c, tiles),
+                                                                         prn_winograd_grid_size(o, tiles))
+                prn_winograd_gather_band(x + b * inItem, rowsp, c, h, w, p, tiles, r.lowerBound, r.count)
+                prn_winograd_conv(rowsp, u, scratch, grid, c, o, 1, h, w, p, tiles, 0, o, 0, tiles)
+                prn_winograd_output_band(grid, y + b * outItem, o, h, w, p, tiles, r.lowerBound, r.count, scale, shift,
+                                         residual.map { $0 + b * outItem }, relu ? 1 : 0)
             }
-            // The gathered rows (slot 0) and the products (slot 2) are the calling thread's scratch,
-            // shared by all threads; each thread transforms into its own slot 1, which no thread
-            // shares.
-            guard let rowsp = prn_thread_scratch(0, rowsSize), let grid = prn_thread_scratch(2, gridSize) else {
-                preconditionFailure("conv2d: out of memory for Winograd scratch (\(rowsSize + gridSize) floats)")
-            }
-            Parallel.chunks(c, threads: threads) { r in
-                prn_winograd_gather(x + b * inItem + r.lowerBound * h * w, rowsp + prn_winograd_rows_size(r.lowerBound, tiles),
-                                    r.count, 1, h, w, p, tiles)
-            }
-            Parallel.chunks(shares, threads: threads) { r in
-                guard let scratch = prn_thread_scratch(1, scratchSize) else {
-                    preconditionFailure("conv2d: out of memory for Winograd scratch (\(scratchSize) floats)")
-                }
-                prn_winograd_conv(rowsp, u, scratch, grid, c, o, 1, h, w, p, tiles, 0, o,
-                                  r.lowerBound * WinogradConvolution.tileShare, r.upperBound * WinogradConvolution.tileShare)
-            }
-            Parallel.chunks(blocks, threads: threads) { r in output(grid, sample: b, blocks: r) }
         }
     }
 
