@@ -122,6 +122,47 @@ final class Conv2dTests: XCTestCase {
         }
     }
 
+    /// Eval-mode forwards as Winograd F(4x4, 3x3): output sizes that end in a partial row and
+    /// column of tiles, padding 0, 1 and 2, output counts that leave a partial block of 8, groups
+    /// of small images, a layer of several chunks, a 64-channel layer, and fewer samples than
+    /// threads (bands of one and several rows of tiles); plain, with batch norm and ReLU, and with
+    /// a residual join, all within 1e-4 of the reference convolution. Training forwards and
+    /// `winograd4x4` off keep F(2x2, 3x3).
+    func testWinograd4x4MatchesReference() {
+        var rng = RandomStream(seed: 17)
+        for (cin, cout, pad, h, w, batch, threads) in [(3, 5, 1, 8, 8, 3, 1), (4, 13, 1, 9, 12, 5, 2), (16, 17, 1, 16, 16, 4, 2),
+                                                       (5, 13, 1, 32, 32, 1, 2), (3, 8, 1, 28, 28, 1, 2), (2, 9, 1, 56, 56, 1, 2),
+                                                       (64, 16, 1, 24, 24, 2, 4), (2, 7, 2, 19, 30, 1, 2), (3, 11, 0, 34, 20, 2, 1),
+                                                       (64, 64, 1, 8, 8, 5, 1), (16, 9, 1, 40, 40, 1, 1)] {
+            let conv = Conv2d(cin, cout, kernel: 3, stride: 1, padding: pad, bias: true)
+            conv.initialize(&rng)
+            let config = EngineConfiguration(threads: threads)
+            let g = conv.geometry(height: h, width: w)
+            let x = GradCheck.randomTensor([batch, cin, h, w], &rng)
+            let what = "\(cin)->\(cout) p\(pad) \(h)x\(w) batch \(batch) threads \(threads)"
+            let y = conv.forward([x], mode: .eval, configuration: config)
+            XCTAssertEqual(conv.winogradForm(g, batch: batch, eval: true), .f4x4, "\(what) runs F(4x4, 3x3)")
+            XCTAssertEqual(conv.winogradForm(g, batch: batch, eval: false), .f2x2, "but not in training")
+            let ref = Tensor(shape: y.shape)
+            ConvReference.forward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,
+                                  bias: conv.bias?.value.data, y: ref.data)
+            assertClose(y, ref, "F(4x4, 3x3) forward \(what)")
+            assertFusedEpilogueMatches(conv, x, configuration: config, &rng, "fused F(4x4, 3x3) forward \(what)")
+
+            var e = ConvEpilogue(conv: conv, norm: nil, relu: true)
+            let residual = GradCheck.randomTensor(y.shape, &rng)
+            e.residual = residual
+            let joined = conv.forwardEval(x, epilogue: e, configuration: config)
+            var worst: Float = 0
+            for i in 0..<ref.count { worst = max(worst, abs(joined[i] - max(0, ref[i] + residual[i]))) }
+            XCTAssertLessThan(worst, 1e-4, "F(4x4, 3x3) forward with a residual join \(what)")
+
+            let small = EngineConfiguration(threads: threads, winograd4x4: false)
+            _ = conv.forward([x], mode: .eval, configuration: small)
+            XCTAssertEqual(conv.winogradForm(g, batch: batch, eval: true), .f2x2, "winograd4x4 off \(what)")
+        }
+    }
+
     /// Fewer samples than threads: the direct convolution splits each sample's output channels
     /// into 8-channel blocks across threads. Channel counts that leave a partial last block,
     /// more threads than blocks, and the fused batch-norm/ReLU epilogue per block.

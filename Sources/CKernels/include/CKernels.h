@@ -172,6 +172,29 @@ void prn_winograd_output(const float *grid, float *y, long outs, long samples, l
                          long padding, long tiles, const float *scale, const float *shift, const float *residual,
                          int relu);
 
+/// Winograd F(4x4, 3x3) (see winograd43_conv.c) for eval-mode forwards: the same calls as
+/// F(2x2, 3x3)'s above with `43` in their names, 4x4 tiles, no adjoint weight, and the products
+/// of every output over all `tiles` tiles (prn_winograd43_tiles, or prn_winograd43_band_tiles
+/// for a band of rows of 4x4 tiles) in one prn_winograd43_conv call.
+long prn_winograd43_tiles(long samples, long height, long width, long padding);
+long prn_winograd43_band_tiles(long row_count, long width, long padding);
+long prn_winograd43_rows_size(long channels, long tiles);
+long prn_winograd43_grid_size(long outs, long tiles);
+long prn_winograd43_scratch_size(long channels, long tiles);
+void prn_winograd43_weights(const float *weight, float *u, long ins, long outs, long first_in, long in_count);
+void prn_winograd43_gather(const float *x, float *rows, long channels, long samples, long height, long width,
+                           long padding, long tiles);
+void prn_winograd43_gather_band(const float *x, float *rows, long channels, long height, long width, long padding,
+                                long tiles, long row_first, long row_count);
+void prn_winograd43_conv(const float *rows, const float *u, float *scratch, float *grid, long channels, long outs,
+                         long tiles);
+void prn_winograd43_output(const float *grid, float *y, long outs, long samples, long height, long width,
+                           long padding, long tiles, const float *scale, const float *shift, const float *residual,
+                           int relu);
+void prn_winograd43_output_band(const float *grid, float *y, long outs, long height, long width, long padding,
+                                long tiles, long row_first, long row_count, const float *scale, const float *shift,
+                                const float *residual, int relu);
+
 /// The weight gradient of a stride-1 3x3 convolution (padding 0-2) in Winograd F(2x2, 3x3) form
 /// (see winograd_weight_grad.c), for `samples` samples x [samples, C, H, W] and their output
 /// gradients dy [samples, outs, OH, OW]: adds their products to `sums`

@@ -17,17 +17,23 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// False: 3x3 stride-1 convolutions run the direct kernel instead of Winograd F(2x2, 3x3)
     /// (for tests and benchmarks that compare the two).
     public var winograd: Bool
+    /// False: eval-mode forwards of those convolutions keep F(2x2, 3x3) where F(4x4, 3x3) would
+    /// do less work (`WinogradForm.fewerProducts`); F(4x4, 3x3) rounds more (for tests and
+    /// benchmarks that compare the two).
+    public var winograd4x4: Bool
     /// False: eval-mode forwards that take the im2col path multiply by BLAS's sgemm instead of
     /// prn's kernel over a weight packed once (for tests and benchmarks that
     /// compare the two). Either way only where the CPU has AVX-512 (`prn_packed_gemm_preferred`).
     public var packedGEMM: Bool
 
     public init(threads: Int = Parallel.threads, sparseInference: SparseInferencePolicy = .standard,
-                directConvolution: Bool = true, winograd: Bool = true, packedGEMM: Bool = true) {
+                directConvolution: Bool = true, winograd: Bool = true, winograd4x4: Bool = true,
+                packedGEMM: Bool = true) {
         self.threads = Swift.max(1, threads)
         self.sparseInference = sparseInference
         self.directConvolution = directConvolution
         self.winograd = winograd
+        self.winograd4x4 = winograd4x4
         self.packedGEMM = packedGEMM
     }
 

@@ -58,6 +58,7 @@ public final class Conv2d: Layer {
     /// Winograd F(2x2, 3x3) for 3x3 stride-1 forwards and input gradients (see `winogradConvolution`).
     private let winograd = WinogradConvolution()
     private let adjointWinograd = WinogradConvolution()
+    private let winograd4x4 = WinogradConvolution(.f4x4)
     /// CSR form of the weight for eval-mode forwards of sparse masked weights.
     private let sparseWeight = SparseWeightCache()
     /// The settings of the latest forward, which its backward continues with.
@@ -110,7 +111,7 @@ public final class Conv2d: Layer {
         columns = []; gradColumns = []; gradWeights = []; groupOutputs = []
         paddedInputs = []; grids = []; directWeight.reset(); packedWeight.reset()
         gradPadded = []; gradGrids = []; adjointWeight = nil
-        winograd.reset(); adjointWinograd.reset()
+        winograd.reset(); adjointWinograd.reset(); winograd4x4.reset()
         sparseWeight.reset()
     }
 
@@ -247,6 +248,16 @@ public final class Conv2d: Layer {
         configuration.winograd && directConvolution(g) && WinogradConvolution.applies(g)
     }
 
+    /// The Winograd algorithm of a forward of `batch` samples of a `winogradConvolution` shape:
+    /// F(4x4, 3x3) for eval-mode forwards where it does clearly less work
+    /// (`WinogradForm.fewerProducts`, `EngineConfiguration.winograd4x4`), else F(2x2, 3x3).
+    func winogradForm(_ g: ConvGeometry, batch: Int, eval: Bool) -> WinogradForm {
+        let large = eval && configuration.winograd4x4
+            && WinogradForm.fewerProducts(batch: batch, height: g.height, width: g.width, padding: g.padding,
+                                          threads: configuration.threads)
+        return large ? .f4x4 : .f2x2
+    }
+
     /// Weight gradients computed without a column matrix (CKernels/direct_conv_weight_grad.c):
     /// stride-1 3x3 convolutions, padding 0-2. Other shapes use im2col + GEMM.
     /// `EngineConfiguration.directConvolution` off: always im2col + GEMM.
@@ -262,7 +273,7 @@ public final class Conv2d: Layer {
     }
 
     /// `keepTransform`: an eval-mode forward, which reuses the transformed weight of the last one
-    /// while the weight is unchanged (WinogradConvolution).
+    /// while the weight is unchanged (WinogradConvolution) and may run Winograd F(4x4, 3x3).
     private func forwardDirect(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, workers: Int, epilogue: ConvEpilogue?,
                                keepTransform: Bool) {
         let o = outChannels, c = inChannels, k = kernel, p = padding, h = g.height, w = g.width
@@ -271,8 +282,9 @@ public final class Conv2d: Layer {
         let e = epilogue ?? ConvEpilogue(biasOf: self)
         let batch = x.shape[0], threads = configuration.threads
         if winogradConvolution(g) {
+            let runner = winogradForm(g, batch: batch, eval: keepTransform) == .f4x4 ? winograd4x4 : winograd
             e.withPointers { scale, shift, _ in
-                winograd.run(xp, batch: batch, channels: c, outs: o, height: h, width: w, padding: p,
+                runner.run(xp, batch: batch, channels: c, outs: o, height: h, width: w, padding: p,
                              weight: weight.value, adjoint: false, keepTransform: keepTransform, into: yp,
                              scale: scale, shift: shift, residual: e.residual.map { UnsafePointer($0.data) },
                              relu: e.relu, threads: threads)

@@ -1,19 +1,23 @@
 import CKernels
 
 /// Stride-1 3x3 convolutions (padding 0-2) as Winograd F(2x2, 3x3) (CKernels/winograd_conv.c):
-/// 16 multiply-adds per 2x2 block of outputs and input channel instead of 36. Conv2d runs its
-/// forward and, as the adjoint convolution, its input gradient through one of these each.
+/// 16 multiply-adds per 2x2 block of outputs and input channel instead of 36; or, for eval-mode
+/// forwards, F(4x4, 3x3) (`WinogradForm`). Conv2d runs its forward and, as the adjoint
+/// convolution, its input gradient through one of these each.
 ///
 /// Each worker takes a contiguous block of the batch and convolves it a group of samples per
 /// call: the kernel numbers the 2x2 tiles of all samples of a call in one sequence, so a group of
 /// small images (8x8: 20 tiles each) still fills the kernel's vectors of 16 tiles and its chunks.
 /// With fewer samples than threads (batch 1 in deployment) the threads split each sample instead
-/// (`splitSample`) into bands of rows of tiles.
+/// into bands of rows of tiles.
 /// Every output is computed from its own sample only, in a fixed order, so results do not depend
 /// on the thread count. The per-call buffers are the worker thread's (`prn_thread_scratch`), shared
 /// by all layers; only the transformed weight belongs to the layer.
 final class WinogradConvolution {
+    let form: WinogradForm
     private var transformed = DerivedWeight()
+
+    init(_ form: WinogradForm = .f2x2) { self.form = form }
 
     /// Tiles a call should cover: past this the lanes and chunks are nearly all full, and a larger
     /// group only grows the buffers.
@@ -33,68 +37,53 @@ final class WinogradConvolution {
              scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, relu: Bool,
              threads: Int) {
         let up = transform(weight, channels: c, outs: o, adjoint: adjoint, keep: keepTransform, threads: threads)
+        let epilogue = WinogradEpilogue(scale: scale, shift: shift, residual: residual, relu: relu)
+        let inItem = c * h * w, outItem = o * (h + 2 * p - 2) * (w + 2 * p - 2)
+        let form = self.form
         if batch < threads {
-            splitSample(x, batch: batch, channels: c, outs: o, height: h, width: w, padding: p, weights: up, into: y,
-                         scale: scale, shift: shift, residual: residual, relu: relu, threads: threads)
+            // One sample at a time, its rows of tiles split into one contiguous band per thread:
+            // each thread gathers, transforms and multiplies its band for every output and writes
+            // the band's output rows, on its own buffers, so a layer is one parallel step. Every
+            // output is the same sum in the same order whatever the bands, so the results do not
+            // depend on the split.
+            for b in 0..<batch {
+                Parallel.chunks(form.tileRows(height: h, padding: p), threads: threads) { r in
+                    let tiles = form.bandTiles(rows: r.count, width: w, padding: p)
+                    form.convolveBand(x + b * inItem, rows: r, channels: c, outs: o, height: h, width: w, padding: p,
+                                      weights: up, buffers: WinogradConvolution.buffers(form, c, o, tiles), tiles: tiles,
+                                      into: y + b * outItem, epilogue: epilogue.from(sample: b, outItem: outItem))
+                }
+            }
             return
         }
         let workers = Swift.max(1, Swift.min(threads, batch))
-        let group = WinogradConvolution.group(samples: (batch + workers - 1) / workers, height: h, width: w, padding: p)
-        let tiles = prn_winograd_tiles(group, h, w, p)
-        let rowsSize = prn_winograd_rows_size(c, tiles), scratchSize = prn_winograd_scratch_size(c, tiles)
-        let gridSize = prn_winograd_grid_size(o, tiles)
-        let inItem = c * h * w, outItem = o * (h + 2 * p - 2) * (w + 2 * p - 2)
+        let group = WinogradConvolution.group(form, samples: (batch + workers - 1) / workers, height: h, width: w, padding: p)
+        let tiles = form.tiles(samples: group, height: h, width: w, padding: p)
         Parallel.chunks(workers, threads: workers) { r in
             for worker in r {
-                let (rowsp, scratch, grid) = WinogradConvolution.buffers(rowsSize, scratchSize, gridSize)
+                let buffers = WinogradConvolution.buffers(form, c, o, tiles)
                 var start = batch * worker / workers
                 let end = batch * (worker + 1) / workers
                 while start < end {
-                    let n = Swift.min(group, end - start), t = prn_winograd_tiles(n, h, w, p)
-                    prn_winograd_gather(x + start * inItem, rowsp, c, n, h, w, p, t)
-                    prn_winograd_conv(rowsp, up, scratch, grid, c, o, n, h, w, p, t, 0, o, 0, t)
-                    prn_winograd_output(grid, y + start * outItem, o, n, h, w, p, t, scale, shift,
-                                        residual.map { $0 + start * outItem }, relu ? 1 : 0)
+                    let n = Swift.min(group, end - start)
+                    form.convolve(x + start * inItem, samples: n, channels: c, outs: o, height: h, width: w, padding: p,
+                                  weights: up, buffers: buffers, tiles: form.tiles(samples: n, height: h, width: w, padding: p),
+                                  into: y + start * outItem, epilogue: epilogue.from(sample: start, outItem: outItem))
                     start += n
                 }
             }
         }
     }
 
-    /// The weight in the Winograd domain, [16][channels][outs rounded up to 8], remade every call
-    /// unless `keep` (`DerivedWeight`). Split across the threads: for 256 channels it is as long
-    /// as a batch-8 Winograd pass on one.
+    /// The weight in the Winograd domain, [elements][channels][outs rounded up to 8], remade every
+    /// call unless `keep` (`DerivedWeight`). Split across the threads: for 256 channels it is as
+    /// long as a batch-8 Winograd pass on one.
     private func transform(_ weight: Tensor, channels c: Int, outs o: Int, adjoint: Bool, keep: Bool,
                            threads: Int) -> UnsafePointer<Float> {
-        let wp = UnsafePointer(weight.data)
-        return transformed.get(from: weight, size: 16 * c * ((o + 7) / 8 * 8), keep: keep) { u in
+        let wp = UnsafePointer(weight.data), form = self.form
+        return transformed.get(from: weight, size: form.elements * c * ((o + 7) / 8 * 8), keep: keep) { u in
             Parallel.chunks(c, minPerThread: 8, threads: threads) { r in
-                prn_winograd_weights(wp, u, c, o, adjoint ? 1 : 0, r.lowerBound, r.count)
-            }
-        }
-    }
-
-    /// One sample at a time, its rows of tiles split into one contiguous band per thread: each
-    /// thread gathers, transforms and multiplies its band for every output and writes the band's
-    /// output rows, on its own buffers, so a layer is one parallel step without a thread doing
-    /// another's work. Every output is the same sum in the same order whatever the bands, so the
-    /// results do not depend on the split.
-    private func splitSample(_ x: UnsafePointer<Float>, batch: Int, channels c: Int, outs o: Int, height h: Int, width w: Int,
-                             padding p: Int, weights u: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
-                             scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
-                             relu: Bool, threads: Int) {
-        let tileRows = (h + 2 * p - 1) / 2
-        let inItem = c * h * w, outItem = o * (h + 2 * p - 2) * (w + 2 * p - 2)
-        for b in 0..<batch {
-            Parallel.chunks(tileRows, threads: threads) { r in
-                let tiles = prn_winograd_band_tiles(r.count, w, p)
-                let (rowsp, scratch, grid) = WinogradConvolution.buffers(prn_winograd_rows_size(c, tiles),
-                                                                         prn_winograd_scratch_size(c, tiles),
-                                                                         prn_winograd_grid_size(o, tiles))
-                prn_winograd_gather_band(x + b * inItem, rowsp, c, h, w, p, tiles, r.lowerBound, r.count)
-                prn_winograd_conv(rowsp, u, scratch, grid, c, o, 1, h, w, p, tiles, 0, o, 0, tiles)
-                prn_winograd_output_band(grid, y + b * outItem, o, h, w, p, tiles, r.lowerBound, r.count, scale, shift,
-                                         residual.map { $0 + b * outItem }, relu ? 1 : 0)
+                form.transformWeights(wp, into: u, ins: c, outs: o, adjoint: adjoint, first: r.lowerBound, count: r.count)
             }
         }
     }
@@ -104,10 +93,11 @@ final class WinogradConvolution {
     /// worker's block of the batch, a group of samples per call as for the forward.
     static func weightGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, samples: Int, channels c: Int,
                                outs o: Int, height h: Int, width w: Int, padding p: Int, into dw: UnsafeMutablePointer<Float>) {
-        let group = self.group(samples: samples, height: h, width: w, padding: p)
+        let group = self.group(.f2x2, samples: samples, height: h, width: w, padding: p)
         let tiles = prn_winograd_tiles(group, h, w, p), sumsSize = prn_winograd_weight_grad_sums_size(c, o)
-        let (rows, scratch, dyRows) = buffers(prn_winograd_rows_size(c, tiles), prn_winograd_weight_grad_scratch_size(c, o, tiles),
-                                              prn_winograd_dy_rows_size(o, tiles))
+        let (rows, scratch, dyRows) = scratchBuffers(prn_winograd_rows_size(c, tiles),
+                                                     prn_winograd_weight_grad_scratch_size(c, o, tiles),
+                                                     prn_winograd_dy_rows_size(o, tiles))
         guard let sums = prn_thread_scratch(3, sumsSize) else {
             preconditionFailure("conv2d: out of memory for Winograd scratch (\(sumsSize) floats)")
         }
@@ -124,13 +114,20 @@ final class WinogradConvolution {
     }
 
     /// Samples per call for a worker with `samples` of them: enough for `minimumTiles` tiles.
-    private static func group(samples: Int, height h: Int, width w: Int, padding p: Int) -> Int {
-        let perSample = prn_winograd_tiles(1, h, w, p)
+    private static func group(_ form: WinogradForm, samples: Int, height h: Int, width w: Int, padding p: Int) -> Int {
+        let perSample = form.tiles(samples: 1, height: h, width: w, padding: p)
         return Swift.max(1, Swift.min(samples, (minimumTiles + perSample - 1) / perSample))
     }
 
-    /// The calling thread's buffers for one call: gathered rows, transformed inputs, products.
-    private static func buffers(_ rows: Int, _ scratch: Int, _ grid: Int)
+    /// The calling thread's buffers for one call of `form` over `tiles` tiles.
+    private static func buffers(_ form: WinogradForm, _ c: Int, _ o: Int, _ tiles: Int) -> WinogradBuffers {
+        let sizes = form.bufferSizes(channels: c, outs: o, tiles: tiles)
+        let (r, s, g) = scratchBuffers(sizes.rows, sizes.scratch, sizes.grid)
+        return WinogradBuffers(rows: r, scratch: s, grid: g)
+    }
+
+    /// The calling thread's scratch slots 0-2 at these sizes.
+    private static func scratchBuffers(_ rows: Int, _ scratch: Int, _ grid: Int)
         -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) {
         guard let r = prn_thread_scratch(0, rows), let s = prn_thread_scratch(1, scratch), let g = prn_thread_scratch(2, grid) else {
             preconditionFailure("conv2d: out of memory for Winograd scratch (\(rows + scratch + grid) floats)")

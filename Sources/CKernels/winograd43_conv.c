@@ -1,0 +1,191 @@
+// Winograd F(4x4, 3x3) for the eval-mode forward of stride-1 3x3 convolutions (see
+// include/CKernels.h).
+//
+// Each 4x4 block of outputs ("tile") comes from the 6x6 input patch under it: V = B^T d B,
+// M = sum over input channels of U .* V with U = G g G^T, Y = A^T M A (the matrices of Lavin and
+// Gray, interpolation points 0, +-1, +-2 and infinity). The sum is 36 independent products, one
+// per element of the 6x6 transform: 36 multiply-adds per tile of 16 outputs, 2.25 per output
+// against F(2x2, 3x3)'s 4 and the direct convolution's 9. The larger transforms round more
+// (their coefficients reach 8 and 1/24), so training keeps F(2x2, 3x3).
+//
+// Tiles are numbered as in winograd_conv.c, with 4 in place of 2: tile f's six input columns
+// start at column 4f of the gathered rows (winograd_layout.h), so 16 tiles are four loads per
+// input row split four ways, plus four more for the two columns past them.
+#include "CKernels.h"
+#include "clones.h"
+#include "direct_conv_layout.h"
+#include "winograd_layout.h"
+#include "winograd_multiply.h"
+
+long prn_winograd43_tiles(long samples, long height, long width, long padding) {
+    const long used = samples * tiles_down(height, padding, 4) * tiles_across(width, padding, 4);
+    return (used + 15) / 16 * 16;
+}
+
+long prn_winograd43_band_tiles(long row_count, long width, long padding) {
+    return (row_count * tiles_across(width, padding, 4) + 15) / 16 * 16;
+}
+
+long prn_winograd43_rows_size(long channels, long tiles) { return channels * 6 * plane_size_m(tiles, 4); }
+
+long prn_winograd43_grid_size(long outs, long tiles) { return round8(outs) * 16 * tiles; }
+
+// Tiles transformed at a time: their 36 x C transformed inputs (144 * C bytes per tile), about
+// 256 KB as in winograd_conv.c, and never fewer than one wide block of 32.
+static long chunk_tiles(long channels, long tiles) {
+    long n = 1820 / channels / 32 * 32;
+    if (n < 32) n = 32;
+    return n < tiles ? n : tiles;
+}
+
+long prn_winograd43_scratch_size(long channels, long tiles) {
+    return 36 * channels * chunk_row(chunk_tiles(channels, tiles));
+}
+
+void prn_winograd43_weights(const float *weight, float *u, long ins, long outs, long first_in, long in_count) {
+    const long o8 = round8(outs);
+    for (long c = first_in; c < first_in + in_count; c++) {
+        for (long o = 0; o < o8; o++) {
+            double g[3][3], t[6][3];
+            for (long k = 0; k < 9; k++) g[k / 3][k % 3] = o >= outs ? 0.0 : weight[(o * ins + c) * 9 + k];
+            for (long j = 0; j < 3; j++) {
+                t[0][j] = g[0][j] / 4;
+                t[1][j] = -(g[0][j] + g[1][j] + g[2][j]) / 6;
+                t[2][j] = -(g[0][j] - g[1][j] + g[2][j]) / 6;
+                t[3][j] = g[0][j] / 24 + g[1][j] / 12 + g[2][j] / 6;
+                t[4][j] = g[0][j] / 24 - g[1][j] / 12 + g[2][j] / 6;
+                t[5][j] = g[2][j];
+            }
+            for (long a = 0; a < 6; a++) {
+                const double *r = t[a];
+                const double row[6] = {r[0] / 4, -(r[0] + r[1] + r[2]) / 6, -(r[0] - r[1] + r[2]) / 6,
+                                       r[0] / 24 + r[1] / 12 + r[2] / 6, r[0] / 24 - r[1] / 12 + r[2] / 6, r[2]};
+                for (long b = 0; b < 6; b++) u[((a * 6 + b) * ins + c) * o8 + o] = (float)row[b];
+            }
+        }
+    }
+}
+
+CLONES __attribute__((no_builtin("memset", "memcpy")))
+void prn_winograd43_gather(const float *restrict x, float *restrict rows, long channels, long samples, long height,
+                           long width, long padding, long tiles) {
+    gather_tiles_shaped(x, rows, channels, samples, height, width, padding, tiles, 0, tiles_down(height, padding, 4),
+                        4);
+}
+
+CLONES __attribute__((no_builtin("memset", "memcpy")))
+void prn_winograd43_gather_band(const float *restrict x, float *restrict rows, long channels, long height, long width,
+                                long padding, long tiles, long row_first, long row_count) {
+    gather_tiles_shaped(x, rows, channels, 1, height, width, padding, tiles, row_first, row_count, 4);
+}
+
+// B^T applied to six values: (4 d0 - 5 d2 + d4, (d4 - 4 d2) -+ (4 d1 - d3), (d4 - d2) -+ 2 (d1 - d3),
+// 4 d1 - 5 d3 + d5).
+#define INPUT_TRANSFORM(d0, d1, d2, d3, d4, d5, t)                  \
+    do {                                                            \
+        const v16 s = (d4) - 4.0f * (d2), p = 4.0f * (d1) - (d3);   \
+        const v16 h = (d4) - (d2), q = 2.0f * ((d1) - (d3));         \
+        t[0] = 4.0f * (d0) - 5.0f * (d2) + (d4);                     \
+        t[1] = s - p; t[2] = s + p; t[3] = h - q; t[4] = h + q;      \
+        t[5] = 4.0f * (d1) - 5.0f * (d3) + (d5);                     \
+    } while (0)
+
+// v [36][channels][ld] = B^T d B of tiles [first, first + count) (count a multiple of 16).
+CLONES
+static void transform_inputs(const float *restrict rows, float *restrict v, long channels, long plane, long first,
+                             long count, long ld) {
+    const long e_stride = channels * ld;
+    v16 x[6][6];
+    for (long c = 0; c < channels; c++) {
+        const float *base = rows + c * 6 * plane + 4 * first;
+        for (long t = 0; t < count; t += 16) {
+            // Each input row: its six columns of the 16 tiles (4f .. 4f + 5), then B^T along them.
+            for (int r = 0; r < 6; r++) {
+                const float *p = base + r * plane + 4 * t;
+                const v16 l0 = load16(p), l1 = load16(p + 16), l2 = load16(p + 32), l3 = load16(p + 48);
+                const v16 m0 = load16(p + 4), m1 = load16(p + 20), m2 = load16(p + 36), m3 = load16(p + 52);
+                const v16 e01 = EVENS(l0, l1), o01 = ODDS(l0, l1), e23 = EVENS(l2, l3), o23 = ODDS(l2, l3);
+                const v16 c0 = EVENS(e01, e23), c1 = EVENS(o01, o23), c2 = ODDS(e01, e23), c3 = ODDS(o01, o23);
+                const v16 c4 = EVENS(EVENS(m0, m1), EVENS(m2, m3)), c5 = EVENS(ODDS(m0, m1), ODDS(m2, m3));
+                INPUT_TRANSFORM(c0, c1, c2, c3, c4, c5, x[r]);
+            }
+            // Then B^T down each of the six columns.
+            float *o = v + c * ld + t;
+            for (int k = 0; k < 6; k++) {
+                v16 y[6];
+                INPUT_TRANSFORM(x[0][k], x[1][k], x[2][k], x[3][k], x[4][k], x[5][k], y);
+                for (int r = 0; r < 6; r++) store16(o + (r * 6 + k) * e_stride, y[r]);
+            }
+        }
+    }
+}
+
+// A^T applied to six values: (m0 + (m1 + m2) + (m3 + m4), (m1 - m2) + 2 (m3 - m4),
+// (m1 + m2) + 4 (m3 + m4), (m1 - m2) + 8 (m3 - m4) + m5).
+#define OUTPUT_TRANSFORM(m0, m1, m2, m3, m4, m5, y)                                 \
+    do {                                                                            \
+        const v16 s12 = (m1) + (m2), d12 = (m1) - (m2), s34 = (m3) + (m4), d34 = (m3) - (m4); \
+        y[0] = (m0) + s12 + s34; y[1] = d12 + 2.0f * d34;                           \
+        y[2] = s12 + 4.0f * s34; y[3] = d12 + 8.0f * d34 + (m5);                    \
+    } while (0)
+
+#define INTERLEAVE_LO(a, b) __builtin_shufflevector(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23)
+#define INTERLEAVE_HI(a, b) __builtin_shufflevector(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31)
+
+// Y = A^T M A for 16 tiles whose 36 products are mb[e * 32]; output row i of the tiles (four
+// columns per tile) goes to out + i * row.
+static inline __attribute__((always_inline)) void output_tiles(const float *mb, float *out, long row) {
+    v16 r[6][4];
+    for (int a = 0; a < 6; a++) {
+        const float *p = mb + a * 6 * 32;
+        OUTPUT_TRANSFORM(load16(p), load16(p + 32), load16(p + 64), load16(p + 96), load16(p + 128),
+                         load16(p + 160), r[a]);
+    }
+    for (int j = 0; j < 4; j++) {
+        // Column j of the rows: y[i] is output row i, column j of each tile.
+        v16 y[4];
+        OUTPUT_TRANSFORM(r[0][j], r[1][j], r[2][j], r[3][j], r[4][j], r[5][j], y);
+        for (int i = 0; i < 4; i++) r[i][j] = y[i];
+    }
+    for (int i = 0; i < 4; i++) {
+        const v16 p_lo = INTERLEAVE_LO(r[i][0], r[i][2]), p_hi = INTERLEAVE_HI(r[i][0], r[i][2]);
+        const v16 q_lo = INTERLEAVE_LO(r[i][1], r[i][3]), q_hi = INTERLEAVE_HI(r[i][1], r[i][3]);
+        float *o = out + i * row;
+        store16(o, INTERLEAVE_LO(p_lo, q_lo));
+        store16(o + 16, INTERLEAVE_HI(p_lo, q_lo));
+        store16(o + 32, INTERLEAVE_LO(p_hi, q_hi));
+        store16(o + 48, INTERLEAVE_HI(p_hi, q_hi));
+    }
+}
+
+CLONES
+static void multiply_outputs(const float *restrict v, const float *restrict u, float *restrict grid, long channels,
+                             long outs, long count, long ld, long first, long tiles) {
+    multiply_tiles(v, u, grid, channels, outs, 0, round8(outs), count, ld, first, tiles, 36, 4, output_tiles);
+}
+
+void prn_winograd43_conv(const float *rows, const float *u, float *scratch, float *grid, long channels, long outs,
+                         long tiles) {
+    const long chunk = chunk_tiles(channels, tiles), plane = plane_size_m(tiles, 4);
+    for (long first = 0; first < tiles; first += chunk) {
+        const long n = chunk < tiles - first ? chunk : tiles - first;
+        transform_inputs(rows, scratch, channels, plane, first, n, chunk_row(n));
+        multiply_outputs(scratch, u, grid, channels, outs, n, chunk_row(n), first, tiles);
+    }
+}
+
+CLONES
+void prn_winograd43_output(const float *restrict grid, float *restrict y, long outs, long samples, long height,
+                           long width, long padding, long tiles, const float *scale, const float *shift,
+                           const float *residual, int relu) {
+    write_tiles(grid, y, outs, samples, height, width, padding, tiles, 0, tiles_down(height, padding, 4), scale,
+                shift, residual, relu, 4);
+}
+
+CLONES
+void prn_winograd43_output_band(const float *restrict grid, float *restrict y, long outs, long height, long width,
+                                long padding, long tiles, long row_first, long row_count, const float *scale,
+                                const float *shift, const float *residual, int relu) {
+    write_tiles(grid, y, outs, 1, height, width, padding, tiles, row_first, row_count, scale, shift, residual, relu,
+                4);
+}

@@ -1,0 +1,78 @@
+// The products of the Winograd forward kernels (winograd_conv.c, winograd43_conv.c): for each of
+// the `elements` elements of the transform, [8 outputs x C] x [C x tiles] with the direct
+// kernel's register blocking (8 outputs x 32 tiles of accumulators), then the kernel's output
+// transform of every 16 tiles into the grid.
+#ifndef PRN_CKERNELS_WINOGRAD_MULTIPLY_H
+#define PRN_CKERNELS_WINOGRAD_MULTIPLY_H
+
+#include "direct_conv_layout.h"
+#include "winograd_layout.h"
+
+// Y = A^T M A of 16 tiles whose products are mb[e * 32], written as the m rows of the tiles
+// (`row` floats apart) from `out` on, m values per tile.
+typedef void (*winograd_tiles_out)(const float *mb, float *out, long row);
+
+// For every block of 8 outputs in [o_first, o_end) and 32 (or 16) tiles of the chunk v
+// ([elements][channels][ld]), the products over the input channels with u
+// ([elements][channels][outs rounded up to 8]), then the output transform into the grid (m rows
+// of m * tiles floats per output). `first` is the chunk's first tile.
+static inline __attribute__((always_inline))
+void multiply_tiles(const float *restrict v, const float *restrict u, float *restrict grid, long channels, long outs,
+                    long o_first, long o_end, long count, long ld, long first, long tiles, long elements, long m,
+                    winograd_tiles_out tiles_out) {
+    const long o8 = round8(outs), e_stride = channels * ld, row = m * tiles, block = elements * 32;
+    const int wide = __builtin_cpu_supports("avx512f");
+    float mb[36 * 8 * 32] __attribute__((aligned(64)));
+    for (long o0 = o_first; o0 < o_end; o0 += 8) {
+        long t = 0;
+        // Two vectors of tiles at a time with AVX-512's 32 registers, as in direct_conv.c.
+        for (; wide && t + 16 < count; t += 32) {
+            for (long e = 0; e < elements; e++) {
+                v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+                v16 b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0}, b4 = {0}, b5 = {0}, b6 = {0}, b7 = {0};
+                const float *x = v + e * e_stride + t, *w = u + e * channels * o8 + o0;
+                for (long c = 0; c < channels; c++, x += ld, w += o8) {
+                    const v16 p = load16(x), q = load16(x + 16);
+                    a0 += w[0] * p; a1 += w[1] * p; a2 += w[2] * p; a3 += w[3] * p;
+                    a4 += w[4] * p; a5 += w[5] * p; a6 += w[6] * p; a7 += w[7] * p;
+                    b0 += w[0] * q; b1 += w[1] * q; b2 += w[2] * q; b3 += w[3] * q;
+                    b4 += w[4] * q; b5 += w[5] * q; b6 += w[6] * q; b7 += w[7] * q;
+                }
+                float *d = mb + e * 32;
+                store16(d, a0); store16(d + block, a1); store16(d + 2 * block, a2); store16(d + 3 * block, a3);
+                store16(d + 4 * block, a4); store16(d + 5 * block, a5); store16(d + 6 * block, a6);
+                store16(d + 7 * block, a7);
+                d += 16;
+                store16(d, b0); store16(d + block, b1); store16(d + 2 * block, b2); store16(d + 3 * block, b3);
+                store16(d + 4 * block, b4); store16(d + 5 * block, b5); store16(d + 6 * block, b6);
+                store16(d + 7 * block, b7);
+            }
+            for (long i = 0; i < 8; i++) {
+                float *out = grid + (o0 + i) * m * row + m * (first + t);
+                tiles_out(mb + i * block, out, row);
+                tiles_out(mb + i * block + 16, out + 16 * m, row);
+            }
+        }
+        for (; t < count; t += 16) {
+            for (long e = 0; e < elements; e++) {
+                v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+                const float *x = v + e * e_stride + t, *w = u + e * channels * o8 + o0;
+                for (long c = 0; c < channels; c++, x += ld, w += o8) {
+                    const v16 p = load16(x);
+                    a0 += w[0] * p; a1 += w[1] * p; a2 += w[2] * p; a3 += w[3] * p;
+                    a4 += w[4] * p; a5 += w[5] * p; a6 += w[6] * p; a7 += w[7] * p;
+                }
+                float *d = mb + e * 32;
+                store16(d, a0); store16(d + block, a1); store16(d + 2 * block, a2); store16(d + 3 * block, a3);
+                store16(d + 4 * block, a4); store16(d + 5 * block, a5); store16(d + 6 * block, a6);
+                store16(d + 7 * block, a7);
+            }
+            for (long i = 0; i < 8; i++) {
+                float *out = grid + (o0 + i) * m * row + m * (first + t);
+                tiles_out(mb + i * block, out, row);
+            }
+        }
+    }
+}
+
+#endif
