@@ -60,7 +60,7 @@ void prn_winograd43_weights(const float *weight, float *u, long ins, long outs, 
                 const double *r = t[a];
                 const double row[6] = {r[0] / 4, -(r[0] + r[1] + r[2]) / 6, -(r[0] - r[1] + r[2]) / 6,
                                        r[0] / 24 + r[1] / 12 + r[2] / 6, r[0] / 24 - r[1] / 12 + r[2] / 6, r[2]};
-                for (long b = 0; b < 6; b++) u[((a * 6 + b) * ins + c) * o8 + o] = (float)row[b];
+                for (long b = 0; b < 6; b++) u[winograd_weight_index(a * 6 + b, c, o, ins, o8)] = (float)row[b];
             }
         }
     }

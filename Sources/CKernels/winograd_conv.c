@@ -65,7 +65,7 @@ void prn_winograd_weights(const float *weight, float *u, long ins, long outs, in
             for (long a = 0; a < 4; a++) {
                 const float row[4] = {t[a][0], 0.5f * (t[a][0] + t[a][1] + t[a][2]),
                                       0.5f * (t[a][0] - t[a][1] + t[a][2]), t[a][2]};
-                for (long b = 0; b < 4; b++) u[((a * 4 + b) * ins + c) * o8 + o] = row[b];
+                for (long b = 0; b < 4; b++) u[winograd_weight_index(a * 4 + b, c, o, ins, o8)] = row[b];
             }
         }
     }

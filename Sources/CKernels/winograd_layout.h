@@ -17,6 +17,14 @@ static inline long plane_size_m(long tiles, long m) { return m * tiles + 16; }
 static inline long plane_size(long tiles) { return plane_size_m(tiles, 2); }
 static inline long round8(long n) { return (n + 7) / 8 * 8; }
 
+// Where weight (element e, input channel c, output o) of a transformed weight goes:
+// [elements][blocks of 8 outputs][ins][8], so that the products of a block of 8 outputs read their
+// weights as one sequential stream (with outputs innermost, [elements][ins][outs], a block reads
+// 32 bytes every 4 * outs bytes).
+static inline long winograd_weight_index(long e, long c, long o, long ins, long o8) {
+    return (e * o8 + o / 8 * 8) * ins + c * 8 + o % 8;
+}
+
 // Distance between the rows of transformed values of a chunk: one cache line more than the
 // chunk, so that the rows a block walks through do not all fall into the same few sets of the
 // L1 cache (with rows exactly a chunk long, 512 tiles at C = 16 put all 16 rows of a channel

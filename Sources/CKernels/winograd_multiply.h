@@ -13,8 +13,8 @@
 typedef void (*winograd_tiles_out)(const float *mb, float *out, long row);
 
 // For every block of 8 outputs in [o_first, o_end) and 32 (or 16) tiles of the chunk v
-// ([elements][channels][ld]), the products over the input channels with u
-// ([elements][channels][outs rounded up to 8]), then the output transform into the grid (m rows
+// ([elements][channels][ld]), the products over the input channels with u (laid out by
+// winograd_weight_index), then the output transform into the grid (m rows
 // of m * tiles floats per output). `first` is the chunk's first tile.
 static inline __attribute__((always_inline))
 void multiply_tiles(const float *restrict v, const float *restrict u, float *restrict grid, long channels, long outs,
@@ -30,8 +30,8 @@ void multiply_tiles(const float *restrict v, const float *restrict u, float *res
             for (long e = 0; e < elements; e++) {
                 v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
                 v16 b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0}, b4 = {0}, b5 = {0}, b6 = {0}, b7 = {0};
-                const float *x = v + e * e_stride + t, *w = u + e * channels * o8 + o0;
-                for (long c = 0; c < channels; c++, x += ld, w += o8) {
+                const float *x = v + e * e_stride + t, *w = u + (e * o8 + o0) * channels;
+                for (long c = 0; c < channels; c++, x += ld, w += 8) {
                     const v16 p = load16(x), q = load16(x + 16);
                     a0 += w[0] * p; a1 += w[1] * p; a2 += w[2] * p; a3 += w[3] * p;
                     a4 += w[4] * p; a5 += w[5] * p; a6 += w[6] * p; a7 += w[7] * p;
@@ -56,8 +56,8 @@ void multiply_tiles(const float *restrict v, const float *restrict u, float *res
         for (; t < count; t += 16) {
             for (long e = 0; e < elements; e++) {
                 v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
-                const float *x = v + e * e_stride + t, *w = u + e * channels * o8 + o0;
-                for (long c = 0; c < channels; c++, x += ld, w += o8) {
+                const float *x = v + e * e_stride + t, *w = u + (e * o8 + o0) * channels;
+                for (long c = 0; c < channels; c++, x += ld, w += 8) {
                     const v16 p = load16(x);
                     a0 += w[0] * p; a1 += w[1] * p; a2 += w[2] * p; a3 += w[3] * p;
                     a4 += w[4] * p; a5 += w[5] * p; a6 += w[6] * p; a7 += w[7] * p;

@@ -137,7 +137,7 @@ float *prn_thread_scratch(int slot, long count);
 /// padding 0-2; see winograd_conv.c) -> y [samples, outs, OH, OW], OH = H + 2p - 2, likewise OW.
 /// `tiles` = prn_winograd_tiles(samples, H, W, p) sizes the buffers: `rows` of
 /// prn_winograd_rows_size(C, tiles) floats filled by prn_winograd_gather; `u` of 16 * C * outs
-/// rounded up to 8 floats, made by prn_winograd_weights (input channels [first_in, first_in +
+/// rounded up to 8 floats (laid out as winograd_layout.h says), made by prn_winograd_weights (input channels [first_in, first_in +
 /// in_count) of it, so threads can share the work) from a layer's weight [outs, ins, 3, 3], or
 /// with `adjoint` from the weight [ins, outs, 3, 3] of the layer whose input gradient this is;
 /// `scratch` of prn_winograd_scratch_size(C, tiles); `grid` of prn_winograd_grid_size(outs, tiles)

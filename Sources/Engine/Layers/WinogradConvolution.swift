@@ -75,7 +75,7 @@ final class WinogradConvolution {
         }
     }
 
-    /// The weight in the Winograd domain, [elements][channels][outs rounded up to 8], remade every
+    /// The weight in the Winograd domain, [elements][outs / 8][channels][8] (outs rounded up), remade every
     /// call unless `keep` (`DerivedWeight`). Split across the threads: for 256 channels it is as
     /// long as a batch-8 Winograd pass on one.
     private func transform(_ weight: Tensor, channels c: Int, outs o: Int, adjoint: Bool, keep: Bool,

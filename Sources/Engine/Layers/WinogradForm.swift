@@ -36,8 +36,8 @@ enum WinogradForm {
         }
     }
 
-    /// Input channels [first, first + count) of the transformed weight ([elements][ins][outs
-    /// rounded up to 8]) of `weight`, or with `adjoint` (F(2x2, 3x3) only) of the adjoint
+    /// Input channels [first, first + count) of the transformed weight ([elements][outs / 8][ins][8],
+    /// outs rounded up) of `weight`, or with `adjoint` (F(2x2, 3x3) only) of the adjoint
     /// convolution's.
     func transformWeights(_ weight: UnsafePointer<Float>, into u: UnsafeMutablePointer<Float>, ins c: Int, outs o: Int,
                           adjoint: Bool, first: Int, count: Int) {
