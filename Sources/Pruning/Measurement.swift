@@ -133,6 +133,32 @@ public enum Latency {
         return median(times)
     }
 
+    /// Milliseconds per forward pass of `batch` samples, timed as onnxruntime's reference
+    /// (ort_ref.py) times its sessions: one warm-up forward, then `passes` passes of forwards until
+    /// at least `samples` samples, each pass's mean, the fastest pass reported. Comparing prn with
+    /// that reference on the same protocol keeps the statistic and the warm-up out of the ratio.
+    public static func fastestPass(_ model: Model, batch: Int, samples: Int, passes: Int) throws -> Double {
+        guard batch >= 1, samples >= 1, passes >= 1 else {
+            throw PruningError(.badOption, "latency: batch=\(batch), samples=\(samples) and passes=\(passes) must be at least 1")
+        }
+        return SparseInference.withWeightsFixed {
+            let x = input(for: model, batch: batch)
+            _ = model.forward(x, mode: .eval)
+            var best = Double.infinity
+            for _ in 0..<passes {
+                var done = 0
+                let start = DispatchTime.now().uptimeNanoseconds
+                while done < samples {
+                    _ = model.forward(x, mode: .eval)
+                    done += batch
+                }
+                let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                best = Swift.min(best, ms / Double(done / batch))
+            }
+            return best
+        }
+    }
+
     /// The seeded random batch the timings run on (the same for every timing of a model).
     public static func input(for model: Model, batch: Int) -> Tensor {
         let x = Tensor(shape: [batch] + model.inputShape, zeroed: false)

@@ -28,6 +28,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "With --model: timed runs per batch size (the median is reported).")
     var runs = 10
 
+    @Option(help: "With --model: time as onnxruntime's reference (ort_ref.py) does instead: three passes of at least this many samples per batch size, the fastest pass's rate reported (e.g. --samples 256).")
+    var samples: Int?
+
     @Flag(help: "With --model: also print the time of each step of a forward (a layer, or a fused chain such as conv + batch norm + ReLU).")
     var layers = false
 
@@ -51,6 +54,8 @@ struct BenchCommand: ParsableCommand {
         guard batchSizes != nil else { throw ValidationError("--batch '\(batch)': give sizes from 1 to 65536 separated by commas, e.g. --batch 1,32") }
         guard ["global", "local"].contains(scope) else { throw ValidationError("--scope '\(scope)': use global or local") }
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+        if let n = samples, n < 1 { throw ValidationError("--samples \(n): give at least 1 sample per pass, e.g. --samples 256") }
+        if samples != nil && layers { throw ValidationError("--layers times steps over --runs; leave out --samples") }
         if layers && json { throw ValidationError("--layers prints a table for reading; leave out --json") }
     }
 
@@ -76,7 +81,8 @@ struct BenchCommand: ParsableCommand {
 
     private func runModel() throws {
         guard let path = model, let sizes = batchSizes else { return }
-        let options = ModelWorkloads.Options(path: path, batches: sizes, prune: prune, local: scope == "local", runs: runs, layers: layers)
+        let options = ModelWorkloads.Options(path: path, batches: sizes, prune: prune, local: scope == "local", runs: runs, samplesPerPass: samples,
+                                             layers: layers)
         try ModelWorkloads.run(options, emit: emit, note: { line in
             if !json { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
         })

@@ -1,4 +1,5 @@
 import Engine
+import Pruning
 import Foundation
 import XCTest
 @testable import Runtime
@@ -40,6 +41,28 @@ final class ModelBenchTests: XCTestCase {
         XCTAssertEqual(table.count, steps.count + 2)
         let names = stem.nodes.map { model.nodes[$0].name }.joined(separator: " + ")
         XCTAssertTrue(table[2].hasPrefix("  " + names) && table[2].contains("conv 3x3/1 3->"), table[2])
+    }
+
+    /// `--samples N` times as onnxruntime's reference does: one warm-up forward, then each pass
+    /// runs forwards until it has N samples (3 passes), and the fastest pass's mean is reported.
+    func testFastestPassRunsTheReferenceProtocol() throws {
+        let model = try Zoo.build("lenet5", ZooOptions(inputShape: [1, 16, 16], classes: 4, seed: 0))
+        var forwards = 0
+        model.stepClock = { nodes, _ in if nodes.contains(1) { forwards += 1 } }
+        let ms = try Pruning.Latency.fastestPass(model, batch: 3, samples: 7, passes: 2)
+        model.stepClock = nil
+        XCTAssertGreaterThan(ms, 0)
+        XCTAssertEqual(forwards, 1 + 2 * 3, "a warm-up, then two passes of three batches of 3 (9 >= 7 samples)")
+        XCTAssertThrowsError(try Pruning.Latency.fastestPass(model, batch: 1, samples: 0, passes: 3))
+        var lines: [BenchResult] = []
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("prn-bench-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("small.safetensors").path
+        try ModelFile.save(model, to: URL(fileURLWithPath: path))
+        try ModelWorkloads.run(.init(path: path, batches: [2], samplesPerPass: 4), emit: { lines.append($0) })
+        XCTAssertEqual(lines.map(\.workload), ["small-batch2-infer"])
+        XCTAssertGreaterThan(lines[0].samplesPerSecond ?? 0, 0)
     }
 
     func testRefusesWhatItCannotTime() throws {

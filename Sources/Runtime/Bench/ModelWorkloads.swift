@@ -19,17 +19,21 @@ public enum ModelWorkloads {
         /// Timed forward passes per batch size (their median is reported), after one warm-up;
         /// fewer when they take more than `maxSeconds`.
         public var runs: Int
+        /// Instead of the median of `runs`: three passes of at least this many samples, the
+        /// fastest pass's mean (onnxruntime's reference, ort_ref.py, times so).
+        public var samplesPerPass: Int?
         public var maxSeconds: Double
         /// Also time each step of the forward (StepTimes), handed to `note` as a table.
         public var layers: Bool
 
         public init(path: String, batches: [Int], prune: Double? = nil, local: Bool = false,
-                    runs: Int = 10, maxSeconds: Double = 10, layers: Bool = false) {
+                    runs: Int = 10, samplesPerPass: Int? = nil, maxSeconds: Double = 10, layers: Bool = false) {
             self.path = path
             self.batches = batches
             self.prune = prune
             self.local = local
             self.runs = runs
+            self.samplesPerPass = samplesPerPass
             self.maxSeconds = maxSeconds
             self.layers = layers
         }
@@ -90,9 +94,13 @@ public enum ModelWorkloads {
         BenchResult("\(name)-batch\(batch)-infer", samplesPerSecond: Double(batch) / (ms / 1000), extra: ["ms_per_batch": ms])
     }
 
-    /// Median milliseconds of one forward pass of `batch` random samples.
+    /// Milliseconds of one forward pass of `batch` random samples: the median of `runs`, or the
+    /// mean within the fastest of three passes of `samplesPerPass` samples.
     static func time(_ model: Model, batch: Int, _ o: Options) throws -> Double {
-        try Pruning.Latency.measure(model, LatencyOptions(batch: batch, runs: o.runs, warmup: 1, maxSeconds: o.maxSeconds))
+        if let samples = o.samplesPerPass {
+            return try Pruning.Latency.fastestPass(model, batch: batch, samples: samples, passes: 3)
+        }
+        return try Pruning.Latency.measure(model, LatencyOptions(batch: batch, runs: o.runs, warmup: 1, maxSeconds: o.maxSeconds))
     }
 
     /// A batch the memory budget cannot hold is refused before it is allocated.
