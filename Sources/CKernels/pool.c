@@ -4,6 +4,11 @@
 // virtual machine, as much as a whole sparse layer of a batch. Here a worker that just finished
 // a job spins briefly for the next one (the usual case inside a forward pass), then sleeps on a
 // condition variable, so an idle pool costs nothing and BLAS threads keep the cores.
+//
+// Shares are claimed, not assigned: the calling thread and every awake worker take the next
+// unclaimed share until none is left, and the call returns once every share has finished. A
+// worker whose core is busy with another process (a shared or virtual machine) then costs the
+// job only the share it holds, if any, instead of the whole job waiting for it to be scheduled.
 #include "CKernelsPool.h"
 #include <pthread.h>
 #include <sched.h>
@@ -22,10 +27,15 @@ static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 // learns both from a single read and one outside the job never looks at the job's other fields.
 static atomic_ulong job_word;
 static atomic_long sleepers;
-static atomic_long remaining;    // shares run by worker threads that have not finished yet
+// The next unclaimed share, tagged with the low 32 bits of the job's generation, so a worker
+// that saw an earlier job cannot claim a share of a later one: (generation << 32) | share.
+static atomic_ulong claim_word;
+static atomic_long finished;     // shares of the current job that have finished
 static long started;             // worker threads created (guarded by submit)
-static prn_task job_task;        // written before job_word publishes the job, stable until it ends
-static void *job_context;
+// Written before job_word publishes the job, stable until its last share finishes (a worker
+// reads them only after claiming a share, which holds the job open).
+static _Atomic(prn_task) job_task;
+static _Atomic(void *) job_context;
 
 static inline unsigned long generation_of(unsigned long word) { return word >> 16; }
 static inline long shares_of(unsigned long word) { return (long)(word & 0xffff); }
@@ -43,12 +53,24 @@ static inline void cpu_relax(void) {
 #endif
 }
 
-typedef struct { long index; unsigned long seen; } worker_start;
+typedef struct { unsigned long seen; } worker_start;
+
+static inline unsigned long claim_tag(unsigned long generation) { return generation & 0xffffffffUL; }
+
+// Runs shares of job `generation` (of `shares`) until none is left unclaimed.
+static void claim_shares(unsigned long generation, long shares) {
+    for (;;) {
+        unsigned long word = atomic_load(&claim_word);
+        if (word >> 32 != claim_tag(generation) || (long)(word & 0xffffffffUL) >= shares) return;
+        if (!atomic_compare_exchange_weak(&claim_word, &word, word + 1)) continue;
+        atomic_load(&job_task)(atomic_load(&job_context), (long)(word & 0xffffffffUL));
+        atomic_fetch_add(&finished, 1);
+    }
+}
 
 static void *worker_main(void *arg) {
     const worker_start start = *(worker_start *)arg;
     free(arg);
-    const long index = start.index;
     unsigned long seen = start.seen;  // the job running when this thread was made is not its
     inside_job = 1;
     for (;;) {
@@ -74,12 +96,7 @@ static void *worker_main(void *arg) {
             pthread_mutex_unlock(&sleep_lock);
         }
         seen = g;
-        // A worker with a share holds the job open (remaining) until it is done, so the job's
-        // fields cannot change under it; one without a share reads nothing more.
-        if (index < shares_of(word)) {
-            job_task(job_context, index);
-            atomic_fetch_sub(&remaining, 1);
-        }
+        claim_shares(g, shares_of(word));
     }
     return NULL;
 }
@@ -101,7 +118,7 @@ void prn_parallel(long workers, prn_task task, void *context) {
         worker_start *start = malloc(sizeof *start);
         int failed = !start;
         if (start) {
-            *start = (worker_start){started + 1, generation_of(atomic_load(&job_word))};
+            *start = (worker_start){generation_of(atomic_load(&job_word))};
             failed = pthread_create(&thread, &attr, worker_main, start);
             if (failed) free(start);
         }
@@ -109,24 +126,21 @@ void prn_parallel(long workers, prn_task task, void *context) {
         if (failed) break;
         started++;
     }
-    long inline_from = workers;  // shares without a thread (creation failed) run here after share 0
-    if (started < workers - 1) inline_from = started + 1;
-
-    job_task = task;
-    job_context = context;
-    atomic_store(&remaining, inline_from - 1);
+    atomic_store(&job_task, task);
+    atomic_store(&job_context, context);
+    atomic_store(&finished, 0);
     const unsigned long next = generation_of(atomic_load(&job_word)) + 1;
-    atomic_store(&job_word, (next << 16) | (unsigned long)inline_from);  // publishes the job
+    atomic_store(&claim_word, claim_tag(next) << 32);
+    atomic_store(&job_word, (next << 16) | (unsigned long)workers);  // publishes the job
     if (atomic_load(&sleepers) > 0) {
         pthread_mutex_lock(&sleep_lock);
         pthread_cond_broadcast(&wake);
         pthread_mutex_unlock(&sleep_lock);
     }
     inside_job = 1;
-    task(context, 0);
-    for (long w = inline_from; w < workers; w++) task(context, w);
+    claim_shares(next, workers);
     inside_job = 0;
-    for (int i = 0; atomic_load(&remaining) > 0; i++) {
+    for (int i = 0; atomic_load(&finished) < workers; i++) {
         cpu_relax();
         if ((i & 1023) == 1023) sched_yield();
     }
