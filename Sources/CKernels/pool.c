@@ -5,8 +5,9 @@
 // a job spins briefly for the next one (the usual case inside a forward pass), then sleeps on a
 // condition variable, so an idle pool costs nothing and BLAS threads keep the cores.
 //
-// Shares are claimed, not assigned: the calling thread and every awake worker take the next
-// unclaimed share until none is left, and the call returns once every share has finished. A
+// Shares are claimed, not assigned: the calling thread and every awake worker take their own
+// share (the calling thread share 0, worker k share k) and then any share still unclaimed, and
+// the call returns once every share has finished. A
 // worker whose core is busy with another process (a shared or virtual machine) then costs the
 // job only the share it holds, if any, instead of the whole job waiting for it to be scheduled.
 #include "CKernelsPool.h"
@@ -27,9 +28,10 @@ static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 // learns both from a single read and one outside the job never looks at the job's other fields.
 static atomic_ulong job_word;
 static atomic_long sleepers;
-// The next unclaimed share, tagged with the low 32 bits of the job's generation, so a worker
-// that saw an earlier job cannot claim a share of a later one: (generation << 32) | share.
-static atomic_ulong claim_word;
+// Per share, the generation of the last job that claimed it: a thread claims share s of job g by
+// raising it from below g to g, so each share runs once per job, and a thread still looking at
+// an earlier job (whose shares were all claimed before it ended) can claim nothing.
+static atomic_ulong share_claim[MAX_THREADS + 1];
 static atomic_long finished;     // shares of the current job that have finished
 static long started;             // worker threads created (guarded by submit)
 // Written before job_word publishes the job, stable until its last share finishes (a worker
@@ -53,17 +55,24 @@ static inline void cpu_relax(void) {
 #endif
 }
 
-typedef struct { unsigned long seen; } worker_start;
+typedef struct { long index; unsigned long seen; } worker_start;
 
-static inline unsigned long claim_tag(unsigned long generation) { return generation & 0xffffffffUL; }
+static int claim(long share, unsigned long generation) {
+    unsigned long v = atomic_load(&share_claim[share]);
+    while (v < generation)
+        if (atomic_compare_exchange_weak(&share_claim[share], &v, generation)) return 1;
+    return 0;
+}
 
-// Runs shares of job `generation` (of `shares`) until none is left unclaimed.
-static void claim_shares(unsigned long generation, long shares) {
-    for (;;) {
-        unsigned long word = atomic_load(&claim_word);
-        if (word >> 32 != claim_tag(generation) || (long)(word & 0xffffffffUL) >= shares) return;
-        if (!atomic_compare_exchange_weak(&claim_word, &word, word + 1)) continue;
-        atomic_load(&job_task)(atomic_load(&job_context), (long)(word & 0xffffffffUL));
+// Runs the unclaimed shares of job `generation` (of `shares`), its own share `home` first: when
+// every thread is on time each runs the share of its index, as the last job did, so a worker
+// keeps the samples (and their activations in its cache) it had; a late thread's share is
+// taken by the others.
+static void claim_shares(unsigned long generation, long shares, long home) {
+    for (long k = 0; k < shares; k++) {
+        const long share = (home + k) % shares;
+        if (!claim(share, generation)) continue;
+        atomic_load(&job_task)(atomic_load(&job_context), share);
         atomic_fetch_add(&finished, 1);
     }
 }
@@ -71,6 +80,7 @@ static void claim_shares(unsigned long generation, long shares) {
 static void *worker_main(void *arg) {
     const worker_start start = *(worker_start *)arg;
     free(arg);
+    const long index = start.index;
     unsigned long seen = start.seen;  // the job running when this thread was made is not its
     inside_job = 1;
     for (;;) {
@@ -96,7 +106,7 @@ static void *worker_main(void *arg) {
             pthread_mutex_unlock(&sleep_lock);
         }
         seen = g;
-        claim_shares(g, shares_of(word));
+        claim_shares(g, shares_of(word), index);
     }
     return NULL;
 }
@@ -118,7 +128,7 @@ void prn_parallel(long workers, prn_task task, void *context) {
         worker_start *start = malloc(sizeof *start);
         int failed = !start;
         if (start) {
-            *start = (worker_start){generation_of(atomic_load(&job_word))};
+            *start = (worker_start){started + 1, generation_of(atomic_load(&job_word))};
             failed = pthread_create(&thread, &attr, worker_main, start);
             if (failed) free(start);
         }
@@ -130,7 +140,6 @@ void prn_parallel(long workers, prn_task task, void *context) {
     atomic_store(&job_context, context);
     atomic_store(&finished, 0);
     const unsigned long next = generation_of(atomic_load(&job_word)) + 1;
-    atomic_store(&claim_word, claim_tag(next) << 32);
     atomic_store(&job_word, (next << 16) | (unsigned long)workers);  // publishes the job
     if (atomic_load(&sleepers) > 0) {
         pthread_mutex_lock(&sleep_lock);
@@ -138,7 +147,7 @@ void prn_parallel(long workers, prn_task task, void *context) {
         pthread_mutex_unlock(&sleep_lock);
     }
     inside_job = 1;
-    claim_shares(next, workers);
+    claim_shares(next, workers, 0);
     inside_job = 0;
     for (int i = 0; atomic_load(&finished) < workers; i++) {
         cpu_relax();

@@ -30,13 +30,8 @@ long prn_winograd43_rows_size(long channels, long tiles) { return channels * 6 *
 
 long prn_winograd43_grid_size(long outs, long tiles) { return round8(outs) * 16 * tiles; }
 
-// Tiles transformed at a time: their 36 x C transformed inputs (144 * C bytes per tile), about
-// 256 KB as in winograd_conv.c, and never fewer than one wide block of 32.
-static long chunk_tiles(long channels, long tiles) {
-    long n = 1820 / channels / 32 * 32;
-    if (n < 32) n = 32;
-    return n < tiles ? n : tiles;
-}
+// Tiles transformed at a time: 36 x C transformed inputs per tile (winograd_layout.h).
+static long chunk_tiles(long channels, long tiles) { return chunk_tiles_of(channels, tiles, 36); }
 
 long prn_winograd43_scratch_size(long channels, long tiles) {
     return 36 * channels * chunk_row(chunk_tiles(channels, tiles));

@@ -32,13 +32,8 @@ long prn_winograd_rows_size(long channels, long tiles) { return channels * 4 * p
 
 long prn_winograd_grid_size(long outs, long tiles) { return round8(outs) * 4 * tiles; }
 
-// Tiles transformed at a time: their 16 x C transformed inputs (64 * C bytes per tile), about
-// 256 KB, stay in a quarter of a 1 MB L2 cache while every block of 8 outputs reads them.
-static long chunk_tiles(long channels, long tiles) {
-    long n = 4096 / channels / 32 * 32;
-    if (n < 32) n = 32;
-    return n < tiles ? n : tiles;
-}
+// Tiles transformed at a time: 16 x C transformed inputs per tile (winograd_layout.h).
+static long chunk_tiles(long channels, long tiles) { return chunk_tiles_of(channels, tiles, 16); }
 
 long prn_winograd_scratch_size(long channels, long tiles) {
     return 16 * channels * chunk_row(chunk_tiles(channels, tiles));

@@ -31,6 +31,15 @@ static inline long winograd_weight_index(long e, long c, long o, long ins, long 
 // 32 KB apart, in one set).
 static inline long chunk_row(long count) { return count + 16; }
 
+// Tiles transformed at a time when each tile's transformed inputs take `floats_per_channel` x C
+// floats: about 256 KB, a quarter of a 1 MB L2 cache, stays there while every block of 8 outputs
+// reads it; a multiple of 32 (one wide block), at least 32, at most the call's tiles.
+static inline long chunk_tiles_of(long channels, long tiles, long floats_per_channel) {
+    long n = 65536 / floats_per_channel / channels / 32 * 32;
+    if (n < 32) n = 32;
+    return n < tiles ? n : tiles;
+}
+
 // Zeros rows [from, to) of each of the `elements` elements' blocks of a chunk (rows `ld` apart,
 // blocks `e_stride` apart, `count` floats each): the padding rows that round a channel count up
 // to a block's size.

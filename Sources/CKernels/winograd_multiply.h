@@ -12,6 +12,15 @@
 // (`row` floats apart) from `out` on, m values per tile.
 typedef void (*winograd_tiles_out)(const float *mb, float *out, long row);
 
+// The 8 outputs' accumulators of one element and 16 tiles, `block` floats apart.
+#define STORE_OUTPUTS(d, block, r0, r1, r2, r3, r4, r5, r6, r7)                               \
+    do {                                                                                      \
+        store16(d, r0); store16((d) + (block), r1); store16((d) + 2 * (block), r2);           \
+        store16((d) + 3 * (block), r3); store16((d) + 4 * (block), r4);                       \
+        store16((d) + 5 * (block), r5); store16((d) + 6 * (block), r6);                       \
+        store16((d) + 7 * (block), r7);                                                       \
+    } while (0)
+
 // For every block of 8 outputs in [o_first, o_end) and 32 (or 16) tiles of the chunk v
 // ([elements][channels][ld]), the products over the input channels with u (laid out by
 // winograd_weight_index), then the output transform into the grid (m rows
@@ -38,14 +47,8 @@ void multiply_tiles(const float *restrict v, const float *restrict u, float *res
                     b0 += w[0] * q; b1 += w[1] * q; b2 += w[2] * q; b3 += w[3] * q;
                     b4 += w[4] * q; b5 += w[5] * q; b6 += w[6] * q; b7 += w[7] * q;
                 }
-                float *d = mb + e * 32;
-                store16(d, a0); store16(d + block, a1); store16(d + 2 * block, a2); store16(d + 3 * block, a3);
-                store16(d + 4 * block, a4); store16(d + 5 * block, a5); store16(d + 6 * block, a6);
-                store16(d + 7 * block, a7);
-                d += 16;
-                store16(d, b0); store16(d + block, b1); store16(d + 2 * block, b2); store16(d + 3 * block, b3);
-                store16(d + 4 * block, b4); store16(d + 5 * block, b5); store16(d + 6 * block, b6);
-                store16(d + 7 * block, b7);
+                STORE_OUTPUTS(mb + e * 32, block, a0, a1, a2, a3, a4, a5, a6, a7);
+                STORE_OUTPUTS(mb + e * 32 + 16, block, b0, b1, b2, b3, b4, b5, b6, b7);
             }
             for (long i = 0; i < 8; i++) {
                 float *out = grid + (o0 + i) * m * row + m * (first + t);
@@ -62,10 +65,7 @@ void multiply_tiles(const float *restrict v, const float *restrict u, float *res
                     a0 += w[0] * p; a1 += w[1] * p; a2 += w[2] * p; a3 += w[3] * p;
                     a4 += w[4] * p; a5 += w[5] * p; a6 += w[6] * p; a7 += w[7] * p;
                 }
-                float *d = mb + e * 32;
-                store16(d, a0); store16(d + block, a1); store16(d + 2 * block, a2); store16(d + 3 * block, a3);
-                store16(d + 4 * block, a4); store16(d + 5 * block, a5); store16(d + 6 * block, a6);
-                store16(d + 7 * block, a7);
+                STORE_OUTPUTS(mb + e * 32, block, a0, a1, a2, a3, a4, a5, a6, a7);
             }
             for (long i = 0; i < 8; i++) {
                 float *out = grid + (o0 + i) * m * row + m * (first + t);

@@ -97,11 +97,8 @@ final class Conv2dTests: XCTestCase {
                                                        (6, 11, 1, 14, 14, 2, 2), (3, 8, 1, 28, 28, 1, 2), (2, 9, 1, 56, 56, 1, 2),
                                                        (3, 11, 1, 20, 18, 2, 3), (64, 16, 1, 30, 30, 1, 2),
                                                        (3, 5, 2, 3, 8, 1, 4), (2, 7, 0, 6, 12, 1, 3)] {
-            let conv = Conv2d(cin, cout, kernel: 3, stride: 1, padding: pad, bias: true)
-            conv.initialize(&rng)
+            let (conv, g, x) = randomConv3x3(cin, cout, padding: pad, height: h, width: w, batch: batch, &rng)
             let config = EngineConfiguration(threads: threads)
-            let g = conv.geometry(height: h, width: w)
-            let x = GradCheck.randomTensor([batch, cin, h, w], &rng)
             let y = conv.forward([x], mode: .train, configuration: config)
             let what = "\(cin)->\(cout) p\(pad) \(h)x\(w) batch \(batch) threads \(threads)"
             XCTAssertTrue(conv.winogradConvolution(g), "\(what) runs Winograd")
@@ -134,11 +131,8 @@ final class Conv2dTests: XCTestCase {
                                                        (5, 13, 1, 32, 32, 1, 2), (3, 8, 1, 28, 28, 1, 2), (2, 9, 1, 56, 56, 1, 2),
                                                        (64, 16, 1, 24, 24, 2, 4), (2, 7, 2, 19, 30, 1, 2), (3, 11, 0, 34, 20, 2, 1),
                                                        (64, 64, 1, 8, 8, 5, 1), (16, 9, 1, 40, 40, 1, 1)] {
-            let conv = Conv2d(cin, cout, kernel: 3, stride: 1, padding: pad, bias: true)
-            conv.initialize(&rng)
+            let (conv, g, x) = randomConv3x3(cin, cout, padding: pad, height: h, width: w, batch: batch, &rng)
             let config = EngineConfiguration(threads: threads)
-            let g = conv.geometry(height: h, width: w)
-            let x = GradCheck.randomTensor([batch, cin, h, w], &rng)
             let what = "\(cin)->\(cout) p\(pad) \(h)x\(w) batch \(batch) threads \(threads)"
             let y = conv.forward([x], mode: .eval, configuration: config)
             XCTAssertEqual(conv.winogradForm(g, batch: batch, eval: true), .f4x4, "\(what) runs F(4x4, 3x3)")
@@ -389,6 +383,14 @@ final class Conv2dTests: XCTestCase {
             XCTAssertEqual(variance, 2 / Double(fan), accuracy: 0.25 * 2 / Double(fan))
             XCTAssertTrue(conv.bias!.value.array.allSatisfy { $0 == 0 })
         }
+    }
+
+    /// A 3x3 stride-1 convolution with bias, initialized from `rng`, its geometry and a random input.
+    private func randomConv3x3(_ cin: Int, _ cout: Int, padding: Int, height h: Int, width w: Int, batch: Int,
+                               _ rng: inout RandomStream) -> (Conv2d, ConvGeometry, Tensor) {
+        let conv = Conv2d(cin, cout, kernel: 3, stride: 1, padding: padding, bias: true)
+        conv.initialize(&rng)
+        return (conv, conv.geometry(height: h, width: w), GradCheck.randomTensor([batch, cin, h, w], &rng))
     }
 
     private func assertClose(_ a: Tensor, _ b: Tensor, _ what: String, line: UInt = #line) {

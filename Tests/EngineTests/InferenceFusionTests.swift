@@ -46,16 +46,7 @@ final class InferenceFusionTests: XCTestCase {
             o.width = width
             let model = try Zoo.build(name, o)
             var rng = RandomStream(seed: 4)
-            // Batch-norm statistics and affine parameters far from their identity start.
-            for node in model.nodes {
-                guard let bn = node.layer as? BatchNorm else { continue }
-                for c in 0..<bn.channels {
-                    bn.runningMean.value.data[c] = rng.uniform() - 0.5
-                    bn.runningVar.value.data[c] = 0.2 + rng.uniform()
-                    bn.weight.value.data[c] = 0.5 + rng.uniform()
-                    bn.bias.value.data[c] = rng.uniform() - 0.5
-                }
-            }
+            BatchNormFixtures.randomize(model, &rng)
             let x = GradCheck.randomTensor([5] + shape, &rng)
             XCTAssertTrue(heads.isSubset(of: Set(InferenceFusion.chains(model).values.map(\.kind))), "\(name) has \(heads.sorted()) chains to fuse")
             let fused = model.forward(x, mode: .eval).array

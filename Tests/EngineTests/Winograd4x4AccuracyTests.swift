@@ -10,15 +10,7 @@ final class Winograd4x4AccuracyTests: XCTestCase {
         for name in ["resnet20", "vgg-small"] {
             let model = try Zoo.build(name, ZooOptions(inputShape: [3, 32, 32], classes: 10, seed: 5))
             var rng = RandomStream(seed: 6)
-            for node in model.nodes {
-                guard let bn = node.layer as? BatchNorm else { continue }
-                for c in 0..<bn.channels {
-                    bn.runningMean.value.data[c] = rng.uniform() - 0.5
-                    bn.runningVar.value.data[c] = 0.2 + rng.uniform()
-                    bn.weight.value.data[c] = 0.5 + rng.uniform()
-                    bn.bias.value.data[c] = rng.uniform() - 0.5
-                }
-            }
+            BatchNormFixtures.randomize(model, &rng)
             let x = GradCheck.randomTensor([8, 3, 32, 32], &rng)
             model.configuration = EngineConfiguration(threads: 2, winograd: false)
             let direct = model.forward(x, mode: .eval).array
