@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-enum { MAX_THREADS = 255 };  // shares must fit in the 16 bits of job_word
+enum { MAX_THREADS = 255 };
+// Shares of one job (PRN_THREADS goes up to 1024); they must fit in the 16 bits of job_word.
+enum { MAX_SHARES = 1024 };
 // How long a worker keeps spinning for the next job before it sleeps.
 static const long SPIN_NANOSECONDS = 100000;
 
@@ -31,7 +33,7 @@ static atomic_long sleepers;
 // Per share, the generation of the last job that claimed it: a thread claims share s of job g by
 // raising it from below g to g, so each share runs once per job, and a thread still looking at
 // an earlier job (whose shares were all claimed before it ended) can claim nothing.
-static atomic_ulong share_claim[MAX_THREADS + 1];
+static atomic_ulong share_claim[MAX_SHARES];
 static atomic_long finished;     // shares of the current job that have finished
 static long started;             // worker threads created (guarded by submit)
 // Written before job_word publishes the job, stable until its last share finishes (a worker
@@ -116,7 +118,7 @@ static void run_inline(long workers, prn_task task, void *context) {
 }
 
 void prn_parallel(long workers, prn_task task, void *context) {
-    if (workers <= 1 || inside_job || pthread_mutex_trylock(&submit) != 0) {
+    if (workers <= 1 || workers > MAX_SHARES || inside_job || pthread_mutex_trylock(&submit) != 0) {
         run_inline(workers, task, context);
         return;
     }

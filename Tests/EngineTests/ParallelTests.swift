@@ -15,7 +15,7 @@ final class ParallelTests: XCTestCase {
     }
 
     func testEveryIndexVisitedOnceForManyShapesAndThreadCounts() {
-        for threads in [1, 2, 3, 8, 33] {
+        for threads in [1, 2, 3, 8, 33, 300] {
             for count in [0, 1, 2, 7, 64, 1000] {
                 for minimum in [1, 5, 100] {
                     XCTAssertEqual(visits(count, minPerThread: minimum, threads: threads), Array(repeating: 1, count: count),

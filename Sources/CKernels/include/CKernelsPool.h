@@ -9,7 +9,8 @@ typedef void (*prn_task)(void *context, long worker);
 /// calling thread and the pool's threads claim the shares as they come free, so which thread runs
 /// a share varies from call to call (a share must not depend on it). Workers stay awake for a short while after a job, so the many
 /// small loops of one forward pass do not each pay for waking sleeping threads. A call made from
-/// inside a job, or while another thread's job is running, runs its shares inline, in order.
+/// inside a job, or while another thread's job is running, or with more than 1024 shares, runs
+/// its shares inline, in order.
 void prn_parallel(long workers, prn_task task, void *context);
 
 #endif
