@@ -30,11 +30,9 @@ long prn_winograd43_rows_size(long channels, long tiles) { return channels * 6 *
 
 long prn_winograd43_grid_size(long outs, long tiles) { return round8(outs) * 16 * tiles; }
 
-// Tiles transformed at a time: 36 x C transformed inputs per tile (winograd_layout.h).
-static long chunk_tiles(long channels, long tiles) { return chunk_tiles_of(channels, tiles, 36); }
 
 long prn_winograd43_scratch_size(long channels, long tiles) {
-    return 36 * channels * chunk_row(chunk_tiles(channels, tiles));
+    return 36 * channels * chunk_row(chunk_tiles_of(channels, tiles, 36));
 }
 
 void prn_winograd43_weights(const float *weight, float *u, long ins, long outs, long first_in, long in_count) {
@@ -63,15 +61,8 @@ void prn_winograd43_weights(const float *weight, float *u, long ins, long outs, 
 
 CLONES __attribute__((no_builtin("memset", "memcpy")))
 void prn_winograd43_gather(const float *restrict x, float *restrict rows, long channels, long samples, long height,
-                           long width, long padding, long tiles) {
-    gather_tiles_shaped(x, rows, channels, samples, height, width, padding, tiles, 0, tiles_down(height, padding, 4),
-                        4);
-}
-
-CLONES __attribute__((no_builtin("memset", "memcpy")))
-void prn_winograd43_gather_band(const float *restrict x, float *restrict rows, long channels, long height, long width,
-                                long padding, long tiles, long row_first, long row_count) {
-    gather_tiles_shaped(x, rows, channels, 1, height, width, padding, tiles, row_first, row_count, 4);
+                           long width, long padding, long tiles, long row_first, long row_count) {
+    gather_tiles_shaped(x, rows, channels, samples, height, width, padding, tiles, row_first, row_count, 4);
 }
 
 // B^T applied to six values: (4 d0 - 5 d2 + d4, (d4 - 4 d2) -+ (4 d1 - d3), (d4 - d2) -+ 2 (d1 - d3),
@@ -156,31 +147,18 @@ static inline __attribute__((always_inline)) void output_tiles(const float *mb, 
 CLONES
 static void multiply_outputs(const float *restrict v, const float *restrict u, float *restrict grid, long channels,
                              long outs, long count, long ld, long first, long tiles) {
-    multiply_tiles(v, u, grid, channels, outs, 0, round8(outs), count, ld, first, tiles, 36, 4, output_tiles);
+    multiply_tiles(v, u, grid, channels, outs, count, ld, first, tiles, 36, 4, output_tiles);
 }
 
 void prn_winograd43_conv(const float *rows, const float *u, float *scratch, float *grid, long channels, long outs,
                          long tiles) {
-    const long chunk = chunk_tiles(channels, tiles), plane = plane_size_m(tiles, 4);
-    for (long first = 0; first < tiles; first += chunk) {
-        const long n = chunk < tiles - first ? chunk : tiles - first;
-        transform_inputs(rows, scratch, channels, plane, first, n, chunk_row(n));
-        multiply_outputs(scratch, u, grid, channels, outs, n, chunk_row(n), first, tiles);
-    }
+    winograd_chunks(rows, u, scratch, grid, channels, outs, tiles, 36, 4, transform_inputs, multiply_outputs);
 }
 
 CLONES
 void prn_winograd43_output(const float *restrict grid, float *restrict y, long outs, long samples, long height,
-                           long width, long padding, long tiles, const float *scale, const float *shift,
-                           const float *residual, int relu) {
-    write_tiles(grid, y, outs, samples, height, width, padding, tiles, 0, tiles_down(height, padding, 4), scale,
-                shift, residual, relu, 4);
-}
-
-CLONES
-void prn_winograd43_output_band(const float *restrict grid, float *restrict y, long outs, long height, long width,
-                                long padding, long tiles, long row_first, long row_count, const float *scale,
-                                const float *shift, const float *residual, int relu) {
-    write_tiles(grid, y, outs, 1, height, width, padding, tiles, row_first, row_count, scale, shift, residual, relu,
-                4);
+                           long width, long padding, long tiles, long row_first, long row_count, const float *scale,
+                           const float *shift, const float *residual, int relu) {
+    write_tiles(grid, y, outs, samples, height, width, padding, tiles, row_first, row_count, scale, shift, residual,
+                relu, 4);
 }

@@ -21,7 +21,7 @@
 
 long prn_winograd_tiles(long samples, long height, long width, long padding) {
     const long used = samples * tile_rows(height, padding) * tile_stride(width, padding);
-    return (used + 31) / 32 * 32;
+    return (used + 15) / 16 * 16;
 }
 
 long prn_winograd_band_tiles(long row_count, long width, long padding) {
@@ -32,11 +32,8 @@ long prn_winograd_rows_size(long channels, long tiles) { return channels * 4 * p
 
 long prn_winograd_grid_size(long outs, long tiles) { return round8(outs) * 4 * tiles; }
 
-// Tiles transformed at a time: 16 x C transformed inputs per tile (winograd_layout.h).
-static long chunk_tiles(long channels, long tiles) { return chunk_tiles_of(channels, tiles, 16); }
-
 long prn_winograd_scratch_size(long channels, long tiles) {
-    return 16 * channels * chunk_row(chunk_tiles(channels, tiles));
+    return 16 * channels * chunk_row(chunk_tiles_of(channels, tiles, 16));
 }
 
 void prn_winograd_weights(const float *weight, float *u, long ins, long outs, int adjoint, long first_in,
@@ -68,14 +65,8 @@ void prn_winograd_weights(const float *weight, float *u, long ins, long outs, in
 
 CLONES __attribute__((no_builtin("memset", "memcpy")))
 void prn_winograd_gather(const float *restrict x, float *restrict rows, long channels, long samples, long height,
-                         long width, long padding, long tiles) {
-    gather_tiles_shaped(x, rows, channels, samples, height, width, padding, tiles, 0, tile_rows(height, padding), 2);
-}
-
-CLONES __attribute__((no_builtin("memset", "memcpy")))
-void prn_winograd_gather_band(const float *restrict x, float *restrict rows, long channels, long height, long width,
-                              long padding, long tiles, long row_first, long row_count) {
-    gather_tiles_shaped(x, rows, channels, 1, height, width, padding, tiles, row_first, row_count, 2);
+                         long width, long padding, long tiles, long row_first, long row_count) {
+    gather_tiles_shaped(x, rows, channels, samples, height, width, padding, tiles, row_first, row_count, 2);
 }
 
 // B^T along one input row of 16 tiles: (d0 - d2, d1 + d2, d2 - d1, d1 - d3).
@@ -137,36 +128,24 @@ static inline __attribute__((always_inline)) void output_tiles(const float *mb, 
 
 CLONES
 static void multiply_outputs(const float *restrict v, const float *restrict u, float *restrict grid, long channels,
-                             long outs, long o_first, long o_end, long count, long ld, long first, long tiles) {
-    multiply_tiles(v, u, grid, channels, outs, o_first, o_end, count, ld, first, tiles, 16, 2, output_tiles);
+                             long outs, long count, long ld, long first, long tiles) {
+    multiply_tiles(v, u, grid, channels, outs, count, ld, first, tiles, 16, 2, output_tiles);
+}
+
+static void transform_chunk(const float *rows, float *v, long channels, long plane, long first, long count,
+                            long ld) {
+    prn_winograd_transform_inputs(rows, v, channels, channels, plane, first, count, ld);
 }
 
 void prn_winograd_conv(const float *rows, const float *u, float *scratch, float *grid, long channels, long outs,
-                       long samples, long height, long width, long padding, long tiles, long first_out,
-                       long out_count, long tile_begin, long tile_end) {
-    const long o_end = first_out + out_count < outs ? round8(first_out + out_count) : round8(outs);
-    const long used = samples * tile_rows(height, padding) * tile_stride(width, padding);
-    long end = (used + 15) / 16 * 16;
-    if (end > tile_end) end = tile_end;
-    const long chunk = chunk_tiles(channels, tiles), plane = plane_size(tiles);
-    for (long first = tile_begin; first < end; first += chunk) {
-        const long n = chunk < end - first ? chunk : end - first;
-        prn_winograd_transform_inputs(rows, scratch, channels, channels, plane, first, n, chunk_row(n));
-        multiply_outputs(scratch, u, grid, channels, outs, first_out, o_end, n, chunk_row(n), first, tiles);
-    }
+                       long tiles) {
+    winograd_chunks(rows, u, scratch, grid, channels, outs, tiles, 16, 2, transform_chunk, multiply_outputs);
 }
 
 CLONES
 void prn_winograd_output(const float *restrict grid, float *restrict y, long outs, long samples, long height,
-                         long width, long padding, long tiles, const float *scale, const float *shift,
-                         const float *residual, int relu) {
-    write_tiles(grid, y, outs, samples, height, width, padding, tiles, 0, tile_rows(height, padding), scale, shift,
-                residual, relu, 2);
-}
-
-CLONES
-void prn_winograd_output_band(const float *restrict grid, float *restrict y, long outs, long height, long width,
-                              long padding, long tiles, long row_first, long row_count, const float *scale,
-                              const float *shift, const float *residual, int relu) {
-    write_tiles(grid, y, outs, 1, height, width, padding, tiles, row_first, row_count, scale, shift, residual, relu, 2);
+                         long width, long padding, long tiles, long row_first, long row_count, const float *scale,
+                         const float *shift, const float *residual, int relu) {
+    write_tiles(grid, y, outs, samples, height, width, padding, tiles, row_first, row_count, scale, shift, residual,
+                relu, 2);
 }

@@ -21,18 +21,18 @@ typedef void (*winograd_tiles_out)(const float *mb, float *out, long row);
         store16((d) + 7 * (block), r7);                                                       \
     } while (0)
 
-// For every block of 8 outputs in [o_first, o_end) and 32 (or 16) tiles of the chunk v
+// For every block of 8 outputs (outs rounded up to 8) and 32 (or 16) tiles of the chunk v
 // ([elements][channels][ld]), the products over the input channels with u (laid out by
 // winograd_weight_index), then the output transform into the grid (m rows
 // of m * tiles floats per output). `first` is the chunk's first tile.
 static inline __attribute__((always_inline))
 void multiply_tiles(const float *restrict v, const float *restrict u, float *restrict grid, long channels, long outs,
-                    long o_first, long o_end, long count, long ld, long first, long tiles, long elements, long m,
+                    long count, long ld, long first, long tiles, long elements, long m,
                     winograd_tiles_out tiles_out) {
     const long o8 = round8(outs), e_stride = channels * ld, row = m * tiles, block = elements * 32;
     const int wide = __builtin_cpu_supports("avx512f");
     float mb[36 * 8 * 32] __attribute__((aligned(64)));
-    for (long o0 = o_first; o0 < o_end; o0 += 8) {
+    for (long o0 = 0; o0 < o8; o0 += 8) {
         long t = 0;
         // Two vectors of tiles at a time with AVX-512's 32 registers, as in direct_conv.c.
         for (; wide && t + 16 < count; t += 32) {
@@ -72,6 +72,26 @@ void multiply_tiles(const float *restrict v, const float *restrict u, float *res
                 tiles_out(mb + i * block, out, row);
             }
         }
+    }
+}
+
+// The transformed inputs of tiles [first, first + count) into v ([elements][channels][ld]), and
+// their products with the transformed weight into the grid (multiply_tiles).
+typedef void (*winograd_transform)(const float *rows, float *v, long channels, long plane, long first, long count,
+                                   long ld);
+typedef void (*winograd_products)(const float *v, const float *u, float *grid, long channels, long outs, long count,
+                                  long ld, long first, long tiles);
+
+// The products of every output over a call's `tiles` tiles, a chunk of tiles at a time
+// (chunk_tiles_of): each chunk's inputs transformed into `scratch`, then multiplied into the grid.
+static inline __attribute__((always_inline))
+void winograd_chunks(const float *rows, const float *u, float *scratch, float *grid, long channels, long outs,
+                     long tiles, long elements, long m, winograd_transform transform, winograd_products products) {
+    const long chunk = chunk_tiles_of(channels, tiles, elements), plane = plane_size_m(tiles, m);
+    for (long first = 0; first < tiles; first += chunk) {
+        const long n = chunk < tiles - first ? chunk : tiles - first;
+        transform(rows, scratch, channels, plane, first, n, chunk_row(n));
+        products(scratch, u, grid, channels, outs, n, chunk_row(n), first, tiles);
     }
 }
 

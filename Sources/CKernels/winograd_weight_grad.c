@@ -139,7 +139,7 @@ static void reduce_chunk(const float *restrict v, const float *restrict dm, floa
 void prn_winograd_weight_grad(const float *x, const float *dy, float *rows, float *dy_rows, float *scratch,
                               float *sums, long channels, long outs, long samples, long height, long width,
                               long padding, long tiles) {
-    prn_winograd_gather(x, rows, channels, samples, height, width, padding, tiles);
+    prn_winograd_gather(x, rows, channels, samples, height, width, padding, tiles, 0, tile_rows(height, padding));
     gather_dy(dy, dy_rows, outs, samples, height, width, padding, tiles);
     const long used = samples * tile_rows(height, padding) * tile_stride(width, padding);
     const long end = (used + 15) / 16 * 16, chunk = chunk_tiles(channels, outs, tiles), plane = plane_size(tiles);

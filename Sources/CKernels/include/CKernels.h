@@ -134,48 +134,39 @@ int prn_packed_gemm_preferred(void);
 float *prn_thread_scratch(int slot, long count);
 
 /// Winograd F(2x2, 3x3) convolution of `samples` samples x [samples, C, H, W] (stride 1,
-/// padding 0-2; see winograd_conv.c) -> y [samples, outs, OH, OW], OH = H + 2p - 2, likewise OW.
-/// `tiles` = prn_winograd_tiles(samples, H, W, p) sizes the buffers: `rows` of
-/// prn_winograd_rows_size(C, tiles) floats filled by prn_winograd_gather; `u` of 16 * C * outs
-/// rounded up to 8 floats (laid out as winograd_layout.h says), made by prn_winograd_weights (input channels [first_in, first_in +
-/// in_count) of it, so threads can share the work) from a layer's weight [outs, ins, 3, 3], or
-/// with `adjoint` from the weight [ins, outs, 3, 3] of the layer whose input gradient this is;
-/// `scratch` of prn_winograd_scratch_size(C, tiles); `grid` of prn_winograd_grid_size(outs, tiles)
-/// receives the raw products of outputs [first_out, first_out + out_count) over tiles
-/// [tile_begin, tile_end) (first_out a multiple of 8, tile_begin of 16: threads that split one
-/// sample's outputs or tiles write disjoint rows or columns), which prn_winograd_output writes
-/// as scale * grid + shift (+ residual, laid out as y, when not NULL), then ReLU; scale/shift
-/// may be NULL.
-/// The `_band` forms do the same for one sample's rows of tiles [row_first, row_first +
-/// row_count) (output rows 2 * row_first on), with `tiles` = prn_winograd_band_tiles(row_count,
-/// W, p), so that threads can split a sample into bands of rows, each on its own buffers; the
-/// products are then made by prn_winograd_conv(rows, u, scratch, grid, C, outs, 1, H, W, p,
-/// tiles, 0, outs, 0, tiles).
+/// padding 0-2; see winograd_conv.c) -> y [samples, outs, OH, OW], OH = H + 2p - 2, likewise OW,
+/// for rows of 2x2 tiles [row_first, row_first + row_count) of each sample (output rows
+/// 2 * row_first on; all of them: 0 and (OH + 1) / 2), so that threads can also split one sample
+/// into bands of rows, each on its own buffers. `tiles` sizes the buffers:
+/// prn_winograd_tiles(samples, H, W, p) for whole samples, prn_winograd_band_tiles(row_count, W, p)
+/// for a band of one. `rows` of prn_winograd_rows_size(C, tiles) floats filled by
+/// prn_winograd_gather; `u` of 16 * C * outs rounded up to 8 floats (laid out as winograd_layout.h
+/// says), made by prn_winograd_weights (input channels [first_in, first_in + in_count) of it, so
+/// threads can share the work) from a layer's weight [outs, ins, 3, 3], or with `adjoint` from the
+/// weight [ins, outs, 3, 3] of the layer whose input gradient this is; `scratch` of
+/// prn_winograd_scratch_size(C, tiles); `grid` of prn_winograd_grid_size(outs, tiles) receives
+/// prn_winograd_conv's raw products of every output over the `tiles` tiles, which
+/// prn_winograd_output writes as
+/// scale * grid + shift (+ residual, laid out as y, when not NULL), then ReLU; scale/shift may be
+/// NULL.
 long prn_winograd_tiles(long samples, long height, long width, long padding);
+long prn_winograd_band_tiles(long row_count, long width, long padding);
 long prn_winograd_rows_size(long channels, long tiles);
 long prn_winograd_grid_size(long outs, long tiles);
 long prn_winograd_scratch_size(long channels, long tiles);
 void prn_winograd_weights(const float *weight, float *u, long ins, long outs, int adjoint, long first_in,
                           long in_count);
 void prn_winograd_gather(const float *x, float *rows, long channels, long samples, long height, long width,
-                         long padding, long tiles);
-long prn_winograd_band_tiles(long row_count, long width, long padding);
-void prn_winograd_gather_band(const float *x, float *rows, long channels, long height, long width, long padding,
-                              long tiles, long row_first, long row_count);
-void prn_winograd_output_band(const float *grid, float *y, long outs, long height, long width, long padding,
-                              long tiles, long row_first, long row_count, const float *scale, const float *shift,
-                              const float *residual, int relu);
+                         long padding, long tiles, long row_first, long row_count);
 void prn_winograd_conv(const float *rows, const float *u, float *scratch, float *grid, long channels, long outs,
-                       long samples, long height, long width, long padding, long tiles, long first_out,
-                       long out_count, long tile_begin, long tile_end);
+                       long tiles);
 void prn_winograd_output(const float *grid, float *y, long outs, long samples, long height, long width,
-                         long padding, long tiles, const float *scale, const float *shift, const float *residual,
-                         int relu);
+                         long padding, long tiles, long row_first, long row_count, const float *scale,
+                         const float *shift, const float *residual, int relu);
 
 /// Winograd F(4x4, 3x3) (see winograd43_conv.c) for eval-mode forwards: the same calls as
-/// F(2x2, 3x3)'s above with `43` in their names, 4x4 tiles, no adjoint weight, and the products
-/// of every output over all `tiles` tiles (prn_winograd43_tiles, or prn_winograd43_band_tiles
-/// for a band of rows of 4x4 tiles) in one prn_winograd43_conv call.
+/// F(2x2, 3x3)'s above with `43` in their names, 4x4 tiles (rows of tiles: (OH + 3) / 4), no
+/// adjoint weight.
 long prn_winograd43_tiles(long samples, long height, long width, long padding);
 long prn_winograd43_band_tiles(long row_count, long width, long padding);
 long prn_winograd43_rows_size(long channels, long tiles);
@@ -183,17 +174,12 @@ long prn_winograd43_grid_size(long outs, long tiles);
 long prn_winograd43_scratch_size(long channels, long tiles);
 void prn_winograd43_weights(const float *weight, float *u, long ins, long outs, long first_in, long in_count);
 void prn_winograd43_gather(const float *x, float *rows, long channels, long samples, long height, long width,
-                           long padding, long tiles);
-void prn_winograd43_gather_band(const float *x, float *rows, long channels, long height, long width, long padding,
-                                long tiles, long row_first, long row_count);
+                           long padding, long tiles, long row_first, long row_count);
 void prn_winograd43_conv(const float *rows, const float *u, float *scratch, float *grid, long channels, long outs,
                          long tiles);
 void prn_winograd43_output(const float *grid, float *y, long outs, long samples, long height, long width,
-                           long padding, long tiles, const float *scale, const float *shift, const float *residual,
-                           int relu);
-void prn_winograd43_output_band(const float *grid, float *y, long outs, long height, long width, long padding,
-                                long tiles, long row_first, long row_count, const float *scale, const float *shift,
-                                const float *residual, int relu);
+                           long padding, long tiles, long row_first, long row_count, const float *scale,
+                           const float *shift, const float *residual, int relu);
 
 /// The weight gradient of a stride-1 3x3 convolution (padding 0-2) in Winograd F(2x2, 3x3) form
 /// (see winograd_weight_grad.c), for `samples` samples x [samples, C, H, W] and their output

@@ -49,16 +49,16 @@ final class WinogradConvolution {
             for b in 0..<batch {
                 Parallel.chunks(form.tileRows(height: h, padding: p), threads: threads) { r in
                     let tiles = form.bandTiles(rows: r.count, width: w, padding: p)
-                    form.convolveBand(x + b * inItem, rows: r, channels: c, outs: o, height: h, width: w, padding: p,
-                                      weights: up, buffers: WinogradConvolution.buffers(form, c, o, tiles), tiles: tiles,
-                                      into: y + b * outItem, epilogue: epilogue.from(sample: b, outItem: outItem))
+                    form.convolve(x + b * inItem, samples: 1, rows: r, channels: c, outs: o, height: h, width: w,
+                                  padding: p, weights: up, buffers: WinogradConvolution.buffers(form, c, o, tiles),
+                                  tiles: tiles, into: y + b * outItem, epilogue: epilogue.from(sample: b, outItem: outItem))
                 }
             }
             return
         }
         let workers = Swift.max(1, Swift.min(threads, batch))
         let group = WinogradConvolution.group(form, samples: (batch + workers - 1) / workers, height: h, width: w, padding: p)
-        let tiles = form.tiles(samples: group, height: h, width: w, padding: p)
+        let tiles = form.tiles(samples: group, height: h, width: w, padding: p), rows = form.tileRows(height: h, padding: p)
         Parallel.chunks(workers, threads: workers) { r in
             for worker in r {
                 let buffers = WinogradConvolution.buffers(form, c, o, tiles)
@@ -66,8 +66,9 @@ final class WinogradConvolution {
                 let end = batch * (worker + 1) / workers
                 while start < end {
                     let n = Swift.min(group, end - start)
-                    form.convolve(x + start * inItem, samples: n, channels: c, outs: o, height: h, width: w, padding: p,
-                                  weights: up, buffers: buffers, tiles: form.tiles(samples: n, height: h, width: w, padding: p),
+                    form.convolve(x + start * inItem, samples: n, rows: 0..<rows, channels: c, outs: o, height: h,
+                                  width: w, padding: p, weights: up, buffers: buffers,
+                                  tiles: form.tiles(samples: n, height: h, width: w, padding: p),
                                   into: y + start * outItem, epilogue: epilogue.from(sample: start, outItem: outItem))
                     start += n
                 }

@@ -49,38 +49,22 @@ enum WinogradForm {
         }
     }
 
-    /// `samples` whole samples from x through the kernels: gather, products, output.
-    func convolve(_ x: UnsafePointer<Float>, samples n: Int, channels c: Int, outs o: Int, height h: Int, width w: Int,
-                  padding p: Int, weights u: UnsafePointer<Float>, buffers: WinogradBuffers, tiles t: Int,
-                  into y: UnsafeMutablePointer<Float>, epilogue e: WinogradEpilogue) {
-        switch self {
-        case .f2x2:
-            prn_winograd_gather(x, buffers.rows, c, n, h, w, p, t)
-            prn_winograd_conv(buffers.rows, u, buffers.scratch, buffers.grid, c, o, n, h, w, p, t, 0, o, 0, t)
-            prn_winograd_output(buffers.grid, y, o, n, h, w, p, t, e.scale, e.shift, e.residual, e.relu ? 1 : 0)
-        case .f4x4:
-            prn_winograd43_gather(x, buffers.rows, c, n, h, w, p, t)
-            prn_winograd43_conv(buffers.rows, u, buffers.scratch, buffers.grid, c, o, t)
-            prn_winograd43_output(buffers.grid, y, o, n, h, w, p, t, e.scale, e.shift, e.residual, e.relu ? 1 : 0)
-        }
-    }
-
-    /// Rows of tiles [first, first + count) of one sample x, into the matching rows of its output y.
-    func convolveBand(_ x: UnsafePointer<Float>, rows r: Range<Int>, channels c: Int, outs o: Int, height h: Int,
-                      width w: Int, padding p: Int, weights u: UnsafePointer<Float>, buffers: WinogradBuffers, tiles t: Int,
-                      into y: UnsafeMutablePointer<Float>, epilogue e: WinogradEpilogue) {
+    /// Rows of tiles `r` of each of `samples` samples from x through the kernels (gather,
+    /// products, output) into the matching rows of y; whole samples are rows 0..<tileRows.
+    func convolve(_ x: UnsafePointer<Float>, samples n: Int, rows r: Range<Int>, channels c: Int, outs o: Int,
+                  height h: Int, width w: Int, padding p: Int, weights u: UnsafePointer<Float>, buffers: WinogradBuffers,
+                  tiles t: Int, into y: UnsafeMutablePointer<Float>, epilogue e: WinogradEpilogue) {
         let relu: Int32 = e.relu ? 1 : 0
         switch self {
         case .f2x2:
-            prn_winograd_gather_band(x, buffers.rows, c, h, w, p, t, r.lowerBound, r.count)
-            prn_winograd_conv(buffers.rows, u, buffers.scratch, buffers.grid, c, o, 1, h, w, p, t, 0, o, 0, t)
-            prn_winograd_output_band(buffers.grid, y, o, h, w, p, t, r.lowerBound, r.count, e.scale, e.shift, e.residual,
-                                     relu)
+            prn_winograd_gather(x, buffers.rows, c, n, h, w, p, t, r.lowerBound, r.count)
+            prn_winograd_conv(buffers.rows, u, buffers.scratch, buffers.grid, c, o, t)
+            prn_winograd_output(buffers.grid, y, o, n, h, w, p, t, r.lowerBound, r.count, e.scale, e.shift, e.residual, relu)
         case .f4x4:
-            prn_winograd43_gather_band(x, buffers.rows, c, h, w, p, t, r.lowerBound, r.count)
+            prn_winograd43_gather(x, buffers.rows, c, n, h, w, p, t, r.lowerBound, r.count)
             prn_winograd43_conv(buffers.rows, u, buffers.scratch, buffers.grid, c, o, t)
-            prn_winograd43_output_band(buffers.grid, y, o, h, w, p, t, r.lowerBound, r.count, e.scale, e.shift,
-                                       e.residual, relu)
+            prn_winograd43_output(buffers.grid, y, o, n, h, w, p, t, r.lowerBound, r.count, e.scale, e.shift, e.residual,
+                                  relu)
         }
     }
 
