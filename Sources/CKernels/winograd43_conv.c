@@ -1,4 +1,4 @@
-// Winograd F(4x4, 3x3) for the eval-mode forward of stride-1 3x3 convolutions (see
+// Winograd F(4x4, 3x3) for the forwards and input gradients of stride-1 3x3 convolutions (see
 // include/CKernels.h).
 //
 // Each 4x4 block of outputs ("tile") comes from the 6x6 input patch under it: V = B^T d B,
@@ -6,7 +6,8 @@
 // Gray, interpolation points 0, +-1, +-2 and infinity). The sum is 36 independent products, one
 // per element of the 6x6 transform: 36 multiply-adds per tile of 16 outputs, 2.25 per output
 // against F(2x2, 3x3)'s 4 and the direct convolution's 9. The larger transforms round more
-// (their coefficients reach 8 and 1/24), so training keeps F(2x2, 3x3).
+// (their coefficients reach 8 and 1/24), still within 1e-5 of the logits' scale on whole
+// networks (Winograd4x4AccuracyTests).
 //
 // Tiles are numbered as in winograd_conv.c, with 4 in place of 2: tile f's six input columns
 // start at column 4f of the gathered rows (winograd_layout.h), so 16 tiles are four loads per
@@ -35,25 +36,33 @@ long prn_winograd43_scratch_size(long channels, long tiles) {
     return 36 * channels * chunk_row(chunk_tiles_of(channels, tiles, 36));
 }
 
-void prn_winograd43_weights(const float *weight, float *u, long ins, long outs, long first_in, long in_count) {
+// G applied to three values: (g0 / 4, -(g0 + g1 + g2) / 6, -(g0 - g1 + g2) / 6,
+// g0 / 24 + g1 / 12 + g2 / 6, g0 / 24 - g1 / 12 + g2 / 6, g2).
+#define KERNEL_TRANSFORM(g0, g1, g2, t)                                                  \
+    do {                                                                                 \
+        const v8 even = (g0) + (g2), mid = (g0) * (1.0f / 24) + (g2) * (1.0f / 6);       \
+        t[0] = (g0) * 0.25f;                                                             \
+        t[1] = (even + (g1)) * (-1.0f / 6); t[2] = (even - (g1)) * (-1.0f / 6);          \
+        t[3] = mid + (g1) * (1.0f / 12); t[4] = mid - (g1) * (1.0f / 12);                \
+        t[5] = (g2);                                                                     \
+    } while (0)
+
+void prn_winograd43_weights(const float *weight, float *u, long ins, long outs, int adjoint, long first_in,
+                            long in_count) {
     const long o8 = round8(outs);
     for (long c = first_in; c < first_in + in_count; c++) {
-        for (long o = 0; o < o8; o++) {
-            double g[3][3], t[6][3];
-            for (long k = 0; k < 9; k++) g[k / 3][k % 3] = o >= outs ? 0.0 : weight[(o * ins + c) * 9 + k];
+        for (long ob = 0; ob < o8 / 8; ob++) {
+            v8 g[3][3], t[6][3];
+            winograd_kernels8(weight, ins, outs, adjoint, c, ob, g);
             for (long j = 0; j < 3; j++) {
-                t[0][j] = g[0][j] / 4;
-                t[1][j] = -(g[0][j] + g[1][j] + g[2][j]) / 6;
-                t[2][j] = -(g[0][j] - g[1][j] + g[2][j]) / 6;
-                t[3][j] = g[0][j] / 24 + g[1][j] / 12 + g[2][j] / 6;
-                t[4][j] = g[0][j] / 24 - g[1][j] / 12 + g[2][j] / 6;
-                t[5][j] = g[2][j];
+                v8 column[6];
+                KERNEL_TRANSFORM(g[0][j], g[1][j], g[2][j], column);
+                for (long a = 0; a < 6; a++) t[a][j] = column[a];
             }
             for (long a = 0; a < 6; a++) {
-                const double *r = t[a];
-                const double row[6] = {r[0] / 4, -(r[0] + r[1] + r[2]) / 6, -(r[0] - r[1] + r[2]) / 6,
-                                       r[0] / 24 + r[1] / 12 + r[2] / 6, r[0] / 24 - r[1] / 12 + r[2] / 6, r[2]};
-                for (long b = 0; b < 6; b++) u[winograd_weight_index(a * 6 + b, c, o, ins, o8)] = (float)row[b];
+                v8 row[6];
+                KERNEL_TRANSFORM(t[a][0], t[a][1], t[a][2], row);
+                for (long b = 0; b < 6; b++) winograd_store8(u, a * 6 + b, c, ob, ins, o8, row[b]);
             }
         }
     }

@@ -40,14 +40,10 @@ void prn_winograd_weights(const float *weight, float *u, long ins, long outs, in
                           long in_count) {
     const long o8 = round8(outs);
     for (long c = first_in; c < first_in + in_count; c++) {
-        for (long o = 0; o < o8; o++) {
-            float g[3][3], t[4][3];
-            for (long k = 0; k < 9; k++) {
-                // The adjoint convolution's weight is the layer's with in and out swapped and the
-                // kernel turned by 180 degrees.
-                g[k / 3][k % 3] = o >= outs ? 0.0f
-                                : adjoint ? weight[(c * outs + o) * 9 + 8 - k] : weight[(o * ins + c) * 9 + k];
-            }
+        for (long ob = 0; ob < o8 / 8; ob++) {
+            v8 g[3][3], t[4][3];
+            winograd_kernels8(weight, ins, outs, adjoint, c, ob, g);
+            // G g G^T, G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]].
             for (long j = 0; j < 3; j++) {
                 t[0][j] = g[0][j];
                 t[1][j] = 0.5f * (g[0][j] + g[1][j] + g[2][j]);
@@ -55,9 +51,9 @@ void prn_winograd_weights(const float *weight, float *u, long ins, long outs, in
                 t[3][j] = g[2][j];
             }
             for (long a = 0; a < 4; a++) {
-                const float row[4] = {t[a][0], 0.5f * (t[a][0] + t[a][1] + t[a][2]),
-                                      0.5f * (t[a][0] - t[a][1] + t[a][2]), t[a][2]};
-                for (long b = 0; b < 4; b++) u[winograd_weight_index(a * 4 + b, c, o, ins, o8)] = row[b];
+                const v8 row[4] = {t[a][0], 0.5f * (t[a][0] + t[a][1] + t[a][2]),
+                                   0.5f * (t[a][0] - t[a][1] + t[a][2]), t[a][2]};
+                for (long b = 0; b < 4; b++) winograd_store8(u, a * 4 + b, c, ob, ins, o8, row[b]);
             }
         }
     }

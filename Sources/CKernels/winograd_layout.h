@@ -25,6 +25,29 @@ static inline long winograd_weight_index(long e, long c, long o, long ins, long 
     return (e * o8 + o / 8 * 8) * ins + c * 8 + o % 8;
 }
 
+typedef float v8 __attribute__((vector_size(32), aligned(4)));
+
+// The 3x3 kernels of input channel c to outputs [ob * 8, ob * 8 + 8), one vector of 8 per kernel
+// position (zeros past `outs`); with `adjoint`, those of the adjoint convolution, whose weight is
+// the layer's [ins = its outs][outs = its ins] with in and out swapped and each kernel turned by
+// 180 degrees.
+static inline void winograd_kernels8(const float *weight, long ins, long outs, int adjoint, long c, long ob,
+                                     v8 g[3][3]) {
+    for (long k = 0; k < 9; k++) {
+        v8 lanes;
+        for (long l = 0; l < 8; l++) {
+            const long o = ob * 8 + l;
+            lanes[l] = o >= outs ? 0.0f : adjoint ? weight[(c * outs + o) * 9 + 8 - k] : weight[(o * ins + c) * 9 + k];
+        }
+        g[k / 3][k % 3] = lanes;
+    }
+}
+
+// Stores element e of the transformed kernels of input channel c, outputs [ob * 8, ob * 8 + 8).
+static inline void winograd_store8(float *u, long e, long c, long ob, long ins, long o8, v8 value) {
+    __builtin_memcpy(u + winograd_weight_index(e, c, ob * 8, ins, o8), &value, sizeof value);
+}
+
 // Distance between the rows of transformed values of a chunk: one cache line more than the
 // chunk, so that the rows a block walks through do not all fall into the same few sets of the
 // L1 cache (with rows exactly a chunk long, 512 tiles at C = 16 put all 16 rows of a channel

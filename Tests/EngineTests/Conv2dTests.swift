@@ -98,10 +98,11 @@ final class Conv2dTests: XCTestCase {
                                                        (3, 11, 1, 20, 18, 2, 3), (64, 16, 1, 30, 30, 1, 2),
                                                        (3, 5, 2, 3, 8, 1, 4), (2, 7, 0, 6, 12, 1, 3)] {
             let (conv, g, x) = randomConv3x3(cin, cout, padding: pad, height: h, width: w, batch: batch, &rng)
-            let config = EngineConfiguration(threads: threads)
+            let config = EngineConfiguration(threads: threads, winograd4x4: false)
             let y = conv.forward([x], mode: .train, configuration: config)
             let what = "\(cin)->\(cout) p\(pad) \(h)x\(w) batch \(batch) threads \(threads)"
             XCTAssertTrue(conv.winogradConvolution(g), "\(what) runs Winograd")
+            XCTAssertEqual(conv.winogradForm(g, batch: batch), .f2x2, "\(what) runs F(2x2, 3x3)")
             XCTAssertTrue(conv.winogradConvolution(conv.adjointGeometry(g)), "and so does its input gradient")
             let ref = Tensor(shape: y.shape)
             ConvReference.forward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,
@@ -119,14 +120,16 @@ final class Conv2dTests: XCTestCase {
         }
     }
 
-    /// Eval-mode forwards as Winograd F(4x4, 3x3): output sizes that end in a partial row and
-    /// column of tiles, padding 0, 1 and 2, output counts that leave a partial block of 8, groups
-    /// of small images, a layer of several chunks, a 64-channel layer, and fewer samples than
-    /// threads (bands of one and several rows of tiles); plain, with batch norm and ReLU, and with
-    /// a residual join, all within 1e-4 of the reference convolution. Training forwards and
-    /// `winograd4x4` off keep F(2x2, 3x3).
+    /// Forwards and input gradients as Winograd F(4x4, 3x3): output sizes that end in a partial
+    /// row and column of tiles, padding 0, 1 and 2, output counts that leave a partial block of 8,
+    /// groups of small images, a layer of several chunks, a 64-channel layer, and fewer samples
+    /// than threads (bands of one and several rows of tiles); eval forwards plain, with batch norm
+    /// and ReLU, and with a residual join, training forwards, and input gradients through the
+    /// adjoint convolution's F(4x4, 3x3) weight, all within 1e-4 of the reference convolution.
+    /// `winograd4x4` off keeps F(2x2, 3x3).
     func testWinograd4x4MatchesReference() {
         var rng = RandomStream(seed: 17)
+        var adjoints = 0
         for (cin, cout, pad, h, w, batch, threads) in [(3, 5, 1, 8, 8, 3, 1), (4, 13, 1, 9, 12, 5, 2), (16, 17, 1, 16, 16, 4, 2),
                                                        (5, 13, 1, 32, 32, 1, 2), (3, 8, 1, 28, 28, 1, 2), (2, 9, 1, 56, 56, 1, 2),
                                                        (64, 16, 1, 24, 24, 2, 4), (2, 7, 2, 19, 30, 1, 2), (3, 11, 0, 34, 20, 2, 1),
@@ -135,12 +138,18 @@ final class Conv2dTests: XCTestCase {
             let config = EngineConfiguration(threads: threads)
             let what = "\(cin)->\(cout) p\(pad) \(h)x\(w) batch \(batch) threads \(threads)"
             let y = conv.forward([x], mode: .eval, configuration: config)
-            XCTAssertEqual(conv.winogradForm(g, batch: batch, eval: true), .f4x4, "\(what) runs F(4x4, 3x3)")
-            XCTAssertEqual(conv.winogradForm(g, batch: batch, eval: false), .f2x2, "but not in training")
+            XCTAssertEqual(conv.winogradForm(g, batch: batch), .f4x4, "\(what) runs F(4x4, 3x3)")
             let ref = Tensor(shape: y.shape)
             ConvReference.forward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,
                                   bias: conv.bias?.value.data, y: ref.data)
             assertClose(y, ref, "F(4x4, 3x3) forward \(what)")
+            assertClose(conv.forward([x], mode: .train, configuration: config), ref, "F(4x4, 3x3) training forward \(what)")
+            if conv.winogradForm(conv.adjointGeometry(g), batch: batch) == .f4x4 { adjoints += 1 }
+            let dy = GradCheck.randomTensor(y.shape, &rng)
+            let refDx = Tensor(shape: x.shape), refDw = Tensor(shape: conv.weight.value.shape, repeating: 0)
+            ConvReference.backward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,
+                                   dy: dy.data, dx: refDx.data, dw: refDw.data, db: nil)
+            assertClose(conv.backward(dy, needInputGrad: [true])[0]!, refDx, "F(4x4, 3x3) input gradient \(what)")
             assertFusedEpilogueMatches(conv, x, configuration: config, &rng, "fused F(4x4, 3x3) forward \(what)")
 
             var e = ConvEpilogue(conv: conv, norm: nil, relu: true)
@@ -153,8 +162,9 @@ final class Conv2dTests: XCTestCase {
 
             let small = EngineConfiguration(threads: threads, winograd4x4: false)
             _ = conv.forward([x], mode: .eval, configuration: small)
-            XCTAssertEqual(conv.winogradForm(g, batch: batch, eval: true), .f2x2, "winograd4x4 off \(what)")
+            XCTAssertEqual(conv.winogradForm(g, batch: batch), .f2x2, "winograd4x4 off \(what)")
         }
+        XCTAssertGreaterThanOrEqual(adjoints, 8, "most input gradients ran F(4x4, 3x3)")
     }
 
     /// Fewer samples than threads: the direct convolution splits each sample's output channels

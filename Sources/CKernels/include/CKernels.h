@@ -164,15 +164,15 @@ void prn_winograd_output(const float *grid, float *y, long outs, long samples, l
                          long padding, long tiles, long row_first, long row_count, const float *scale,
                          const float *shift, const float *residual, int relu);
 
-/// Winograd F(4x4, 3x3) (see winograd43_conv.c) for eval-mode forwards: the same calls as
-/// F(2x2, 3x3)'s above with `43` in their names, 4x4 tiles (rows of tiles: (OH + 3) / 4), no
-/// adjoint weight.
+/// Winograd F(4x4, 3x3) (see winograd43_conv.c): the same calls as F(2x2, 3x3)'s above with `43`
+/// in their names, 4x4 tiles (rows of tiles: (OH + 3) / 4).
 long prn_winograd43_tiles(long samples, long height, long width, long padding);
 long prn_winograd43_band_tiles(long row_count, long width, long padding);
 long prn_winograd43_rows_size(long channels, long tiles);
 long prn_winograd43_grid_size(long outs, long tiles);
 long prn_winograd43_scratch_size(long channels, long tiles);
-void prn_winograd43_weights(const float *weight, float *u, long ins, long outs, long first_in, long in_count);
+void prn_winograd43_weights(const float *weight, float *u, long ins, long outs, int adjoint, long first_in,
+                            long in_count);
 void prn_winograd43_gather(const float *x, float *rows, long channels, long samples, long height, long width,
                            long padding, long tiles, long row_first, long row_count);
 void prn_winograd43_conv(const float *rows, const float *u, float *scratch, float *grid, long channels, long outs,

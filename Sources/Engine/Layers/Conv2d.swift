@@ -12,8 +12,8 @@ import CKernels
 /// Eval mode with a sparse masked weight multiplies the columns by a CSR form of W[out, in*k*k]
 /// instead of sgemm (SparseInference). Stride-1 convolutions with outputs 8 or more wide skip
 /// the column matrix (see `directConvolution`): the forward and the input gradient are direct convolutions
-/// (CKernels/direct_conv.c), or Winograd F(2x2, 3x3) for 3x3 kernels (WinogradConvolution), which
-/// then also computes the weight gradient; other 3x3 weight gradients use the column-free
+/// (CKernels/direct_conv.c), or Winograd F(2x2, 3x3) or F(4x4, 3x3) for 3x3 kernels
+/// (WinogradConvolution), which then also computes the weight gradient; other 3x3 weight gradients use the column-free
 /// direct kernel (`directWeightGradient`). Eval forwards that keep the column matrix multiply
 /// with prn's kernel over a weight packed once (`packedGEMM`); stride-2 convolutions with large
 /// kernels run on the direct kernel over the input's phases (`phaseSplit`).
@@ -55,10 +55,12 @@ public final class Conv2d: Layer {
     /// a few samples per worker (CKernels/direct_conv_weight_grad.c).
     private var weightGradInputs: [Tensor?] = []
     private var weightGradGrids: [Tensor?] = []
-    /// Winograd F(2x2, 3x3) for 3x3 stride-1 forwards and input gradients (see `winogradConvolution`).
+    /// Winograd F(2x2, 3x3) and F(4x4, 3x3) for 3x3 stride-1 forwards and input gradients (see
+    /// `winogradConvolution`, `winogradForm`).
     private let winograd = WinogradConvolution()
     private let adjointWinograd = WinogradConvolution()
     private let winograd4x4 = WinogradConvolution(.f4x4)
+    private let adjointWinograd4x4 = WinogradConvolution(.f4x4)
     /// CSR form of the weight for eval-mode forwards of sparse masked weights.
     private let sparseWeight = SparseWeightCache()
     /// The settings of the latest forward, which its backward continues with.
@@ -111,7 +113,7 @@ public final class Conv2d: Layer {
         columns = []; gradColumns = []; gradWeights = []; groupOutputs = []
         paddedInputs = []; grids = []; directWeight.reset(); packedWeight.reset()
         gradPadded = []; gradGrids = []; adjointWeight = nil
-        winograd.reset(); adjointWinograd.reset(); winograd4x4.reset()
+        winograd.reset(); adjointWinograd.reset(); winograd4x4.reset(); adjointWinograd4x4.reset()
         sparseWeight.reset()
     }
 
@@ -248,11 +250,11 @@ public final class Conv2d: Layer {
         configuration.winograd && directConvolution(g) && WinogradConvolution.applies(g)
     }
 
-    /// The Winograd algorithm of a forward of `batch` samples of a `winogradConvolution` shape:
-    /// F(4x4, 3x3) for eval-mode forwards where it does clearly less work
+    /// The Winograd algorithm of a convolution of `batch` samples of a `winogradConvolution` shape
+    /// (a forward, or the adjoint one of an input gradient): F(4x4, 3x3) where it does clearly less work
     /// (`WinogradForm.fewerProducts`, `EngineConfiguration.winograd4x4`), else F(2x2, 3x3).
-    func winogradForm(_ g: ConvGeometry, batch: Int, eval: Bool) -> WinogradForm {
-        let large = eval && configuration.winograd4x4
+    func winogradForm(_ g: ConvGeometry, batch: Int) -> WinogradForm {
+        let large = configuration.winograd4x4
             && WinogradForm.fewerProducts(batch: batch, height: g.height, width: g.width, padding: g.padding,
                                           threads: configuration.threads)
         return large ? .f4x4 : .f2x2
@@ -273,7 +275,7 @@ public final class Conv2d: Layer {
     }
 
     /// `keepTransform`: an eval-mode forward, which reuses the transformed weight of the last one
-    /// while the weight is unchanged (WinogradConvolution) and may run Winograd F(4x4, 3x3).
+    /// while the weight is unchanged (WinogradConvolution).
     private func forwardDirect(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, workers: Int, epilogue: ConvEpilogue?,
                                keepTransform: Bool) {
         let o = outChannels, c = inChannels, k = kernel, p = padding, h = g.height, w = g.width
@@ -282,7 +284,7 @@ public final class Conv2d: Layer {
         let e = epilogue ?? ConvEpilogue(biasOf: self)
         let batch = x.shape[0], threads = configuration.threads
         if winogradConvolution(g) {
-            let runner = winogradForm(g, batch: batch, eval: keepTransform) == .f4x4 ? winograd4x4 : winograd
+            let runner = winogradForm(g, batch: batch) == .f4x4 ? winograd4x4 : winograd
             e.withPointers { scale, shift, _ in
                 runner.run(xp, batch: batch, channels: c, outs: o, height: h, width: w, padding: p,
                              weight: weight.value, adjoint: false, keepTransform: keepTransform, into: yp,
@@ -559,7 +561,8 @@ public final class Conv2d: Layer {
             }
         }
         if winogradDx, let dxp {
-            adjointWinograd.run(dyp, batch: batch, channels: o, outs: c, height: oh, width: ow, padding: ap,
+            let runner = winogradForm(adjointG, batch: batch) == .f4x4 ? adjointWinograd4x4 : adjointWinograd
+            runner.run(dyp, batch: batch, channels: o, outs: c, height: oh, width: ow, padding: ap,
                                 weight: weight.value, adjoint: true, keepTransform: false, into: dxp, scale: nil, shift: nil,
                                 residual: nil, relu: false, threads: configuration.threads)
         }

@@ -1,8 +1,8 @@
 import CKernels
 
 /// Stride-1 3x3 convolutions (padding 0-2) as Winograd F(2x2, 3x3) (CKernels/winograd_conv.c):
-/// 16 multiply-adds per 2x2 block of outputs and input channel instead of 36; or, for eval-mode
-/// forwards, F(4x4, 3x3) (`WinogradForm`). Conv2d runs its forward and, as the adjoint
+/// 16 multiply-adds per 2x2 block of outputs and input channel instead of 36; or F(4x4, 3x3)
+/// (`WinogradForm`). Conv2d runs its forward and, as the adjoint
 /// convolution, its input gradient through one of these each.
 ///
 /// Each worker takes a contiguous block of the batch and convolves it a group of samples per

@@ -4,9 +4,9 @@ import CKernels
 /// CKernels/winograd43_conv.c) behind one set of calls.
 ///
 /// F(2x2, 3x3) does 16 multiply-adds per 2x2 tile (4 per output), F(4x4, 3x3) 36 per 4x4 tile
-/// (2.25 per output) but rounds more (its transforms' coefficients reach 8 and 1/24), so it runs
-/// only eval-mode forwards, and only where its tiles, rounded up to the kernels' vectors of 16,
-/// leave it clearly less work (`fewerProducts`).
+/// (2.25 per output) but its transforms cost more per tile, so it runs only where its tiles,
+/// rounded up to the kernels' vectors of 16, leave it clearly less work (`fewerProducts`): for
+/// forwards and input gradients alike, in training and in evaluation.
 enum WinogradForm {
     case f2x2
     case f4x4
@@ -37,15 +37,12 @@ enum WinogradForm {
     }
 
     /// Input channels [first, first + count) of the transformed weight ([elements][outs / 8][ins][8],
-    /// outs rounded up) of `weight`, or with `adjoint` (F(2x2, 3x3) only) of the adjoint
-    /// convolution's.
+    /// outs rounded up) of `weight`, or with `adjoint` of the adjoint convolution's.
     func transformWeights(_ weight: UnsafePointer<Float>, into u: UnsafeMutablePointer<Float>, ins c: Int, outs o: Int,
                           adjoint: Bool, first: Int, count: Int) {
         switch self {
         case .f2x2: prn_winograd_weights(weight, u, c, o, adjoint ? 1 : 0, first, count)
-        case .f4x4:
-            precondition(!adjoint, "Winograd F(4x4, 3x3) runs forwards only")
-            prn_winograd43_weights(weight, u, c, o, first, count)
+        case .f4x4: prn_winograd43_weights(weight, u, c, o, adjoint ? 1 : 0, first, count)
         }
     }
 
@@ -85,7 +82,7 @@ enum WinogradForm {
         return elements * batch * tiles
     }
 
-    /// F(4x4, 3x3) for an eval-mode forward of this shape: when its products are at most 80% of
+    /// F(4x4, 3x3) for a convolution of this shape: when its products are at most 80% of
     /// F(2x2, 3x3)'s (its transforms cost about as much per output as the smaller ones').
     static func fewerProducts(batch: Int, height h: Int, width w: Int, padding p: Int, threads: Int) -> Bool {
         let large = WinogradForm.f4x4.products(batch: batch, height: h, width: w, padding: p, threads: threads)
