@@ -29,6 +29,30 @@ void prn_norm_forward(const float *restrict x, float *restrict y, long count, fl
     }
 }
 
+// Float partial sums over one plane (the caller adds planes in double), 16 lanes wide.
+CLONES
+void prn_shifted_sums(const float *restrict x, long count, float shift, float *restrict sum,
+                      float *restrict squares) {
+    float s[16] = {0}, q[16] = {0};
+    long i = 0;
+    for (; i + 16 <= count; i += 16) {
+        for (int l = 0; l < 16; l++) {
+            const float d = x[i + l] - shift;
+            s[l] += d;
+            q[l] += d * d;
+        }
+    }
+    float st = 0, qt = 0;
+    for (int l = 0; l < 16; l++) { st += s[l]; qt += q[l]; }
+    for (; i < count; i++) {
+        const float d = x[i] - shift;
+        st += d;
+        qt += d * d;
+    }
+    *sum = st;
+    *squares = qt;
+}
+
 // Float partial sums over one plane (the caller adds planes in double), 16 lanes wide. With
 // `relu`, g is first masked by the ReLU that followed the forward map y = a * x + b.
 static inline __attribute__((always_inline))

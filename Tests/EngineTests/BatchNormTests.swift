@@ -42,6 +42,35 @@ final class BatchNormTests: XCTestCase {
         XCTAssertEqual(bn.runningMean.value[0], 0.9 * 0.3 + 0.1 * 3, accuracy: 1e-6)
     }
 
+    /// Training statistics of channels whose mean is large against their spread (mean 1000, sd
+    /// 0.01; and an ordinary channel beside them): the one-pass sums centre on one of the channel's
+    /// own values, so the variance keeps its digits and the output still has mean 0 and sd 1.
+    func testStatisticsOfAChannelFarFromZero() {
+        var rng = RandomStream(seed: 22)
+        let batch = 6, hw = 37
+        let bn = BatchNorm(2)
+        let x = Tensor(shape: [batch, 2, 1, hw])
+        for b in 0..<batch {
+            for q in 0..<hw {
+                x[(b * 2) * hw + q] = 1000 + 0.01 * rng.normal()
+                x[(b * 2 + 1) * hw + q] = rng.normal()
+            }
+        }
+        for ch in 0..<2 {
+            var values: [Double] = []
+            for b in 0..<batch { for q in 0..<hw { values.append(Double(x[(b * 2 + ch) * hw + q])) } }
+            let mean = values.reduce(0, +) / Double(values.count)
+            let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)
+            let y = bn.forward([x], mode: .train)
+            var outputs: [Double] = []
+            for b in 0..<batch { for q in 0..<hw { outputs.append(Double(y[(b * 2 + ch) * hw + q])) } }
+            let outMean = outputs.reduce(0, +) / Double(outputs.count)
+            let outVariance = outputs.map { ($0 - outMean) * ($0 - outMean) }.reduce(0, +) / Double(outputs.count)
+            XCTAssertEqual(outMean, 0, accuracy: 1e-2, "channel \(ch)")
+            XCTAssertEqual(outVariance, variance / (variance + 1e-5), accuracy: 2e-2, "channel \(ch)")
+        }
+    }
+
     func testParameterRolesAndDefaults() {
         let bn = BatchNorm(3)
         XCTAssertEqual(bn.parameters.map(\.name), ["weight", "bias", "running_mean", "running_var"])

@@ -210,6 +210,10 @@ void prn_maxpool_values(const float *x, float *y, long planes, long height, long
 /// convolution's output channel with the batch norm and ReLU that follow it folded in.
 void prn_affine_relu(const float *src, float *dst, long count, float scale, float shift, int relu);
 
+/// Over `count` entries: sum = sum (x - shift), squares = sum (x - shift)^2 (float partial sums;
+/// batch norm's training statistics for one plane, in one pass).
+void prn_shifted_sums(const float *x, long count, float shift, float *sum, float *squares);
+
 /// Over `count` entries: sum = sum g, dot = sum g * (x - center) (float partial sums; batch
 /// norm's backward reduction for one plane).
 void prn_sum_and_centered_dot(const float *g, const float *x, long count, float center, float *sum, float *dot);

@@ -66,17 +66,23 @@ final class ChannelNormalizer {
             let momentum = momentum, eps = eps
             Parallel.chunks(c, minPerThread: Swift.max(1, 4096 / n)) { r in
                 for ch in r {
-                    // Two passes (mean, then squared deviations): no catastrophic cancellation.
-                    var s: Double = 0
-                    for b in 0..<batch { s += Double(Reductions.sum(xp + (b * c + ch) * hw, hw)) }
-                    let mu = Float(s / Double(n))
-                    var q: Double = 0
-                    for b in 0..<batch { q += Double(Reductions.sumSquaredDeviation(xp + (b * c + ch) * hw, hw, from: mu)) }
-                    let variance = Float(q / Double(n))
+                    // One pass over deviations from one of the channel's own values: it lies
+                    // within the data's range, so sum d^2 - (sum d)^2 / n cancels no more than
+                    // a few bits (centring at 0 would lose them all for a channel whose mean is
+                    // large against its spread).
+                    let shift = xp[ch * hw]
+                    var s: Double = 0, q: Double = 0
+                    for b in 0..<batch {
+                        var ps: Float = 0, pq: Float = 0
+                        prn_shifted_sums(xp + (b * c + ch) * hw, hw, shift, &ps, &pq)
+                        s += Double(ps); q += Double(pq)
+                    }
+                    let squares = Swift.max(0, q - s * s / Double(n))
+                    let mu = Float(Double(shift) + s / Double(n)), variance = Float(squares / Double(n))
                     mp[ch] = mu
                     ip[ch] = 1 / (variance + eps).squareRoot()
                     rm[ch] = (1 - momentum) * rm[ch] + momentum * mu
-                    rv[ch] = (1 - momentum) * rv[ch] + momentum * Float(q / Double(n - 1))
+                    rv[ch] = (1 - momentum) * rv[ch] + momentum * Float(squares / Double(n - 1))
                 }
             }
             input = x

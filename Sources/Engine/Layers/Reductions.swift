@@ -18,23 +18,6 @@ enum Reductions {
         return s
     }
 
-    /// sum (p[i] - c)^2
-    @inline(__always)
-    static func sumSquaredDeviation(_ p: UnsafePointer<Float>, _ n: Int, from c: Float) -> Float {
-        let cv = SIMD8<Float>(repeating: c)
-        var a0 = SIMD8<Float>(), a1 = a0
-        var i = 0
-        while i + 16 <= n {
-            let d0 = load(p + i) - cv, d1 = load(p + i + 8) - cv
-            a0 += d0 * d0; a1 += d1 * d1
-            i += 16
-        }
-        while i + 8 <= n { let d = load(p + i) - cv; a0 += d * d; i += 8 }
-        var s = (a0 + a1).sum()
-        while i < n { let d = p[i] - c; s += d * d; i += 1 }
-        return s
-    }
-
     @inline(__always)
     static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
