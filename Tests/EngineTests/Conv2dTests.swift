@@ -125,7 +125,8 @@ final class Conv2dTests: XCTestCase {
     /// groups of small images, a layer of several chunks, a 64-channel layer, and fewer samples
     /// than threads (bands of one and several rows of tiles); eval forwards plain, with batch norm
     /// and ReLU, and with a residual join, training forwards, and input gradients through the
-    /// adjoint convolution's F(4x4, 3x3) weight, all within 1e-4 of the reference convolution.
+    /// adjoint convolution's F(4x4, 3x3) weight, all within 1e-4 of the reference convolution; and
+    /// the weight gradient (F(2x2, 3x3), added to what the weight holds) after such a forward.
     /// `winograd4x4` off keeps F(2x2, 3x3).
     func testWinograd4x4MatchesReference() {
         var rng = RandomStream(seed: 17)
@@ -146,10 +147,12 @@ final class Conv2dTests: XCTestCase {
             assertClose(conv.forward([x], mode: .train, configuration: config), ref, "F(4x4, 3x3) training forward \(what)")
             if conv.winogradForm(conv.adjointGeometry(g), batch: batch) == .f4x4 { adjoints += 1 }
             let dy = GradCheck.randomTensor(y.shape, &rng)
-            let refDx = Tensor(shape: x.shape), refDw = Tensor(shape: conv.weight.value.shape, repeating: 0)
+            conv.weight.grad.fill(0.25)
+            let refDx = Tensor(shape: x.shape), refDw = Tensor(shape: conv.weight.value.shape, repeating: 0.25)
             ConvReference.backward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,
                                    dy: dy.data, dx: refDx.data, dw: refDw.data, db: nil)
             assertClose(conv.backward(dy, needInputGrad: [true])[0]!, refDx, "F(4x4, 3x3) input gradient \(what)")
+            assertClose(conv.weight.grad, refDw, "weight gradient (F(2x2, 3x3)) after an F(4x4, 3x3) forward \(what)")
             assertFusedEpilogueMatches(conv, x, configuration: config, &rng, "fused F(4x4, 3x3) forward \(what)")
 
             var e = ConvEpilogue(conv: conv, norm: nil, relu: true)
