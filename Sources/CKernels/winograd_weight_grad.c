@@ -153,24 +153,31 @@ void prn_winograd_weight_grad(const float *x, const float *dy, float *rows, floa
     }
 }
 
+// dw += G^T dU G, G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]]: a block of 4
+// outputs x 4 inputs at a time, one vector per element of dU, then each lane to its own kernel.
+CLONES
 void prn_winograd_weight_grad_finish(const float *sums, float *dw, long channels, long outs) {
     const long kb = round4(outs) / 4, cb = round4(channels) / 4;
-    for (long k = 0; k < outs; k++) {
-        for (long c = 0; c < channels; c++) {
-            const long lane = bitrev4[(k % 4) * 4 + c % 4];
-            float du[4][4], r[3][4];
-            for (long e = 0; e < 16; e++) du[e / 4][e % 4] = sums[((e * kb + k / 4) * cb + c / 4) * 16 + lane];
-            // G^T dU G, G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]].
+    for (long ko = 0; ko < kb; ko++) {
+        for (long co = 0; co < cb; co++) {
+            v16 du[4][4], r[3][4], g[3][3];
+            for (long e = 0; e < 16; e++) du[e / 4][e % 4] = load16(sums + ((e * kb + ko) * cb + co) * 16);
             for (long j = 0; j < 4; j++) {
                 r[0][j] = du[0][j] + 0.5f * (du[1][j] + du[2][j]);
                 r[1][j] = 0.5f * (du[1][j] - du[2][j]);
                 r[2][j] = 0.5f * (du[1][j] + du[2][j]) + du[3][j];
             }
-            float *g = dw + (k * channels + c) * 9;
             for (long i = 0; i < 3; i++) {
-                g[i * 3] += r[i][0] + 0.5f * (r[i][1] + r[i][2]);
-                g[i * 3 + 1] += 0.5f * (r[i][1] - r[i][2]);
-                g[i * 3 + 2] += 0.5f * (r[i][1] + r[i][2]) + r[i][3];
+                g[i][0] = r[i][0] + 0.5f * (r[i][1] + r[i][2]);
+                g[i][1] = 0.5f * (r[i][1] - r[i][2]);
+                g[i][2] = 0.5f * (r[i][1] + r[i][2]) + r[i][3];
+            }
+            for (int lane = 0; lane < 16; lane++) {
+                const long k = ko * 4 + bitrev4[lane] / 4, c = co * 4 + bitrev4[lane] % 4;
+                if (k >= outs || c >= channels) continue;
+                float *out = dw + (k * channels + c) * 9;
+                for (long i = 0; i < 3; i++)
+                    for (long j = 0; j < 3; j++) out[i * 3 + j] += g[i][j][lane];
             }
         }
     }
