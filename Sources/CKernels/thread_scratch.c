@@ -1,7 +1,7 @@
 // Scratch memory owned by the calling thread (see include/CKernels.h).
 //
 // Kernels whose buffers live only for one call (the Winograd convolution's gathered rows,
-// transformed inputs and products) take them from here instead of every layer keeping its own:
+// transformed inputs and products, and a weight transformed for that call) take them from here instead of every layer keeping its own:
 // layers run one after another on the same pool threads, so one set per thread, grown to the
 // largest request, serves them all, and two models running at once on different threads never
 // share a buffer. A thread's buffers are freed when it exits.
@@ -9,7 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-enum { SCRATCH_SLOTS = 4 };
+enum { SCRATCH_SLOTS = 5 };
 
 typedef struct {
     float *data;

@@ -31,7 +31,6 @@ long prn_winograd43_rows_size(long channels, long tiles) { return channels * 6 *
 
 long prn_winograd43_grid_size(long outs, long tiles) { return round8(outs) * 16 * tiles; }
 
-
 long prn_winograd43_scratch_size(long channels, long tiles) {
     return 36 * channels * chunk_row(chunk_tiles_of(channels, tiles, 36));
 }

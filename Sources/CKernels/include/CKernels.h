@@ -129,7 +129,7 @@ void prn_packed_conv(const float *packed, const float *x, long channels, long he
 /// correct but spills its accumulators, and a general GEMM is faster.
 int prn_packed_gemm_preferred(void);
 
-/// `count` floats of scratch owned by the calling thread, slot 0-3 (see thread_scratch.c): valid
+/// `count` floats of scratch owned by the calling thread, slot 0-4 (see thread_scratch.c): valid
 /// until the same thread asks for that slot again; NULL if the memory cannot be had.
 float *prn_thread_scratch(int slot, long count);
 
@@ -146,9 +146,8 @@ float *prn_thread_scratch(int slot, long count);
 /// weight [ins, outs, 3, 3] of the layer whose input gradient this is; `scratch` of
 /// prn_winograd_scratch_size(C, tiles); `grid` of prn_winograd_grid_size(outs, tiles) receives
 /// prn_winograd_conv's raw products of every output over the `tiles` tiles, which
-/// prn_winograd_output writes as
-/// scale * grid + shift (+ residual, laid out as y, when not NULL), then ReLU; scale/shift may be
-/// NULL.
+/// prn_winograd_output writes as scale * grid + shift (+ residual, laid out as y, when not NULL),
+/// then ReLU; scale/shift may be NULL.
 long prn_winograd_tiles(long samples, long height, long width, long padding);
 long prn_winograd_band_tiles(long row_count, long width, long padding);
 long prn_winograd_rows_size(long channels, long tiles);

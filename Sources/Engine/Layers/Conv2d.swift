@@ -56,11 +56,10 @@ public final class Conv2d: Layer {
     private var weightGradInputs: [Tensor?] = []
     private var weightGradGrids: [Tensor?] = []
     /// Winograd F(2x2, 3x3) and F(4x4, 3x3) for 3x3 stride-1 forwards and input gradients (see
-    /// `winogradConvolution`, `winogradForm`).
+    /// `winogradConvolution`, `winogradForm`); an input gradient's transformed weight is remade on
+    /// every call, so it is never held (`DerivedWeight`).
     private let winograd = WinogradConvolution()
-    private let adjointWinograd = WinogradConvolution()
     private let winograd4x4 = WinogradConvolution(.f4x4)
-    private let adjointWinograd4x4 = WinogradConvolution(.f4x4)
     /// CSR form of the weight for eval-mode forwards of sparse masked weights.
     private let sparseWeight = SparseWeightCache()
     /// The settings of the latest forward, which its backward continues with.
@@ -113,7 +112,7 @@ public final class Conv2d: Layer {
         columns = []; gradColumns = []; gradWeights = []; groupOutputs = []
         paddedInputs = []; grids = []; directWeight.reset(); packedWeight.reset()
         gradPadded = []; gradGrids = []; adjointWeight = nil
-        winograd.reset(); adjointWinograd.reset(); winograd4x4.reset(); adjointWinograd4x4.reset()
+        winograd.reset(); winograd4x4.reset()
         sparseWeight.reset()
     }
 
@@ -260,6 +259,11 @@ public final class Conv2d: Layer {
         return large ? .f4x4 : .f2x2
     }
 
+    /// The Winograd convolution that runs `winogradForm(g, batch:)`.
+    private func winogradRunner(_ g: ConvGeometry, batch: Int) -> WinogradConvolution {
+        winogradForm(g, batch: batch) == .f4x4 ? winograd4x4 : winograd
+    }
+
     /// Weight gradients computed without a column matrix (CKernels/direct_conv_weight_grad.c):
     /// stride-1 3x3 convolutions, padding 0-2. Other shapes use im2col + GEMM.
     /// `EngineConfiguration.directConvolution` off: always im2col + GEMM.
@@ -284,12 +288,12 @@ public final class Conv2d: Layer {
         let e = epilogue ?? ConvEpilogue(biasOf: self)
         let batch = x.shape[0], threads = configuration.threads
         if winogradConvolution(g) {
-            let runner = winogradForm(g, batch: batch) == .f4x4 ? winograd4x4 : winograd
             e.withPointers { scale, shift, _ in
-                runner.run(xp, batch: batch, channels: c, outs: o, height: h, width: w, padding: p,
-                             weight: weight.value, adjoint: false, keepTransform: keepTransform, into: yp,
-                             scale: scale, shift: shift, residual: e.residual.map { UnsafePointer($0.data) },
-                             relu: e.relu, threads: threads)
+                winogradRunner(g, batch: batch).run(xp, batch: batch, channels: c, outs: o, height: h, width: w,
+                                                    padding: p, weight: weight.value, adjoint: false,
+                                                    keepTransform: keepTransform, into: yp, scale: scale, shift: shift,
+                                                    residual: e.residual.map { UnsafePointer($0.data) }, relu: e.relu,
+                                                    threads: threads)
             }
             return
         }
@@ -561,10 +565,10 @@ public final class Conv2d: Layer {
             }
         }
         if winogradDx, let dxp {
-            let runner = winogradForm(adjointG, batch: batch) == .f4x4 ? adjointWinograd4x4 : adjointWinograd
-            runner.run(dyp, batch: batch, channels: o, outs: c, height: oh, width: ow, padding: ap,
-                                weight: weight.value, adjoint: true, keepTransform: false, into: dxp, scale: nil, shift: nil,
-                                residual: nil, relu: false, threads: configuration.threads)
+            winogradRunner(adjointG, batch: batch).run(dyp, batch: batch, channels: o, outs: c, height: oh, width: ow,
+                                                       padding: ap, weight: weight.value, adjoint: true,
+                                                       keepTransform: false, into: dxp, scale: nil, shift: nil,
+                                                       residual: nil, relu: false, threads: configuration.threads)
         }
         if workers > 1 {
             let n = o * kk

@@ -12,7 +12,9 @@ import CKernels
 /// into bands of rows of tiles.
 /// Every output is computed from its own sample only, in a fixed order, so results do not depend
 /// on the thread count. The per-call buffers are the worker thread's (`prn_thread_scratch`), shared
-/// by all layers; only the transformed weight belongs to the layer.
+/// by all layers; only a transformed weight kept across eval-mode forwards belongs to the layer
+/// (`DerivedWeight`). The forward and the input gradient of a layer share one instance per form:
+/// the input gradient's transform is never kept.
 final class WinogradConvolution {
     let form: WinogradForm
     private var transformed = DerivedWeight()
