@@ -40,7 +40,11 @@ long prn_winograd_weight_grad_scratch_size(long channels, long outs, long tiles)
 long prn_winograd_weight_grad_sums_size(long channels, long outs) { return 16 * round4(channels) * round4(outs); }
 
 // dy [samples, outs, OH, OW] onto the output grid's numbering: [outs][2 rows][2 * tiles].
-CLONES
+// no_builtin: a row is 8 to 32 floats, which as a memmove call per row cost more than the copy
+// (declared first: clang refuses target_clones with no_builtin on a function's first declaration).
+static void gather_dy(const float *restrict dy, float *restrict dy_rows, long outs, long samples, long height,
+                      long width, long padding, long tiles);
+CLONES __attribute__((no_builtin("memset", "memcpy", "memmove")))
 static void gather_dy(const float *restrict dy, float *restrict dy_rows, long outs, long samples, long height,
                       long width, long padding, long tiles) {
     const long oh = height + 2 * padding - 2, ow = width + 2 * padding - 2;

@@ -42,6 +42,29 @@ final class Conv2dTests: XCTestCase {
         }
     }
 
+    /// col2im (the stride-2 and other column-matrix backwards) against the scatter it replaces,
+    /// on strides 1-3, paddings past the kernel (rows no column reaches), odd sizes, and a row
+    /// wider than the kernel's on-stack buffer; dx starts as garbage, since col2im overwrites it.
+    func testCol2imMatchesScatter() {
+        var rng = RandomStream(seed: 5)
+        for (c, k, s, p, h, w) in [(2, 3, 2, 1, 7, 9), (3, 3, 2, 0, 8, 8), (1, 2, 3, 2, 5, 4), (2, 5, 1, 2, 6, 7),
+                                   (1, 3, 2, 1, 3, 1500), (2, 1, 2, 0, 5, 6), (1, 4, 3, 3, 10, 11)] {
+            let g = ConvGeometry(channels: c, height: h, width: w, kernel: k, stride: s, padding: p)
+            let col = GradCheck.randomTensor([g.colRows, g.colCols], &rng)
+            let dx = Tensor(shape: [c, h, w], repeating: 12345), ref = Tensor(shape: [c, h, w], repeating: 0)
+            ConvKernels.col2im(g, col.data, dx.data)
+            for r in 0..<g.colRows {
+                let ch = r / (k * k), ki = r / k % k, kj = r % k
+                for o in 0..<g.outHeight { for q in 0..<g.outWidth {
+                    let ih = o * s - p + ki, iw = q * s - p + kj
+                    guard ih >= 0, ih < h, iw >= 0, iw < w else { continue }
+                    ref.data[(ch * h + ih) * w + iw] += col.data[r * g.colCols + o * g.outWidth + q]
+                } }
+            }
+            assertClose(dx, ref, "c\(c) k\(k) s\(s) p\(p) \(h)x\(w)")
+        }
+    }
+
     /// Small images are convolved several samples per GEMM; group edges (uneven batches, both
     /// workers, with and without bias) must give exactly the per-sample reference.
     /// Stride-1 convolutions run forward and backward (input gradient) without a column matrix

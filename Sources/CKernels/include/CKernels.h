@@ -56,6 +56,11 @@ void prn_im2col(const float *x, float *col, long channels, long height, long wid
 void prn_im2col_rows(const float *x, float *col, long channels, long height, long width, long kernel, long stride,
                      long padding, long ld, long first_pair, long pair_count);
 
+/// The adjoint of prn_im2col: dx[c, ih, iw] = the sum of the column entries im2col copied from
+/// (c, ih, iw). dx is overwritten (no zeroing needed); col's rows are `ld` floats apart.
+void prn_col2im(const float *col, float *dx, long channels, long height, long width, long kernel,
+                long stride, long padding, long ld);
+
 /// A stride-2 convolution's input as the input of a stride-1 one (see Conv2d's `phaseSplit`):
 /// out[(c*2 + a)*2 + b][i][j] = x[c][2i + a - padding][2j + b - padding] (zero outside x), for
 /// i < out_height, j < out_width, laid out as prn_direct_conv_pad lays out a padding-0 input

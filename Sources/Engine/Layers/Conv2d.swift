@@ -559,7 +559,6 @@ public final class Conv2d: Layer {
                 } else {
                     let dcol = dcols[w].data
                     BLAS.sgemm(transA: true, m: kk, n: hw, k: o, a: wp, lda: kk, b: dyb, ldb: hw, c: dcol, ldc: hw)
-                    dxb.update(repeating: 0, count: inItem)
                     ConvKernels.col2im(g, dcol, dxb)
                 }
             }

@@ -88,29 +88,10 @@ enum ConvKernels {
         prn_direct_conv_output(grid, y, outs, height, width, kernel, p, scale, shift, relu ? 1 : 0)
     }
 
-    /// The adjoint of im2col: dx[c, ih, iw] += col[(c,ki,kj), (oh,ow)]. `dx` must be zeroed first.
+    /// The adjoint of im2col: dx[c, ih, iw] = the sum of the column entries im2col took from
+    /// (c, ih, iw). Overwrites dx.
     static func col2im(_ g: ConvGeometry, _ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
-        let oh = g.outHeight, ow = g.outWidth, h = g.height, w = g.width, k = g.kernel, s = g.stride, p = g.padding
-        var src = col
-        for c in 0..<g.channels {
-            let plane = dx + c * h * w
-            for ki in 0..<k {
-                let rows = g.validRange(offset: ki, extent: h, outExtent: oh)
-                for kj in 0..<k {
-                    let cols = g.validRange(offset: kj, extent: w, outExtent: ow)
-                    for o in rows {
-                        let dst = plane + (o * s - p + ki) * w - p + kj
-                        let row = src + o * ow
-                        if s == 1 {
-                            for q in cols { dst[q] += row[q] }
-                        } else {
-                            for q in cols { dst[q * s] += row[q] }
-                        }
-                    }
-                    src += oh * ow
-                }
-            }
-        }
+        prn_col2im(col, dx, g.channels, g.height, g.width, g.kernel, g.stride, g.padding, g.colCols)
     }
 }
 
