@@ -29,6 +29,16 @@ void prn_norm_forward(const float *restrict x, float *restrict y, long count, fl
     }
 }
 
+CLONES
+void prn_norm_add_relu(const float *restrict x, const float *restrict r, float *restrict y, long count, float a,
+                       float b, int relu) {
+    if (relu) {
+        for (long i = 0; i < count; i++) y[i] = prn_relu_value(normalized_value(x[i], a, b) + r[i]);
+    } else {
+        for (long i = 0; i < count; i++) y[i] = normalized_value(x[i], a, b) + r[i];
+    }
+}
+
 // Float partial sums over one plane (the caller adds planes in double), 16 lanes wide.
 CLONES
 void prn_shifted_sums(const float *restrict x, long count, float shift, float *restrict sum,

@@ -16,9 +16,10 @@ final class TrainingFusionTests: XCTestCase {
         return (y, model.trainableParameters.map { $0.grad.array })
     }
 
-    private func assertFusedMatchesSeparate(_ model: Model, batch: Int, fused expected: Int,
+    private func assertFusedMatchesSeparate(_ model: Model, batch: Int, fused expected: Int, joins: Int = 0,
                                             file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(TrainingFusion.reluAfter(model).count, expected, "fused pairs", file: file, line: line)
+        XCTAssertEqual(TrainingFusion.normBeforeAdd(model).count, joins, "norms writing their add", file: file, line: line)
         var rng = RandomStream(seed: 12)
         for node in model.nodes {
             guard let bn = node.layer as? BatchNorm else { continue }
@@ -41,13 +42,26 @@ final class TrainingFusionTests: XCTestCase {
     }
 
     /// ResNet-20 on odd 9x11 maps (planes not a multiple of the kernels' 16 lanes): the stem's and
-    /// every block's first norm feed a ReLU alone, and so does every block's residual add (the
-    /// block's second norm feeds the add, and stays separate).
+    /// every block's first norm feed a ReLU alone, and so does every block's residual add; every
+    /// block's second norm feeds the add alone and writes the add's output.
     func testResidualNetworkFusedMatchesSeparate() throws {
         var o = ZooOptions(inputShape: [3, 9, 11], classes: 10, seed: 3)
         o.width = 0.5
         let model = try Zoo.build("resnet20", o)
-        assertFusedMatchesSeparate(model, batch: 3, fused: 19)
+        assertFusedMatchesSeparate(model, batch: 3, fused: 19, joins: 9)
+    }
+
+    /// A join of two norms (the second input writes the join), with no ReLU after it, and a norm
+    /// whose add has a third input, which stays separate.
+    func testNormJoinWithoutReLU() {
+        let model = Model(inputShape: [6], classes: 6)
+        model.add("bn1", BatchNorm(6))
+        model.add("bn2", BatchNorm(6), inputs: [0])
+        model.add("add", Add(), inputs: [1, 2])
+        model.add("bn3", BatchNorm(6))
+        model.add("add3", Add(), inputs: [4, 3, 0])
+        XCTAssertEqual(TrainingFusion.normBeforeAdd(model).map { [$0.key, $0.value.norm, $0.value.residual] }, [[3, 2, 1]])
+        assertFusedMatchesSeparate(model, batch: 5, fused: 0, joins: 1)
     }
 
     /// Batch norm over [B, C] (a Linear's features): planes of one value.

@@ -240,6 +240,11 @@ void prn_norm_input_gradient_relu(const float *g, const float *x, float *dx, lon
 /// the ReLU after it folded in.
 void prn_norm_forward(const float *x, float *y, long count, float a, float b, int relu);
 
+/// y[i] = (a * x[i] + b as prn_norm_forward rounds it) + r[i], then max(., 0) when `relu`: batch
+/// norm's forward with the residual add (and its ReLU) after it folded in, rounded as the norm
+/// and then prn_add_relu would.
+void prn_norm_add_relu(const float *x, const float *r, float *y, long count, float a, float b, int relu);
+
 /// dx[i] = dy[i] where y[i] > 0, else 0 (ReLU's backward from its output).
 void prn_relu_backward(const float *y, const float *dy, float *dx, long count);
 

@@ -8,6 +8,8 @@ public final class Add: Layer, ReLUFusable {
     private var output: Tensor?
     private var gradInput: Tensor?
     private var lastReLU = false
+    /// The output the backward masks by: this layer's, or one a fused batch norm wrote for it.
+    private var lastOutput: Tensor?
 
     public init() {}
 
@@ -32,6 +34,7 @@ public final class Add: Layer, ReLUFusable {
         let shape = inputs[0].shape
         precondition(inputs.allSatisfy { $0.shape == shape }, "add: input shapes differ: \(inputs.map(\.shape))")
         let y = Tensor.reuse(&output, shape: shape)
+        lastOutput = y
         let yp = y.data
         if inputs.count == 1 {
             y.copy(from: inputs[0])
@@ -52,11 +55,18 @@ public final class Add: Layer, ReLUFusable {
         return y
     }
 
+    /// Takes `output`, computed by the batch norm before this join with the join folded in
+    /// (TrainingFusion), as this layer's forward result, for the backward.
+    func adopt(output y: Tensor, relu: Bool) {
+        lastReLU = relu
+        lastOutput = y
+    }
+
     /// After a forward with the ReLU, dy is the ReLU's output gradient: masked once by the output
     /// as the ReLU layer's backward does, and the one masked tensor goes to every input.
     public func backward(_ dy: Tensor, needInputGrad: [Bool]) -> [Tensor?] {
         var g = dy
-        if lastReLU, needInputGrad.contains(true), let y = output {
+        if lastReLU, needInputGrad.contains(true), let y = lastOutput {
             g = Tensor.reuse(&gradInput, shape: dy.shape)
             let yp = y.data, gp = dy.data, dp = g.data
             Parallel.chunks(dy.count, minPerThread: 1 << 16) { r in

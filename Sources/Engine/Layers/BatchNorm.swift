@@ -33,6 +33,14 @@ public final class BatchNorm: Layer, ReLUFusable {
                             relu: relu)
     }
 
+    /// A training forward with the residual join after the norm folded in (TrainingFusion): the
+    /// norm plus `residual`, then ReLU when `relu`.
+    func forward(_ x: Tensor, residual: Tensor, relu: Bool) -> Tensor {
+        checkSizes()
+        return core.forward(x, mode: .train, scale: weight.value.data, shift: bias.value.data, kind: kind, relu: relu,
+                            residual: residual)
+    }
+
     public func backward(_ dy: Tensor, needInputGrad: [Bool]) -> [Tensor?] {
         let dx = core.backward(dy, needInputGrad: needInputGrad[0], scale: weight.value.data, kind: kind)
         guard let sg = core.sumGrad?.data, let sgx = core.sumGradXhat?.data else { return [dx] }

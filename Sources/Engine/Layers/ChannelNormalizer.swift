@@ -55,8 +55,11 @@ final class ChannelNormalizer {
         return (x.shape[0], x.rank == 4 ? x.shape[2] * x.shape[3] : 1)
     }
 
+    /// With `residual` (laid out as x) the output is the norm's plus the residual, then ReLU when
+    /// `relu`: a residual join after the norm folded into its pass (TrainingFusion). The backward
+    /// then takes the gradient of the norm's own output, as the join's backward hands it on.
     func forward(_ x: Tensor, mode: Mode, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>?,
-                 kind: String, relu: Bool = false) -> Tensor {
+                 kind: String, relu: Bool = false, residual: Tensor? = nil) -> Tensor {
         let (batch, hw) = layout(x, kind)
         let c = channels, n = batch * hw
         let xp = x.data, mp = Tensor.reuse(&mean, shape: [c]).data, ip = Tensor.reuse(&invStd, shape: [c]).data
@@ -91,7 +94,9 @@ final class ChannelNormalizer {
             input = x
         }
         lastMode = mode
-        lastReLU = relu
+        lastReLU = relu && residual == nil
+        precondition(residual.map { $0.shape == x.shape } ?? true, "\(kind): residual \(residual?.shape ?? []) vs input \(x.shape)")
+        let rp = residual?.data
         let bp = Tensor.reuse(&forwardShift, shape: [c]).data
         let ap = (0..<c).map { ch in
             let (a, b) = ChannelNormalizer.affine(scale: scale[ch], shift: shift?[ch] ?? 0, mean: mp[ch], invStd: ip[ch])
@@ -103,7 +108,11 @@ final class ChannelNormalizer {
         Parallel.chunks(batch * c, minPerThread: Swift.max(1, 8192 / hw)) { r in
             for plane in r {
                 let ch = plane % c
-                prn_norm_forward(xp + plane * hw, yp + plane * hw, hw, ap[ch], bp[ch], clamp)
+                if let rp {
+                    prn_norm_add_relu(xp + plane * hw, rp + plane * hw, yp + plane * hw, hw, ap[ch], bp[ch], clamp)
+                } else {
+                    prn_norm_forward(xp + plane * hw, yp + plane * hw, hw, ap[ch], bp[ch], clamp)
+                }
             }
         }
         return y

@@ -125,11 +125,14 @@ public final class Model {
         outputs[0] = x
         let fused = mode == .eval && observers.isEmpty ? InferenceFusion.chains(self) : [:]
         let trainingFused = mode == .train && observers.isEmpty ? TrainingFusion.reluAfter(self) : [:]
+        let normJoins = mode == .train && observers.isEmpty ? TrainingFusion.normBeforeAdd(self) : [:]
         fusedReLUs = [:]
         var done = Array(repeating: false, count: nodes.count)
+        for join in normJoins.values { done[join.norm] = true }
         for i in 1..<nodes.count where !done[i] {
             let n = nodes[i]
-            let ins = n.inputs.map { outputs[$0]! }
+            // A join's norm runs with it, below: its output does not exist yet.
+            let ins = normJoins[i] == nil ? n.inputs.map { outputs[$0]! } : []
             let y: Tensor
             let start = stepClock == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             var covered: [Int] = []
@@ -137,6 +140,18 @@ public final class Model {
                 y = chain.forward(ins, residual: chain.residual.map { outputs[$0]! }, configuration: configuration)
                 covered = chain.covered
                 for j in chain.covered { outputs[j] = y; done[j] = true }
+            } else if let join = normJoins[i], let norm = nodes[join.norm].layer as? BatchNorm, let add = n.layer as? Add {
+                let relu = trainingFused[i]
+                y = norm.forward(outputs[nodes[join.norm].inputs[0]]!, residual: outputs[join.residual]!, relu: relu != nil)
+                add.adopt(output: y, relu: relu != nil)
+                outputs[join.norm] = y
+                covered = [join.norm]
+                if let relu {
+                    outputs[relu] = y
+                    done[relu] = true
+                    fusedReLUs[relu] = i
+                    covered.append(relu)
+                }
             } else if let relu = trainingFused[i], let layer = n.layer as? ReLUFusable {
                 y = layer.forward(ins, mode: mode, relu: true)
                 outputs[relu] = y
