@@ -43,7 +43,9 @@ final class TrainingFusionTests: XCTestCase {
 
     /// ResNet-20 on odd 9x11 maps (planes not a multiple of the kernels' 16 lanes): the stem's and
     /// every block's first norm feed a ReLU alone, and so does every block's residual add; every
-    /// block's second norm feeds the add alone and writes the add's output.
+    /// block's second norm feeds the add alone and writes the add's output; and each block's
+    /// first conv adds its input gradient to the shortcut's as it writes it (the 9x11 stage, on
+    /// Winograd) or hands it to the graph to add (the smaller stages, on GEMMs).
     func testResidualNetworkFusedMatchesSeparate() throws {
         var o = ZooOptions(inputShape: [3, 9, 11], classes: 10, seed: 3)
         o.width = 0.5

@@ -17,7 +17,7 @@ import CKernels
 /// direct kernel (`directWeightGradient`). Eval forwards that keep the column matrix multiply
 /// with prn's kernel over a weight packed once (`packedGEMM`); stride-2 convolutions with large
 /// kernels run on the direct kernel over the input's phases (`phaseSplit`).
-public final class Conv2d: Layer {
+public final class Conv2d: Layer, InputGradientAdding {
     public let kind = "conv2d"
     public let weight: Parameter
     public let bias: Parameter?
@@ -486,11 +486,23 @@ public final class Conv2d: Layer {
     }
 
     public func backward(_ dy: Tensor, needInputGrad: [Bool]) -> [Tensor?] {
+        [backward(dy, wantDx: needInputGrad[0], adding: nil).gradient]
+    }
+
+    /// The backward with the input's gradient so far added into the input gradient where the
+    /// Winograd input gradient's output pass can add it as it writes (`added`); elsewhere the
+    /// plain input gradient, which the graph adds itself.
+    func backward(_ dy: Tensor, adding: Tensor) -> (gradient: Tensor?, added: Bool) {
+        backward(dy, wantDx: true, adding: adding)
+    }
+
+    private func backward(_ dy: Tensor, wantDx: Bool, adding: Tensor?) -> (gradient: Tensor?, added: Bool) {
         guard let x = input else { preconditionFailure("conv2d.backward before forward") }
         let batch = x.shape[0], g = geometry(height: x.shape[2], width: x.shape[3])
         let o = outChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount
         precondition(dy.count == batch * o * hw, "conv2d.backward: gradient \(dy.shape) vs output [\(batch), \(o), \(g.outHeight), \(g.outWidth)]")
-        let workers = workerCount(batch), wantDx = needInputGrad[0]
+        precondition(adding.map { $0.count == x.count } ?? true, "conv2d.backward: gradient to add \(adding?.shape ?? []) vs input \(x.shape)")
+        let workers = workerCount(batch)
         let winogradDW = winogradConvolution(g)
         let directDW = !winogradDW && directWeightGradient(g)
         let cols = g.isPointwise || directDW || winogradDW ? [] : Conv2d.prepare(&columns, workers: workers, count: kk * hw)
@@ -567,7 +579,8 @@ public final class Conv2d: Layer {
             winogradRunner(adjointG, batch: batch).run(dyp, batch: batch, channels: o, outs: c, height: oh, width: ow,
                                                        padding: ap, weight: weight.value, adjoint: true,
                                                        keepTransform: false, into: dxp, scale: nil, shift: nil,
-                                                       residual: nil, relu: false, threads: configuration.threads)
+                                                       residual: adding.map { UnsafePointer($0.data) }, relu: false,
+                                                       threads: configuration.threads)
         }
         if workers > 1 {
             let n = o * kk
@@ -584,6 +597,6 @@ public final class Conv2d: Layer {
                 }
             }
         }
-        return [dx]
+        return (dx, winogradDx && dx != nil && adding != nil)
     }
 }

@@ -185,6 +185,15 @@ public final class Model {
             }
             for o in observers { o.didBackward(model: self, node: i, gradOutput: g) }
             let ins = nodes[i].inputs
+            if observers.isEmpty, ins.count == 1, needs[ins[0]], let existing = grads[ins[0]],
+               let adder = layer as? InputGradientAdding {
+                let (gradIn, added) = adder.backward(g, adding: existing)
+                if let gradIn {
+                    if added { grads[ins[0]] = gradIn } else { accumulate(gradIn, into: ins[0]) }
+                }
+                grads[i] = nil
+                continue
+            }
             let gi = layer.backward(g, needInputGrad: ins.map { needs[$0] })
             for (slot, src) in ins.enumerated() {
                 guard needs[src], let gradIn = gi[slot] else { continue }

@@ -46,3 +46,11 @@ enum TrainingFusion {
         return out
     }
 }
+
+/// A layer whose backward can add its input gradient to the one already there (a node read by
+/// two layers, such as a residual block's input) as it writes it, instead of the graph summing
+/// the two in a pass of its own.
+protocol InputGradientAdding: Layer {
+    /// The input gradient with `adding` summed in when `added`, else the plain input gradient.
+    func backward(_ dy: Tensor, adding: Tensor) -> (gradient: Tensor?, added: Bool)
+}
