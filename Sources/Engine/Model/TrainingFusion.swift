@@ -35,7 +35,6 @@ enum TrainingFusion {
         return out
     }
 
-
     /// The ReLU node fused into each fusable node, keyed by that node.
     static func reluAfter(_ model: Model) -> [Int: Int] {
         let consumers = model.consumerLists()
