@@ -32,13 +32,13 @@ public final class Conv2d: Layer, InputGradientAdding {
     }
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
-    private var input: Tensor?
+    var input: Tensor?
     private var output: Tensor?
-    private var gradInput: Tensor?
+    var gradInput: Tensor?
     /// Per-worker scratch: column matrix, its gradient, and a weight-gradient accumulator.
-    private var columns: [Tensor?] = []
-    private var gradColumns: [Tensor?] = []
-    private var gradWeights: [Tensor?] = []
+    var columns: [Tensor?] = []
+    var gradColumns: [Tensor?] = []
+    var gradWeights: [Tensor?] = []
     private var groupOutputs: [Tensor?] = []
     /// Direct-convolution scratch: padded inputs and padded-width output grids per worker, and
     /// the transposed weight.
@@ -48,13 +48,13 @@ public final class Conv2d: Layer, InputGradientAdding {
     /// The weight as prn_packed_gemm reads it (eval forwards on the im2col path).
     private var packedWeight = DerivedWeight()
     /// The same for the input gradient of the backward pass (the adjoint convolution).
-    private var gradPadded: [Tensor?] = []
-    private var gradGrids: [Tensor?] = []
-    private var adjointWeight: Tensor?
+    var gradPadded: [Tensor?] = []
+    var gradGrids: [Tensor?] = []
+    var adjointWeight: Tensor?
     /// The weight gradient without columns: padded inputs and output gradients on the padded grid,
     /// a few samples per worker (CKernels/direct_conv_weight_grad.c).
-    private var weightGradInputs: [Tensor?] = []
-    private var weightGradGrids: [Tensor?] = []
+    var weightGradInputs: [Tensor?] = []
+    var weightGradGrids: [Tensor?] = []
     /// Winograd F(2x2, 3x3) and F(4x4, 3x3) for 3x3 stride-1 forwards and input gradients (see
     /// `winogradConvolution`, `winogradForm`); an input gradient's transformed weight is remade on
     /// every call, so it is never held (`DerivedWeight`).
@@ -117,11 +117,11 @@ public final class Conv2d: Layer, InputGradientAdding {
     }
 
     /// Workers for a batch: one per thread, never more than samples.
-    private func workerCount(_ batch: Int) -> Int { Swift.max(1, Swift.min(configuration.threads, batch)) }
+    func workerCount(_ batch: Int) -> Int { Swift.max(1, Swift.min(configuration.threads, batch)) }
 
     /// Runs `body(worker, samples)` with each worker on its own block of the batch. With more than
     /// one worker BLAS runs single-threaded inside (never nested threads); with one, BLAS keeps its threads.
-    private func perWorker(_ batch: Int, _ body: (Int, Range<Int>) -> Void) {
+    func perWorker(_ batch: Int, _ body: (Int, Range<Int>) -> Void) {
         let workers = workerCount(batch)
         if workers == 1 { body(0, 0..<batch); return }
         BLAS.setThreads(1)
@@ -132,7 +132,7 @@ public final class Conv2d: Layer, InputGradientAdding {
     }
 
     /// Makes sure `slots` holds `workers` buffers of `count` elements each (allocated outside hot loops).
-    private static func prepare(_ slots: inout [Tensor?], workers: Int, count: Int) -> [Tensor] {
+    static func prepare(_ slots: inout [Tensor?], workers: Int, count: Int) -> [Tensor] {
         if slots.count < workers { slots += Array(repeating: nil, count: workers - slots.count) }
         return (0..<workers).map { Tensor.reuse(&slots[$0], shape: [count]) }
     }
@@ -260,7 +260,7 @@ public final class Conv2d: Layer, InputGradientAdding {
     }
 
     /// The Winograd convolution that runs `winogradForm(g, batch:)`.
-    private func winogradRunner(_ g: ConvGeometry, batch: Int) -> WinogradConvolution {
+    func winogradRunner(_ g: ConvGeometry, batch: Int) -> WinogradConvolution {
         winogradForm(g, batch: batch) == .f4x4 ? winograd4x4 : winograd
     }
 
@@ -483,120 +483,5 @@ public final class Conv2d: Layer, InputGradientAdding {
                 start += n
             }
         }
-    }
-
-    public func backward(_ dy: Tensor, needInputGrad: [Bool]) -> [Tensor?] {
-        [backward(dy, wantDx: needInputGrad[0], adding: nil).gradient]
-    }
-
-    /// The backward with the input's gradient so far added into the input gradient where the
-    /// Winograd input gradient's output pass can add it as it writes (`added`); elsewhere the
-    /// plain input gradient, which the graph adds itself.
-    func backward(_ dy: Tensor, adding: Tensor) -> (gradient: Tensor?, added: Bool) {
-        backward(dy, wantDx: true, adding: adding)
-    }
-
-    private func backward(_ dy: Tensor, wantDx: Bool, adding: Tensor?) -> (gradient: Tensor?, added: Bool) {
-        guard let x = input else { preconditionFailure("conv2d.backward before forward") }
-        let batch = x.shape[0], g = geometry(height: x.shape[2], width: x.shape[3])
-        let o = outChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount
-        precondition(dy.count == batch * o * hw, "conv2d.backward: gradient \(dy.shape) vs output [\(batch), \(o), \(g.outHeight), \(g.outWidth)]")
-        precondition(adding.map { $0.count == x.count } ?? true, "conv2d.backward: gradient to add \(adding?.shape ?? []) vs input \(x.shape)")
-        let workers = workerCount(batch)
-        let winogradDW = winogradConvolution(g)
-        let directDW = !winogradDW && directWeightGradient(g)
-        let cols = g.isPointwise || directDW || winogradDW ? [] : Conv2d.prepare(&columns, workers: workers, count: kk * hw)
-        let adjointG = adjointGeometry(g)
-        let direct = wantDx && g.stride == 1 && directConvolution(adjointG)
-        // With Winograd the input gradient is one pass over the batch after the weight gradient's.
-        let winogradDx = direct && winogradConvolution(adjointG)
-        let dcols = g.isPointwise || !wantDx || direct ? []
-            : Conv2d.prepare(&gradColumns, workers: workers, count: kk * hw)
-        // Worker 0 accumulates straight into weight.grad; the others into zeroed scratch, reduced below.
-        let dws = workers > 1 ? Conv2d.prepare(&gradWeights, workers: workers, count: o * kk) : []
-        for w in 1..<Swift.max(1, workers) { dws[w].zero() }
-        let dx = wantDx ? Tensor.reuse(&gradInput, shape: x.shape) : nil
-        let xp = x.data, dyp = dy.data, wp = weight.value.data, dxp = dx?.data
-        let gradW = weight.grad.data
-        // Stride-1 convolutions get dx as the adjoint direct convolution of dy (no column
-        // gradient, no col2im).
-        let c = inChannels, k = kernel, oh = g.outHeight, ow = g.outWidth, ap = adjointG.padding
-        var adjoint: UnsafePointer<Float>?
-        var pads: [Tensor] = [], outs: [Tensor] = []
-        if direct && !winogradDx {
-            let wt = Tensor.reuse(&adjointWeight, shape: [o * k * k * ((c + 7) / 8 * 8)])
-            ConvKernels.directWeights(wp, outChannels: o, inChannels: c, kernel: k, adjoint: true, into: wt.data)
-            adjoint = UnsafePointer(wt.data)
-            pads = Conv2d.prepare(&gradPadded, workers: workers, count: prn_direct_conv_padded_size(o, oh, ow, ap))
-            outs = Conv2d.prepare(&gradGrids, workers: workers, count: prn_direct_conv_grid_size(c, oh, ow, k, ap))
-        }
-        // Samples per call of the column-free weight gradient: enough positions that summing
-        // its accumulators across lanes, once per call, stays a small part of the work.
-        let dwGroup = Swift.max(1, Swift.min(16, 4096 / Swift.max(hw, 1), (batch + workers - 1) / workers))
-        let padStride = prn_direct_conv_padded_size(c, g.height, g.width, g.padding)
-        let gridStride = prn_direct_conv_dy_grid_size(o, g.height, g.width, g.padding)
-        let dwInputs = directDW ? Conv2d.prepare(&weightGradInputs, workers: workers, count: padStride * dwGroup) : []
-        let dwGrids = directDW ? Conv2d.prepare(&weightGradGrids, workers: workers, count: gridStride * dwGroup) : []
-        perWorker(batch) { w, samples in
-            let dW = w == 0 ? gradW : dws[w].data
-            if winogradDW {
-                WinogradConvolution.weightGradient(xp + samples.lowerBound * inItem, dyp + samples.lowerBound * o * hw,
-                                                   samples: samples.count, channels: c, outs: o, height: g.height,
-                                                   width: g.width, padding: g.padding, into: dW)
-            }
-            for b in samples {
-                let xb = UnsafePointer(xp + b * inItem), dyb = dyp + b * o * hw
-                if directDW {
-                    let slot = (b - samples.lowerBound) % dwGroup
-                    let padded = dwInputs[w].data, grid = dwGrids[w].data
-                    prn_direct_conv_pad(xb, padded + slot * padStride, c, g.height, g.width, g.padding)
-                    prn_direct_conv_dy_grid(dyb, grid + slot * gridStride, o, g.height, g.width, g.padding)
-                    if slot == dwGroup - 1 || b == samples.upperBound - 1 {
-                        prn_direct_conv_weight_grad(padded, padStride, grid, gridStride, slot + 1, dW, c,
-                                                    g.height, g.width, g.padding, o)
-                    }
-                } else if !winogradDW {
-                    let col: UnsafePointer<Float> = g.isPointwise ? xb : UnsafePointer(cols[w].data)
-                    if !g.isPointwise { ConvKernels.im2col(g, xb, cols[w].data) }
-                    BLAS.sgemm(transB: true, m: o, n: kk, k: hw, a: dyb, lda: hw, b: col, ldb: hw,
-                               beta: 1, c: dW, ldc: kk)
-                }
-                guard let dxp, !winogradDx else { continue }
-                let dxb = dxp + b * inItem
-                if let adjoint {
-                    ConvKernels.directSample(dyb, channels: o, outs: c, height: oh, width: ow, kernel: k, padding: ap,
-                                             weights: adjoint, pad: pads[w].data, grid: outs[w].data, into: dxb, scale: nil, shift: nil, relu: false)
-                } else if g.isPointwise {
-                    BLAS.sgemm(transA: true, m: kk, n: hw, k: o, a: wp, lda: kk, b: dyb, ldb: hw, c: dxb, ldc: hw)
-                } else {
-                    let dcol = dcols[w].data
-                    BLAS.sgemm(transA: true, m: kk, n: hw, k: o, a: wp, lda: kk, b: dyb, ldb: hw, c: dcol, ldc: hw)
-                    ConvKernels.col2im(g, dcol, dxb)
-                }
-            }
-        }
-        if winogradDx, let dxp {
-            winogradRunner(adjointG, batch: batch).run(dyp, batch: batch, channels: o, outs: c, height: oh, width: ow,
-                                                       padding: ap, weight: weight.value, adjoint: true,
-                                                       keepTransform: false, into: dxp, scale: nil, shift: nil,
-                                                       residual: adding.map { UnsafePointer($0.data) }, relu: false,
-                                                       threads: configuration.threads)
-        }
-        if workers > 1 {
-            let n = o * kk
-            Parallel.chunks(n, minPerThread: 1 << 14, threads: configuration.threads) { r in
-                for w in 1..<workers { let s = dws[w].data; for i in r { gradW[i] += s[i] } }
-            }
-        }
-        if let bg = bias?.grad.data {
-            Parallel.chunks(o, minPerThread: 8, threads: configuration.threads) { r in
-                for c in r {
-                    var s: Float = 0
-                    for b in 0..<batch { s += Reductions.sum(dyp + (b * o + c) * hw, hw) }
-                    bg[c] += s
-                }
-            }
-        }
-        return (dx, winogradDx && dx != nil && adding != nil)
     }
 }
