@@ -3,7 +3,6 @@
 // than the copying itself; here each row is a plain loop the compiler vectorises.
 #include "CKernels.h"
 #include "clones.h"
-#include <stdlib.h>
 
 // no_builtin: the zeroing loops (often one or two floats at a row's edge) would otherwise become
 // memset calls that cost more than the stores.
@@ -179,74 +178,60 @@ void prn_phase_split2(const float *restrict x, float *restrict out, long channel
     }
 }
 
-// Each input row is summed in a buffer split by column phase (iw mod stride): a kernel column's
-// contribution to a row then lands contiguously in one phase, so the adds vectorise for any
-// stride (written in place, stride-2 adds would be scattered one float apart), and the row is
-// written once, interleaved, instead of zeroed and then added to k*k times.
-static void col2im_rows(const float *restrict col, float *restrict dx, float *restrict phases, long channels,
-                        long height, long width, long kernel, long stride, long padding, long ld);
-// (Declared first: clang refuses target_clones with no_builtin on a function's first declaration.)
-CLONES __attribute__((no_builtin("memset", "memcpy")))
-static void col2im_rows(const float *restrict col, float *restrict dx, float *restrict phases, long channels,
-                        long height, long width, long kernel, long stride, long padding, long ld) {
-    const long oh = (height + 2 * padding - kernel) / stride + 1;
-    const long ow = (width + 2 * padding - kernel) / stride + 1;
-    const long span = (width + stride - 1) / stride;  // columns of one phase
-    for (long c = 0; c < channels; c++) {
-        for (long ih = 0; ih < height; ih++) {
-            for (long i = 0; i < stride * span; i++) phases[i] = 0.0f;
-            for (long ki = 0; ki < kernel; ki++) {
-                const long t = ih + padding - ki;
-                if (t < 0 || t % stride != 0 || t / stride >= oh) continue;
-                const long o = t / stride;
-                for (long kj = 0; kj < kernel; kj++) {
-                    // Output columns q whose input column q*stride - padding + kj lies inside the row.
-                    long lo = 0, hi = ow;
-                    while (lo < ow && lo * stride - padding + kj < 0) lo++;
-                    while (hi > lo && (hi - 1) * stride - padding + kj >= width) hi--;
-                    if (lo >= hi) continue;
-                    const long first = lo * stride - padding + kj;  // input column of q = lo
-                    float *dst = phases + (first % stride) * span + first / stride - lo;
-                    const float *src = col + ((c * kernel + ki) * kernel + kj) * ld + o * ow;
-                    for (long q = lo; q < hi; q++) dst[q] += src[q];
-                }
-            }
-            float *row = dx + (c * height + ih) * width;
-            if (stride == 1) {
-                for (long iw = 0; iw < width; iw++) row[iw] = phases[iw];
-            } else if (stride == 2) {
-                const float *even = phases, *odd = phases + span;
-                for (long m = 0; m < width / 2; m++) { row[2 * m] = even[m]; row[2 * m + 1] = odd[m]; }
-                if (width % 2) row[width - 1] = even[width / 2];
-            } else {
-                for (long r = 0; r < stride; r++)
-                    for (long m = 0; m * stride + r < width; m++) row[m * stride + r] = phases[r * span + m];
-            }
-        }
-    }
-}
+// Each input row is summed in a buffer split by column phase (column mod stride): a kernel
+// column's contribution to a row then lands contiguously in one phase, so the adds vectorise for
+// any stride (written in place, stride-2 adds would be scattered one float apart), and the row is
+// written once, interleaved, instead of zeroed and then added to k*k times. A row wider than the
+// buffer is summed a window at a time: windows start at multiples of the stride, so a column's
+// phase within its window is its phase in the row (with a stride past the buffer's size, a
+// window holds at most one column of each phase and the buffer is the window itself).
+enum { COL2IM_WINDOW = 1024 };
 
 void prn_col2im(const float *col, float *dx, long channels, long height, long width, long kernel, long stride,
-                long padding, long ld) {
-    const long size = stride * ((width + stride - 1) / stride);
-    float local[1024];
-    float *phases = size <= 1024 ? local : malloc((size_t)size * sizeof(float));
-    if (phases) {
-        col2im_rows(col, dx, phases, channels, height, width, kernel, stride, padding, ld);
-        if (phases != local) free(phases);
-        return;
-    }
-    // No memory for a long row's buffer: add in place, one input row at a time.
-    const long oh = (height + 2 * padding - kernel) / stride + 1, ow = (width + 2 * padding - kernel) / stride + 1;
-    for (long i = 0; i < channels * height * width; i++) dx[i] = 0.0f;
-    for (long r = 0; r < channels * kernel * kernel; r++) {
-        const long c = r / (kernel * kernel), ki = r / kernel % kernel, kj = r % kernel;
-        for (long o = 0; o < oh; o++) {
-            const long ih = o * stride - padding + ki;
-            if (ih < 0 || ih >= height) continue;
-            for (long q = 0; q < ow; q++) {
-                const long iw = q * stride - padding + kj;
-                if (iw >= 0 && iw < width) dx[(c * height + ih) * width + iw] += col[r * ld + o * ow + q];
+                long padding, long ld);
+// (Declared first: clang refuses target_clones with no_builtin on a function's first declaration.)
+CLONES __attribute__((no_builtin("memset", "memcpy")))
+void prn_col2im(const float *restrict col, float *restrict dx, long channels, long height, long width, long kernel,
+                long stride, long padding, long ld) {
+    const long oh = (height + 2 * padding - kernel) / stride + 1;
+    const long ow = (width + 2 * padding - kernel) / stride + 1;
+    const long window = stride <= COL2IM_WINDOW ? COL2IM_WINDOW / stride * stride : COL2IM_WINDOW;
+    float phases[COL2IM_WINDOW];
+    for (long c = 0; c < channels; c++) {
+        for (long ih = 0; ih < height; ih++) {
+            float *row = dx + (c * height + ih) * width;
+            for (long from = 0; from < width; from += window) {
+                const long n = from + window < width ? window : width - from;
+                const long span = (n + stride - 1) / stride;  // columns of one phase
+                const long used = stride <= COL2IM_WINDOW ? stride * span : n;
+                for (long i = 0; i < used; i++) phases[i] = 0.0f;
+                for (long ki = 0; ki < kernel; ki++) {
+                    const long t = ih + padding - ki;
+                    if (t < 0 || t % stride != 0 || t / stride >= oh) continue;
+                    const long o = t / stride;
+                    for (long kj = 0; kj < kernel; kj++) {
+                        // Output columns q whose input column q*stride - padding + kj is in the window.
+                        long lo = 0, hi = ow;
+                        while (lo < ow && lo * stride - padding + kj < from) lo++;
+                        while (hi > lo && (hi - 1) * stride - padding + kj >= from + n) hi--;
+                        if (lo >= hi) continue;
+                        const long first = lo * stride - padding + kj - from;  // window column of q = lo
+                        float *dst = phases + (first % stride) * span + first / stride - lo;
+                        const float *src = col + ((c * kernel + ki) * kernel + kj) * ld + o * ow;
+                        for (long q = lo; q < hi; q++) dst[q] += src[q];
+                    }
+                }
+                float *out = row + from;
+                if (stride == 1) {
+                    for (long iw = 0; iw < n; iw++) out[iw] = phases[iw];
+                } else if (stride == 2) {
+                    const float *even = phases, *odd = phases + span;
+                    for (long m = 0; m < n / 2; m++) { out[2 * m] = even[m]; out[2 * m + 1] = odd[m]; }
+                    if (n % 2) out[n - 1] = even[n / 2];
+                } else {
+                    for (long r = 0; r < stride && r < n; r++)
+                        for (long m = 0; m * stride + r < n; m++) out[m * stride + r] = phases[r * span + m];
+                }
             }
         }
     }

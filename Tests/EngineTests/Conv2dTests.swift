@@ -43,12 +43,14 @@ final class Conv2dTests: XCTestCase {
     }
 
     /// col2im (the stride-2 and other column-matrix backwards) against the scatter it replaces,
-    /// on strides 1-3, paddings past the kernel (rows no column reaches), odd sizes, and a row
-    /// wider than the kernel's on-stack buffer; dx starts as garbage, since col2im overwrites it.
+    /// on strides 1-3, paddings past the kernel (rows no column reaches), odd sizes, rows wider
+    /// than the kernel's buffer (summed a window at a time, at strides 2 and 3) and a stride
+    /// wider than it; dx starts as garbage, since col2im overwrites it.
     func testCol2imMatchesScatter() {
         var rng = RandomStream(seed: 5)
         for (c, k, s, p, h, w) in [(2, 3, 2, 1, 7, 9), (3, 3, 2, 0, 8, 8), (1, 2, 3, 2, 5, 4), (2, 5, 1, 2, 6, 7),
-                                   (1, 3, 2, 1, 3, 1500), (2, 1, 2, 0, 5, 6), (1, 4, 3, 3, 10, 11)] {
+                                   (1, 3, 2, 1, 3, 1500), (2, 1, 2, 0, 5, 6), (1, 4, 3, 3, 10, 11),
+                                   (1, 3, 3, 1, 2, 2500), (1, 3, 1100, 1, 2, 2500)] {
             let g = ConvGeometry(channels: c, height: h, width: w, kernel: k, stride: s, padding: p)
             let col = GradCheck.randomTensor([g.colRows, g.colCols], &rng)
             let dx = Tensor(shape: [c, h, w], repeating: 12345), ref = Tensor(shape: [c, h, w], repeating: 0)
