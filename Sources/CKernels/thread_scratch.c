@@ -2,9 +2,9 @@
 //
 // Kernels whose buffers live only for one call (the Winograd convolution's gathered rows,
 // transformed inputs and products, and a weight transformed for that call) take them from here
-// instead of every layer keeping its own: layers run one after another on the same pool threads, so one set per thread, grown to the
-// largest request, serves them all, and two models running at once on different threads never
-// share a buffer. A thread's buffers are freed when it exits.
+// instead of every layer keeping its own: layers run one after another on the same pool
+// threads, so one set per thread, grown to the largest request, serves them all, and two models
+// running at once on different threads never share a buffer. A thread's buffers are freed when it exits.
 #include "CKernels.h"
 #include <pthread.h>
 #include <stdlib.h>
