@@ -33,6 +33,8 @@ public final class Model {
     public var preprocessing: InputPreprocessing?
 
     private var outputs: [Tensor?] = []
+    /// The output of an eval forward run in pieces (EvalPieces.swift).
+    var piecedOutput: Tensor?
     private var grads: [Tensor?] = []
     private var gradBuffers: [Tensor?] = []
     /// ReLU nodes the last training forward fused into the layer before them, mapped to that
@@ -117,10 +119,19 @@ public final class Model {
     public var parameterCount: Int { trainableParameters.reduce(0) { $0 + $1.value.count } }
 
     /// Runs the graph on a batch [B, inputShape...] and returns the last node's output (owned by
-    /// its layer: copy it to keep it past the next call). Unobserved eval-mode forwards fuse
-    /// conv -> batch norm -> ReLU, linear -> ReLU and add -> ReLU chains (InferenceFusion);
-    /// unobserved training forwards fuse batch norm -> ReLU and add -> ReLU (TrainingFusion).
+    /// the model or its layer: copy it to keep it past the next call). Unobserved eval-mode
+    /// forwards fuse conv -> batch norm -> ReLU, linear -> ReLU and add -> ReLU chains
+    /// (InferenceFusion), and run a large batch in cache-sized pieces (`evalPiece`); unobserved
+    /// training forwards fuse batch norm -> ReLU and add -> ReLU (TrainingFusion).
     public func forward(_ x: Tensor, mode: Mode) -> Tensor {
+        if mode == .eval, observers.isEmpty, stepClock == nil, x.rank > 1, let piece = evalPiece(batch: x.shape[0]) {
+            return forwardInPieces(x, piece: piece)
+        }
+        return forwardWhole(x, mode: mode)
+    }
+
+    /// `forward` on the whole batch at once.
+    func forwardWhole(_ x: Tensor, mode: Mode) -> Tensor {
         if outputs.count != nodes.count { outputs = Array(repeating: nil, count: nodes.count) }
         outputs[0] = x
         let fused = mode == .eval && observers.isEmpty ? InferenceFusion.chains(self) : [:]
