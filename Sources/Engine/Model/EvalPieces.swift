@@ -18,9 +18,9 @@ extension Model {
     public static let minimumEvalPiece = 32
 
     /// Samples per piece of an eval forward of `batch` samples, or nil to run it whole: when the
-    /// batch's largest activation passes `evalSplitBytes`, pieces of equal size (within one
-    /// sample) whose largest activation fits in `evalPieceBytes`, at least `minimumEvalPiece`
-    /// samples each.
+    /// batch's largest activation passes `evalSplitBytes`, pieces of as many samples as fit the
+    /// largest activation in `evalPieceBytes` but at least `minimumEvalPiece`, the remainder
+    /// spread over them (the last piece a few samples short of the others).
     func evalPiece(batch: Int) -> Int? {
         guard batch >= 2 * Model.minimumEvalPiece, let largest = try? largestActivation(), largest > 0 else {
             return nil
