@@ -1,21 +1,19 @@
-/// Eval-mode forwards of large batches in pieces.
+/// Eval-mode forwards of large batches in pieces (docs/engine.md, "Eval in pieces").
 ///
 /// Every eval-mode layer computes each sample from that sample alone, so a batch may run a piece
 /// of samples at a time. A piece whose largest activation fits in the cores' caches is read back
-/// by the next layer from cache instead of memory: on narrow networks, whose layers do little
-/// arithmetic per value, that is most of the time (docs/engine.md: the 50%-pruned vgg-small runs
-/// about 15-20% faster in pieces of 32 than at batch 256, the dense one and resnet20 no slower).
-/// A small network pays for the pieces instead (each forward has its fixed costs: LeNet-5 at
-/// batch 256 in three pieces is 13% slower), so only batches whose largest activation is well
-/// past the caches are split.
+/// by the next layer from cache instead of memory, which is most of the time of a narrow
+/// network, whose layers do little arithmetic per value. A small network pays for the pieces
+/// instead (each forward has fixed costs the pieces multiply), so only batches whose largest
+/// activation is well past the caches are split.
 extension Model {
     /// Batches whose largest activation takes more bytes run in pieces.
-    public static let evalSplitBytes = 8 << 20
+    static let evalSplitBytes = 8 << 20
     /// The bytes of the largest activation of one piece.
-    public static let evalPieceBytes = 2 << 20
+    static let evalPieceBytes = 2 << 20
     /// Pieces never hold fewer samples: below this the kernels' per-call work (thread
     /// hand-offs, the calls themselves) starts to show.
-    public static let minimumEvalPiece = 32
+    static let minimumEvalPiece = 32
 
     /// Samples per piece of an eval forward of `batch` samples, or nil to run it whole: when the
     /// batch's largest activation passes `evalSplitBytes`, pieces of as many samples as fit the
