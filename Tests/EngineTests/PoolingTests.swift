@@ -126,4 +126,22 @@ final class PoolingTests: XCTestCase {
             } }
         } } } }
     }
+
+    /// Global average pooling against a sum in double precision, on plane sizes around the
+    /// kernel's 16 lanes (1, 15, 16, 17, 49) and on a batch large enough to be split across
+    /// threads (64 x 64 planes of 8 x 8).
+    func testGlobalAvgPoolMatchesDoubleSums() {
+        var rng = RandomStream(seed: 35)
+        for shape in [[2, 3, 1, 1], [1, 4, 3, 5], [2, 2, 4, 4], [1, 3, 1, 17], [3, 5, 7, 7], [64, 64, 8, 8]] {
+            let x = GradCheck.randomTensor(shape, &rng)
+            let y = GlobalAvgPool().forward([x], mode: .eval)
+            let hw = shape[2] * shape[3], planes = shape[0] * shape[1]
+            XCTAssertEqual(y.shape, [shape[0], shape[1]])
+            for p in 0..<planes {
+                var sum = 0.0
+                for i in 0..<hw { sum += Double(x.data[p * hw + i]) }
+                XCTAssertEqual(Double(y.data[p]), sum / Double(hw), accuracy: 1e-5, "shape \(shape), plane \(p)")
+            }
+        }
+    }
 }
