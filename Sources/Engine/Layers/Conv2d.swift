@@ -170,7 +170,7 @@ public final class Conv2d: Layer, InputGradientAdding {
         _ = run(x, y, g, csr: csr, mode: mode, epilogue: e.beforeResidual)
         precondition(residual.shape == y.shape, "conv2d: residual \(residual.shape) vs output \(y.shape)")
         let yp = y.data, rp = residual.data, relu: Int32 = e.relu ? 1 : 0
-        Parallel.chunks(y.count, minPerThread: 1 << 16, threads: configuration.threads) { r in
+        Parallel.chunks(y.count, minPerThread: 1 << 14, threads: configuration.threads) { r in
             prn_add_relu(yp + r.lowerBound, rp + r.lowerBound, yp + r.lowerBound, r.count, relu)
         }
         return y
@@ -422,7 +422,13 @@ public final class Conv2d: Layer, InputGradientAdding {
                 for b in samples {
                     let xb = UnsafePointer(x.data + b * inItem), yb = y.data + b * o * hw
                     if scratch > 0 {
-                        if inPlace { prn_packed_conv_pad(xb, buffers[worker].data, c, g.height, g.width, p) }
+                        if inPlace {
+                            let padded = buffers[worker].data, planeSize = (g.height + 2 * p) * (g.width + 2 * p)
+                            Parallel.chunks(c, threads: inner) { r in
+                                prn_packed_conv_pad(xb + r.lowerBound * g.height * g.width, padded + r.lowerBound * planeSize,
+                                                    r.count, g.height, g.width, p)
+                            }
+                        }
                         else { ConvKernels.im2col(g, xb, buffers[worker].data, threads: inner) }
                     }
                     let src = scratch == 0 ? xb : UnsafePointer(buffers[worker].data)
