@@ -236,21 +236,3 @@ void prn_col2im(const float *restrict col, float *restrict dx, long channels, lo
         }
     }
 }
-
-// Sixteen running sums per plane, added together at the end: one running sum is a chain of
-// dependent adds that the compiler must keep in order, one add per value.
-CLONES
-void prn_plane_means(const float *restrict x, float *restrict y, long planes, long count) {
-    const float scale = 1.0f / (float)count;
-    for (long p = 0; p < planes; p++) {
-        const float *src = x + p * count;
-        float lanes[16] = {0};
-        long i = 0;
-        for (; i + 16 <= count; i += 16)
-            for (int l = 0; l < 16; l++) lanes[l] += src[i + l];
-        float t = 0.0f;
-        for (int l = 0; l < 16; l++) t += lanes[l];
-        for (; i < count; i++) t += src[i];
-        y[p] = t * scale;
-    }
-}

@@ -210,10 +210,6 @@ void prn_maxpool2x2(const float *x, float *y, int32_t *argmax, long planes, long
 void prn_maxpool_values(const float *x, float *y, long planes, long height, long width, long kernel, long stride,
                         long padding, long oh, long ow, float *row);
 
-/// y[p] = the mean of plane p's `count` values, for `planes` planes one after another (global
-/// average pooling).
-void prn_plane_means(const float *x, float *y, long planes, long count);
-
 /// dst[i] = scale * src[i] + shift, then max(., 0) when `relu`; src may equal dst. A
 /// convolution's output channel with the batch norm and ReLU that follow it folded in.
 void prn_affine_relu(const float *src, float *dst, long count, float scale, float shift, int relu);
