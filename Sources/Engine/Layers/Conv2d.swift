@@ -423,9 +423,10 @@ public final class Conv2d: Layer, InputGradientAdding {
                     let xb = UnsafePointer(x.data + b * inItem), yb = y.data + b * o * hw
                     if scratch > 0 {
                         if inPlace {
-                            let padded = buffers[worker].data, planeSize = (g.height + 2 * p) * (g.width + 2 * p)
+                            let padded = buffers[worker].data
                             Parallel.chunks(c, threads: inner) { r in
-                                prn_packed_conv_pad(xb + r.lowerBound * g.height * g.width, padded + r.lowerBound * planeSize,
+                                prn_packed_conv_pad(xb + r.lowerBound * g.height * g.width,
+                                                    padded + prn_packed_conv_padded_size(r.lowerBound, g.height, g.width, p),
                                                     r.count, g.height, g.width, p)
                             }
                         }
