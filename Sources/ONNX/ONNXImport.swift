@@ -21,7 +21,15 @@ public enum ONNXImport {
         "Softmax", "Sub", "Tanh", "Unsqueeze",
     ]
 
-    public static func load(from url: URL) throws -> Model {
+    /// What the graph's output must be: a classifier's scores ([batch, classes]) for a model prn
+    /// trains, prunes and evaluates, or any per-sample shape for a model that is only run forward
+    /// (`prn bench --model` times a lone convolution or a feature extractor as well).
+    public enum Output: Sendable {
+        case classifier
+        case anyShape
+    }
+
+    public static func load(from url: URL, output: Output = .classifier) throws -> Model {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ONNXError(.missingFile, "\(url.path): file not found; check the path")
         }
@@ -29,11 +37,11 @@ public enum ONNXImport {
         do { data = try Data(contentsOf: url) } catch {
             throw ONNXError(.unreadable, "\(url.path): cannot be read (\(error.localizedDescription))")
         }
-        return try model(from: data, source: url.path)
+        return try model(from: data, source: url.path, output: output)
     }
 
     /// Decodes serialized ModelProto bytes; `source` names the model in error messages.
-    public static func model(from data: Data, source: String) throws -> Model {
+    public static func model(from data: Data, source: String, output: Output = .classifier) throws -> Model {
         let proto: Onnx_ModelProto
         do { proto = try Onnx_ModelProto(serializedBytes: data) } catch {
             throw ONNXError(.malformed, "\(source): not an ONNX model (protobuf decoding failed: \(error)); export it with torch.onnx.export or onnx.save")
@@ -47,7 +55,7 @@ public enum ONNXImport {
             throw ONNXError(.unsupported, "\(source): opset \(opset) is older than 7, the oldest prn reads; re-export with opset_version=13")
         }
         var importer = try GraphImporter(graph: proto.graph, source: source)
-        let model = try importer.run()
+        let model = try importer.run(output: output)
         // An imported model reads raw inputs unless its graph starts by normalising them.
         let dataset = proto.metadataProps.first { $0.key == ONNXExport.datasetKey }?.value
         model.preprocessing = InputPreprocessing(statistics: importer.inputStatistics, dataset: dataset)
@@ -118,7 +126,7 @@ struct GraphImporter {
         return shape
     }
 
-    mutating func run() throws -> Model {
+    mutating func run(output: ONNXImport.Output) throws -> Model {
         for (k, n) in graph.node.enumerated() where !absorbed.contains(k) {
             guard n.domain.isEmpty || n.domain == "ai.onnx" else { throw unsupported(n, k) }
             try convert(n, k)
@@ -136,8 +144,17 @@ struct GraphImporter {
         do { shapes = try model.shapes() } catch {
             throw ONNXError(.unsupported, "\(source): the imported graph's shapes do not check: \(error)")
         }
-        guard let last = shapes.last, last.count == 1 else {
-            throw ONNXError(.unsupported, "\(source): the output has per-sample shape \(shapes.last ?? []); prn expects one score per class ([batch, classes])")
+        guard let last = shapes.last else {
+            throw ONNXError(.malformed, "\(source): the graph computes nothing")
+        }
+        if output == .anyShape {
+            // Nothing reads the class count of a model that is only run forward; the output's
+            // size per sample keeps it a positive number like every other model's.
+            model.classes = last.reduce(1, *)
+            return model
+        }
+        guard last.count == 1 else {
+            throw ONNXError(.unsupported, "\(source): the output has per-sample shape \(last); prn trains and prunes classifiers, whose output is one score per class ([batch, classes]). `prn bench --model` times a model with any output")
         }
         model.classes = last[0]
         return model

@@ -13,7 +13,7 @@ struct BenchCommand: ParsableCommand {
     @Argument(help: "Workload groups to run: lenet300, lenet5, vgg, resnet, conv, sparse, language, repl, scorers (default: all).")
     var groups: [String] = []
 
-    @Option(help: "Time this model instead (a prn .safetensors file or an .onnx model): inference at each --batch size.")
+    @Option(help: "Time this model instead (a prn .safetensors file or an .onnx model, whose output may have any shape): inference at each --batch size.")
     var model: String?
 
     @Option(help: "With --model: batch sizes, comma-separated.")

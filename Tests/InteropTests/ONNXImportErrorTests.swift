@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import ONNX
+import Runtime
 import XCTest
 
 /// Graphs prn refuses, each with a message that names the node, the operator and the way out.
@@ -182,6 +183,28 @@ final class ONNXImportErrorTests: XCTestCase {
         let fc = try XCTUnwrap(m.nodes[1].layer as? Linear)
         XCTAssertEqual(fc.bias?.value.array, [0.5, 0.5])
         XCTAssertEqual(m.forward(Tensor(shape: [1, 4], values: [1, 1, 1, 1]), mode: .eval).array, [2.5, 2.5])
+    }
+
+    /// A graph whose output is not a classifier's scores (here a lone convolution's feature map)
+    /// is refused for training and pruning, with the way to time it; `prn bench --model` times it.
+    func testAnOutputOfAnyShapeIsTimedButNotTrained() throws {
+        let data = try model([node("Conv", "conv", ["x", "w"], "y", ints: ["kernel_shape": [3, 3], "pads": [1, 1, 1, 1]])],
+                             initializers: [floats("w", [3, 2, 3, 3])], input: [1, 2, 6, 6])
+        let text = message(data)
+        XCTAssertTrue(text.contains("per-sample shape [3, 6, 6]") && text.contains("prn bench --model"), text)
+        let m = try ONNXImport.model(from: data, source: "m.onnx", output: .anyShape)
+        let y = m.forward(Tensor(shape: [2, 2, 6, 6], values: Array(repeating: 1, count: 144)), mode: .eval)
+        XCTAssertEqual(y.shape, [2, 3, 6, 6])
+        XCTAssertEqual(y.array[7], 0.5 * 18, accuracy: 1e-4, "an inner pixel sums 2 channels x 9 taps of 0.5")
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("prn-onnx-bench-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("conv.onnx")
+        try data.write(to: path)
+        var lines: [BenchResult] = []
+        try ModelWorkloads.run(.init(path: path.path, batches: [1, 2], runs: 2), emit: { lines.append($0) })
+        XCTAssertEqual(lines.map(\.workload), ["conv-batch1-infer", "conv-batch2-infer"])
     }
 }
 

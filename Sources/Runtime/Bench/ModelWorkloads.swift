@@ -39,10 +39,11 @@ public enum ModelWorkloads {
         }
     }
 
-    /// Reads a prn model file (.safetensors) or an ONNX model.
+    /// Reads a prn model file (.safetensors) or an ONNX model; the ONNX output may have any shape,
+    /// since the model is only run forward.
     public static func load(_ path: String) throws -> Model {
         let url = URL(fileURLWithPath: path)
-        if url.pathExtension.lowercased() == "onnx" { return try ONNXImport.load(from: url) }
+        if url.pathExtension.lowercased() == "onnx" { return try ONNXImport.load(from: url, output: .anyShape) }
         guard url.pathExtension.lowercased() == "safetensors" else {
             throw BenchError("\(path): --model takes a prn model file (.safetensors) or an ONNX model (.onnx)")
         }
