@@ -162,22 +162,97 @@ def memory_table(runs, seen=None):
     return rows if len(rows) > 2 else []
 
 
+# The tables of a run, in the order they are printed: (key of their block in a document kept by
+# --update, title).
+TABLES = (("torch", "prn against PyTorch (samples/s)", torch_table),
+          ("internal", "Pruned and masked models against their dense originals", internal_table),
+          ("ort", "prn against onnxruntime on the same ONNX file (samples/s)", ort_table),
+          ("memory", "Peak resident memory, one training epoch", memory_table))
+
+
+def sections(runs):
+    """The parts of a report: the summary sentence, the versions compared (or None), each table's
+    rows by key (empty when the run has no data for it) and the verdict of every target."""
+    rounds = len({r["round"] for r in runs if r["tool"] != "versions"})
+    summary = f"{rounds} round{'s' if rounds != 1 else ''}; ratios are taken within a round, then the median and the lowest and highest round."
+    versions = [f"{rec['workload']} {rec['version']}" for r in runs if r["tool"] == "versions"
+                for rec in r["records"] if rec["workload"] != "date"]
+    seen = {}
+    tables = {key: build(runs, seen) for key, _, build in TABLES}
+    verdicts = [f"- {name} {goal}: **{seen.get(name, 'not measured in this run')}**" for name, goal in all_targets()]
+    return summary, ("Compared: " + ", ".join(versions) + ".") if versions else None, tables, verdicts
+
+
+def run_date(runs):
+    """The day the run was measured (recorded since 2026-12-05's last runs), or None."""
+    for r in runs:
+        if r["tool"] == "versions":
+            for rec in r["records"]:
+                if rec["workload"] == "date":
+                    return rec["version"]
+    return None
+
+
 def report(runs):
     """The markdown tables, one section per kind of comparison that has data."""
-    rounds = len({r["round"] for r in runs if r["tool"] != "versions"})
-    parts = [f"{rounds} round{'s' if rounds != 1 else ''}; ratios are taken within a round, then the median and the lowest and highest round."]
-    versions = [f"{rec['workload']} {rec['version']}" for r in runs if r["tool"] == "versions" for rec in r["records"]]
-    if versions:
-        parts.append("Compared: " + ", ".join(versions) + ".")
-    seen = {}
-    for title, rows in (("prn against PyTorch (samples/s)", torch_table(runs, seen)),
-                        ("Pruned and masked models against their dense originals", internal_table(runs, seen)),
-                        ("prn against onnxruntime on the same ONNX file (samples/s)", ort_table(runs, seen)),
-                        ("Peak resident memory, one training epoch", memory_table(runs, seen))):
-        if rows:
-            parts += ["", f"### {title}", ""] + rows
-    parts += ["", "### Targets", ""] + [f"- {name} {goal}: **{seen.get(name, 'not measured in this run')}**" for name, goal in all_targets()]
+    summary, compared, tables, verdicts = sections(runs)
+    parts = [summary] + ([compared] if compared else [])
+    for key, title, _ in TABLES:
+        if tables[key]:
+            parts += ["", f"### {title}", ""] + tables[key]
+    parts += ["", "### Targets", ""] + verdicts
     return "\n".join(parts)
+
+
+class UpdateError(Exception):
+    pass
+
+
+def marker(key, end=False):
+    return f"<!-- {'/' if end else ''}bench-compare: {key} -->"
+
+
+def update(doc, runs, raw):
+    """`doc` (a markdown text) with the blocks bench-compare keeps replaced by this run's: between
+    `<!-- bench-compare: KEY -->` and `<!-- /bench-compare: KEY -->`, KEY "run" (how the run was
+    made and every target's verdict) and the keys of TABLES. Everything outside the blocks (the
+    prose, earlier measurements) is left as it is. `raw` is the saved run's path as the document
+    names it, so its command prints the same tables again."""
+    summary, compared, tables, verdicts = sections(runs)
+    missing = [title for key, title, _ in TABLES if not tables[key]]
+    if missing:
+        raise UpdateError(f"this run has no data for: {'; '.join(missing)}. The document's tables would mix "
+                          "runs; measure every group (the default --groups)")
+    # Runs saved before the date was recorded carry it in their file's name.
+    named = re.search(r"\d{4}-\d{2}-\d{2}", raw.rsplit("/", 1)[-1])
+    date = run_date(runs) or (named.group(0) if named else None)
+    when = f"The run of {date}" if date else "The run"
+    rounds = summary.split(";")[0]
+    made = (f"Measured{' ' + date if date else ''} with `PRN_DATA=../shared/data scripts/bench-compare --rounds "
+            f"{rounds.split()[0]} --save-raw {raw}` (`OPENBLAS_CORETYPE` removed from every side's environment); "
+            f"`scripts/bench-compare --from-raw {raw}` prints these tables again. {summary}"
+            + (f" {compared}" if compared else "") + " Verdicts (the tables are in the sections below):")
+    blocks = {"run": [made, ""] + verdicts}
+    for key, _, _ in TABLES:
+        blocks[key] = [f"{when} ([how it was made](#targets)):", ""] + tables[key]
+    check_markers(doc)
+    lines = doc.split("\n")
+    for key, body in blocks.items():
+        i, j = lines.index(marker(key)), lines.index(marker(key, end=True))
+        lines[i + 1:j] = body
+    return "\n".join(lines)
+
+
+def check_markers(doc):
+    """Raises unless `doc` has each block's pair of marker lines once, in order (checked before a
+    run is measured, so a document that cannot take it does not cost the run)."""
+    lines = doc.split("\n")
+    for key in ["run"] + [k for k, _, _ in TABLES]:
+        begin, end = marker(key), marker(key, end=True)
+        if lines.count(begin) != 1 or lines.count(end) != 1 or lines.index(begin) > lines.index(end):
+            raise UpdateError(f"needs one line `{begin}` and, after it, one line `{end}` around the block it "
+                              f"rewrites; found {lines.count(begin)} and {lines.count(end)}. Add them around the "
+                              "verdicts or table of that name")
 
 
 def all_targets():

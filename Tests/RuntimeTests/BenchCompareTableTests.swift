@@ -77,6 +77,56 @@ final class BenchCompareTableTests: XCTestCase {
         XCTAssertTrue(out.contains("- resnet20-32x32-train-epoch memory prn peak / PyTorch peak <= 1.0: **not met"), out)
     }
 
+    /// `--update DOC` rewrites only the blocks between bench-compare's markers, names the saved
+    /// run by its path in the checkout (and its date), and gives the same document when run again;
+    /// a document without the markers, a run outside the checkout or one missing a table is
+    /// refused with the document left as it was.
+    func testUpdateRewritesOnlyTheMarkedBlocks() throws {
+        let dir = Self.root.appendingPathComponent(".build/bench-compare-test-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let raw = dir.appendingPathComponent("bench-compare-2026-01-02.json")
+        try Self.raw.write(to: raw, atomically: true, encoding: .utf8)
+        let rawInDoc = ".build/\(dir.lastPathComponent)/bench-compare-2026-01-02.json"
+        let block = { (key: String) in "<!-- bench-compare: \(key) -->\nold \(key)\n| old | table |\n<!-- /bench-compare: \(key) -->" }
+        let original = (["# Benchmarks", "Prose before.", block("run"), "| earlier | table |", block("torch"),
+                         "Prose between.", block("internal"), block("ort"), block("memory"), "Prose after."]).joined(separator: "\n\n")
+        let doc = dir.appendingPathComponent("benchmarks.md")
+        try original.write(to: doc, atomically: true, encoding: .utf8)
+        _ = try runScript(["--from-raw", raw.path, "--update", doc.path])
+        let updated = try String(contentsOf: doc, encoding: .utf8)
+        for kept in ["# Benchmarks\n\nProse before.\n\n<!-- bench-compare: run -->\n", "<!-- /bench-compare: run -->\n\n| earlier | table |\n\n",
+                     "<!-- /bench-compare: torch -->\n\nProse between.\n\n<!-- bench-compare: internal -->", "<!-- /bench-compare: memory -->\n\nProse after."] {
+            XCTAssertTrue(updated.contains(kept), "\(kept) in\n\(updated)")
+        }
+        XCTAssertFalse(updated.contains("old ") || updated.contains("| old |"), updated)
+        XCTAssertTrue(updated.contains("Measured 2026-01-02 with `PRN_DATA=../shared/data scripts/bench-compare --rounds 3 --save-raw \(rawInDoc)`"), updated)
+        XCTAssertTrue(updated.contains("`scripts/bench-compare --from-raw \(rawInDoc)` prints these tables again"), updated)
+        XCTAssertTrue(updated.contains("- resnet20-32x32-train-epoch prn / PyTorch >= 1.5: **met on the median only"), updated)
+        XCTAssertTrue(updated.contains("<!-- bench-compare: torch -->\nThe run of 2026-01-02 ([how it was made](#targets)):\n\n| workload | prn samples/s |"), updated)
+        XCTAssertTrue(updated.contains("| resnet20-32x32-train-epoch | 300 | 150 | **2.00** | 1.20-3.00 | >= 1.5 | met on the median only |\n"), updated)
+        XCTAssertTrue(updated.contains("| 1.11-2.50 | >= 1.5 | met on the median only |\n<!-- /bench-compare: torch -->"), updated)
+        XCTAssertTrue(updated.contains("| resnet18-batch1-infer | 30.0 | 40.0 | **0.75** |"), updated)
+        XCTAssertTrue(updated.contains("| resnet20-32x32-train-epoch | 500 | 400 | **1.25** |"), updated)
+        _ = try runScript(["--from-raw", raw.path, "--update", doc.path])
+        XCTAssertEqual(try String(contentsOf: doc, encoding: .utf8), updated, "a second update of the same run changes nothing")
+
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("prn-raw-\(UUID()).json")
+        try Self.raw.write(to: outside, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: outside) }
+        XCTAssertTrue(try runScript(["--from-raw", outside.path, "--update", doc.path], expectFailure: true).contains("outside the checkout"))
+        let unmarked = dir.appendingPathComponent("unmarked.md")
+        try original.replacingOccurrences(of: "<!-- /bench-compare: memory -->", with: "").write(to: unmarked, atomically: true, encoding: .utf8)
+        XCTAssertTrue(try runScript(["--from-raw", raw.path, "--update", unmarked.path], expectFailure: true)
+            .contains("`<!-- /bench-compare: memory -->`"))
+        let noOnnx = dir.appendingPathComponent("no-onnx.json")
+        let runs = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(Self.raw.utf8)) as? [[String: Any]])
+        try JSONSerialization.data(withJSONObject: runs.filter { $0["section"] as? String != "d/resnet18.onnx" }).write(to: noOnnx)
+        XCTAssertTrue(try runScript(["--from-raw", noOnnx.path, "--update", doc.path], expectFailure: true)
+            .contains("no data for: prn against onnxruntime"))
+        XCTAssertEqual(try String(contentsOf: doc, encoding: .utf8), updated, "a refused update leaves the document")
+    }
+
     func testUnreadableSavedRunIsNamed() throws {
         let out = try runScript(["--from-raw", "/nonexistent/raw.json"], expectFailure: true)
         XCTAssertTrue(out.contains("--from-raw /nonexistent/raw.json"), out)
