@@ -46,6 +46,7 @@ long prn_winograd43_scratch_size(long channels, long tiles) {
         t[5] = (g2);                                                                     \
     } while (0)
 
+CLONES
 void prn_winograd43_weights(const float *weight, float *u, long ins, long outs, int adjoint, long first_in,
                             long in_count) {
     const long o8 = round8(outs);
@@ -61,7 +62,7 @@ void prn_winograd43_weights(const float *weight, float *u, long ins, long outs, 
             for (long a = 0; a < 6; a++) {
                 v8 row[6];
                 KERNEL_TRANSFORM(t[a][0], t[a][1], t[a][2], row);
-                for (long b = 0; b < 6; b++) winograd_store8(u, a * 6 + b, c, ob, ins, o8, row[b]);
+                for (long b = 0; b < 6; b++) winograd_store8(u, a * 6 + b, c, ob, ins, o8, &row[b]);
             }
         }
     }

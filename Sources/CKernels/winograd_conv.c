@@ -36,6 +36,7 @@ long prn_winograd_scratch_size(long channels, long tiles) {
     return 16 * channels * chunk_row(chunk_tiles_of(channels, tiles, 16));
 }
 
+CLONES
 void prn_winograd_weights(const float *weight, float *u, long ins, long outs, int adjoint, long first_in,
                           long in_count) {
     const long o8 = round8(outs);
@@ -53,7 +54,7 @@ void prn_winograd_weights(const float *weight, float *u, long ins, long outs, in
             for (long a = 0; a < 4; a++) {
                 const v8 row[4] = {t[a][0], 0.5f * (t[a][0] + t[a][1] + t[a][2]),
                                    0.5f * (t[a][0] - t[a][1] + t[a][2]), t[a][2]};
-                for (long b = 0; b < 4; b++) winograd_store8(u, a * 4 + b, c, ob, ins, o8, row[b]);
+                for (long b = 0; b < 4; b++) winograd_store8(u, a * 4 + b, c, ob, ins, o8, &row[b]);
             }
         }
     }

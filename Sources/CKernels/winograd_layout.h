@@ -33,19 +33,28 @@ typedef float v8 __attribute__((vector_size(32), aligned(4)));
 // 180 degrees.
 static inline void winograd_kernels8(const float *weight, long ins, long outs, int adjoint, long c, long ob,
                                      v8 g[3][3]) {
-    for (long k = 0; k < 9; k++) {
-        v8 lanes;
-        for (long l = 0; l < 8; l++) {
-            const long o = ob * 8 + l;
-            lanes[l] = o >= outs ? 0.0f : adjoint ? weight[(c * outs + o) * 9 + 8 - k] : weight[(o * ins + c) * 9 + k];
+    // Each output's nine taps are contiguous in the weight: read them kernel by kernel and
+    // transpose through a small buffer, rather than gathering lane by lane with a test per value.
+    float lanes[9][8] __attribute__((aligned(32)));
+    for (long l = 0; l < 8; l++) {
+        const long o = ob * 8 + l;
+        if (o >= outs) {
+            for (long k = 0; k < 9; k++) lanes[k][l] = 0.0f;
+        } else if (adjoint) {
+            const float *kernel = weight + (c * outs + o) * 9;
+            for (long k = 0; k < 9; k++) lanes[k][l] = kernel[8 - k];
+        } else {
+            const float *kernel = weight + (o * ins + c) * 9;
+            for (long k = 0; k < 9; k++) lanes[k][l] = kernel[k];
         }
-        g[k / 3][k % 3] = lanes;
     }
+    for (long k = 0; k < 9; k++) __builtin_memcpy(&g[k / 3][k % 3], lanes[k], sizeof(v8));
 }
 
 // Stores element e of the transformed kernels of input channel c, outputs [ob * 8, ob * 8 + 8).
-static inline void winograd_store8(float *u, long e, long c, long ob, long ins, long o8, v8 value) {
-    __builtin_memcpy(u + winograd_weight_index(e, c, ob * 8, ins, o8), &value, sizeof value);
+// (By address: a vector argument would change the calling convention between the clones.)
+static inline void winograd_store8(float *u, long e, long c, long ob, long ins, long o8, const v8 *value) {
+    __builtin_memcpy(u + winograd_weight_index(e, c, ob * 8, ins, o8), value, sizeof *value);
 }
 
 // Distance between the rows of transformed values of a chunk: one cache line more than the
