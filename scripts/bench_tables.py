@@ -13,6 +13,8 @@ on the median only" when the median does but some round does not, else "not met"
 import re
 import statistics
 
+import placement
+
 # prn / PyTorch samples/s, same workload.
 TORCH_TARGETS = {
     "lenet300-mnist-train-epoch": 2.0,
@@ -180,7 +182,21 @@ def sections(runs):
     seen = {}
     tables = {key: build(runs, seen) for key, _, build in TABLES}
     verdicts = [f"- {name} {goal}: **{seen.get(name, 'not measured in this run')}**" for name, goal in all_targets()]
-    return summary, ("Compared: " + ", ".join(versions) + ".") if versions else None, tables, verdicts
+    compared = " ".join(([f"Compared: {', '.join(versions)}."] if versions else []) + ([where] if (where := placements(runs)) else []))
+    return summary, compared or None, tables, verdicts
+
+
+def placements(runs):
+    """Where the two CPUs were before each group of each round ("placement" runs: the round trip
+    of a cache line between them, recorded since 2026-12-05's last runs), or None."""
+    seen = [(r["round"], r["section"], r["records"][0]["value"]) for r in runs if r["tool"] == "placement"]
+    if not seen:
+        return None
+    values = [ns for _, _, ns in seen]
+    across = [f"round {rnd} {section}" for rnd, section, ns in seen if ns >= placement.SHARED_CACHE_NS]
+    return (f"The two CPUs' cache-line round trip before each group: {min(values):.0f}-{max(values):.0f} ns, "
+            + (f"across dies (>= {placement.SHARED_CACHE_NS} ns) before {', '.join(across)}, a shared cache before the rest."
+               if across else "a shared cache before every group."))
 
 
 def run_date(runs):

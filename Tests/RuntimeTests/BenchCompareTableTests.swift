@@ -12,6 +12,8 @@ final class BenchCompareTableTests: XCTestCase {
      {"round": 0, "tool": "versions", "section": "references", "records": [
        {"workload": "prn", "version": "0.1.0"}, {"workload": "torch", "version": "2.1.0"},
        {"workload": "onnxruntime", "version": "1.17.1"}]},
+     {"round": 1, "tool": "placement", "section": "resnet", "records": [{"workload": "round_trip_ns", "value": 104}]},
+     {"round": 2, "tool": "placement", "section": "resnet", "records": [{"workload": "round_trip_ns", "value": 415}]},
      {"round": 1, "tool": "prn", "section": "resnet", "records": [
        {"workload": "resnet20-32x32-train-epoch", "samples_per_s": 300, "peak_rss_mb": 200.0},
        {"workload": "resnet20-32x32-infer", "samples_per_s": 1000}]},
@@ -70,6 +72,8 @@ final class BenchCompareTableTests: XCTestCase {
         XCTAssertTrue(row("| resnet18-batch32-infer |").hasSuffix("| >= 0.8 | met |"), out)
         // The versions compared, and a round count without the versions entry.
         XCTAssertTrue(out.contains("Compared: prn 0.1.0, torch 2.1.0, onnxruntime 1.17.1."), out)
+        // Where the two CPUs were before each group (the cache-line round trip).
+        XCTAssertTrue(out.contains("The two CPUs' cache-line round trip before each group: 104-415 ns, across dies (>= 250 ns) before round 2 resnet, a shared cache before the rest."), out)
         XCTAssertTrue(out.hasPrefix("3 rounds;"), out)
         // Every target is named, measured or not.
         XCTAssertTrue(out.contains("- vggsmall-32x32-train-epoch prn / PyTorch >= 1.5: **not measured in this run**"), out)
