@@ -1,7 +1,7 @@
 // Round-trip time of one cache line between two CPUs: thread A on the first CPU writes a
-// counter, thread B on the second sees it and writes it back, 200,000 times. About 100 ns when
-// the two CPUs share a last-level cache and about 400 ns when the line crosses between dies; on a
-// virtual machine, where the host places the virtual CPUs, it tells which of the two the
+// counter, thread B on the second sees it and writes it back, 200,000 times. It is several times
+// longer when the line crosses between dies than when the two CPUs share a last-level cache; on
+// a virtual machine, where the host places the virtual CPUs, it tells which of the two the
 // process is getting at the moment (scripts/swing-probe prints it beside the timings).
 //
 //     cc -O2 -pthread scripts/core_round_trip.c -o core-round-trip && ./core-round-trip [CPU_A CPU_B]

@@ -1,9 +1,8 @@
 """Where the machine put CPUs 0 and 1, as the round trip of one cache line between them
-(scripts/core_round_trip.c): about 100 ns when they share a last-level cache, about 400 ns when
-the line crosses between dies. On a virtual machine the host moves the CPUs between the two, in
-stretches of seconds to minutes, and a two-thread prn at batch 1 runs about 30% slower across
-dies (docs/benchmarks.md); scripts/swing-probe and scripts/bench-compare record it beside their
-timings."""
+(scripts/core_round_trip.c): short when they share a last-level cache, several times longer when
+the line crosses between dies. On a virtual machine the host moves the CPUs between the two, and
+prn's two-thread inference at batch 1 slows across dies (docs/benchmarks.md, "What the slow
+stretches are"); scripts/swing-probe and scripts/bench-compare record it beside their timings."""
 import os
 import subprocess
 
