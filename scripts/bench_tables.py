@@ -172,10 +172,15 @@ TABLES = (("torch", "prn against PyTorch (samples/s)", torch_table),
           ("memory", "Peak resident memory, one training epoch", memory_table))
 
 
+def round_count(runs):
+    return len({r["round"] for r in runs if r["tool"] != "versions"})
+
+
 def sections(runs):
-    """The parts of a report: the summary sentence, the versions compared (or None), each table's
-    rows by key (empty when the run has no data for it) and the verdict of every target."""
-    rounds = len({r["round"] for r in runs if r["tool"] != "versions"})
+    """The parts of a report: the summary sentence, what was compared and where the CPUs were (or
+    None), each table's rows by key (empty when the run has no data for it) and the verdict of
+    every target."""
+    rounds = round_count(runs)
     summary = f"{rounds} round{'s' if rounds != 1 else ''}; ratios are taken within a round, then the median and the lowest and highest round."
     versions = [f"{rec['workload']} {rec['version']}" for r in runs if r["tool"] == "versions"
                 for rec in r["records"] if rec["workload"] != "date"]
@@ -243,9 +248,8 @@ def update(doc, runs, raw):
     named = re.search(r"\d{4}-\d{2}-\d{2}", raw.rsplit("/", 1)[-1])
     date = run_date(runs) or (named.group(0) if named else None)
     when = f"The run of {date}" if date else "The run"
-    rounds = summary.split(";")[0]
     made = (f"Measured{' ' + date if date else ''} with `PRN_DATA=../shared/data scripts/bench-compare --rounds "
-            f"{rounds.split()[0]} --save-raw {raw}` (`OPENBLAS_CORETYPE` removed from every side's environment); "
+            f"{round_count(runs)} --save-raw {raw}` (`OPENBLAS_CORETYPE` removed from every side's environment); "
             f"`scripts/bench-compare --from-raw {raw}` prints these tables again. {summary}"
             + (f" {compared}" if compared else "") + " Verdicts (the tables are in the sections below):")
     blocks = {"run": [made, ""] + verdicts}
