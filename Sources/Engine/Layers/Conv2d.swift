@@ -414,7 +414,8 @@ public final class Conv2d: Layer, InputGradientAdding {
         let scratch = inPlace ? (p == 0 ? 0 : prn_packed_conv_padded_size(c, g.height, g.width, p)) : (g.isPointwise ? 0 : kk * hw)
         let buffers = scratch == 0 ? [] : Conv2d.prepare(&columns, workers: workers, count: scratch)
         let e = epilogue ?? ConvEpilogue(biasOf: self)
-        let items = (o + 31) / 32 * prn_packed_gemm_tiles(hw), tailSize = prn_packed_gemm_tail_size(kk)
+        let blocks = (o + 31) / 32, tiles = prn_packed_gemm_tiles(hw)
+        let items = blocks * tiles, tailSize = prn_packed_gemm_tail_size(kk)
         // One worker (batch 1): im2col and the product are split across the threads.
         let inner = workers == 1 ? configuration.threads : 1
         e.withPointers { scale, shift, relu in
@@ -433,10 +434,22 @@ public final class Conv2d: Layer, InputGradientAdding {
                         else { ConvKernels.im2col(g, xb, buffers[worker].data, threads: inner) }
                     }
                     let src = scratch == 0 ? xb : UnsafePointer(buffers[worker].data)
+                    // A batch-1 input larger than the weight is split by output positions (each
+                    // thread every block of outputs for its tiles), so each thread reads the part of
+                    // the input under its tiles and writes the rows the next layer's band will read.
+                    let convolve = { (first: Int, count: Int) in
+                        prn_packed_conv(packed, src, c, g.height + 2 * p, g.width + 2 * p, g.kernel, g.stride, g.outHeight,
+                                        g.outWidth, yb, o, first, count, scale, shift, relu)
+                    }
+                    if inPlace && inner > 1 && blocks > 1 && c * g.height * g.width > o * kk {
+                        Parallel.chunks(tiles, threads: inner) { r in
+                            for block in 0..<blocks { convolve(block * tiles + r.lowerBound, r.count) }
+                        }
+                        continue
+                    }
                     Parallel.chunks(items, threads: inner) { r in
                         if inPlace {
-                            prn_packed_conv(packed, src, c, g.height + 2 * p, g.width + 2 * p, g.kernel, g.stride, g.outHeight,
-                                            g.outWidth, yb, o, r.lowerBound, r.count, scale, shift, relu)
+                            convolve(r.lowerBound, r.count)
                             return
                         }
                         guard let tail = prn_thread_scratch(0, tailSize) else {
