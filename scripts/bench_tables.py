@@ -10,6 +10,7 @@ within one round (the two sides ran back to back), then summarised over the roun
 the lowest and highest round (the spread). A target is "met" when every round meets it, "met
 on the median only" when the median does but some round does not, else "not met".
 """
+import json
 import re
 import statistics
 
@@ -51,6 +52,21 @@ def ort_name(workload):
     `ort-FILE.onnx-bB`; scripts/ort_ref.py already prints prn's form."""
     m = re.fullmatch(r"ort-(.+?)(?:\.onnx)?-b(\d+)", workload)
     return f"{m.group(1)}-batch{m.group(2)}-infer" if m else workload
+
+
+def records(stdout):
+    """The results a benchmark process printed: its JSON lines (`prn bench --json`, torch_ref.py,
+    the shared ort_ref.py), or the text lines of scripts/ort_ref.py without --json
+    ("NAME   123 samples/s  ms_per_batch=...")."""
+    out = []
+    for line in stdout.splitlines():
+        if line.startswith("{"):
+            out.append(json.loads(line))
+        else:
+            parts = line.split()
+            if len(parts) >= 3 and parts[2] == "samples/s":
+                out.append({"workload": parts[0], "samples_per_s": float(parts[1])})
+    return out
 
 
 def by_round(runs, tool, field="samples_per_s", section=None):
@@ -199,7 +215,8 @@ def placements(runs):
         return None
     values = [ns for _, _, ns in seen]
     across = [f"round {rnd} {section}" for rnd, section, ns in seen if ns >= placement.SHARED_CACHE_NS]
-    return (f"The two CPUs' cache-line round trip before each group: {min(values):.0f}-{max(values):.0f} ns, "
+    span = f"{min(values):.0f}" if min(values) == max(values) else f"{min(values):.0f}-{max(values):.0f}"
+    return (f"The two CPUs' cache-line round trip before each group: {span} ns, "
             + (f"across dies (>= {placement.SHARED_CACHE_NS} ns) before {', '.join(across)}, a shared cache before the rest."
                if across else "a shared cache before every group."))
 

@@ -31,7 +31,3 @@ def round_trip_ns(binary):
     """The round trip in ns, or None when the probe cannot run (fewer than two CPUs)."""
     p = subprocess.run([binary], capture_output=True, text=True)
     return float(p.stdout.strip()) if p.returncode == 0 else None
-
-
-def describe(ns):
-    return "shared cache" if ns < SHARED_CACHE_NS else "across dies"
