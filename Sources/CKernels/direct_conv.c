@@ -99,22 +99,43 @@ void prn_direct_conv_block(const float *restrict padded, const float *restrict w
             store16(g + 4 * nr, b4); store16(g + 5 * nr, b5); store16(g + 6 * nr, b6); store16(g + 7 * nr, b7);
         }
         for (; t < nr; t += 16) {
-            v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
-            for (long c = 0; c < channels; c++) {
-                const float *base = padded + c * plane + t;
-                const long rows = tap_rows(c, kernel, phase_kernel), cols = tap_cols(c, kernel, phase_kernel);
-                for (long ki = 0; ki < rows; ki++) {
-                    const float *w = block + ((c * kernel + ki) * kernel) * 8;
-                    for (long kj = 0; kj < cols; kj++, w += 8) {
-                        const v16 v = load16(base + ki * wp + kj);
-                        a0 += w[0] * v; a1 += w[1] * v; a2 += w[2] * v; a3 += w[3] * v;
-                        a4 += w[4] * v; a5 += w[5] * v; a6 += w[6] * v; a7 += w[7] * v;
+            float *g = grid + o0 * nr + t;
+            if (wide) {
+                v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+                for (long c = 0; c < channels; c++) {
+                    const float *base = padded + c * plane + t;
+                    const long rows = tap_rows(c, kernel, phase_kernel), cols = tap_cols(c, kernel, phase_kernel);
+                    for (long ki = 0; ki < rows; ki++) {
+                        const float *w = block + ((c * kernel + ki) * kernel) * 8;
+                        for (long kj = 0; kj < cols; kj++, w += 8) {
+                            const v16 v = load16(base + ki * wp + kj);
+                            a0 += w[0] * v; a1 += w[1] * v; a2 += w[2] * v; a3 += w[3] * v;
+                            a4 += w[4] * v; a5 += w[5] * v; a6 += w[6] * v; a7 += w[7] * v;
+                        }
                     }
                 }
+                store16(g, a0); store16(g + nr, a1); store16(g + 2 * nr, a2); store16(g + 3 * nr, a3);
+                store16(g + 4 * nr, a4); store16(g + 5 * nr, a5); store16(g + 6 * nr, a6); store16(g + 7 * nr, a7);
+                continue;
             }
-            float *g = grid + o0 * nr + t;
-            store16(g, a0); store16(g + nr, a1); store16(g + 2 * nr, a2); store16(g + 3 * nr, a3);
-            store16(g + 4 * nr, a4); store16(g + 5 * nr, a5); store16(g + 6 * nr, a6); store16(g + 7 * nr, a7);
+            // AVX2's 16 registers cannot hold eight outputs' accumulators (two registers each)
+            // without spilling on every tap: four outputs at a time, each sum unchanged.
+            for (long h = 0; h < 8; h += 4) {
+                v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+                for (long c = 0; c < channels; c++) {
+                    const float *base = padded + c * plane + t;
+                    const long rows = tap_rows(c, kernel, phase_kernel), cols = tap_cols(c, kernel, phase_kernel);
+                    for (long ki = 0; ki < rows; ki++) {
+                        const float *w = block + ((c * kernel + ki) * kernel) * 8 + h;
+                        for (long kj = 0; kj < cols; kj++, w += 8) {
+                            const v16 v = load16(base + ki * wp + kj);
+                            a0 += w[0] * v; a1 += w[1] * v; a2 += w[2] * v; a3 += w[3] * v;
+                        }
+                    }
+                }
+                float *d = g + h * nr;
+                store16(d, a0); store16(d + nr, a1); store16(d + 2 * nr, a2); store16(d + 3 * nr, a3);
+            }
         }
     }
 }

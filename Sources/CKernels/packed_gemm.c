@@ -18,7 +18,9 @@ long prn_packed_gemm_tiles(long n) { return (n + COLS - 1) / COLS; }
 
 long prn_packed_gemm_tail_size(long k) { return k * COLS; }
 
-int prn_packed_gemm_preferred(void) { return __builtin_cpu_supports("avx512f"); }
+int prn_packed_gemm_preferred(void) {
+    return __builtin_cpu_supports("avx512f") || (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
+}
 
 // Rows of block b: 32, or what is left at the end (zeros fill the block up to 32).
 CLONES

@@ -25,6 +25,10 @@ enum { ROWS = 32, HALF = 16, COLS = 14 };
 // so skipping them only skips zeros). FOR_TAPS(...) runs its arguments once per tap, with w at
 // the tap's 32 weights and COLUMN(j) reading the tap's value at column j.
 #define TILE_BODY(EACH, FOR_TAPS)                                                  \
+    if (!__builtin_cpu_supports("avx512f")) {                                      \
+        NARROW_TILE_BODY(PASSES_##EACH, FOR_TAPS)                                  \
+        return;                                                                    \
+    }                                                                              \
     EACH(DECLARE)                                                                  \
     if (half) {                                                                    \
         FOR_TAPS(const v16 w0 = load16(w); EACH(FMA1))                             \
@@ -34,6 +38,33 @@ enum { ROWS = 32, HALF = 16, COLS = 14 };
     FOR_TAPS(const v16 w0 = load16(w), w1 = load16(w + HALF); EACH(FMA2))          \
     EACH(STORE_A)                                                                  \
     EACH(STORE_B)
+
+// The same sums with AVX2's 16 registers, where the 28 accumulators (two registers each) would
+// spill on every tap: 16 rows at a time, and of those a group of at most 5 columns (10
+// accumulator registers, two of weights, one broadcast), each group a pass over the taps. Every
+// output is the same sum in the same order as above.
+#define EACH_0_4(op) op(0) op(1) op(2) op(3) op(4)
+#define EACH_5_9(op) op(5) op(6) op(7) op(8) op(9)
+#define EACH_10_13(op) op(10) op(11) op(12) op(13)
+#define EACH_0_3(op) op(0) op(1) op(2) op(3)
+#define EACH_4_6(op) op(4) op(5) op(6)
+#define PASSES_EACH14(PASS, FOR_TAPS) PASS(EACH_0_4, FOR_TAPS) PASS(EACH_5_9, FOR_TAPS) PASS(EACH_10_13, FOR_TAPS)
+#define PASSES_EACH7(PASS, FOR_TAPS) PASS(EACH_0_3, FOR_TAPS) PASS(EACH_4_6, FOR_TAPS)
+#define DECLARE_A(j) v16 a##j = {0};
+#define STORE_HALF(j) store16(out + (j) * ROWS + hh * HALF, a##j);
+#define NARROW_PASS(GROUP, FOR_TAPS)                                               \
+    {                                                                              \
+        w = w_first + hh * HALF;                                                   \
+        x = x_first;                                                               \
+        GROUP(DECLARE_A)                                                           \
+        FOR_TAPS(const v16 w0 = load16(w); GROUP(FMA1))                            \
+        GROUP(STORE_HALF)                                                          \
+    }
+#define NARROW_TILE_BODY(PASSES, FOR_TAPS)                                         \
+    const float *const w_first = w, *const x_first = x;                            \
+    for (int hh = 0; hh < (half ? 1 : 2); hh++) {                                  \
+        PASSES(NARROW_PASS, FOR_TAPS)                                              \
+    }
 
 // c[i][l] becomes c[l][i]: at each step the off-diagonal k x k blocks of every 2k x 2k block swap.
 #define SWAP_BLOCKS(k, LO, HI)                                                      \

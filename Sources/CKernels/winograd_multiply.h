@@ -21,6 +21,21 @@ typedef void (*winograd_tiles_out)(const float *mb, float *out, long row);
         store16((d) + 7 * (block), r7);                                                       \
     } while (0)
 
+// The sums over n steps of outputs w[0..3] (w advancing by w_step, x by x_step) times the 16
+// values at x, stored at d, d + block, d + 2 * block, d + 3 * block: eight accumulator registers
+// and the two of x, which AVX2's 16 registers hold.
+#define FOUR_OUTPUTS(x0, w0, n, x_step, w_step, d, block)                                     \
+    do {                                                                                      \
+        v16 f0 = {0}, f1 = {0}, f2 = {0}, f3 = {0};                                           \
+        const float *fx = (x0), *fw = (w0);                                                   \
+        for (long fc = 0; fc < (n); fc++, fx += (x_step), fw += (w_step)) {                   \
+            const v16 p = load16(fx);                                                         \
+            f0 += fw[0] * p; f1 += fw[1] * p; f2 += fw[2] * p; f3 += fw[3] * p;               \
+        }                                                                                     \
+        store16(d, f0); store16((d) + (block), f1); store16((d) + 2 * (block), f2);           \
+        store16((d) + 3 * (block), f3);                                                       \
+    } while (0)
+
 // For every block of 8 outputs (outs rounded up to 8) and 32 (or 16) tiles of the chunk v
 // ([elements][channels][ld]), the products over the input channels with u (laid out by
 // winograd_weight_index), then the output transform into the grid (m rows
@@ -58,14 +73,20 @@ void multiply_tiles(const float *restrict v, const float *restrict u, float *res
         }
         for (; t < count; t += 16) {
             for (long e = 0; e < elements; e++) {
-                v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
                 const float *x = v + e * e_stride + t, *w = u + (e * o8 + o0) * channels;
-                for (long c = 0; c < channels; c++, x += ld, w += 8) {
-                    const v16 p = load16(x);
-                    a0 += w[0] * p; a1 += w[1] * p; a2 += w[2] * p; a3 += w[3] * p;
-                    a4 += w[4] * p; a5 += w[5] * p; a6 += w[6] * p; a7 += w[7] * p;
+                if (wide) {
+                    v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+                    for (long c = 0; c < channels; c++, x += ld, w += 8) {
+                        const v16 p = load16(x);
+                        a0 += w[0] * p; a1 += w[1] * p; a2 += w[2] * p; a3 += w[3] * p;
+                        a4 += w[4] * p; a5 += w[5] * p; a6 += w[6] * p; a7 += w[7] * p;
+                    }
+                    STORE_OUTPUTS(mb + e * 32, block, a0, a1, a2, a3, a4, a5, a6, a7);
+                } else {
+                    // With AVX2's 16 registers eight outputs' accumulators (two registers each)
+                    // spill on every channel: four outputs at a time, each sum unchanged.
+                    for (long h = 0; h < 8; h += 4) FOUR_OUTPUTS(x, w + h, channels, ld, 8, mb + e * 32 + h * block, block);
                 }
-                STORE_OUTPUTS(mb + e * 32, block, a0, a1, a2, a3, a4, a5, a6, a7);
             }
             for (long i = 0; i < 8; i++) {
                 float *out = grid + (o0 + i) * m * row + m * (first + t);
