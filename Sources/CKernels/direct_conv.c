@@ -67,7 +67,7 @@ void prn_direct_conv_block(const float *restrict padded, const float *restrict w
     const long hp = height + 2 * padding + 1, wp = width + 2 * padding, plane = hp * wp;
     const long nr = grid_row(out_rows(height, kernel, padding) * wp), or8 = (outs + 7) / 8 * 8;
     const long end = first + count < or8 ? (first + count + 7) / 8 * 8 : or8, taps = channels * kernel * kernel;
-    const int wide = __builtin_cpu_supports("avx512f");
+    const int wide = prn_wide_registers();
     for (long o0 = first; o0 < end; o0 += 8) {
         const float *block = weight_t + o0 * taps;
         // Two 16-position tiles at a time: 16 accumulators keep both FMA pipes busy through

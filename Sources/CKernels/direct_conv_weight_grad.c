@@ -78,7 +78,7 @@ void prn_direct_conv_weight_grad(const float *restrict padded, long padded_strid
     const long nr = grid_row(out_rows(height, 3, padding) * wp);
     // Two outputs per pass halve the input's loads; that needs AVX-512's 32 registers (18
     // accumulators). With 16 registers one output per pass keeps its 9 accumulators in them.
-    const int pairs = __builtin_cpu_supports("avx512f");
+    const int pairs = prn_wide_registers();
     long o = 0;
     for (; pairs && o + 1 < outs; o += 2)
         for (long c = 0; c < channels; c++)

@@ -6,8 +6,9 @@
 // its own layout on every call, which there costs as much as the multiply-adds. Here W is packed
 // by the layer when it changes, in blocks of 32 rows stored tap-major ([k][32]), and the kernel
 // vectorises over those 32 output channels: per tap, two weight vectors and 14 broadcast values
-// of X feed 28 accumulators (AVX-512's 32 registers hold them), so no lane is wasted on a
-// column count that is not a multiple of 16, and X is read in place (row stride ldx).
+// of X feed 28 accumulators (AVX-512's 32 registers hold them; with AVX2's 16 the same sums run
+// 16 rows and at most 5 columns at a time, packed_tile.h), so no lane is wasted on a column count
+// that is not a multiple of 16, and X is read in place (row stride ldx).
 #include "CKernels.h"
 #include "clones.h"
 #include "packed_tile.h"

@@ -25,7 +25,7 @@ enum { ROWS = 32, HALF = 16, COLS = 14 };
 // so skipping them only skips zeros). FOR_TAPS(...) runs its arguments once per tap, with w at
 // the tap's 32 weights and COLUMN(j) reading the tap's value at column j.
 #define TILE_BODY(EACH, FOR_TAPS)                                                  \
-    if (!__builtin_cpu_supports("avx512f")) {                                      \
+    if (!prn_wide_registers()) {                                                   \
         NARROW_TILE_BODY(PASSES_##EACH, FOR_TAPS)                                  \
         return;                                                                    \
     }                                                                              \

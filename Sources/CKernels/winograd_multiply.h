@@ -45,7 +45,7 @@ void multiply_tiles(const float *restrict v, const float *restrict u, float *res
                     long count, long ld, long first, long tiles, long elements, long m,
                     winograd_tiles_out tiles_out) {
     const long o8 = round8(outs), e_stride = channels * ld, row = m * tiles, block = elements * 32;
-    const int wide = __builtin_cpu_supports("avx512f");
+    const int wide = prn_wide_registers();
     float mb[36 * 8 * 32] __attribute__((aligned(64)));
     for (long o0 = 0; o0 < o8; o0 += 8) {
         long t = 0;

@@ -130,9 +130,17 @@ void prn_packed_conv_pad(const float *x, float *padded, long channels, long heig
 void prn_packed_conv(const float *packed, const float *x, long channels, long height, long width, long kernel,
                      long stride, long out_height, long out_width, float *y, long m, long first_item,
                      long item_count, const float *scale, const float *shift, int relu);
-/// Whether the CPU has the registers prn_packed_gemm is built for (AVX-512): elsewhere it is
-/// correct but spills its accumulators, and a general GEMM is faster.
+/// Whether prn_packed_gemm beats a general GEMM on this CPU: where it has AVX-512 or AVX2 with
+/// FMA (blocked for their registers, prn_wide_registers); on older CPUs it is correct but slower.
 int prn_packed_gemm_preferred(void);
+
+/// How the packed, direct and Winograd-product kernels block their accumulators: for AVX-512's
+/// 32 vector registers (1) or AVX2's 16 (0), where twice as many would spill on every tap. Either
+/// runs on any CPU (it only changes how the loops are tiled) and gives the same bits. By default
+/// the CPU decides (AVX-512 or not); prn_force_register_blocking(1 or 0) forces one, -1 restores
+/// the default (tests compare the two).
+int prn_wide_registers(void);
+void prn_force_register_blocking(int wide);
 
 /// `count` floats of scratch owned by the calling thread, slot 0-4 (see thread_scratch.c): valid
 /// until the same thread asks for that slot again; NULL if the memory cannot be had.
