@@ -21,20 +21,22 @@ typedef void (*winograd_tiles_out)(const float *mb, float *out, long row);
         store16((d) + 7 * (block), r7);                                                       \
     } while (0)
 
-// The sums over n steps of outputs w[0..3] (w advancing by w_step, x by x_step) times the 16
-// values at x, stored at d, d + block, d + 2 * block, d + 3 * block: eight accumulator registers
-// and the two of x, which AVX2's 16 registers hold.
-#define FOUR_OUTPUTS(x0, w0, n, x_step, w_step, d, block)                                     \
-    do {                                                                                      \
-        v16 f0 = {0}, f1 = {0}, f2 = {0}, f3 = {0};                                           \
-        const float *fx = (x0), *fw = (w0);                                                   \
-        for (long fc = 0; fc < (n); fc++, fx += (x_step), fw += (w_step)) {                   \
-            const v16 p = load16(fx);                                                         \
-            f0 += fw[0] * p; f1 += fw[1] * p; f2 += fw[2] * p; f3 += fw[3] * p;               \
-        }                                                                                     \
-        store16(d, f0); store16((d) + (block), f1); store16((d) + 2 * (block), f2);           \
-        store16((d) + 3 * (block), f3);                                                       \
-    } while (0)
+// The same sums in AVX2's 16 registers for n outputs w[0..n-1] and 8 * q tiles (n * q at most
+// 12 accumulators, with one vector of x and one broadcast at a time): 12 accumulators keep both
+// FMA pipes busy through their latency, where 8 left them waiting. Each sum runs over the
+// channels in the same order as with AVX-512's blocking, so the bits are the same. Output i's
+// tiles are stored from d + i * block on.
+#define X_STEP(j) if ((j) < q) { const v8 p = *(const v8 *)(x + 8 * (j)); for (int i = 0; i < n; i++) a[i][j] += w[i] * p; }
+static inline __attribute__((always_inline))
+void outputs_by_tiles(const float *restrict x, const float *restrict w, long channels, long ld, float *restrict d,
+                      long block, const int n, const int q) {
+    v8 a[6][4] = {{{0}}};
+    for (long c = 0; c < channels; c++, x += ld, w += 8) {
+        X_STEP(0) X_STEP(1) X_STEP(2) X_STEP(3)
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < q; j++) *(v8 *)(d + i * block + 8 * j) = a[i][j];
+}
 
 // For every block of 8 outputs (outs rounded up to 8) and 32 (or 16) tiles of the chunk v
 // ([elements][channels][ld]), the products over the input channels with u (laid out by
@@ -49,9 +51,18 @@ void multiply_tiles(const float *restrict v, const float *restrict u, float *res
     float mb[36 * 8 * 32] __attribute__((aligned(64)));
     for (long o0 = 0; o0 < o8; o0 += 8) {
         long t = 0;
-        // Two vectors of tiles at a time with AVX-512's 32 registers, as in direct_conv.c.
-        for (; wide && t + 16 < count; t += 32) {
+        // Two vectors of tiles at a time: 16 accumulators with AVX-512's 32 registers, as in
+        // direct_conv.c; with AVX2's 16, outputs 0-2, 3-5 and 6-7 in turn.
+        for (; t + 16 < count; t += 32) {
             for (long e = 0; e < elements; e++) {
+                if (!wide) {
+                    const float *x = v + e * e_stride + t, *w = u + (e * o8 + o0) * channels;
+                    float *d = mb + e * 32;
+                    outputs_by_tiles(x, w, channels, ld, d, block, 3, 4);
+                    outputs_by_tiles(x, w + 3, channels, ld, d + 3 * block, block, 3, 4);
+                    outputs_by_tiles(x, w + 6, channels, ld, d + 6 * block, block, 2, 4);
+                    continue;
+                }
                 v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
                 v16 b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0}, b4 = {0}, b5 = {0}, b6 = {0}, b7 = {0};
                 const float *x = v + e * e_stride + t, *w = u + (e * o8 + o0) * channels;
@@ -83,9 +94,9 @@ void multiply_tiles(const float *restrict v, const float *restrict u, float *res
                     }
                     STORE_OUTPUTS(mb + e * 32, block, a0, a1, a2, a3, a4, a5, a6, a7);
                 } else {
-                    // With AVX2's 16 registers eight outputs' accumulators (two registers each)
-                    // spill on every channel: four outputs at a time, each sum unchanged.
-                    for (long h = 0; h < 8; h += 4) FOUR_OUTPUTS(x, w + h, channels, ld, 8, mb + e * 32 + h * block, block);
+                    // With AVX2's 16 registers: outputs 0-5, then 6-7.
+                    outputs_by_tiles(x, w, channels, ld, mb + e * 32, block, 6, 2);
+                    outputs_by_tiles(x, w + 6, channels, ld, mb + e * 32 + 6 * block, block, 2, 2);
                 }
             }
             for (long i = 0; i < 8; i++) {
