@@ -60,6 +60,34 @@ static inline long tap_cols(long c, long kernel, long phase_kernel) {
     return phase_kernel ? (phase_kernel - c % 2 + 1) / 2 : kernel;
 }
 
+// The block's outputs h .. h + n - 1 over 8 * q positions from `padded` on, in AVX2's 16
+// registers (n * q at most 12 accumulators, one vector of input and one broadcast at a time):
+// 12 accumulators keep both FMA pipes busy through their latency, where 8 left them waiting.
+// Each sum runs over the taps in the same order as with AVX-512's blocking, so the bits are the
+// same. Output h + i's positions are stored from g + (h + i) * nr on.
+static inline __attribute__((always_inline))
+void direct_outputs(const float *restrict padded, const float *restrict block, float *restrict g, long nr,
+                    long channels, long plane, long wp, long kernel, long phase_kernel, long h, const int n,
+                    const int q) {
+    v8 a[6][4] = {{{0}}};
+    for (long c = 0; c < channels; c++) {
+        const float *base = padded + c * plane;
+        const long rows = tap_rows(c, kernel, phase_kernel), cols = tap_cols(c, kernel, phase_kernel);
+        for (long ki = 0; ki < rows; ki++) {
+            const float *w = block + ((c * kernel + ki) * kernel) * 8 + h;
+            for (long kj = 0; kj < cols; kj++, w += 8) {
+                const float *src = base + ki * wp + kj;
+                for (int j = 0; j < q; j++) {
+                    const v8 p = *(const v8 *)(src + 8 * j);
+                    for (int i = 0; i < n; i++) a[i][j] += w[i] * p;
+                }
+            }
+        }
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < q; j++) *(v8 *)(g + (h + i) * nr + 8 * j) = a[i][j];
+}
+
 CLONES
 void prn_direct_conv_block(const float *restrict padded, const float *restrict weight_t, float *restrict grid,
                            long channels, long height, long width, long kernel, long padding, long outs,
@@ -70,11 +98,18 @@ void prn_direct_conv_block(const float *restrict padded, const float *restrict w
     const int wide = prn_wide_registers();
     for (long o0 = first; o0 < end; o0 += 8) {
         const float *block = weight_t + o0 * taps;
-        // Two 16-position tiles at a time: 16 accumulators keep both FMA pipes busy through
-        // their latency, where one tile's 8 left them waiting. Only with AVX-512's 32 vector
-        // registers: with AVX2's 16 the accumulators (two registers each) would spill.
+        // Two 16-position tiles at a time: 16 accumulators (eight outputs) with AVX-512's 32
+        // vector registers, 12 (three outputs at a time, direct_outputs) with AVX2's 16; either
+        // keeps both FMA pipes busy through their latency, where one tile's 8 left them waiting.
         long t = 0;
-        for (; wide && t + 16 < nr; t += 32) {
+        for (; t + 16 < nr; t += 32) {
+            if (!wide) {
+                float *g = grid + o0 * nr + t;
+                direct_outputs(padded + t, block, g, nr, channels, plane, wp, kernel, phase_kernel, 0, 3, 4);
+                direct_outputs(padded + t, block, g, nr, channels, plane, wp, kernel, phase_kernel, 3, 3, 4);
+                direct_outputs(padded + t, block, g, nr, channels, plane, wp, kernel, phase_kernel, 6, 2, 4);
+                continue;
+            }
             v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
             v16 b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0}, b4 = {0}, b5 = {0}, b6 = {0}, b7 = {0};
             for (long c = 0; c < channels; c++) {
@@ -118,24 +153,9 @@ void prn_direct_conv_block(const float *restrict padded, const float *restrict w
                 store16(g + 4 * nr, a4); store16(g + 5 * nr, a5); store16(g + 6 * nr, a6); store16(g + 7 * nr, a7);
                 continue;
             }
-            // AVX2's 16 registers cannot hold eight outputs' accumulators (two registers each)
-            // without spilling on every tap: four outputs at a time, each sum unchanged.
-            for (long h = 0; h < 8; h += 4) {
-                v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
-                for (long c = 0; c < channels; c++) {
-                    const float *base = padded + c * plane + t;
-                    const long rows = tap_rows(c, kernel, phase_kernel), cols = tap_cols(c, kernel, phase_kernel);
-                    for (long ki = 0; ki < rows; ki++) {
-                        const float *w = block + ((c * kernel + ki) * kernel) * 8 + h;
-                        for (long kj = 0; kj < cols; kj++, w += 8) {
-                            const v16 v = load16(base + ki * wp + kj);
-                            a0 += w[0] * v; a1 += w[1] * v; a2 += w[2] * v; a3 += w[3] * v;
-                        }
-                    }
-                }
-                float *d = g + h * nr;
-                store16(d, a0); store16(d + nr, a1); store16(d + 2 * nr, a2); store16(d + 3 * nr, a3);
-            }
+            // With AVX2's 16 registers: outputs 0-5, then 6-7.
+            direct_outputs(padded + t, block, g, nr, channels, plane, wp, kernel, phase_kernel, 0, 6, 2);
+            direct_outputs(padded + t, block, g, nr, channels, plane, wp, kernel, phase_kernel, 6, 2, 2);
         }
     }
 }

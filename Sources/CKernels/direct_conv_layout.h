@@ -1,4 +1,4 @@
-// What direct_conv.c and direct_conv_weight_grad.c share: the 16-float vector and the sizes of
+// What direct_conv.c and direct_conv_weight_grad.c share: the 16- and 8-float vectors and the sizes of
 // the padded-width grid.
 #ifndef PRN_CKERNELS_DIRECT_CONV_LAYOUT_H
 #define PRN_CKERNELS_DIRECT_CONV_LAYOUT_H
@@ -9,6 +9,8 @@
 typedef float v16 __attribute__((vector_size(64), aligned(4)));
 #define load16(p) (*(const v16 *)(p))
 #define store16(p, v) (*(v16 *)(p) = (v))
+// 8 floats, one AVX2 register.
+typedef float v8 __attribute__((vector_size(32), aligned(4)));
 
 // Output rows, and positions on the padded-width grid rounded up to whole 16-float tiles.
 static inline long out_rows(long height, long kernel, long padding) { return height + 2 * padding - kernel + 1; }

@@ -36,7 +36,6 @@ void prn_direct_conv_dy_grid(const float *restrict dy, float *restrict grid, lon
 // A tree of halvings: a running scalar sum would chain 16 dependent additions per accumulator,
 // as long as the products themselves for small maps. Through a pointer: a 64-byte vector
 // argument would fix one calling convention for every clone.
-typedef float v8 __attribute__((vector_size(32), aligned(4)));
 typedef float v4 __attribute__((vector_size(16), aligned(4)));
 static inline __attribute__((always_inline)) float lanes_sum(const v16 *v) {
     const v8 h = __builtin_shufflevector(*v, *v, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(*v, *v, 8, 9, 10, 11, 12, 13, 14, 15);

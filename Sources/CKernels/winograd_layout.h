@@ -6,6 +6,7 @@
 #define PRN_CKERNELS_WINOGRAD_LAYOUT_H
 
 #include "affine.h"
+#include "direct_conv_layout.h"
 
 // Rows of m x m tiles per sample, and tiles per row of tiles (one spare past the last).
 static inline long tiles_down(long height, long padding, long m) { return (height + 2 * padding - 2 + m - 1) / m; }
@@ -24,8 +25,6 @@ static inline long round8(long n) { return (n + 7) / 8 * 8; }
 static inline long winograd_weight_index(long e, long c, long o, long ins, long o8) {
     return (e * o8 + o / 8 * 8) * ins + c * 8 + o % 8;
 }
-
-typedef float v8 __attribute__((vector_size(32), aligned(4)));
 
 // The 3x3 kernels of input channel c to outputs [ob * 8, ob * 8 + 8), one vector of 8 per kernel
 // position (zeros past `outs`); with `adjoint`, those of the adjoint convolution, whose weight is
