@@ -114,20 +114,53 @@ static const int bitrev4[16] = {0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7
 #define FMA_ROW(i) { const v16 g = load16(m##i + t); ACC(i, 0) += g * x0; ACC(i, 1) += g * x1; \
                      ACC(i, 2) += g * x2; ACC(i, 3) += g * x3; }
 
+// Lanes off .. off + 7 of the accumulators of two output rows (g and h) with every input (x0 ..
+// x3), stored into their rows of part (pg, ph: 4 x 16 floats each). A function of its own, so
+// that its 8 accumulators, 4 inputs and 2 rows are all the registers it holds.
+CLONES
+static void half_pass(const float *restrict x0, const float *restrict x1, const float *restrict x2,
+                      const float *restrict x3, const float *restrict g, const float *restrict h, long count,
+                      long off, float *restrict pg, float *restrict ph) {
+    v8 p0 = {0}, p1 = {0}, p2 = {0}, p3 = {0}, q0 = {0}, q1 = {0}, q2 = {0}, q3 = {0};
+    for (long t = off; t < count; t += 16) {
+        const v8 a = *(const v8 *)(x0 + t), b = *(const v8 *)(x1 + t);
+        const v8 c = *(const v8 *)(x2 + t), d = *(const v8 *)(x3 + t);
+        const v8 u = *(const v8 *)(g + t), w = *(const v8 *)(h + t);
+        p0 += u * a; p1 += u * b; p2 += u * c; p3 += u * d;
+        q0 += w * a; q1 += w * b; q2 += w * c; q3 += w * d;
+    }
+    *(v8 *)(pg + off) = p0; *(v8 *)(pg + 16 + off) = p1; *(v8 *)(pg + 32 + off) = p2; *(v8 *)(pg + 48 + off) = p3;
+    *(v8 *)(ph + off) = q0; *(v8 *)(ph + 16 + off) = q1; *(v8 *)(ph + 32 + off) = q2; *(v8 *)(ph + 48 + off) = q3;
+}
+#define HALF_PASS(off, i, i2) half_pass(v0, v1, v2, v3, m##i, m##i2, count, off, part[i][0], part[i2][0]);
+#define LOAD_ROW(i) ACC(i, 0) = load16(part[i][0]); ACC(i, 1) = load16(part[i][1]); \
+                    ACC(i, 2) = load16(part[i][2]); ACC(i, 3) = load16(part[i][3]);
+
 // sums [16][k4 / 4][c4 / 4][16] += the chunk's products, block by block.
 CLONES
 static void reduce_chunk(const float *restrict v, const float *restrict dm, float *restrict sums, long c4, long k4,
                          long count, long ld) {
     const long kb = k4 / 4, cb = c4 / 4;
+    const int wide = prn_wide_registers();
     for (long e = 0; e < 16; e++) {
         for (long ko = 0; ko < kb; ko++) {
             const float *m0 = dm + (e * k4 + ko * 4) * ld, *m1 = m0 + ld, *m2 = m1 + ld, *m3 = m2 + ld;
             for (long co = 0; co < cb; co++) {
                 const float *v0 = v + (e * c4 + co * 4) * ld, *v1 = v0 + ld, *v2 = v1 + ld, *v3 = v2 + ld;
                 DECLARE_ROW(0) DECLARE_ROW(1) DECLARE_ROW(2) DECLARE_ROW(3)
-                for (long t = 0; t < count; t += 16) {
-                    const v16 x0 = load16(v0 + t), x1 = load16(v1 + t), x2 = load16(v2 + t), x3 = load16(v3 + t);
-                    FMA_ROW(0) FMA_ROW(1) FMA_ROW(2) FMA_ROW(3)
+                if (wide) {
+                    for (long t = 0; t < count; t += 16) {
+                        const v16 x0 = load16(v0 + t), x1 = load16(v1 + t), x2 = load16(v2 + t), x3 = load16(v3 + t);
+                        FMA_ROW(0) FMA_ROW(1) FMA_ROW(2) FMA_ROW(3)
+                    }
+                } else {
+                    // AVX2's 16 registers hold neither the 16 accumulators of 16 floats nor half
+                    // of them: lanes 0-7 and 8-15 of each (tiles 16s .. 16s + 7 and 16s + 8 ..
+                    // 16s + 15) are independent sums, so each half of two outputs' rows is a pass
+                    // of 8 accumulators of 8 floats. The same sums in the same order.
+                    float part[4][4][16];
+                    HALF_PASS(0, 0, 1) HALF_PASS(0, 2, 3) HALF_PASS(8, 0, 1) HALF_PASS(8, 2, 3)
+                    LOAD_ROW(0) LOAD_ROW(1) LOAD_ROW(2) LOAD_ROW(3)
                 }
                 const v16 s0 = FOLD8(a00, a01), s1 = FOLD8(a02, a03), s2 = FOLD8(a10, a11), s3 = FOLD8(a12, a13);
                 const v16 s4 = FOLD8(a20, a21), s5 = FOLD8(a22, a23), s6 = FOLD8(a30, a31), s7 = FOLD8(a32, a33);
