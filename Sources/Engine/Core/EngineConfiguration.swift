@@ -23,7 +23,8 @@ public struct EngineConfiguration: Sendable, Equatable {
     public var winograd4x4: Bool
     /// False: eval-mode forwards that take the im2col path multiply by BLAS's sgemm instead of
     /// prn's kernel over a weight packed once (for tests and benchmarks that
-    /// compare the two). Either way only where the CPU has AVX-512 (`prn_packed_gemm_preferred`).
+    /// compare the two). Either way only where the CPU has AVX-512, or AVX2 with FMA
+    /// (`prn_packed_gemm_preferred`).
     public var packedGEMM: Bool
 
     public init(threads: Int = Parallel.threads, sparseInference: SparseInferencePolicy = .standard,
