@@ -49,7 +49,7 @@ void prn_packed_conv_pad(const float *restrict x, float *restrict padded, long c
 #define DEFINE_CONV_TILE(name, EACH, K, S, TWO)                                                      \
     static inline __attribute__((always_inline))                                                     \
     void name(const float *restrict w, const float *restrict x, long plane, long wp, long rs, long channels, \
-              int half, float *restrict out) {                                                       \
+              int half, int wide, float *restrict out) {                                             \
         enum { KERNEL = K, STRIDE = S, TWO_ROWS = TWO };                                             \
         TILE_BODY(EACH, CONV_TAPS)                                                                   \
     }
@@ -71,6 +71,7 @@ void prn_packed_conv(const float *restrict packed, const float *restrict x, long
                      long first_item, long item_count, const float *scale, const float *shift, int relu) {
     const long n = out_height * out_width, tiles = prn_packed_gemm_tiles(n), k = channels * kernel * kernel;
     const long plane = height * width, rs = stride * width;
+    const int wide = prn_wide_registers();
     float out[COLS * ROWS];
     for (long item = first_item; item < first_item + item_count; item++) {
         const long r0 = item / tiles * ROWS, j0 = item % tiles * COLS;
@@ -80,9 +81,9 @@ void prn_packed_conv(const float *restrict packed, const float *restrict x, long
         // 0: 14 positions in one row; 1: two rows of 7; 2: one row of 7 (the last tile).
         const int shape = cols < COLS ? 2 : out_width < COLS ? 1 : 0;
 #define CALL(K, S)                                                                                   \
-        if (shape == 0) row14_k##K##_s##S(w, src, plane, width, rs, channels, half, out);            \
-        else if (shape == 1) rows7_k##K##_s##S(w, src, plane, width, rs, channels, half, out);       \
-        else row7_k##K##_s##S(w, src, plane, width, rs, channels, half, out);
+        if (shape == 0) row14_k##K##_s##S(w, src, plane, width, rs, channels, half, wide, out);      \
+        else if (shape == 1) rows7_k##K##_s##S(w, src, plane, width, rs, channels, half, wide, out); \
+        else row7_k##K##_s##S(w, src, plane, width, rs, channels, half, wide, out);
         if (kernel == 1 && stride == 1) { CALL(1, 1) }
         else if (kernel == 1) { CALL(1, 2) }
         else if (stride == 1) { CALL(3, 1) }

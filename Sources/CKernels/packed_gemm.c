@@ -40,7 +40,7 @@ void prn_packed_gemm_pack(const float *restrict w, long m, long k, float *restri
 #define GEMM_TAPS(...) for (long t = 0; t < k; t++, w += ROWS, x += ldx) { __VA_ARGS__ }
 #define DEFINE_TILE(name, EACH)                                                                        \
     static inline __attribute__((always_inline))                                                      \
-    void name(const float *restrict w, const float *restrict x, long ldx, long k, int half, float *restrict out) { \
+    void name(const float *restrict w, const float *restrict x, long ldx, long k, int half, int wide, float *restrict out) { \
         TILE_BODY(EACH, GEMM_TAPS)                                                                    \
     }
 
@@ -59,6 +59,7 @@ void prn_packed_gemm(const float *restrict packed, const float *restrict x, long
     // The last tile's columns past n would be read from past the end of X: that tile reads a
     // copy, its missing columns zero.
     int tail_ready = 0;
+    const int wide = prn_wide_registers();
     float out[COLS * ROWS];
     for (long item = first_item; item < first_item + item_count; item++) {
         const long r0 = item / tiles * ROWS, j0 = item % tiles * COLS;
@@ -76,8 +77,8 @@ void prn_packed_gemm(const float *restrict packed, const float *restrict x, long
             src = tail;
             ld = COLS;
         }
-        if (cols <= COLS / 2) tile7(packed + r0 * k, src, ld, k, rows <= HALF, out);
-        else tile(packed + r0 * k, src, ld, k, rows <= HALF, out);
+        if (cols <= COLS / 2) tile7(packed + r0 * k, src, ld, k, rows <= HALF, wide, out);
+        else tile(packed + r0 * k, src, ld, k, rows <= HALF, wide, out);
         write_tile(out, rows, cols, y + r0 * ldy + j0, ldy, scale ? scale + r0 : 0, shift ? shift + r0 : 0, relu);
     }
 }

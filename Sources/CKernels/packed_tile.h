@@ -19,13 +19,13 @@ enum { ROWS = 32, HALF = 16, COLS = 14 };
 #define STORE_A(j) store16(out + (j) * ROWS, a##j);
 #define STORE_B(j) store16(out + (j) * ROWS + HALF, b##j);
 
-// The body of a tile function with parameters w (the packed weights of the tile's block), `half`
-// and `out`: out[j][r] = sum over the taps of w[tap][r] * COLUMN(j) for the columns j that EACH
+// The body of a tile function with parameters w (the packed weights of the tile's block), `half`,
+// `wide` (prn_wide_registers(), read once per call of the kernel) and `out`: out[j][r] = sum over the taps of w[tap][r] * COLUMN(j) for the columns j that EACH
 // lists and the block's 32 rows (or its first 16 when `half`: the rest of that block is zeros,
 // so skipping them only skips zeros). FOR_TAPS(...) runs its arguments once per tap, with w at
 // the tap's 32 weights and COLUMN(j) reading the tap's value at column j.
 #define TILE_BODY(EACH, FOR_TAPS)                                                  \
-    if (!prn_wide_registers()) {                                                   \
+    if (!wide) {                                                                   \
         NARROW_TILE_BODY(PASSES_##EACH, FOR_TAPS)                                  \
         return;                                                                    \
     }                                                                              \
