@@ -85,7 +85,26 @@ void prn_winograd43_gather(const float *restrict x, float *restrict rows, long c
         t[5] = 4.0f * (d1) - 5.0f * (d3) + (d5);                     \
     } while (0)
 
+// The 4x4 transpose inside each 128-bit lane of four vectors (a, b, c, d): column j of the four
+// rows a[4k..4k+3], b[..], c[..], d[..] becomes lane k of vector j. In-lane shuffles are one
+// instruction for AVX2's halves as for AVX-512's whole vectors, where a de-interleave across the
+// lanes of a 16-float vector costs AVX2 several.
+#define LO_PAIRS(a, b) __builtin_shufflevector(a, b, 0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12, 28, 13, 29)
+#define HI_PAIRS(a, b) __builtin_shufflevector(a, b, 2, 18, 3, 19, 6, 22, 7, 23, 10, 26, 11, 27, 14, 30, 15, 31)
+#define LO_HALVES(a, b) __builtin_shufflevector(a, b, 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29)
+#define HI_HALVES(a, b) __builtin_shufflevector(a, b, 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31)
+#define LANE_TRANSPOSE(a, b, c, d, t)                                                     \
+    do {                                                                                  \
+        const v16 ab_lo = LO_PAIRS(a, b), ab_hi = HI_PAIRS(a, b);                         \
+        const v16 cd_lo = LO_PAIRS(c, d), cd_hi = HI_PAIRS(c, d);                         \
+        t[0] = LO_HALVES(ab_lo, cd_lo); t[1] = HI_HALVES(ab_lo, cd_lo);                   \
+        t[2] = LO_HALVES(ab_hi, cd_hi); t[3] = HI_HALVES(ab_hi, cd_hi);                   \
+    } while (0)
+
 // v [36][channels][ld] = B^T d B of tiles [first, first + count) (count a multiple of 16).
+// Within each 16 tiles the transform holds tile 4m + k at position 4k + m (the order
+// LANE_TRANSPOSE leaves them in); output_tiles undoes it with the same transpose, and the
+// products do not mind the order.
 CLONES
 static void transform_inputs(const float *restrict rows, float *restrict v, long channels, long plane, long first,
                              long count, long ld) {
@@ -97,12 +116,14 @@ static void transform_inputs(const float *restrict rows, float *restrict v, long
             // Each input row: its six columns of the 16 tiles (4f .. 4f + 5), then B^T along them.
             for (int r = 0; r < 6; r++) {
                 const float *p = base + r * plane + 4 * t;
-                const v16 l0 = load16(p), l1 = load16(p + 16), l2 = load16(p + 32), l3 = load16(p + 48);
-                const v16 m0 = load16(p + 4), m1 = load16(p + 20), m2 = load16(p + 36), m3 = load16(p + 52);
-                const v16 e01 = EVENS(l0, l1), o01 = ODDS(l0, l1), e23 = EVENS(l2, l3), o23 = ODDS(l2, l3);
-                const v16 c0 = EVENS(e01, e23), c1 = EVENS(o01, o23), c2 = ODDS(e01, e23), c3 = ODDS(o01, o23);
-                const v16 c4 = EVENS(EVENS(m0, m1), EVENS(m2, m3)), c5 = EVENS(ODDS(m0, m1), ODDS(m2, m3));
-                INPUT_TRANSFORM(c0, c1, c2, c3, c4, c5, x[r]);
+                v16 col[6];
+                LANE_TRANSPOSE(load16(p), load16(p + 16), load16(p + 32), load16(p + 48), col);
+                // Columns 4 and 5 are the first two of the next four.
+                const v16 m01 = LO_PAIRS(load16(p + 4), load16(p + 20));
+                const v16 m23 = LO_PAIRS(load16(p + 36), load16(p + 52));
+                col[4] = LO_HALVES(m01, m23);
+                col[5] = HI_HALVES(m01, m23);
+                INPUT_TRANSFORM(col[0], col[1], col[2], col[3], col[4], col[5], x[r]);
             }
             // Then B^T down each of the six columns.
             float *o = v + c * ld + t;
@@ -124,11 +145,8 @@ static void transform_inputs(const float *restrict rows, float *restrict v, long
         y[2] = s12 + 4.0f * s34; y[3] = d12 + 8.0f * d34 + (m5);                    \
     } while (0)
 
-#define INTERLEAVE_LO(a, b) __builtin_shufflevector(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23)
-#define INTERLEAVE_HI(a, b) __builtin_shufflevector(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31)
-
-// Y = A^T M A for 16 tiles whose 36 products are mb[e * 32]; output row i of the tiles (four
-// columns per tile) goes to out + i * row.
+// Y = A^T M A for 16 tiles whose 36 products are mb[e * 32] (in transform_inputs' order); output
+// row i of the tiles (four columns per tile) goes to out + i * row.
 static inline __attribute__((always_inline)) void output_tiles(const float *mb, float *out, long row) {
     v16 r[6][4];
     for (int a = 0; a < 6; a++) {
@@ -143,13 +161,10 @@ static inline __attribute__((always_inline)) void output_tiles(const float *mb, 
         for (int i = 0; i < 4; i++) r[i][j] = y[i];
     }
     for (int i = 0; i < 4; i++) {
-        const v16 p_lo = INTERLEAVE_LO(r[i][0], r[i][2]), p_hi = INTERLEAVE_HI(r[i][0], r[i][2]);
-        const v16 q_lo = INTERLEAVE_LO(r[i][1], r[i][3]), q_hi = INTERLEAVE_HI(r[i][1], r[i][3]);
-        float *o = out + i * row;
-        store16(o, INTERLEAVE_LO(p_lo, q_lo));
-        store16(o + 16, INTERLEAVE_HI(p_lo, q_lo));
-        store16(o + 32, INTERLEAVE_LO(p_hi, q_hi));
-        store16(o + 48, INTERLEAVE_HI(p_hi, q_hi));
+        // Back to tile order: vector m holds tiles 4m .. 4m + 3, four columns each.
+        v16 y[4];
+        LANE_TRANSPOSE(r[i][0], r[i][1], r[i][2], r[i][3], y);
+        for (int m = 0; m < 4; m++) store16(out + i * row + 16 * m, y[m]);
     }
 }
 
