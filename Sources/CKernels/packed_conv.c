@@ -39,7 +39,7 @@ void prn_packed_conv_pad(const float *restrict x, float *restrict padded, long c
 #define CONV_TAPS(...)                                                                               \
     for (long c = 0; c < channels; c++, x += plane)                                                  \
         for (long ky = 0; ky < KERNEL; ky++)                                                         \
-            for (long kx = 0; kx < KERNEL; kx++, w += ROWS) {                                        \
+            for (long kx = 0; kx < KERNEL; kx++, w += HALF) {                                        \
                 const float *p = x + ky * wp + kx;                                                   \
                 __VA_ARGS__                                                                          \
             }
@@ -51,6 +51,7 @@ void prn_packed_conv_pad(const float *restrict x, float *restrict padded, long c
     void name(const float *restrict w, const float *restrict x, long plane, long wp, long rs, long channels, \
               int half, int wide, float *restrict out) {                                             \
         enum { KERNEL = K, STRIDE = S, TWO_ROWS = TWO };                                             \
+        const long hk = HALF * channels * KERNEL * KERNEL;                                           \
         TILE_BODY(EACH, CONV_TAPS)                                                                   \
     }
 

@@ -4,7 +4,8 @@
 // narrower than the direct kernel takes) are products with few columns and a large weight: at
 // batch 1, 512 channels on 7x7, W is 512 x 4608 and X 4608 x 49. A general GEMM packs W into
 // its own layout on every call, which there costs as much as the multiply-adds. Here W is packed
-// by the layer when it changes, in blocks of 32 rows stored tap-major ([k][32]), and the kernel
+// by the layer when it changes, in blocks of 32 rows, each half of 16 rows stored tap-major
+// ([k][16], so that a pass over the taps of one half reads one sequential stream), and the kernel
 // vectorises over those 32 output channels: per tap, two weight vectors and 14 broadcast values
 // of X feed 28 accumulators (AVX-512's 32 registers hold them; with AVX2's 16 the same sums run
 // 16 rows and at most 5 columns at a time, packed_tile.h), so no lane is wasted on a column count
@@ -30,17 +31,17 @@ void prn_packed_gemm_pack(const float *restrict w, long m, long k, float *restri
         float *block = packed + r0 * k;
         const long rows = m - r0 < ROWS ? m - r0 : ROWS;
         for (long t = 0; t < k; t++) {
-            for (long r = 0; r < rows; r++) block[t * ROWS + r] = w[(r0 + r) * k + t];
-            for (long r = rows; r < ROWS; r++) block[t * ROWS + r] = 0.0f;
+            for (long r = 0; r < ROWS; r++) block[r / HALF * HALF * k + t * HALF + r % HALF] = r < rows ? w[(r0 + r) * k + t] : 0.0f;
         }
     }
 }
 
 // The tap loop of a product: tap t's values are row t of X.
-#define GEMM_TAPS(...) for (long t = 0; t < k; t++, w += ROWS, x += ldx) { __VA_ARGS__ }
+#define GEMM_TAPS(...) for (long t = 0; t < k; t++, w += HALF, x += ldx) { __VA_ARGS__ }
 #define DEFINE_TILE(name, EACH)                                                                        \
     static inline __attribute__((always_inline))                                                      \
     void name(const float *restrict w, const float *restrict x, long ldx, long k, int half, int wide, float *restrict out) { \
+        const long hk = HALF * k;                                                                     \
         TILE_BODY(EACH, GEMM_TAPS)                                                                    \
     }
 

@@ -19,11 +19,13 @@ enum { ROWS = 32, HALF = 16, COLS = 14 };
 #define STORE_A(j) store16(out + (j) * ROWS, a##j);
 #define STORE_B(j) store16(out + (j) * ROWS + HALF, b##j);
 
-// The body of a tile function with parameters w (the packed weights of the tile's block), `half`,
+// The body of a tile function with parameters w (the packed weights of the tile's block: its
+// first 16 rows' taps [k][16], then the other 16 rows' [k][16], `hk` = 16 k floats on), `half`,
 // `wide` (prn_wide_registers(), read once per call of the kernel) and `out`: out[j][r] = sum over the taps of w[tap][r] * COLUMN(j) for the columns j that EACH
 // lists and the block's 32 rows (or its first 16 when `half`: the rest of that block is zeros,
 // so skipping them only skips zeros). FOR_TAPS(...) runs its arguments once per tap, with w at
-// the tap's 32 weights and COLUMN(j) reading the tap's value at column j.
+// the tap's weights of the first 16 rows (those of the other 16 at w + hk) and COLUMN(j)
+// reading the tap's value at column j.
 #define TILE_BODY(EACH, FOR_TAPS)                                                  \
     if (!wide) {                                                                   \
         NARROW_TILE_BODY(PASSES_##EACH, FOR_TAPS)                                  \
@@ -35,7 +37,7 @@ enum { ROWS = 32, HALF = 16, COLS = 14 };
         EACH(STORE_A)                                                              \
         return;                                                                    \
     }                                                                              \
-    FOR_TAPS(const v16 w0 = load16(w), w1 = load16(w + HALF); EACH(FMA2))          \
+    FOR_TAPS(const v16 w0 = load16(w), w1 = load16(w + hk); EACH(FMA2))            \
     EACH(STORE_A)                                                                  \
     EACH(STORE_B)
 
@@ -54,7 +56,7 @@ enum { ROWS = 32, HALF = 16, COLS = 14 };
 #define STORE_HALF(j) store16(out + (j) * ROWS + hh * HALF, a##j);
 #define NARROW_PASS(GROUP, FOR_TAPS)                                               \
     {                                                                              \
-        w = w_first + hh * HALF;                                                   \
+        w = w_first + hh * hk;                                                     \
         x = x_first;                                                               \
         GROUP(DECLARE_A)                                                           \
         FOR_TAPS(const v16 w0 = load16(w); GROUP(FMA1))                            \
