@@ -49,8 +49,10 @@ def main():
         except Exception as e:
             sys.exit(f"ort_layers.py: {a.model}: onnxruntime cannot load it: {e}")
         first = session.get_inputs()[0]
-        shape = [a.batch] + [d if isinstance(d, int) and d > 0 else 1 for d in first.shape[1:]]
-        x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+        if not all(isinstance(d, int) for d in first.shape[1:]):
+            sys.exit(f"ort_layers.py: {a.model}: input {first.name} has shape {first.shape}; "
+                     "only the batch dimension may vary")
+        x = np.random.default_rng(0).standard_normal((a.batch, *first.shape[1:])).astype(np.float32)
         for _ in range(a.warmup + a.runs):
             session.run(None, {first.name: x})
         with open(session.end_profiling()) as f:

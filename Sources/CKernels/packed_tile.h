@@ -19,13 +19,14 @@ enum { ROWS = 32, HALF = 16, COLS = 14 };
 #define STORE_A(j) store16(out + (j) * ROWS, a##j);
 #define STORE_B(j) store16(out + (j) * ROWS + HALF, b##j);
 
-// The body of a tile function with parameters w (the packed weights of the tile's block: its
-// first 16 rows' taps [k][16], then the other 16 rows' [k][16], `hk` = 16 k floats on), `half`,
-// `wide` (prn_wide_registers(), read once per call of the kernel) and `out`: out[j][r] = sum over the taps of w[tap][r] * COLUMN(j) for the columns j that EACH
-// lists and the block's 32 rows (or its first 16 when `half`: the rest of that block is zeros,
-// so skipping them only skips zeros). FOR_TAPS(...) runs its arguments once per tap, with w at
-// the tap's weights of the first 16 rows (those of the other 16 at w + hk) and COLUMN(j)
-// reading the tap's value at column j.
+// The body of a tile function with parameters w (the packed weights of the tile's block: the
+// first 16 rows' [k][16], then the other 16 rows' [k][16], `hk` = 16 k floats on), `half`,
+// `wide` (prn_wide_registers(), read once per call of the kernel) and `out`: out[j][r] = the sum
+// over the taps of row r's weight times COLUMN(j), for the columns j that EACH lists and the
+// block's 32 rows (or its first 16 when `half`: the rest of that block is zeros, so skipping them
+// only skips zeros). FOR_TAPS(...) runs its arguments once per tap, with w at the tap's weights
+// of the first 16 rows (those of the other 16 at w + hk) and COLUMN(j) reading the tap's value at
+// column j.
 #define TILE_BODY(EACH, FOR_TAPS)                                                  \
     if (!wide) {                                                                   \
         NARROW_TILE_BODY(PASSES_##EACH, FOR_TAPS)                                  \
@@ -79,8 +80,6 @@ enum { ROWS = 32, HALF = 16, COLS = 14 };
 
 #define LO1 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30
 #define HI1 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31
-#define LO2 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29
-#define HI2 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31
 #define LO4 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27
 #define HI4 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31
 #define LO8 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23
@@ -88,7 +87,7 @@ enum { ROWS = 32, HALF = 16, COLS = 14 };
 
 static inline __attribute__((always_inline)) void transpose16(v16 c[16]) {
     SWAP_BLOCKS(1, LO1, HI1)
-    SWAP_BLOCKS(2, LO2, HI2)
+    SWAP_BLOCKS(2, HALVES_LO, HALVES_HI)
     SWAP_BLOCKS(4, LO4, HI4)
     SWAP_BLOCKS(8, LO8, HI8)
 }

@@ -86,13 +86,12 @@ void prn_winograd43_gather(const float *restrict x, float *restrict rows, long c
     } while (0)
 
 // The 4x4 transpose inside each 128-bit lane of four vectors (a, b, c, d): column j of the four
-// rows a[4k..4k+3], b[..], c[..], d[..] becomes lane k of vector j. In-lane shuffles are one
-// instruction for AVX2's halves as for AVX-512's whole vectors, where a de-interleave across the
-// lanes of a 16-float vector costs AVX2 several.
-#define LO_PAIRS(a, b) __builtin_shufflevector(a, b, 0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12, 28, 13, 29)
-#define HI_PAIRS(a, b) __builtin_shufflevector(a, b, 2, 18, 3, 19, 6, 22, 7, 23, 10, 26, 11, 27, 14, 30, 15, 31)
-#define LO_HALVES(a, b) __builtin_shufflevector(a, b, 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29)
-#define HI_HALVES(a, b) __builtin_shufflevector(a, b, 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31)
+// rows a[4k..4k+3], b[..], c[..], d[..] becomes lane k of vector j, with in-lane shuffles, where
+// a de-interleave across the lanes of a 16-float vector costs AVX2 several instructions.
+#define LO_PAIRS(a, b) __builtin_shufflevector(a, b, PAIRS_LO)
+#define HI_PAIRS(a, b) __builtin_shufflevector(a, b, PAIRS_HI)
+#define LO_HALVES(a, b) __builtin_shufflevector(a, b, HALVES_LO)
+#define HI_HALVES(a, b) __builtin_shufflevector(a, b, HALVES_HI)
 #define LANE_TRANSPOSE(a, b, c, d, t)                                                     \
     do {                                                                                  \
         const v16 ab_lo = LO_PAIRS(a, b), ab_hi = HI_PAIRS(a, b);                         \
