@@ -200,8 +200,11 @@ final class Conv2dTests: XCTestCase {
     /// more threads than blocks, and the fused batch-norm/ReLU epilogue per block.
     func testDirectConvolutionSplitAcrossThreadsMatchesReference() {
         var rng = RandomStream(seed: 14)
+        // Split by blocks of 8 outputs, by positions (3 and 29 pairs of tiles; 96 channels: each
+        // thread's positions in several L2-sized chunks), and across samples.
         for (cin, cout, h, w, batch, threads) in [(3, 9, 9, 12, 1, 2), (5, 13, 16, 16, 1, 2), (4, 40, 10, 11, 2, 3),
-                                                   (2, 17, 8, 9, 1, 4), (6, 16, 12, 8, 1, 2)] {
+                                                   (2, 17, 8, 9, 1, 4), (6, 16, 12, 8, 1, 2), (3, 11, 23, 37, 1, 3),
+                                                   (96, 10, 24, 40, 1, 2)] {
             let conv = Conv2d(cin, cout, kernel: 3, stride: 1, padding: 1, bias: true)
             conv.initialize(&rng)
             let g = conv.geometry(height: h, width: w)

@@ -74,24 +74,25 @@ void prn_phase_split2(const float *x, float *out, long channels, long height, lo
 /// column matrix (see direct_conv.c). Buffers: `padded` of prn_direct_conv_padded_size floats,
 /// filled by prn_direct_conv_pad from x [C, H, W]; `weight_t` the weight in blocks of 8 output
 /// channels, [outs/8 rounded up][C*k*k][8] (zeros in the extra channels), so that each block's
-/// weights are read in order; `grid` of
-/// prn_direct_conv_grid_size floats receives the raw products at the padded width;
-/// prn_direct_conv_output writes y [outs, OH, OW] = scale * grid + shift (then ReLU), where
+/// weights are read in order. Writes y [outs, OH, OW] = scale * conv + shift (then ReLU), where
 /// scale/shift may be NULL (1 and 0). OH = H + 2p - k + 1, likewise OW. `phase_kernel`: 0, or
 /// for the weight of a phase-split stride-2 convolution (4C phase channels, kernel ceil(k0/2))
 /// its original kernel k0, whose zero taps (2u + a >= k0 in a phase) are then skipped.
 long prn_direct_conv_padded_size(long channels, long height, long width, long padding);
-long prn_direct_conv_grid_size(long outs, long height, long width, long kernel, long padding);
 void prn_direct_conv_pad(const float *x, float *padded, long channels, long height, long width, long padding);
-void prn_direct_conv(const float *padded, const float *weight_t, float *grid, long channels, long height,
-                     long width, long kernel, long padding, long outs, long phase_kernel);
-/// Output channels [first, first + count) of prn_direct_conv (`first` a multiple of 8), into the
-/// same places of `grid`: threads that split one sample's channels write disjoint rows.
-void prn_direct_conv_block(const float *padded, const float *weight_t, float *grid, long channels, long height,
-                           long width, long kernel, long padding, long outs, long first, long count,
-                           long phase_kernel);
-void prn_direct_conv_output(const float *grid, float *y, long outs, long height, long width, long kernel,
-                            long padding, const float *scale, const float *shift, int relu);
+void prn_direct_conv(const float *padded, const float *weight_t, float *y, long channels, long height, long width,
+                     long kernel, long padding, long outs, long phase_kernel, const float *scale, const float *shift,
+                     int relu);
+/// The kernel computes on a grid of prn_direct_conv_positions positions (the output rows at the
+/// padded width, rounded up to 16). prn_direct_conv_part writes output channels [out_first,
+/// out_first + out_count) (out_first a multiple of 8) at grid positions [pos_first, pos_first +
+/// pos_count) (both multiples of 32, the range clipped to the grid) of prn_direct_conv: threads
+/// that split one sample's channels or positions that way write disjoint parts of y.
+long prn_direct_conv_positions(long height, long width, long kernel, long padding);
+void prn_direct_conv_part(const float *padded, const float *weight_t, float *y, long channels, long height,
+                          long width, long kernel, long padding, long outs, long phase_kernel, long out_first,
+                          long out_count, long pos_first, long pos_count, const float *scale, const float *shift,
+                          int relu);
 
 /// The weight gradient of a stride-1 3x3 convolution (padding 0-2) without a column matrix (see
 /// direct_conv_weight_grad.c): dw [outs, C, 3, 3] += the products of `samples` samples, sample s's

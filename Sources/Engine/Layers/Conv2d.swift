@@ -40,16 +40,13 @@ public final class Conv2d: Layer, InputGradientAdding {
     var gradColumns: [Tensor?] = []
     var gradWeights: [Tensor?] = []
     private var groupOutputs: [Tensor?] = []
-    /// Direct-convolution scratch: padded inputs and padded-width output grids per worker, and
-    /// the transposed weight.
+    /// Direct-convolution scratch: padded inputs per worker, and the transposed weight.
     private var paddedInputs: [Tensor?] = []
-    private var grids: [Tensor?] = []
     private var directWeight = DerivedWeight()
     /// The weight as prn_packed_gemm reads it (eval forwards on the im2col path).
     private var packedWeight = DerivedWeight()
     /// The same for the input gradient of the backward pass (the adjoint convolution).
     var gradPadded: [Tensor?] = []
-    var gradGrids: [Tensor?] = []
     var adjointWeight: Tensor?
     /// The weight gradient without columns: padded inputs and output gradients on the padded grid,
     /// a few samples per worker (CKernels/direct_conv_weight_grad.c).
@@ -110,8 +107,8 @@ public final class Conv2d: Layer, InputGradientAdding {
         if let b, let p = bias { p.replace(with: b) }
         input = nil; output = nil; gradInput = nil
         columns = []; gradColumns = []; gradWeights = []; groupOutputs = []
-        paddedInputs = []; grids = []; directWeight.reset(); packedWeight.reset()
-        gradPadded = []; gradGrids = []; adjointWeight = nil
+        paddedInputs = []; directWeight.reset(); packedWeight.reset()
+        gradPadded = []; adjointWeight = nil
         winograd.reset(); winograd4x4.reset()
         sparseWeight.reset()
     }
@@ -311,30 +308,33 @@ public final class Conv2d: Layer, InputGradientAdding {
         let o = outChannels, threads = configuration.threads, blocks = (o + 7) / 8
         let plane = (h + 2 * p - k + 1) * (w + 2 * p - k + 1), outItem = o * plane
         let pads = Conv2d.prepare(&paddedInputs, workers: workers, count: prn_direct_conv_padded_size(c, h, w, p))
-        let outs = Conv2d.prepare(&grids, workers: workers, count: prn_direct_conv_grid_size(o, h, w, k, p))
         e.withPointers { sp, bp, relu in
-            if batch < threads && blocks > 1 {
-                // Fewer samples than threads (batch 1 in deployment): each thread takes blocks
-                // of 8 output channels of every sample instead of leaving threads idle.
-                let pad = pads[0].data, grid = outs[0].data
+            if batch < threads {
+                // Fewer samples than threads (batch 1 in deployment): the threads split each
+                // sample's grid positions, in pairs of 16-position tiles, where there are enough
+                // of them to share evenly, else its blocks of 8 output channels.
+                let pad = pads[0].data, pairs = (prn_direct_conv_positions(h, w, k, p) + 31) / 32
+                let byPositions = pairs >= 8 * threads || blocks < threads
                 for b in 0..<batch {
                     fill(b, pad)
-                    Parallel.chunks(blocks, threads: threads) { r in
-                        let first = r.lowerBound * 8, count = Swift.min(o, r.upperBound * 8) - first
-                        prn_direct_conv_block(pad, wp, grid, c, h, w, k, p, o, first, count, phaseKernel)
-                        prn_direct_conv_output(grid + prn_direct_conv_grid_size(first, h, w, k, p),
-                                               yp + b * outItem + first * plane, count, h, w, k, p, sp + first,
-                                               bp + first, relu)
+                    let y = yp + b * outItem
+                    Parallel.chunks(byPositions ? pairs : blocks, threads: threads) { r in
+                        if byPositions {
+                            prn_direct_conv_part(pad, wp, y, c, h, w, k, p, o, phaseKernel, 0, o, r.lowerBound * 32,
+                                                 r.count * 32, sp, bp, relu)
+                        } else {
+                            prn_direct_conv_part(pad, wp, y, c, h, w, k, p, o, phaseKernel, r.lowerBound * 8,
+                                                 r.count * 8, 0, pairs * 32, sp, bp, relu)
+                        }
                     }
                 }
                 return
             }
             perWorker(batch) { worker, samples in
-                let pad = pads[worker].data, grid = outs[worker].data
+                let pad = pads[worker].data
                 for b in samples {
                     fill(b, pad)
-                    prn_direct_conv(pad, wp, grid, c, h, w, k, p, o, phaseKernel)
-                    prn_direct_conv_output(grid, yp + b * outItem, o, h, w, k, p, sp, bp, relu)
+                    prn_direct_conv(pad, wp, yp + b * outItem, c, h, w, k, p, o, phaseKernel, sp, bp, relu)
                 }
             }
         }

@@ -44,13 +44,12 @@ extension Conv2d {
         // gradient, no col2im).
         let c = inChannels, k = kernel, oh = g.outHeight, ow = g.outWidth, ap = adjointG.padding
         var adjoint: UnsafePointer<Float>?
-        var pads: [Tensor] = [], outs: [Tensor] = []
+        var pads: [Tensor] = []
         if direct && !winogradDx {
             let wt = Tensor.reuse(&adjointWeight, shape: [o * k * k * ((c + 7) / 8 * 8)])
             ConvKernels.directWeights(wp, outChannels: o, inChannels: c, kernel: k, adjoint: true, into: wt.data)
             adjoint = UnsafePointer(wt.data)
             pads = Conv2d.prepare(&gradPadded, workers: workers, count: prn_direct_conv_padded_size(o, oh, ow, ap))
-            outs = Conv2d.prepare(&gradGrids, workers: workers, count: prn_direct_conv_grid_size(c, oh, ow, k, ap))
         }
         // Samples per call of the column-free weight gradient: enough positions that summing
         // its accumulators across lanes, once per call, stays a small part of the work.
@@ -87,7 +86,7 @@ extension Conv2d {
                 let dxb = dxp + b * inItem
                 if let adjoint {
                     ConvKernels.directSample(dyb, channels: o, outs: c, height: oh, width: ow, kernel: k, padding: ap,
-                                             weights: adjoint, pad: pads[w].data, grid: outs[w].data, into: dxb, scale: nil, shift: nil, relu: false)
+                                             weights: adjoint, pad: pads[w].data, into: dxb, scale: nil, shift: nil, relu: false)
                 } else if g.isPointwise {
                     BLAS.sgemm(transA: true, m: kk, n: hw, k: o, a: wp, lda: kk, b: dyb, ldb: hw, c: dxb, ldc: hw)
                 } else {

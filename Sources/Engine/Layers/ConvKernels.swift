@@ -77,15 +77,14 @@ enum ConvKernels {
     }
 
     /// One sample of a stride-1 direct convolution (CKernels/direct_conv.c): x [channels, h, w]
-    /// -> y [outs, h+2p-k+1, w+2p-k+1] = scale * conv + shift (then ReLU); `pad` and `grid` are
-    /// scratch of the sizes prn_direct_conv_padded_size / prn_direct_conv_grid_size give.
+    /// -> y [outs, h+2p-k+1, w+2p-k+1] = scale * conv + shift (then ReLU); `pad` is scratch of the
+    /// size prn_direct_conv_padded_size gives.
     static func directSample(_ x: UnsafePointer<Float>, channels: Int, outs: Int, height: Int, width: Int, kernel: Int,
                              padding p: Int, weights: UnsafePointer<Float>, pad: UnsafeMutablePointer<Float>,
-                             grid: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>,
+                             into y: UnsafeMutablePointer<Float>,
                              scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, relu: Bool) {
         prn_direct_conv_pad(x, pad, channels, height, width, p)
-        prn_direct_conv(pad, weights, grid, channels, height, width, kernel, p, outs, 0)
-        prn_direct_conv_output(grid, y, outs, height, width, kernel, p, scale, shift, relu ? 1 : 0)
+        prn_direct_conv(pad, weights, y, channels, height, width, kernel, p, outs, 0, scale, shift, relu ? 1 : 0)
     }
 
     /// The adjoint of im2col: dx[c, ih, iw] = the sum of the column entries im2col took from
