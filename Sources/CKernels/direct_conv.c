@@ -12,9 +12,6 @@
 #include "clones.h"
 #include "affine.h"
 #include "direct_conv_layout.h"
-#ifndef PREFETCH
-#define PREFETCH 1
-#endif
 
 long prn_direct_conv_padded_size(long channels, long height, long width, long padding) {
     // One spare row per channel plane, plus a vector's worth of slack: the last tile's loads
@@ -197,7 +194,7 @@ void prn_direct_conv_part(const float *restrict padded, const float *restrict we
             // FMA pipes busy through their latency, where one tile's 8 left them waiting.
             long t = c0;
             for (; t + 16 < c1; t += 32) {
-                if (PREFETCH) prefetch_tile(y, o0, outs, t + 32, wp, ow, oh);
+                prefetch_tile(y, o0, outs, t + 32, wp, ow, oh);
                 if (wide) {
                     direct_outputs_wide(padded + t, block, tile, channels, plane, wp, kernel, phase_kernel, 2);
                 } else {
