@@ -178,6 +178,21 @@ void prn_phase_split2(const float *restrict x, float *restrict out, long channel
     }
 }
 
+// no_builtin: as above.
+CLONES __attribute__((no_builtin("memset", "memcpy")))
+void prn_subsample2(const float *restrict x, float *restrict out, long channels, long height, long width,
+                    long out_height, long out_width, long first, long count) {
+    const long plane = (out_height + 1) * out_width;
+    for (long c = first; c < first + count; c++) {
+        const float *src = x + c * height * width;
+        float *dst = out + c * plane;
+        for (long i = 0; i < out_height; i++, dst += out_width)
+            for (long j = 0; j < out_width; j++) dst[j] = src[2 * i * width + 2 * j];
+        for (long j = 0; j < out_width; j++) dst[j] = 0.0f;  // the direct kernel's spare row
+        if (c == channels - 1) for (long i = 0; i < 16; i++) out[channels * plane + i] = 0.0f;
+    }
+}
+
 // Each input row is summed in a buffer split by column phase (column mod stride): a kernel
 // column's contribution to a row then lands contiguously in one phase, so the adds vectorise for
 // any stride (written in place, stride-2 adds would be scattered one float apart), and the row is

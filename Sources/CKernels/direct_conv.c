@@ -1,13 +1,13 @@
 // Direct convolution for stride-1 convolutions (see include/CKernels.h).
 //
 // The input is copied once into a zero-padded plane per channel, [C, H + 2p (+1), Wp] with
-// Wp = W + 2p. With the output laid out at that padded width too, the input of output position
-// q for tap (ki, kj) is at q + ki*Wp + kj: every tap of 16 consecutive output positions is one
-// contiguous (unaligned) load. So the convolution needs no column matrix: per block of 8 output
-// channels and 16 positions, each tap is one load and 8 multiply-adds into register
-// accumulators. The Wp - OW extra columns per output row are computed and dropped by the
-// copy-out; for "same" 3x3 convolutions that waste (6% at width 32, 25% at width 8) is far less
-// than writing, then packing, a column matrix nine times the input's size.
+// Wp = W + 2p. With the output positions numbered at that padded width too (a grid), the input
+// of grid position q for tap (ki, kj) is at q + ki*Wp + kj: every tap of 16 consecutive
+// positions is one contiguous (unaligned) load. So the convolution needs no column matrix: per
+// block of 8 output channels and 16 positions, each tap is one load and 8 multiply-adds into
+// register accumulators. The Wp - OW extra columns per output row are computed and dropped as
+// a tile is written out; for "same" 3x3 convolutions that waste (6% at width 32, 25% at width
+// 8) is far less than writing, then packing, a column matrix nine times the input's size.
 #include "CKernels.h"
 #include "clones.h"
 #include "affine.h"
@@ -59,11 +59,8 @@ static inline long tap_cols(long c, long kernel, long phase_kernel) {
     return phase_kernel ? (phase_kernel - c % 2 + 1) / 2 : kernel;
 }
 
-// The block's outputs h .. h + n - 1 over 8 * q positions from `padded` on, in AVX2's 16
-// registers (n * q at most 12 accumulators, one vector of input and one broadcast at a time):
-// 12 accumulators keep both FMA pipes busy through their latency, where 8 left them waiting.
-// Each sum runs over the taps in the same order as with AVX-512's blocking, so the bits are the
-// same. Output h + i's sums go to tile[h + i][0 .. 8q).
+// One input channel's taps (rows x cols of them, from `base`, its weights from w0) added into the
+// accumulators a[i][j] of direct_outputs.
 static inline __attribute__((always_inline))
 void channel_outputs(v8 a[6][4], const float *restrict base, const float *restrict w0, long wp, long kernel,
                      const long rows, const long cols, const int n, const int q) {
@@ -79,11 +76,18 @@ void channel_outputs(v8 a[6][4], const float *restrict base, const float *restri
     }
 }
 
+// The block's outputs h .. h + n - 1 over 8 * q positions from `padded` on, in AVX2's 16
+// registers (n * q at most 12 accumulators, one vector of input and one broadcast at a time):
+// 12 accumulators keep both FMA pipes busy through their latency, where 8 left them waiting.
+// Each sum runs over the taps in the same order as with AVX-512's blocking, so the bits are the
+// same. Output h + i's sums go to tile[h + i][0 .. 8q).
 static inline __attribute__((always_inline))
 void direct_outputs(const float *restrict padded, const float *restrict block, float tile[8][32], long channels,
                     long plane, long wp, long kernel, long phase_kernel, long h, const int n, const int q) {
     v8 a[6][4] = {{{0}}};
-    for (long c = 0; c < channels; c++) {
+    // Pointwise: one tap per channel, without the per-channel tap counts.
+    for (long c = 0; kernel == 1 && c < channels; c++) channel_outputs(a, padded + c * plane, block + c * 8 + h, wp, 1, 1, 1, n, q);
+    for (long c = 0; kernel > 1 && c < channels; c++) {
         const float *base = padded + c * plane, *w = block + c * kernel * kernel * 8 + h;
         const long rows = tap_rows(c, kernel, phase_kernel), cols = tap_cols(c, kernel, phase_kernel);
         // The common tap counts with constant bounds, so that their loops unroll.
@@ -149,8 +153,8 @@ static inline void store_tile(float tile[8][32], float *restrict y, long o0, lon
 }
 
 // Asks for the lines of y that store_tile will write for 32 positions from t (outputs o0 ..
-// o0 + 7) to be fetched for writing while this tile computes: without it every new line's fetch
-// stalls the stores, and the outputs of the next layer's input are rarely still cached.
+// o0 + 7) while the current tile computes: a layer's output is rarely still cached from the last
+// forward, and without this each new line's fetch would stall the stores.
 static inline void prefetch_tile(float *y, long o0, long outs, long t, long wp, long ow, long oh) {
     const long r = t / wp, col = t - r * wp;
     if (r >= oh) return;

@@ -225,7 +225,7 @@ final class Conv2dTests: XCTestCase {
     /// by several threads, each a block of (channel, kernel row) pairs.
     func testBatchOneColumnMatrixSplitAcrossThreads() {
         var rng = RandomStream(seed: 23)
-        for (cin, cout, k, s, p, h, w) in [(5, 16, 7, 2, 3, 41, 38), (12, 8, 3, 2, 1, 30, 29), (16, 8, 1, 2, 0, 20, 20)] {
+        for (cin, cout, k, s, p, h, w) in [(5, 16, 7, 2, 3, 41, 38), (12, 8, 3, 2, 1, 30, 29), (16, 8, 1, 2, 0, 20, 13)] {
             let conv = Conv2d(cin, cout, kernel: k, stride: s, padding: p, bias: true)
             conv.initialize(&rng)
             let g = conv.geometry(height: h, width: w)
@@ -249,29 +249,53 @@ final class Conv2dTests: XCTestCase {
         for (cin, cout, k, p, h, w) in [(3, 16, 7, 3, 37, 35), (2, 9, 5, 2, 20, 21), (4, 12, 6, 1, 24, 27), (3, 8, 7, 0, 30, 33)] {
             let conv = Conv2d(cin, cout, kernel: k, stride: 2, padding: p, bias: true)
             conv.initialize(&rng)
-            let g = conv.geometry(height: h, width: w)
-            XCTAssertTrue(conv.phaseSplit(g), "k\(k) p\(p) \(h)x\(w)")
-            for (batch, threads) in [(1, 2), (1, 1), (3, 2)] {
-                let config = EngineConfiguration(threads: threads)
-                let x = GradCheck.randomTensor([batch, cin, h, w], &rng)
-                let ref = Tensor(shape: [batch, cout, g.outHeight, g.outWidth])
-                ConvReference.forward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,
-                                      bias: conv.bias?.value.data, y: ref.data)
-                let what = "k\(k) p\(p) \(h)x\(w) batch \(batch), \(threads) threads"
-                assertClose(conv.forward([x], mode: .eval, configuration: config), ref, what + " eval")
-                assertClose(conv.forward([x], mode: .train, configuration: config), ref, what + " train")
-                let dy = GradCheck.randomTensor(ref.shape, &rng)
-                conv.weight.grad.zero()
-                conv.bias?.grad.zero()
-                guard let dx = conv.backward(dy, needInputGrad: [true])[0] else { return XCTFail("no dx") }
-                let refDx = Tensor(shape: x.shape), refDw = Tensor(shape: conv.weight.value.shape, repeating: 0)
-                let refDb = Tensor(shape: [cout], repeating: 0)
-                ConvReference.backward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,
-                                       dy: dy.data, dx: refDx.data, dw: refDw.data, db: refDb.data)
-                assertClose(dx, refDx, what + " input gradient")
-                assertClose(conv.weight.grad, refDw, what + " weight gradient")
-                assertFusedEpilogueMatches(conv, x, configuration: config, &rng, what)
-            }
+            XCTAssertTrue(conv.phaseSplit(conv.geometry(height: h, width: w)), "k\(k) p\(p) \(h)x\(w)")
+            assertStrideTwoPathMatchesReference(conv, height: h, width: w, &rng)
+        }
+    }
+
+    /// Pointwise stride-2 convolutions run as pointwise direct convolutions over the input's even
+    /// rows and columns when each thread has a sample: the same checks (at batch 1 on one thread
+    /// and batch 3 this path, at batch 1 on two threads the packed product), on odd sizes (the
+    /// last row and column taken or not), with 3 to 64 input channels; outputs narrower than 8
+    /// keep the packed product.
+    func testSubsampledPointwiseMatchesReference() {
+        var rng = RandomStream(seed: 47)
+        for (cin, cout, h, w) in [(32, 16, 17, 23), (5, 13, 16, 16), (64, 24, 28, 28), (3, 8, 33, 15)] {
+            let conv = Conv2d(cin, cout, kernel: 1, stride: 2, padding: 0, bias: true)
+            conv.initialize(&rng)
+            XCTAssertTrue(conv.subsampledPointwise(conv.geometry(height: h, width: w), batch: Parallel.threads),
+                          "\(cin)->\(cout) \(h)x\(w)")
+            assertStrideTwoPathMatchesReference(conv, height: h, width: w, &rng)
+        }
+        let narrow = Conv2d(8, 8, kernel: 1, stride: 2)
+        XCTAssertFalse(narrow.subsampledPointwise(narrow.geometry(height: 13, width: 13), batch: Parallel.threads))
+    }
+
+    /// Eval and train forwards and the backward after them against the reference, at batch 1 on
+    /// one and two threads and batch 3, and the fused epilogue.
+    private func assertStrideTwoPathMatchesReference(_ conv: Conv2d, height h: Int, width w: Int, _ rng: inout RandomStream) {
+        let g = conv.geometry(height: h, width: w), cin = conv.inChannels, cout = conv.outChannels
+        for (batch, threads) in [(1, 2), (1, 1), (3, 2)] {
+            let config = EngineConfiguration(threads: threads)
+            let x = GradCheck.randomTensor([batch, cin, h, w], &rng)
+            let ref = Tensor(shape: [batch, cout, g.outHeight, g.outWidth])
+            ConvReference.forward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,
+                                  bias: conv.bias?.value.data, y: ref.data)
+            let what = "\(cin)->\(cout) k\(g.kernel) p\(g.padding) \(h)x\(w) batch \(batch), \(threads) threads"
+            assertClose(conv.forward([x], mode: .eval, configuration: config), ref, what + " eval")
+            assertClose(conv.forward([x], mode: .train, configuration: config), ref, what + " train")
+            let dy = GradCheck.randomTensor(ref.shape, &rng)
+            conv.weight.grad.zero()
+            conv.bias?.grad.zero()
+            guard let dx = conv.backward(dy, needInputGrad: [true])[0] else { return XCTFail("no dx") }
+            let refDx = Tensor(shape: x.shape), refDw = Tensor(shape: conv.weight.value.shape, repeating: 0)
+            let refDb = Tensor(shape: [cout], repeating: 0)
+            ConvReference.backward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,
+                                   dy: dy.data, dx: refDx.data, dw: refDw.data, db: refDb.data)
+            assertClose(dx, refDx, what + " input gradient")
+            assertClose(conv.weight.grad, refDw, what + " weight gradient")
+            assertFusedEpilogueMatches(conv, x, configuration: config, &rng, what)
         }
     }
 
@@ -283,7 +307,7 @@ final class Conv2dTests: XCTestCase {
         var rng = RandomStream(seed: 21)
         for (kernel, convStride, winograd, path) in [(3, 1, true, "winograd"), (5, 1, false, "direct"),
                                                      (3, 1, false, "direct"), (7, 2, true, "phase split"),
-                                                     (3, 2, true, "im2col")] {
+                                                     (1, 2, true, "subsampled"), (3, 2, true, "im2col")] {
             let conv = Conv2d(8, 16, kernel: kernel, stride: convStride, padding: kernel / 2, bias: true)
             conv.initialize(&rng)
             let config = EngineConfiguration(threads: 2, winograd: winograd)
@@ -292,7 +316,7 @@ final class Conv2dTests: XCTestCase {
             let g = conv.geometry(height: size, width: size)
             _ = conv.forward([x], mode: .eval, configuration: config)
             let taken = conv.winogradConvolution(g) ? "winograd" : conv.directConvolution(g) ? "direct"
-                : conv.phaseSplit(g) ? "phase split" : "im2col"
+                : conv.phaseSplit(g) ? "phase split" : conv.subsampledPointwise(g, batch: 2) ? "subsampled" : "im2col"
             XCTAssertEqual(taken, path)
             for step in 0..<3 {
                 let y = conv.forward([x], mode: .eval, configuration: config).copy()

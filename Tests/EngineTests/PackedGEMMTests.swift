@@ -86,26 +86,30 @@ final class PackedGEMMTests: XCTestCase {
     }
 
     /// Eval forwards of the shapes that take the im2col path (strided, 1x1, 7x7/2 on a map too
-    /// small for the phase split, a map narrower than the direct kernel takes), with bias,
+    /// small for the phase split, a map narrower than the direct kernel takes, and a 1x1/2 wide
+    /// enough for the subsampled direct kernel with the direct kernels turned off), with bias,
     /// through a fused batch-norm/ReLU epilogue, at batch 1 (threads split the product) and
     /// batch 3 (threads take samples).
     func testEvalConvolutionsMatchReference() {
         var rng = RandomStream(seed: 37)
-        let shapes = [(3, 40, 7, 2, 3, 13, 13), (24, 48, 3, 2, 1, 15, 14), (16, 33, 1, 1, 0, 7, 9),
-                      (16, 20, 1, 2, 0, 13, 13), (40, 64, 3, 1, 1, 7, 7), (8, 24, 3, 2, 1, 28, 28), (12, 40, 1, 2, 0, 28, 28),
-                      (20, 36, 3, 2, 1, 13, 14)]
-        for (cin, cout, k, s, p, h, w) in shapes {
+        let shapes = [(3, 40, 7, 2, 3, 13, 13, true), (24, 48, 3, 2, 1, 15, 14, true), (16, 33, 1, 1, 0, 7, 9, true),
+                      (16, 20, 1, 2, 0, 13, 13, true), (40, 64, 3, 1, 1, 7, 7, true), (8, 24, 3, 2, 1, 28, 28, true),
+                      (12, 40, 1, 2, 0, 28, 28, false), (20, 36, 3, 2, 1, 13, 14, true)]
+        for (cin, cout, k, s, p, h, w, direct) in shapes {
             let conv = Conv2d(cin, cout, kernel: k, stride: s, padding: p, bias: true)
             conv.initialize(&rng)
             let g = conv.geometry(height: h, width: w)
-            XCTAssertFalse(conv.directConvolution(g) || conv.phaseSplit(g), "\(cin)->\(cout) k\(k) s\(s) must take the im2col path")
+            let configuration = { (threads: Int) in EngineConfiguration(threads: threads, directConvolution: direct) }
+            _ = conv.forward([GradCheck.randomTensor([1, cin, h, w], &rng)], mode: .eval, configuration: configuration(1))
+            XCTAssertFalse(conv.directConvolution(g) || conv.phaseSplit(g) || conv.subsampledPointwise(g, batch: 3),
+                           "\(cin)->\(cout) k\(k) s\(s) must take the im2col path")
             XCTAssertTrue(Conv2d.packedTilesFit(g.outHeight * g.outWidth), "\(g.outHeight)x\(g.outWidth) outputs")
             for (batch, threads) in [(1, 1), (1, 2), (1, 3), (3, 1), (3, 2)] {
                 let x = GradCheck.randomTensor([batch, cin, h, w], &rng)
                 let ref = Tensor(shape: [batch, cout, g.outHeight, g.outWidth])
                 ConvReference.forward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,
                                       bias: conv.bias?.value.data, y: ref.data)
-                let y = conv.forward([x], mode: .eval, configuration: EngineConfiguration(threads: threads))
+                let y = conv.forward([x], mode: .eval, configuration: configuration(threads))
                 assertClose(y, ref, "\(cin)->\(cout) k\(k) s\(s) batch \(batch), \(threads) threads")
                 let norm = BatchNorm(cout)
                 for c in 0..<cout {
@@ -113,7 +117,7 @@ final class PackedGEMMTests: XCTestCase {
                     norm.runningVar.value.data[c] = rng.uniform(0.5, 2)
                 }
                 let e = ConvEpilogue(conv: conv, norm: norm, relu: true)
-                let fused = conv.forwardEval(x, epilogue: e, configuration: EngineConfiguration(threads: threads))
+                let fused = conv.forwardEval(x, epilogue: e, configuration: configuration(threads))
                 let plane = g.outHeight * g.outWidth
                 for b in 0..<batch {
                     for c in 0..<cout {

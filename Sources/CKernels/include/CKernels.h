@@ -69,6 +69,12 @@ void prn_col2im(const float *col, float *dx, long channels, long height, long wi
 /// plane_count) of the 4 * channels (the last one also the trailing zeros).
 void prn_phase_split2(const float *x, float *out, long channels, long height, long width, long padding,
                       long out_height, long out_width, long first_plane, long plane_count);
+/// A pointwise stride-2 convolution's input as the input of a pointwise stride-1 one (see
+/// Conv2d's `subsampledPointwise`): out[c][i][j] = x[c][2i][2j] for i < out_height, j <
+/// out_width, in the same layout (prn_direct_conv_padded_size(channels, out_height, out_width,
+/// 0) floats). Writes planes [first, first + count) (the last one also the trailing zeros).
+void prn_subsample2(const float *x, float *out, long channels, long height, long width, long out_height,
+                    long out_width, long first, long count);
 
 /// Direct convolution of one sample for stride 1 (any padding up to kernel - 1), without a
 /// column matrix (see direct_conv.c). Buffers: `padded` of prn_direct_conv_padded_size floats,

@@ -186,6 +186,11 @@ public final class Conv2d: Layer, InputGradientAdding {
             if mode == .train { input = x }
             return y
         }
+        if csr == nil, subsampledPointwise(g, batch: batch) {
+            forwardSubsampled(x, y, g, workers: workers, epilogue: epilogue, keep: mode == .eval)
+            if mode == .train { input = x }
+            return y
+        }
         let group = csr != nil || g.isPointwise ? 1
             : Swift.max(1, Swift.min(Conv2d.minimumGEMMColumns / Swift.max(hw, 1), (batch + workers - 1) / workers))
         if csr == nil, mode == .eval, packedGEMM, group == 1 || Conv2d.packedTilesFit(hw) {
@@ -363,6 +368,30 @@ public final class Conv2d: Layer, InputGradientAdding {
             // One sample at a time (batch 1) runs this on one thread otherwise.
             Parallel.chunks(4 * c, threads: workers == 1 ? threads : 1) { r in
                 prn_phase_split2(xp + b * inItem, pad, c, h, w, p, h2, w2, r.lowerBound, r.count)
+            }
+        }
+    }
+
+    /// Pointwise stride-2 convolutions (a ResNet's downsampling shortcut) as pointwise stride-1
+    /// direct convolutions over the input's even rows and columns (`prn_subsample2`), for batches
+    /// of at least one sample per thread: with 32 to 64 input channels the packed product's tiles
+    /// spent about as long transposing and writing their outputs as multiplying. At batch 1, where
+    /// the threads split one sample, the copy is a pass of its own and it was no faster.
+    func subsampledPointwise(_ g: ConvGeometry, batch: Int) -> Bool {
+        configuration.directConvolution && g.kernel == 1 && g.stride == 2 && g.padding == 0
+            && g.outWidth >= Conv2d.minimumDirectWidth && batch >= configuration.threads
+    }
+
+    private func forwardSubsampled(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, workers: Int, epilogue: ConvEpilogue?,
+                                   keep: Bool) {
+        let c = inChannels, h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth, inItem = x.itemCount
+        let xp = x.data, threads = configuration.threads
+        runDirect(batch: x.shape[0], channels: c, height: oh, width: ow, kernel: 1, padding: 0,
+                  weights: directForwardWeights(keep: keep), phaseKernel: 0, workers: workers, into: y.data,
+                  epilogue: epilogue ?? ConvEpilogue(biasOf: self)) { b, pad in
+            // One sample at a time (batch 1) runs this on one thread otherwise.
+            Parallel.chunks(c, threads: workers == 1 ? threads : 1) { r in
+                prn_subsample2(xp + b * inItem, pad, c, h, w, oh, ow, r.lowerBound, r.count)
             }
         }
     }
