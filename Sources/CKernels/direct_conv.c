@@ -86,8 +86,9 @@ void direct_outputs(const float *restrict padded, const float *restrict block, f
                     long plane, long wp, long kernel, long phase_kernel, long h, const int n, const int q) {
     v8 a[6][4] = {{{0}}};
     // Pointwise: one tap per channel, without the per-channel tap counts.
-    for (long c = 0; kernel == 1 && c < channels; c++) channel_outputs(a, padded + c * plane, block + c * 8 + h, wp, 1, 1, 1, n, q);
-    for (long c = 0; kernel > 1 && c < channels; c++) {
+    if (kernel == 1)
+        for (long c = 0; c < channels; c++) channel_outputs(a, padded + c * plane, block + c * 8 + h, wp, 1, 1, 1, n, q);
+    else for (long c = 0; c < channels; c++) {
         const float *base = padded + c * plane, *w = block + c * kernel * kernel * 8 + h;
         const long rows = tap_rows(c, kernel, phase_kernel), cols = tap_cols(c, kernel, phase_kernel);
         // The common tap counts with constant bounds, so that their loops unroll.

@@ -385,14 +385,12 @@ public final class Conv2d: Layer, InputGradientAdding {
     private func forwardSubsampled(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, workers: Int, epilogue: ConvEpilogue?,
                                    keep: Bool) {
         let c = inChannels, h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth, inItem = x.itemCount
-        let xp = x.data, threads = configuration.threads
+        let xp = x.data
+        // Each worker copies its own samples (subsampledPointwise: a sample per thread).
         runDirect(batch: x.shape[0], channels: c, height: oh, width: ow, kernel: 1, padding: 0,
                   weights: directForwardWeights(keep: keep), phaseKernel: 0, workers: workers, into: y.data,
                   epilogue: epilogue ?? ConvEpilogue(biasOf: self)) { b, pad in
-            // One sample at a time (batch 1) runs this on one thread otherwise.
-            Parallel.chunks(c, threads: workers == 1 ? threads : 1) { r in
-                prn_subsample2(xp + b * inItem, pad, c, h, w, oh, ow, r.lowerBound, r.count)
-            }
+            prn_subsample2(xp + b * inItem, pad, c, h, w, oh, ow, 0, c)
         }
     }
 
