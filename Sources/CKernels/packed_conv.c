@@ -34,25 +34,57 @@ void prn_packed_conv_pad(const float *restrict x, float *restrict padded, long c
     }
 }
 
-// The taps in im2col's row order (channel, kernel row, kernel column); p is the tap's input at
-// the tile's first position.
+// The taps of channels [c0, c1) in im2col's row order (channel, kernel row, kernel column); p is
+// the tap's input at the tile's first position. Before each channel's taps, `ahead_lines` more
+// cache lines of [ahead, ahead_end) are asked for (see prn_packed_conv).
 #define CONV_TAPS(...)                                                                               \
-    for (long c = 0; c < channels; c++, x += plane)                                                  \
+    for (long c = c0; c < c1; c++, x += plane) {                                                    \
+        for (long i = 0; i < ahead_lines && ahead < ahead_end; i++, ahead += 16)                     \
+            __builtin_prefetch(ahead, 0, 2);                                                         \
         for (long ky = 0; ky < KERNEL; ky++)                                                         \
             for (long kx = 0; kx < KERNEL; kx++, w += HALF) {                                        \
                 const float *p = x + ky * wp + kx;                                                   \
                 __VA_ARGS__                                                                          \
-            }
+            }                                                                                        \
+    }
 // Column j's value: STRIDE * j along one row; with TWO_ROWS, columns 7-13 are the next output
 // row's first 7, `rs` floats further.
 #define COLUMN(j) (TWO_ROWS && (j) >= 7 ? p[rs + STRIDE * ((j) - 7)] : p[STRIDE * (j)])
+// With AVX2's 16 registers a tile is up to six passes over its taps (packed_tile.h), each
+// reading the tile's inputs and half its weights again; over all the channels at once those
+// spill L1 between passes (a 3x3 stride-2 tile reads twice the input rows of a stride-1 one).
+// So the narrow tile runs the channels in chunks of about CHUNK_TAPS taps, every pass over one
+// chunk before the next, its accumulators stored into `out` after a chunk and resumed from there:
+// each output is still one sum in tap order, the same bits.
+enum { CHUNK_TAPS = 72 };
+#define RESUME_A(j) v16 a##j = c0 ? load16(out + (j) * ROWS + hh * HALF) : (v16){0};
+#define CHUNK_PASS(GROUP, FOR_TAPS)                                                \
+    {                                                                              \
+        w = w_first + hh * hk + c0 * KERNEL * KERNEL * HALF;                       \
+        x = x_first + c0 * plane;                                                  \
+        GROUP(RESUME_A)                                                            \
+        FOR_TAPS(const v16 w0 = load16(w); GROUP(FMA1))                            \
+        GROUP(STORE_HALF)                                                          \
+    }
+#define CHUNKED_NARROW_BODY(PASSES, FOR_TAPS)                                      \
+    const float *const w_first = w, *const x_first = x;                            \
+    const long chunk = CHUNK_TAPS / (KERNEL * KERNEL);                             \
+    for (long c0 = 0; c0 < channels; c0 += chunk) {                                \
+        const long c1 = c0 + chunk < channels ? c0 + chunk : channels;             \
+        for (int hh = 0; hh < (half ? 1 : 2); hh++) {                              \
+            PASSES(CHUNK_PASS, FOR_TAPS)                                           \
+        }                                                                          \
+    }
+// The wide tile (AVX-512) holds every accumulator at once and passes over the taps once: its
+// CONV_TAPS runs channels [c0, c1) = all of them.
 #define DEFINE_CONV_TILE(name, EACH, K, S, TWO)                                                      \
     static inline __attribute__((always_inline))                                                     \
     void name(const float *restrict w, const float *restrict x, long plane, long wp, long rs, long channels, \
-              int half, int wide, float *restrict out) {                                             \
+              int half, int wide, float *restrict out, const float *ahead, const float *ahead_end,    \
+              long ahead_lines) {                                                                    \
         enum { KERNEL = K, STRIDE = S, TWO_ROWS = TWO };                                             \
-        const long hk = HALF * channels * KERNEL * KERNEL;                                           \
-        TILE_BODY(EACH, CONV_TAPS)                                                                   \
+        const long hk = HALF * channels * KERNEL * KERNEL, c0 = 0, c1 = channels;                    \
+        TILE_BODY_NARROW(EACH, CONV_TAPS, CHUNKED_NARROW_BODY)                                       \
     }
 
 // For each kernel size and stride: a tile of 14 positions in one row (row14), of two rows of 7
@@ -81,15 +113,27 @@ void prn_packed_conv(const float *restrict packed, const float *restrict x, long
         const int half = rows <= HALF;
         // 0: 14 positions in one row; 1: two rows of 7; 2: one row of 7 (the last tile).
         const int shape = cols < COLS ? 2 : out_width < COLS ? 1 : 0;
+        // The tile asks for its share of the next block's weight (1 / tiles of it), spread over
+        // its passes' channel loops: at batch 1 a late layer's weight (2.4 MB for 256 channels
+        // of 3x3) comes from memory on every forward, and without this each block's first pass
+        // waits on it.
+        const long share = (ROWS * k + tiles - 1) / tiles;
+        const long passes = wide ? 1 : (half ? 1 : 2) * (shape == 2 ? 2 : 3);
+        const long block = ROWS * k, first = item % tiles * share < block ? item % tiles * share : block;
+        const float *ahead = r0 + ROWS < m ? packed + (r0 + ROWS) * k + first : packed;
+        const float *ahead_end = r0 + ROWS < m ? ahead + (first + share < block ? share : block - first) : ahead;
+        const long ahead_lines = (share / 16 + passes * channels - 1) / (passes * channels);
+#define ARGS w, src, plane, width, rs, channels, half, wide, out, ahead, ahead_end, ahead_lines
 #define CALL(K, S)                                                                                   \
-        if (shape == 0) row14_k##K##_s##S(w, src, plane, width, rs, channels, half, wide, out);      \
-        else if (shape == 1) rows7_k##K##_s##S(w, src, plane, width, rs, channels, half, wide, out); \
-        else row7_k##K##_s##S(w, src, plane, width, rs, channels, half, wide, out);
+        if (shape == 0) row14_k##K##_s##S(ARGS);                                                     \
+        else if (shape == 1) rows7_k##K##_s##S(ARGS);                                                \
+        else row7_k##K##_s##S(ARGS);
         if (kernel == 1 && stride == 1) { CALL(1, 1) }
         else if (kernel == 1) { CALL(1, 2) }
         else if (stride == 1) { CALL(3, 1) }
         else { CALL(3, 2) }
 #undef CALL
+#undef ARGS
         write_tile(out, rows, cols, y + r0 * n + j0, n, scale ? scale + r0 : 0, shift ? shift + r0 : 0, relu);
     }
 }

@@ -26,10 +26,11 @@ enum { ROWS = 32, HALF = 16, COLS = 14 };
 // block's 32 rows (or its first 16 when `half`: the rest of that block is zeros, so skipping them
 // only skips zeros). FOR_TAPS(...) runs its arguments once per tap, with w at the tap's weights
 // of the first 16 rows (those of the other 16 at w + hk) and COLUMN(j) reading the tap's value at
-// column j.
-#define TILE_BODY(EACH, FOR_TAPS)                                                  \
+// column j. TILE_BODY_NARROW: the same with NARROW(PASSES, FOR_TAPS) as the AVX2 body.
+#define TILE_BODY(EACH, FOR_TAPS) TILE_BODY_NARROW(EACH, FOR_TAPS, NARROW_TILE_BODY)
+#define TILE_BODY_NARROW(EACH, FOR_TAPS, NARROW)                                   \
     if (!wide) {                                                                   \
-        NARROW_TILE_BODY(PASSES_##EACH, FOR_TAPS)                                  \
+        NARROW(PASSES_##EACH, FOR_TAPS)                                            \
         return;                                                                    \
     }                                                                              \
     EACH(DECLARE)                                                                  \

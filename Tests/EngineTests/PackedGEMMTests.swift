@@ -54,10 +54,13 @@ final class PackedGEMMTests: XCTestCase {
     /// block heights around 16 and 32, split across calls.
     func testInPlaceConvolutionMatchesTheColumnMatrixBitForBit() {
         var rng = RandomStream(seed: 41)
-        // (channels, outs, kernel, stride, padding, height, width)
+        // (channels, outs, kernel, stride, padding, height, width); with AVX2 the tiles run the
+        // channels in chunks of 8 (3x3) or 72 (1x1): 9, 16, 20 and 75 channels end on a chunk's
+        // first channel, on its last, and in the middle.
         let shapes = [(5, 40, 3, 2, 1, 28, 28), (3, 17, 3, 2, 1, 14, 13), (6, 33, 1, 2, 0, 14, 14), (4, 16, 1, 2, 0, 27, 56),
                       (7, 20, 3, 1, 1, 7, 7), (5, 48, 3, 1, 0, 9, 9), (3, 8, 1, 1, 1, 5, 5), (2, 70, 3, 2, 1, 13, 13),
-                      (9, 32, 3, 1, 1, 14, 14), (3, 12, 3, 2, 2, 8, 12), (16, 40, 3, 2, 1, 14, 14), (20, 70, 1, 1, 1, 12, 12)]
+                      (9, 32, 3, 1, 1, 14, 14), (3, 12, 3, 2, 2, 8, 12), (16, 40, 3, 2, 1, 14, 14), (20, 70, 1, 1, 1, 12, 12),
+                      (20, 36, 3, 2, 1, 28, 28), (75, 33, 1, 2, 0, 14, 14)]
         for (c, m, k, s, p, h, w) in shapes {
             let oh = (h + 2 * p - k) / s + 1, ow = (w + 2 * p - k) / s + 1, n = oh * ow, taps = c * k * k
             XCTAssertEqual(prn_packed_conv_applies(k, s, ow), 1, "\(ow) wide")
