@@ -26,12 +26,15 @@ typedef void (*winograd_tiles_out)(const float *mb, float *out, long row);
 // FMA pipes busy through their latency, where 8 left them waiting. Each sum runs over the
 // channels in the same order as with AVX-512's blocking, so the bits are the same. Output i's
 // tiles are stored from d + i * block on.
+// `ahead`, if not NULL: the lines from there on, one per channel, are asked for (see
+// multiply_tiles).
 #define X_STEP(j) if ((j) < q) { const v8 p = *(const v8 *)(x + 8 * (j)); for (int i = 0; i < n; i++) a[i][j] += w[i] * p; }
 static inline __attribute__((always_inline))
 void outputs_by_tiles(const float *restrict x, const float *restrict w, long channels, long ld, float *restrict d,
-                      long block, const int n, const int q) {
+                      long block, const int n, const int q, const float *ahead) {
     v8 a[6][4] = {{{0}}};
     for (long c = 0; c < channels; c++, x += ld, w += 8) {
+        if (ahead) __builtin_prefetch(ahead + 8 * c, 0, 2);
         X_STEP(0) X_STEP(1) X_STEP(2) X_STEP(3)
     }
     for (int i = 0; i < n; i++)
@@ -53,20 +56,25 @@ void multiply_tiles(const float *restrict v, const float *restrict u, float *res
         long t = 0;
         // Two vectors of tiles at a time: 16 accumulators with AVX-512's 32 registers, as in
         // direct_conv.c; with AVX2's 16, outputs 0-2, 3-5 and 6-7 in turn.
+        // The first tiles of a block ask for the next block's weight of the same element (right
+        // after this block's, [channels][8]) as they read their own: at batch 1 a late layer's
+        // transformed weight comes from memory on every forward.
+        const int next = o0 + 8 < o8;
         for (; t + 16 < count; t += 32) {
             for (long e = 0; e < elements; e++) {
+                const float *x = v + e * e_stride + t, *w = u + (e * o8 + o0) * channels;
+                const float *ahead = t == 0 && next ? w + 8 * channels : 0;
                 if (!wide) {
-                    const float *x = v + e * e_stride + t, *w = u + (e * o8 + o0) * channels;
                     float *d = mb + e * 32;
-                    outputs_by_tiles(x, w, channels, ld, d, block, 3, 4);
-                    outputs_by_tiles(x, w + 3, channels, ld, d + 3 * block, block, 3, 4);
-                    outputs_by_tiles(x, w + 6, channels, ld, d + 6 * block, block, 2, 4);
+                    outputs_by_tiles(x, w, channels, ld, d, block, 3, 4, ahead);
+                    outputs_by_tiles(x, w + 3, channels, ld, d + 3 * block, block, 3, 4, 0);
+                    outputs_by_tiles(x, w + 6, channels, ld, d + 6 * block, block, 2, 4, 0);
                     continue;
                 }
                 v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
                 v16 b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0}, b4 = {0}, b5 = {0}, b6 = {0}, b7 = {0};
-                const float *x = v + e * e_stride + t, *w = u + (e * o8 + o0) * channels;
                 for (long c = 0; c < channels; c++, x += ld, w += 8) {
+                    if (ahead) __builtin_prefetch(ahead + 8 * c, 0, 2);
                     const v16 p = load16(x), q = load16(x + 16);
                     a0 += w[0] * p; a1 += w[1] * p; a2 += w[2] * p; a3 += w[3] * p;
                     a4 += w[4] * p; a5 += w[5] * p; a6 += w[6] * p; a7 += w[7] * p;
@@ -85,9 +93,11 @@ void multiply_tiles(const float *restrict v, const float *restrict u, float *res
         for (; t < count; t += 16) {
             for (long e = 0; e < elements; e++) {
                 const float *x = v + e * e_stride + t, *w = u + (e * o8 + o0) * channels;
+                const float *ahead = t == 0 && next ? w + 8 * channels : 0;
                 if (wide) {
                     v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
                     for (long c = 0; c < channels; c++, x += ld, w += 8) {
+                        if (ahead) __builtin_prefetch(ahead + 8 * c, 0, 2);
                         const v16 p = load16(x);
                         a0 += w[0] * p; a1 += w[1] * p; a2 += w[2] * p; a3 += w[3] * p;
                         a4 += w[4] * p; a5 += w[5] * p; a6 += w[6] * p; a7 += w[7] * p;
@@ -95,8 +105,8 @@ void multiply_tiles(const float *restrict v, const float *restrict u, float *res
                     STORE_OUTPUTS(mb + e * 32, block, a0, a1, a2, a3, a4, a5, a6, a7);
                 } else {
                     // With AVX2's 16 registers: outputs 0-5, then 6-7.
-                    outputs_by_tiles(x, w, channels, ld, mb + e * 32, block, 6, 2);
-                    outputs_by_tiles(x, w + 6, channels, ld, mb + e * 32 + 6 * block, block, 2, 2);
+                    outputs_by_tiles(x, w, channels, ld, mb + e * 32, block, 6, 2, ahead);
+                    outputs_by_tiles(x, w + 6, channels, ld, mb + e * 32 + 6 * block, block, 2, 2, 0);
                 }
             }
             for (long i = 0; i < 8; i++) {
