@@ -101,7 +101,8 @@ CONV_TILES(3, 2)
 CLONES
 void prn_packed_conv(const float *restrict packed, const float *restrict x, long channels, long height, long width,
                      long kernel, long stride, long out_height, long out_width, float *restrict y, long m,
-                     long first_item, long item_count, const float *scale, const float *shift, int relu) {
+                     long first_item, long item_count, const float *scale, const float *shift,
+                     const float *residual, int relu) {
     const long n = out_height * out_width, tiles = prn_packed_gemm_tiles(n), k = channels * kernel * kernel;
     const long plane = height * width, rs = stride * width;
     const int wide = prn_wide_registers();
@@ -134,6 +135,7 @@ void prn_packed_conv(const float *restrict packed, const float *restrict x, long
         else { CALL(3, 2) }
 #undef CALL
 #undef ARGS
-        write_tile(out, rows, cols, y + r0 * n + j0, n, scale ? scale + r0 : 0, shift ? shift + r0 : 0, relu);
+        write_tile(out, rows, cols, y + r0 * n + j0, n, scale ? scale + r0 : 0, shift ? shift + r0 : 0,
+                   residual ? residual + r0 * n + j0 : 0, relu);
     }
 }

@@ -80,6 +80,6 @@ void prn_packed_gemm(const float *restrict packed, const float *restrict x, long
         }
         if (cols <= COLS / 2) tile7(packed + r0 * k, src, ld, k, rows <= HALF, wide, out);
         else tile(packed + r0 * k, src, ld, k, rows <= HALF, wide, out);
-        write_tile(out, rows, cols, y + r0 * ldy + j0, ldy, scale ? scale + r0 : 0, shift ? shift + r0 : 0, relu);
+        write_tile(out, rows, cols, y + r0 * ldy + j0, ldy, scale ? scale + r0 : 0, shift ? shift + r0 : 0, 0, relu);
     }
 }

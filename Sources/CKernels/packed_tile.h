@@ -94,11 +94,13 @@ static inline __attribute__((always_inline)) void transpose16(v16 c[16]) {
 }
 
 // The epilogue of a full tile's 16-row half (out[j * ROWS + r], `rows` of them used): the 14
-// column vectors transposed in registers into row vectors, each row's scale * v + shift and ReLU
-// applied as prn_affine_relu_run applies them, 14 floats stored per row. Transposing element by
-// element cost about as much as a tile's multiply-adds at K = 32 (1x1 convolutions).
+// column vectors transposed in registers into row vectors, each row's scale * v + shift, the
+// residual's row (if `res`, laid out as dst) and ReLU applied as prn_affine_relu_run and
+// prn_affine_add_relu_run apply them, 14 floats stored per row. Transposing element by element
+// cost about as much as a tile's multiply-adds at K = 32 (1x1 convolutions).
 static inline __attribute__((always_inline))
-void write_rows(const float *out, long rows, float *dst, long ldy, const float *scale, const float *shift, int relu) {
+void write_rows(const float *out, long rows, float *dst, long ldy, const float *scale, const float *shift,
+                const float *res, int relu) {
     v16 c[16];
     for (int j = 0; j < COLS; j++) c[j] = load16(out + j * ROWS);
     c[14] = c[15] = (v16){0};
@@ -106,6 +108,11 @@ void write_rows(const float *out, long rows, float *dst, long ldy, const float *
     typedef int i16 __attribute__((vector_size(64)));
     for (long r = 0; r < rows; r++) {
         v16 v = c[r] * (scale ? scale[r] : 1.0f) + (shift ? shift[r] : 0.0f);
+        if (res) {
+            v16 add = {0};
+            __builtin_memcpy(&add, res + r * ldy, COLS * sizeof(float));
+            v = v + add;
+        }
         // prn_relu_value lane by lane: 0 where 0 >= v, v elsewhere (NaN kept, -0 made +0).
         if (relu) v = (v16)((i16)v & ~(i16)((v16){0} >= v));
         __builtin_memcpy(dst + r * ldy, &v, COLS * sizeof(float));
@@ -113,18 +120,23 @@ void write_rows(const float *out, long rows, float *dst, long ldy, const float *
 }
 
 // Writes a tile's outputs out[j * ROWS + r] (`rows` rows, `cols` columns) to dst (row stride
-// ldy) through the epilogue; scale and shift point at the tile's first row or are NULL (1, 0).
+// ldy) through the epilogue; scale and shift point at the tile's first row or are NULL (1, 0),
+// res at the residual of the tile's first output (laid out as dst) or is NULL.
 static inline __attribute__((always_inline))
-void write_tile(const float *out, long rows, long cols, float *dst, long ldy, const float *a, const float *b, int relu) {
+void write_tile(const float *out, long rows, long cols, float *dst, long ldy, const float *a, const float *b,
+                const float *res, int relu) {
     if (cols == COLS) {
-        write_rows(out, rows < HALF ? rows : HALF, dst, ldy, a, b, relu);
-        if (rows > HALF) write_rows(out + HALF, rows - HALF, dst + HALF * ldy, ldy, a ? a + HALF : 0, b ? b + HALF : 0, relu);
+        write_rows(out, rows < HALF ? rows : HALF, dst, ldy, a, b, res, relu);
+        if (rows > HALF)
+            write_rows(out + HALF, rows - HALF, dst + HALF * ldy, ldy, a ? a + HALF : 0, b ? b + HALF : 0,
+                       res ? res + HALF * ldy : 0, relu);
         return;
     }
     for (long r = 0; r < rows; r++) {
         float row[COLS];
         for (long j = 0; j < cols; j++) row[j] = out[j * ROWS + r];
-        prn_affine_relu_run(row, dst + r * ldy, cols, a ? a[r] : 1.0f, b ? b[r] : 0.0f, relu);
+        if (res) prn_affine_add_relu_run(row, res + r * ldy, dst + r * ldy, cols, a ? a[r] : 1.0f, b ? b[r] : 0.0f, relu);
+        else prn_affine_relu_run(row, dst + r * ldy, cols, a ? a[r] : 1.0f, b ? b[r] : 0.0f, relu);
     }
 }
 

@@ -51,7 +51,8 @@ final class PackedGEMMTests: XCTestCase {
     /// prn_packed_conv, which reads the padded input in place, against im2col + prn_packed_gemm bit
     /// for bit, on each of its tiles: kernel 1 and 3, stride 1 and 2, output rows 14 or 28 wide
     /// (tiles in one row) and 7 wide (two rows of 7; an odd row count ends with one row of 7),
-    /// block heights around 16 and 32, split across calls.
+    /// block heights around 16 and 32, split across calls; with a residual against the product
+    /// followed by the separate add + ReLU pass.
     func testInPlaceConvolutionMatchesTheColumnMatrixBitForBit() {
         var rng = RandomStream(seed: 41)
         // (channels, outs, kernel, stride, padding, height, width); with AVX2 the tiles run the
@@ -75,15 +76,23 @@ final class PackedGEMMTests: XCTestCase {
             prn_packed_conv_pad(x, &padded, c, h, w, p)
             var tail = [Float](repeating: .nan, count: prn_packed_gemm_tail_size(taps))
             let items = (m + 31) / 32 * prn_packed_gemm_tiles(n)
+            let residual = (0..<(m * n)).map { _ in rng.uniform(-2, 2) }
             for relu in [false, true] {
-                var want = [Float](repeating: 7, count: m * n), got = want
-                prn_packed_gemm(packed, col, n, &want, n, m, taps, n, 0, items, scale, shift, relu ? 1 : 0, &tail)
-                for part in 0..<3 {
-                    let first = items * part / 3, last = items * (part + 1) / 3
-                    prn_packed_conv(packed, padded, c, h + 2 * p, w + 2 * p, k, s, oh, ow, &got, m, first, last - first,
-                                    scale, shift, relu ? 1 : 0)
+                for withResidual in [false, true] {
+                    // With a residual, the separate path: the product with its scale and shift,
+                    // then the add and the ReLU in one pass.
+                    var want = [Float](repeating: 7, count: m * n), got = want
+                    prn_packed_gemm(packed, col, n, &want, n, m, taps, n, 0, items, scale, shift,
+                                    relu && !withResidual ? 1 : 0, &tail)
+                    if withResidual { prn_add_relu(want, residual, &want, m * n, relu ? 1 : 0) }
+                    for part in 0..<3 {
+                        let first = items * part / 3, last = items * (part + 1) / 3
+                        prn_packed_conv(packed, padded, c, h + 2 * p, w + 2 * p, k, s, oh, ow, &got, m, first,
+                                        last - first, scale, shift, withResidual ? residual : nil, relu ? 1 : 0)
+                    }
+                    XCTAssertEqual(got.map(\.bitPattern), want.map(\.bitPattern),
+                                   "\(c)->\(m) k\(k) s\(s) p\(p) \(h)x\(w) relu \(relu) residual \(withResidual)")
                 }
-                XCTAssertEqual(got.map(\.bitPattern), want.map(\.bitPattern), "\(c)->\(m) k\(k) s\(s) p\(p) \(h)x\(w) relu \(relu)")
             }
         }
     }

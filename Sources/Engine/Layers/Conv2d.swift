@@ -159,12 +159,14 @@ public final class Conv2d: Layer, InputGradientAdding {
         let batch = x.shape[0], g = geometry(height: x.shape[2], width: x.shape[3])
         let y = Tensor.reuse(&output, shape: [batch, outChannels, g.outHeight, g.outWidth])
         let csr = mode == .eval ? sparseWeight.matrix(for: weight, rows: outChannels, policy: configuration.sparseInference) : nil
-        // Winograd's output pass adds a residual as it writes; the other paths write the conv (and
-        // norm) first, and the residual and ReLU follow in one pass over the output.
-        guard let e = epilogue, let residual = e.residual, csr != nil || !winogradConvolution(g) else {
-            return run(x, y, g, csr: csr, mode: mode, epilogue: epilogue)
+        let path = forwardPath(g, batch: batch, mode: mode, sparse: csr != nil)
+        // Winograd's output pass and the in-place packed product's tiles add a residual as they
+        // write; the other paths write the conv (and norm) first, and the residual and ReLU follow
+        // in one pass over the output.
+        guard let e = epilogue, let residual = e.residual, !path.addsResidual else {
+            return run(x, y, g, path: path, csr: csr, mode: mode, epilogue: epilogue)
         }
-        _ = run(x, y, g, csr: csr, mode: mode, epilogue: e.beforeResidual)
+        _ = run(x, y, g, path: path, csr: csr, mode: mode, epilogue: e.beforeResidual)
         precondition(residual.shape == y.shape, "conv2d: residual \(residual.shape) vs output \(y.shape)")
         let yp = y.data, rp = residual.data, relu: Int32 = e.relu ? 1 : 0
         Parallel.chunks(y.count, minPerThread: 1 << 14, threads: configuration.threads) { r in
@@ -173,32 +175,62 @@ public final class Conv2d: Layer, InputGradientAdding {
         return y
     }
 
-    private func run(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, csr: SparseMatrix?, mode: Mode, epilogue: ConvEpilogue?) -> Tensor {
+    /// The ways a forward can run, in the order `forwardPath` tries them.
+    enum ForwardPath {
+        /// Stride 1 without a column matrix: Winograd or the direct kernel.
+        case direct(winograd: Bool)
+        case phaseSplit, subsampled
+        /// Eval only: prn's packed product, reading the input in place where `inPlace`.
+        case packed(inPlace: Bool)
+        /// One GEMM over the columns of `group` samples side by side.
+        case grouped(Int)
+        /// im2col (unless pointwise) and a GEMM (or the sparse product) per sample.
+        case columns
+
+        /// Whether the path adds an epilogue's residual as it writes the output.
+        var addsResidual: Bool {
+            switch self {
+            case .direct(let winograd): return winograd
+            case .packed(let inPlace): return inPlace
+            default: return false
+            }
+        }
+    }
+
+    func forwardPath(_ g: ConvGeometry, batch: Int, mode: Mode, sparse: Bool) -> ForwardPath {
+        if !sparse {
+            if directConvolution(g) { return .direct(winograd: winogradConvolution(g)) }
+            if phaseSplit(g) { return .phaseSplit }
+            if subsampledPointwise(g, batch: batch) { return .subsampled }
+        }
+        let workers = workerCount(batch), hw = g.colCols
+        let group = sparse || g.isPointwise ? 1
+            : Swift.max(1, Swift.min(Conv2d.minimumGEMMColumns / Swift.max(hw, 1), (batch + workers - 1) / workers))
+        if !sparse, mode == .eval, packedGEMM, group == 1 || Conv2d.packedTilesFit(hw) {
+            return .packed(inPlace: !g.isPointwise && prn_packed_conv_applies(g.kernel, g.stride, g.outWidth) != 0)
+        }
+        return group > 1 ? .grouped(group) : .columns
+    }
+
+    private func run(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, path: ForwardPath, csr: SparseMatrix?, mode: Mode,
+                     epilogue: ConvEpilogue?) -> Tensor {
         let batch = x.shape[0], o = outChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount
         let workers = workerCount(batch)
-        if csr == nil, directConvolution(g) {
+        switch path {
+        case .direct:
             forwardDirect(x, y, g, workers: workers, epilogue: epilogue, keepTransform: mode == .eval)
-            if mode == .train { input = x }
-            return y
-        }
-        if csr == nil, phaseSplit(g) {
+        case .phaseSplit:
             forwardPhaseSplit(x, y, g, workers: workers, epilogue: epilogue, keep: mode == .eval)
-            if mode == .train { input = x }
-            return y
-        }
-        if csr == nil, subsampledPointwise(g, batch: batch) {
+        case .subsampled:
             forwardSubsampled(x, y, g, workers: workers, epilogue: epilogue, keep: mode == .eval)
-            if mode == .train { input = x }
-            return y
-        }
-        let group = csr != nil || g.isPointwise ? 1
-            : Swift.max(1, Swift.min(Conv2d.minimumGEMMColumns / Swift.max(hw, 1), (batch + workers - 1) / workers))
-        if csr == nil, mode == .eval, packedGEMM, group == 1 || Conv2d.packedTilesFit(hw) {
-            forwardPacked(x, y, g, workers: workers, epilogue: epilogue)
-            return y
-        }
-        if group > 1 {
+        case .packed(let inPlace):
+            forwardPacked(x, y, g, inPlace: inPlace, workers: workers, epilogue: epilogue)
+        case .grouped(let group):
             forwardGrouped(x, y, g, group: group, workers: workers, epilogue: epilogue)
+        case .columns:
+            break
+        }
+        guard case .columns = path else {
             if mode == .train { input = x }
             return y
         }
@@ -433,14 +465,17 @@ public final class Conv2d: Layer, InputGradientAdding {
     /// bias) is applied as a tile is written. Where prn_packed_conv takes the shape, the product
     /// reads the input in place: copied once with its padding (or as it is, without padding)
     /// instead of written out as a column matrix of kernel^2 / stride^2 times its size.
-    private func forwardPacked(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, workers: Int, epilogue: ConvEpilogue?) {
+    private func forwardPacked(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, inPlace: Bool, workers: Int,
+                               epilogue: ConvEpilogue?) {
         let o = outChannels, c = inChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount, p = g.padding
         let packed = packedWeights()
-        let inPlace = !g.isPointwise && prn_packed_conv_applies(g.kernel, g.stride, g.outWidth) != 0
         // Per worker: the padded input (in place), the column matrix (im2col), or nothing.
         let scratch = inPlace ? (p == 0 ? 0 : prn_packed_conv_padded_size(c, g.height, g.width, p)) : (g.isPointwise ? 0 : kk * hw)
         let buffers = scratch == 0 ? [] : Conv2d.prepare(&columns, workers: workers, count: scratch)
         let e = epilogue ?? ConvEpilogue(biasOf: self)
+        // Only the in-place product adds a residual (ForwardPath.addsResidual).
+        precondition(inPlace || e.residual == nil, "conv2d: a residual on the column-matrix packed product")
+        let residual = e.residual.map { UnsafePointer($0.data) }
         let blocks = (o + 31) / 32, tiles = prn_packed_gemm_tiles(hw)
         let items = blocks * tiles, tailSize = prn_packed_gemm_tail_size(kk)
         // One worker (batch 1): im2col and the product are split across the threads.
@@ -448,7 +483,7 @@ public final class Conv2d: Layer, InputGradientAdding {
         e.withPointers { scale, shift, relu in
             perWorker(x.shape[0]) { worker, samples in
                 for b in samples {
-                    let xb = UnsafePointer(x.data + b * inItem), yb = y.data + b * o * hw
+                    let xb = UnsafePointer(x.data + b * inItem), yb = y.data + b * o * hw, rb = residual.map { $0 + b * o * hw }
                     if scratch > 0 {
                         if inPlace {
                             let padded = buffers[worker].data
@@ -466,7 +501,7 @@ public final class Conv2d: Layer, InputGradientAdding {
                     // the input under its tiles and writes the rows the next layer's band will read.
                     let convolve = { (first: Int, count: Int) in
                         prn_packed_conv(packed, src, c, g.height + 2 * p, g.width + 2 * p, g.kernel, g.stride, g.outHeight,
-                                        g.outWidth, yb, o, first, count, scale, shift, relu)
+                                        g.outWidth, yb, o, first, count, scale, shift, rb, relu)
                     }
                     if inPlace && inner > 1 && blocks > 1 && c * g.height * g.width > o * kk {
                         Parallel.chunks(tiles, threads: inner) { r in
