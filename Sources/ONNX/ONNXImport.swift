@@ -167,9 +167,8 @@ struct GraphImporter {
     }
 
     func unsupported(_ n: Onnx_NodeProto, _ k: Int) -> ONNXError {
-        var hint = ""
         let op = n.domain.isEmpty ? n.opType : "\(n.domain).\(n.opType)"
-        return ONNXError(.unsupported, "\(label(n, k)): operator \(op) is not supported; prn imports \(ONNXImport.supportedOperators.joined(separator: ", ")).\(hint)")
+        return ONNXError(.unsupported, "\(label(n, k)): operator \(op) is not supported; prn imports \(ONNXImport.supportedOperators.joined(separator: ", ")).")
     }
 
     /// The activation a node reads at `slot`.
