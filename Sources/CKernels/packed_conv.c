@@ -34,11 +34,11 @@ void prn_packed_conv_pad(const float *restrict x, float *restrict padded, long c
     }
 }
 
-// The taps of channels [c0, c1) in im2col's row order (channel, kernel row, kernel column); p is
+// The taps of channels [u0, u1) in im2col's row order (channel, kernel row, kernel column); p is
 // the tap's input at the tile's first position. Before each channel's taps, `ahead_lines` more
 // cache lines of [ahead, ahead_end) are asked for (see prn_packed_conv).
 #define CONV_TAPS(...)                                                                               \
-    for (long c = c0; c < c1; c++, x += plane) {                                                    \
+    for (long c = u0; c < u1; c++, x += plane) {                                                    \
         for (long i = 0; i < ahead_lines && ahead < ahead_end; i++, ahead += 16)                     \
             __builtin_prefetch(ahead, 0, 2);                                                         \
         for (long ky = 0; ky < KERNEL; ky++)                                                         \
@@ -50,41 +50,21 @@ void prn_packed_conv_pad(const float *restrict x, float *restrict padded, long c
 // Column j's value: STRIDE * j along one row; with TWO_ROWS, columns 7-13 are the next output
 // row's first 7, `rs` floats further.
 #define COLUMN(j) (TWO_ROWS && (j) >= 7 ? p[rs + STRIDE * ((j) - 7)] : p[STRIDE * (j)])
-// With AVX2's 16 registers a tile is up to six passes over its taps (packed_tile.h), each
-// reading the tile's inputs and half its weights again; over all the channels at once those
-// spill L1 between passes (a 3x3 stride-2 tile reads twice the input rows of a stride-1 one).
-// So the narrow tile runs the channels in chunks of about CHUNK_TAPS taps, every pass over one
-// chunk before the next, its accumulators stored into `out` after a chunk and resumed from there:
-// each output is still one sum in tap order, the same bits.
+// A tile's units are its input channels. With AVX2 a tile is up to six passes over its taps
+// (packed_tile.h), each reading the tile's inputs and half its weights again; over all the
+// channels at once those spill L1 between passes (a 3x3 stride-2 tile reads twice the input rows
+// of a stride-1 one), so the passes run over chunks of about CHUNK_TAPS taps.
 enum { CHUNK_TAPS = 72 };
-#define RESUME_A(j) v16 a##j = c0 ? load16(out + (j) * ROWS + hh * HALF) : (v16){0};
-#define CHUNK_PASS(GROUP, FOR_TAPS)                                                \
-    {                                                                              \
-        w = w_first + hh * hk + c0 * KERNEL * KERNEL * HALF;                       \
-        x = x_first + c0 * plane;                                                  \
-        GROUP(RESUME_A)                                                            \
-        FOR_TAPS(const v16 w0 = load16(w); GROUP(FMA1))                            \
-        GROUP(STORE_HALF)                                                          \
-    }
-#define CHUNKED_NARROW_BODY(PASSES, FOR_TAPS)                                      \
-    const float *const w_first = w, *const x_first = x;                            \
-    const long chunk = CHUNK_TAPS / (KERNEL * KERNEL);                             \
-    for (long c0 = 0; c0 < channels; c0 += chunk) {                                \
-        const long c1 = c0 + chunk < channels ? c0 + chunk : channels;             \
-        for (int hh = 0; hh < (half ? 1 : 2); hh++) {                              \
-            PASSES(CHUNK_PASS, FOR_TAPS)                                           \
-        }                                                                          \
-    }
-// The wide tile (AVX-512) holds every accumulator at once and passes over the taps once: its
-// CONV_TAPS runs channels [c0, c1) = all of them.
+#define SEEK(u) (w = w_first + hh * hk + (u) * KERNEL * KERNEL * HALF, x = x_first + (u) * plane)
 #define DEFINE_CONV_TILE(name, EACH, K, S, TWO)                                                      \
     static inline __attribute__((always_inline))                                                     \
     void name(const float *restrict w, const float *restrict x, long plane, long wp, long rs, long channels, \
               int half, int wide, float *restrict out, const float *ahead, const float *ahead_end,    \
               long ahead_lines) {                                                                    \
         enum { KERNEL = K, STRIDE = S, TWO_ROWS = TWO };                                             \
-        const long hk = HALF * channels * KERNEL * KERNEL, c0 = 0, c1 = channels;                    \
-        TILE_BODY_NARROW(EACH, CONV_TAPS, CHUNKED_NARROW_BODY)                                       \
+        const long hk = HALF * channels * KERNEL * KERNEL, units = channels;                         \
+        const long chunk = CHUNK_TAPS / (KERNEL * KERNEL) > 0 ? CHUNK_TAPS / (KERNEL * KERNEL) : 1;  \
+        TILE_BODY(EACH, CONV_TAPS)                                                                   \
     }
 
 // For each kernel size and stride: a tile of 14 positions in one row (row14), of two rows of 7

@@ -36,12 +36,13 @@ void prn_packed_gemm_pack(const float *restrict w, long m, long k, float *restri
     }
 }
 
-// The tap loop of a product: tap t's values are row t of X.
-#define GEMM_TAPS(...) for (long t = 0; t < k; t++, w += HALF, x += ldx) { __VA_ARGS__ }
+// The tap loop of a product (a unit is one tap, all in one chunk): tap t's values are row t of X.
+#define GEMM_TAPS(...) for (long t = u0; t < u1; t++, w += HALF, x += ldx) { __VA_ARGS__ }
+#define SEEK(u) (w = w_first + hh * hk + (u) * HALF, x = x_first + (u) * ldx)
 #define DEFINE_TILE(name, EACH)                                                                        \
     static inline __attribute__((always_inline))                                                      \
     void name(const float *restrict w, const float *restrict x, long ldx, long k, int half, int wide, float *restrict out) { \
-        const long hk = HALF * k;                                                                     \
+        const long hk = HALF * k, units = k, chunk = k > 0 ? k : 1;                                  \
         TILE_BODY(EACH, GEMM_TAPS)                                                                    \
     }
 

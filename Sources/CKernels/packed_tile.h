@@ -24,15 +24,17 @@ enum { ROWS = 32, HALF = 16, COLS = 14 };
 // `wide` (prn_wide_registers(), read once per call of the kernel) and `out`: out[j][r] = the sum
 // over the taps of row r's weight times COLUMN(j), for the columns j that EACH lists and the
 // block's 32 rows (or its first 16 when `half`: the rest of that block is zeros, so skipping them
-// only skips zeros). FOR_TAPS(...) runs its arguments once per tap, with w at the tap's weights
-// of the first 16 rows (those of the other 16 at w + hk) and COLUMN(j) reading the tap's value at
-// column j. TILE_BODY_NARROW: the same with NARROW(PASSES, FOR_TAPS) as the AVX2 body.
-#define TILE_BODY(EACH, FOR_TAPS) TILE_BODY_NARROW(EACH, FOR_TAPS, NARROW_TILE_BODY)
-#define TILE_BODY_NARROW(EACH, FOR_TAPS, NARROW)                                   \
+// only skips zeros). The taps come in `units` units (the including file's: one tap of a product,
+// one channel's k x k taps of a convolution). FOR_TAPS(...) runs its arguments once per tap of
+// units [u0, u1), with w at the tap's weights of the first 16 rows (those of the other 16 at
+// w + hk) and COLUMN(j) reading the tap's value at column j; SEEK(u0) points w and x at unit u0
+// of half hh (see NARROW_TILE_BODY); `chunk` is at least 1.
+#define TILE_BODY(EACH, FOR_TAPS)                                                  \
     if (!wide) {                                                                   \
-        NARROW(PASSES_##EACH, FOR_TAPS)                                            \
+        NARROW_TILE_BODY(PASSES_##EACH, FOR_TAPS)                                  \
         return;                                                                    \
     }                                                                              \
+    const long u0 = 0, u1 = units;                                                 \
     EACH(DECLARE)                                                                  \
     if (half) {                                                                    \
         FOR_TAPS(const v16 w0 = load16(w); EACH(FMA1))                             \
@@ -45,8 +47,11 @@ enum { ROWS = 32, HALF = 16, COLS = 14 };
 
 // The same sums with AVX2's 16 registers, where the 28 accumulators (two registers each) would
 // spill on every tap: 16 rows at a time, and of those a group of at most 5 columns (10
-// accumulator registers, two of weights, one broadcast), each group a pass over the taps. Every
-// output is the same sum in the same order as above.
+// accumulator registers, two of weights, one broadcast), each group a pass over the taps. The
+// passes run over `chunk` units at a time, all of a chunk's passes before the next chunk (so
+// that what a pass reads can still be in L1 for the next; packed_conv.c), each pass storing its
+// accumulators into `out` and the next chunk's resuming from there. Every output is the same sum
+// in the same order as above.
 #define EACH_0_4(op) op(0) op(1) op(2) op(3) op(4)
 #define EACH_5_9(op) op(5) op(6) op(7) op(8) op(9)
 #define EACH_10_13(op) op(10) op(11) op(12) op(13)
@@ -54,21 +59,25 @@ enum { ROWS = 32, HALF = 16, COLS = 14 };
 #define EACH_4_6(op) op(4) op(5) op(6)
 #define PASSES_EACH14(PASS, FOR_TAPS) PASS(EACH_0_4, FOR_TAPS) PASS(EACH_5_9, FOR_TAPS) PASS(EACH_10_13, FOR_TAPS)
 #define PASSES_EACH7(PASS, FOR_TAPS) PASS(EACH_0_3, FOR_TAPS) PASS(EACH_4_6, FOR_TAPS)
-#define DECLARE_A(j) v16 a##j = {0};
+#define RESUME_A(j) v16 a##j = u0 ? load16(out + (j) * ROWS + hh * HALF) : (v16){0};
 #define STORE_HALF(j) store16(out + (j) * ROWS + hh * HALF, a##j);
 #define NARROW_PASS(GROUP, FOR_TAPS)                                               \
     {                                                                              \
-        w = w_first + hh * hk;                                                     \
-        x = x_first;                                                               \
-        GROUP(DECLARE_A)                                                           \
+        SEEK(u0);                                                                  \
+        GROUP(RESUME_A)                                                            \
         FOR_TAPS(const v16 w0 = load16(w); GROUP(FMA1))                            \
         GROUP(STORE_HALF)                                                          \
     }
 #define NARROW_TILE_BODY(PASSES, FOR_TAPS)                                         \
     const float *const w_first = w, *const x_first = x;                            \
-    for (int hh = 0; hh < (half ? 1 : 2); hh++) {                                  \
-        PASSES(NARROW_PASS, FOR_TAPS)                                              \
-    }
+    long u0 = 0;                                                                   \
+    do { /* once with no units: the outputs are zeros */                           \
+        const long u1 = u0 + chunk < units ? u0 + chunk : units;                   \
+        for (int hh = 0; hh < (half ? 1 : 2); hh++) {                              \
+            PASSES(NARROW_PASS, FOR_TAPS)                                          \
+        }                                                                          \
+        u0 += chunk;                                                               \
+    } while (u0 < units);
 
 // c[i][l] becomes c[l][i]: at each step the off-diagonal k x k blocks of every 2k x 2k block swap.
 #define SWAP_BLOCKS(k, LO, HI)                                                      \
