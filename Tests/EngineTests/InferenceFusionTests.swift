@@ -110,4 +110,31 @@ final class InferenceFusionTests: XCTestCase {
         model.add("add", Add(), inputs: [1, 2])
         XCTAssertNil(InferenceFusion.chains(model)[1])
     }
+
+    /// The chains (batch norms folded into their convolutions) are made once per evaluation
+    /// pass: a pass must see the statistics as they are when it starts, and a training forward
+    /// inside a pass (which moves them) must not leave the next eval forward on the old ones.
+    func testEachEvaluationPassFoldsTheBatchNormsAsTheyAreThen() throws {
+        var o = ZooOptions(inputShape: [3, 8, 8], classes: 4, seed: 3)
+        o.width = 0.5
+        let model = try Zoo.build("resnet20", o)
+        var rng = RandomStream(seed: 8)
+        BatchNormFixtures.randomize(model, &rng)
+        let x = GradCheck.randomTensor([2, 3, 8, 8], &rng)
+        let before = SparseInference.withWeightsFixed { model.forward(x, mode: .eval).array }
+        BatchNormFixtures.randomize(model, &rng)
+        let fresh = model.forward(x, mode: .eval).array
+        XCTAssertNotEqual(before, fresh, "new statistics change the logits")
+        let nextPass = SparseInference.withWeightsFixed { model.forward(x, mode: .eval).array }
+        XCTAssertEqual(nextPass.map(\.bitPattern), fresh.map(\.bitPattern), "the next pass folds the new statistics")
+        let (first, afterTraining) = SparseInference.withWeightsFixed {
+            let first = model.forward(x, mode: .eval).array
+            _ = model.forward(x, mode: .train)
+            return (first, model.forward(x, mode: .eval).array)
+        }
+        XCTAssertEqual(first.map(\.bitPattern), fresh.map(\.bitPattern))
+        let outside = model.forward(x, mode: .eval).array
+        XCTAssertNotEqual(outside, fresh, "the training forward moved the running statistics")
+        XCTAssertEqual(afterTraining.map(\.bitPattern), outside.map(\.bitPattern), "and the eval forward after it folds them")
+    }
 }

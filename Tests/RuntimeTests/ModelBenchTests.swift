@@ -29,16 +29,21 @@ final class ModelBenchTests: XCTestCase {
     /// their nodes, in the order the forward runs them.
     func testStepTimesCoverEveryNodeOnceAsTheForwardRunsThem() throws {
         let model = try Zoo.build("resnet20", ZooOptions(inputShape: [3, 8, 8], classes: 4, seed: 0))
-        let steps = StepTimes.measure(model, batch: 2, runs: 3)
+        let timing = StepTimes.measure(model, batch: 2, runs: 3)
+        let steps = timing.steps
         XCTAssertNil(model.stepClock, "the clock is removed after the timing")
+        XCTAssertGreaterThanOrEqual(timing.forward, steps.reduce(0) { $0 + $1.milliseconds } - timing.outsideSteps - 1e-9,
+                                    "a forward holds its steps")
+        XCTAssertGreaterThanOrEqual(timing.outsideSteps, 0)
         let covered = steps.flatMap(\.nodes)
         XCTAssertEqual(covered.sorted(), Array(1..<model.nodes.count), "each node in exactly one step")
         XCTAssertEqual(steps.map { $0.nodes[0] }, steps.map { $0.nodes[0] }.sorted(), "steps in the forward's order")
         let stem = try XCTUnwrap(steps.first)
         XCTAssertTrue(model.nodes[stem.nodes[0]].layer is Conv2d)
         XCTAssertTrue(stem.nodes.count >= 2, "conv -> batch norm -> ReLU runs as one step: \(stem.nodes)")
-        let table = StepTimes.table(model, steps, title: "resnet20 batch 2")
-        XCTAssertEqual(table.count, steps.count + 2)
+        let table = StepTimes.table(model, timing, title: "resnet20 batch 2")
+        XCTAssertEqual(table.count, steps.count + 3)
+        XCTAssertTrue(table.last?.hasPrefix("  whole forward ") ?? false, table.last ?? "")
         let names = stem.nodes.map { model.nodes[$0].name }.joined(separator: " + ")
         XCTAssertTrue(table[2].hasPrefix("  " + names) && table[2].contains("conv 3x3/1 3->"), table[2])
     }

@@ -40,6 +40,10 @@ public final class Model {
     /// ReLU nodes the last training forward fused into the layer before them, mapped to that
     /// layer's node: their backward is that layer's (TrainingFusion).
     private var fusedReLUs: [Int: Int] = [:]
+    /// The eval-mode fusion chains and the evaluation pass they were made in. No parameter
+    /// changes within a pass (`SparseInference.withWeightsFixed`), so the chains, with the batch
+    /// norms folded into their convolutions' epilogues, are made on a pass's first forward only.
+    private var fusionPlan: (pass: Int, chains: [Int: FusedChain])?
 
     public init(inputShape: [Int], classes: Int, architecture: String = "custom") {
         self.inputShape = inputShape
@@ -54,6 +58,7 @@ public final class Model {
         precondition(!nodes.contains { $0.name == name }, "duplicate node name \(name)")
         for p in layer.parameters { p.name = name + "." + p.name }
         nodes.append(Node(name: name, layer: layer, inputs: inputs ?? [nodes.count - 1]))
+        fusionPlan = nil
         return nodes.count - 1
     }
 
@@ -134,7 +139,9 @@ public final class Model {
     func forwardWhole(_ x: Tensor, mode: Mode) -> Tensor {
         if outputs.count != nodes.count { outputs = Array(repeating: nil, count: nodes.count) }
         outputs[0] = x
-        let fused = mode == .eval && observers.isEmpty ? InferenceFusion.chains(self) : [:]
+        // A training forward moves the batch norms' running statistics, which the chains fold in.
+        if mode == .train { fusionPlan = nil }
+        let fused = mode == .eval && observers.isEmpty ? inferenceChains() : [:]
         let trainingFused = mode == .train && observers.isEmpty ? TrainingFusion.reluAfter(self) : [:]
         let normJoins = mode == .train && observers.isEmpty ? TrainingFusion.normBeforeAdd(self) : [:]
         fusedReLUs = [:]
@@ -177,6 +184,15 @@ public final class Model {
             for o in observers { o.didForward(model: self, node: i, inputs: ins, output: y, mode: mode) }
         }
         return outputs[nodes.count - 1]!
+    }
+
+    /// The eval-mode fusion chains, kept for the rest of the evaluation pass they were made in.
+    private func inferenceChains() -> [Int: FusedChain] {
+        let pass = SparseInference.currentPass
+        if let plan = fusionPlan, plan.pass == pass { return plan.chains }
+        let chains = InferenceFusion.chains(self)
+        fusionPlan = pass.map { ($0, chains) }
+        return chains
     }
 
     /// Back-propagates the gradient of the loss with respect to the last node's output,

@@ -87,8 +87,8 @@ public enum ModelWorkloads {
     }
 
     static func steps(_ model: Model, _ name: String, batch: Int, _ o: Options, note: (String) -> Void) {
-        let steps = StepTimes.measure(model, batch: batch, runs: o.runs)
-        for line in StepTimes.table(model, steps, title: "\(name) batch \(batch)") { note(line) }
+        let timing = StepTimes.measure(model, batch: batch, runs: o.runs)
+        for line in StepTimes.table(model, timing, title: "\(name) batch \(batch)") { note(line) }
     }
 
     static func result(_ name: String, batch: Int, ms: Double) -> BenchResult {
