@@ -246,11 +246,37 @@ final class Conv2dTests: XCTestCase {
     /// and paddings, at batch 1 (threads split output channels) and batch 3.
     func testPhaseSplitStrideTwoMatchesReference() {
         var rng = RandomStream(seed: 43)
-        for (cin, cout, k, p, h, w) in [(3, 16, 7, 3, 37, 35), (2, 9, 5, 2, 20, 21), (4, 12, 6, 1, 24, 27), (3, 8, 7, 0, 30, 33)] {
+        for (cin, cout, k, p, h, w) in [(5, 16, 7, 3, 37, 35), (6, 9, 5, 2, 20, 21), (8, 12, 6, 1, 24, 27), (5, 8, 7, 0, 30, 33)] {
             let conv = Conv2d(cin, cout, kernel: k, stride: 2, padding: p, bias: true)
             conv.initialize(&rng)
-            XCTAssertTrue(conv.phaseSplit(conv.geometry(height: h, width: w)), "k\(k) p\(p) \(h)x\(w)")
+            let g = conv.geometry(height: h, width: w)
+            XCTAssertTrue(conv.phaseSplit(g) && !conv.stridedFewChannels(g), "k\(k) p\(p) \(h)x\(w)")
             assertStrideTwoPathMatchesReference(conv, height: h, width: w, &rng)
+        }
+    }
+
+    /// The same stride-2 convolutions with at most 4 input channels (an image network's stem) run
+    /// on the broadcast kernel, reading the input in place: the same checks, on odd sizes and
+    /// paddings, output counts that leave a partial block of 16, rows wider than one unit of 24
+    /// positions and more rows than one window of 8; and an eval forward after the weight is
+    /// written in place sees the new weight.
+    func testStridedFewChannelsMatchesReference() {
+        var rng = RandomStream(seed: 44)
+        for (cin, cout, k, p, h, w) in [(3, 16, 7, 3, 37, 35), (2, 9, 5, 2, 20, 21), (4, 12, 6, 1, 24, 27),
+                                         (3, 8, 7, 0, 30, 33), (1, 40, 7, 3, 29, 64), (3, 20, 11, 5, 21, 52)] {
+            let conv = Conv2d(cin, cout, kernel: k, stride: 2, padding: p, bias: true)
+            conv.initialize(&rng)
+            let g = conv.geometry(height: h, width: w)
+            XCTAssertTrue(conv.stridedFewChannels(g), "\(cin) channels k\(k) p\(p) \(h)x\(w)")
+            assertStrideTwoPathMatchesReference(conv, height: h, width: w, &rng)
+            let x = GradCheck.randomTensor([2, cin, h, w], &rng)
+            _ = conv.forward([x], mode: .eval)
+            let wv = conv.weight.value
+            for i in stride(from: 0, to: wv.count, by: 3) { wv.data[i] = -wv.data[i] * 0.5 }
+            let ref = Tensor(shape: [2, cout, g.outHeight, g.outWidth])
+            ConvReference.forward(g, batch: 2, outChannels: cout, x: x.data, weight: wv.data, bias: conv.bias?.value.data,
+                                  y: ref.data)
+            assertClose(conv.forward([x], mode: .eval), ref, "\(cin) channels k\(k): eval forward after an in-place write")
         }
     }
 

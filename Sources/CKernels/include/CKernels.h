@@ -76,6 +76,21 @@ void prn_phase_split2(const float *x, float *out, long channels, long height, lo
 void prn_subsample2(const float *x, float *out, long channels, long height, long width, long out_height,
                     long out_width, long first, long count);
 
+/// A stride-2 convolution of 1 to 4 input channels with a kernel of 2 to 11 (an image
+/// network's stem; see strided_conv.c), one sample x [channels, height, width] read in place
+/// (the padding is implied). `weight` is the layer's weight [outs, channels, k, k] rearranged by
+/// prn_strided_conv_weight (prn_strided_conv_weight_size floats). Writes output rows [row_first,
+/// row_first + row_count) of y [outs, out_height, out_width] = scale * conv + shift (then ReLU),
+/// scale/shift NULL for 1 and 0, so threads given disjoint rows write disjoint parts of y.
+/// `scratch`: prn_strided_conv_scratch_size floats for the call.
+int prn_strided_conv_applies(long channels, long kernel, long stride);
+long prn_strided_conv_weight_size(long outs, long channels, long kernel);
+void prn_strided_conv_weight(const float *w, long outs, long channels, long kernel, float *out);
+long prn_strided_conv_scratch_size(long channels, long kernel, long out_width, long outs);
+void prn_strided_conv_rows(const float *x, const float *weight, float *y, long channels, long height, long width,
+                           long kernel, long padding, long outs, long out_height, long out_width, long row_first,
+                           long row_count, const float *scale, const float *shift, int relu, float *scratch);
+
 /// Direct convolution of one sample for stride 1 (any padding up to kernel - 1), without a
 /// column matrix (see direct_conv.c). Buffers: `padded` of prn_direct_conv_padded_size floats,
 /// filled by prn_direct_conv_pad from x [C, H, W]; `weight_t` the weight in blocks of 8 output

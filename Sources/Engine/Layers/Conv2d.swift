@@ -43,6 +43,8 @@ public final class Conv2d: Layer, InputGradientAdding {
     /// Direct-convolution scratch: padded inputs per worker, and the transposed weight.
     private var paddedInputs: [Tensor?] = []
     private var directWeight = DerivedWeight()
+    /// The weight as prn_strided_conv_rows reads it (`stridedFewChannels`).
+    private var stridedWeight = DerivedWeight()
     /// The weight as prn_packed_gemm reads it (eval forwards on the im2col path).
     private var packedWeight = DerivedWeight()
     /// The same for the input gradient of the backward pass (the adjoint convolution).
@@ -107,7 +109,7 @@ public final class Conv2d: Layer, InputGradientAdding {
         if let b, let p = bias { p.replace(with: b) }
         input = nil; output = nil; gradInput = nil
         columns = []; gradColumns = []; gradWeights = []; groupOutputs = []
-        paddedInputs = []; directWeight.reset(); packedWeight.reset()
+        paddedInputs = []; directWeight.reset(); stridedWeight.reset(); packedWeight.reset()
         gradPadded = []; adjointWeight = nil
         winograd.reset(); winograd4x4.reset()
         sparseWeight.reset()
@@ -179,7 +181,7 @@ public final class Conv2d: Layer, InputGradientAdding {
     enum ForwardPath {
         /// Stride 1 without a column matrix: Winograd or the direct kernel.
         case direct(winograd: Bool)
-        case phaseSplit, subsampled
+        case strided, phaseSplit, subsampled
         /// Eval only: prn's packed product, reading the input in place where `inPlace`.
         case packed(inPlace: Bool)
         /// One GEMM over the columns of `group` samples side by side.
@@ -200,6 +202,7 @@ public final class Conv2d: Layer, InputGradientAdding {
     func forwardPath(_ g: ConvGeometry, batch: Int, mode: Mode, sparse: Bool) -> ForwardPath {
         if !sparse {
             if directConvolution(g) { return .direct(winograd: winogradConvolution(g)) }
+            if stridedFewChannels(g) { return .strided }
             if phaseSplit(g) { return .phaseSplit }
             if subsampledPointwise(g, batch: batch) { return .subsampled }
         }
@@ -219,6 +222,8 @@ public final class Conv2d: Layer, InputGradientAdding {
         switch path {
         case .direct:
             forwardDirect(x, y, g, workers: workers, epilogue: epilogue, keepTransform: mode == .eval)
+        case .strided:
+            forwardStrided(x, y, g, workers: workers, epilogue: epilogue, keep: mode == .eval)
         case .phaseSplit:
             forwardPhaseSplit(x, y, g, workers: workers, epilogue: epilogue, keep: mode == .eval)
         case .subsampled:
@@ -386,6 +391,41 @@ public final class Conv2d: Layer, InputGradientAdding {
     /// long as the product.
     func phaseSplit(_ g: ConvGeometry) -> Bool {
         configuration.directConvolution && g.stride == 2 && g.kernel >= 5 && g.outWidth >= Conv2d.minimumDirectWidth
+    }
+
+    /// The stride-2 convolutions that `phaseSplit` takes, when their input has at most 4 channels
+    /// (an image network's stem), run on prn_strided_conv_rows instead: broadcasting each input
+    /// against vectors of output channels reads the stride-2 input in place, where the phase split
+    /// first copies it into four phases (for resnet18's 7x7 stem a pass of its own over 600 KB),
+    /// and its vector loads never straddle two cache lines.
+    func stridedFewChannels(_ g: ConvGeometry) -> Bool {
+        phaseSplit(g) && prn_strided_conv_applies(inChannels, g.kernel, g.stride) != 0
+    }
+
+    private func forwardStrided(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, workers: Int, epilogue: ConvEpilogue?,
+                                keep: Bool) {
+        let c = inChannels, o = outChannels, k = kernel, p = padding, h = g.height, w = g.width
+        let oh = g.outHeight, ow = g.outWidth, inItem = x.itemCount, outItem = o * oh * ow
+        let xp = UnsafePointer(x.data), yp = y.data, batch = x.shape[0], threads = configuration.threads
+        let weights = stridedWeight.get(from: weight.value, size: prn_strided_conv_weight_size(o, c, k), keep: keep) {
+            prn_strided_conv_weight(weight.value.data, o, c, k, $0)
+        }
+        let scratch = prn_strided_conv_scratch_size(c, k, ow, o)
+        (epilogue ?? ConvEpilogue(biasOf: self)).withPointers { scale, shift, relu in
+            let rows = { (b: Int, r: Range<Int>) in
+                guard let s = prn_thread_scratch(0, scratch) else {
+                    preconditionFailure("conv2d: out of memory for \(scratch) floats of scratch")
+                }
+                prn_strided_conv_rows(xp + b * inItem, weights, yp + b * outItem, c, h, w, k, p, o, oh, ow, r.lowerBound,
+                                      r.count, scale, shift, relu, s)
+            }
+            // Fewer samples than threads (batch 1 in deployment): the threads split each sample's rows.
+            if batch < threads {
+                for b in 0..<batch { Parallel.chunks(oh, threads: threads) { rows(b, $0) } }
+            } else {
+                perWorker(batch) { _, samples in for b in samples { rows(b, 0..<oh) } }
+            }
+        }
     }
 
     private func forwardPhaseSplit(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, workers: Int, epilogue: ConvEpilogue?,
