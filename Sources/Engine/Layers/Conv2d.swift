@@ -536,14 +536,17 @@ public final class Conv2d: Layer, InputGradientAdding {
                         else { ConvKernels.im2col(g, xb, buffers[worker].data, threads: inner) }
                     }
                     let src = scratch == 0 ? xb : UnsafePointer(buffers[worker].data)
-                    // A batch-1 input larger than the weight is split by output positions (each
-                    // thread every block of outputs for its tiles), so each thread reads the part of
-                    // the input under its tiles and writes the rows the next layer's band will read.
+                    // A batch-1 input more than half the weight's size is split by output positions
+                    // (each thread every block of outputs for its tiles), so each thread reads the part
+                    // of the input under its tiles, mostly rows it wrote itself in the layer before,
+                    // and writes the rows the next layer's band will read; split by blocks of
+                    // outputs, each thread would read half the weight but all of the input, half of
+                    // it from the other core's cache.
                     let convolve = { (first: Int, count: Int) in
                         prn_packed_conv(packed, src, c, g.height + 2 * p, g.width + 2 * p, g.kernel, g.stride, g.outHeight,
                                         g.outWidth, yb, o, first, count, scale, shift, rb, relu)
                     }
-                    if inPlace && inner > 1 && blocks > 1 && c * g.height * g.width > o * kk {
+                    if inPlace && inner > 1 && blocks > 1 && 2 * c * g.height * g.width > o * kk {
                         Parallel.chunks(tiles, threads: inner) { r in
                             for block in 0..<blocks { convolve(block * tiles + r.lowerBound, r.count) }
                         }
