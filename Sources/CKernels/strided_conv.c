@@ -36,14 +36,19 @@ void prn_strided_conv_weight(const float *w, long outs, long channels, long kern
             }
 }
 
-// Positions computed per output row: whole units of 24 (4 blocks of 6, 3 vectors of 8), so the
-// last block and the transposes never need a shorter case; the extra ones read the window's zeros.
-static long row_positions(long out_width) { return (out_width + 23) / 24 * 24; }
-static long window_width(long kernel, long out_width) { return STRIDE * (row_positions(out_width) - 1) + kernel; }
+// Positions computed per output row: whole blocks of 6 (the extra ones read the window's
+// zeros); and the positions a row's tile holds: those, and at least whole 8x8 transposes' worth.
+static long computed_positions(long out_width) { return (out_width + POSITIONS - 1) / POSITIONS * POSITIONS; }
+static long transposed_positions(long out_width) { return (out_width + 7) / 8 * 8; }
+static long tile_positions(long out_width) {
+    const long c = computed_positions(out_width), e = transposed_positions(out_width);
+    return c > e ? c : e;
+}
+static long window_width(long kernel, long out_width) { return STRIDE * (computed_positions(out_width) - 1) + kernel; }
 static long window_rows(long kernel) { return STRIDE * (GROUP_ROWS - 1) + kernel; }
 
 long prn_strided_conv_scratch_size(long channels, long kernel, long out_width, long outs) {
-    const long n = row_positions(out_width), blocks = (outs + OUTS - 1) / OUTS;
+    const long n = tile_positions(out_width), blocks = (outs + OUTS - 1) / OUTS;
     return channels * window_rows(kernel) * window_width(kernel, out_width) + (blocks + 1) * n * OUTS;
 }
 
@@ -142,15 +147,15 @@ static void transpose_tile(const float *restrict t, float *restrict rows, long n
 }
 
 // One output row: each block of 6 positions for every block of 16 outputs (the positions' input
-// still in L1 for the next block of outputs), block b's into t + b * n * 16. The kernel size is a
+// still in L1 for the next block of outputs), block b's into t + b * m * 16. The kernel size is a
 // constant where it is the common one.
 static inline __attribute__((always_inline))
 void row_outputs(const float *restrict rows, const float *restrict weight, float *restrict t, long channels,
-                 long plane, long ww, long n, long blocks, const long kernel) {
+                 long plane, long ww, long n, long m, long blocks, const long kernel) {
     const long taps = channels * kernel * kernel;
     for (long ox = 0; ox < n; ox += POSITIONS)
         for (long b = 0; b < blocks; b++)
-            block_outputs(rows + STRIDE * ox, weight + b * taps * OUTS, t + (b * n + ox) * OUTS, channels, plane, ww,
+            block_outputs(rows + STRIDE * ox, weight + b * taps * OUTS, t + (b * m + ox) * OUTS, channels, plane, ww,
                           kernel);
 }
 
@@ -159,22 +164,25 @@ void prn_strided_conv_rows(const float *restrict x, const float *restrict weight
                            long height, long width, long kernel, long padding, long outs, long out_height,
                            long out_width, long row_first, long row_count, const float *scale, const float *shift,
                            int relu, float *restrict scratch) {
-    const long n = row_positions(out_width), ww = window_width(kernel, out_width), wrows = window_rows(kernel);
-    const long plane = wrows * ww, blocks = (outs + OUTS - 1) / OUTS;
-    float *win = scratch, *t = scratch + channels * plane, *rows = t + blocks * n * OUTS;
+    const long n = computed_positions(out_width), m = tile_positions(out_width), e = transposed_positions(out_width);
+    const long ww = window_width(kernel, out_width), plane = window_rows(kernel) * ww, blocks = (outs + OUTS - 1) / OUTS;
+    float *win = scratch, *t = scratch + channels * plane, *rows = t + blocks * m * OUTS;
+    // Tile positions past the computed ones are transposed but never written out: zeros.
+    for (long b = 0; b < blocks; b++)
+        for (long i = n * OUTS; i < m * OUTS; i++) t[b * m * OUTS + i] = 0.0f;
     const long row_end = row_first + row_count < out_height ? row_first + row_count : out_height;
     for (long oy0 = row_first; oy0 < row_end; oy0 += GROUP_ROWS) {
         const long group = row_end - oy0 < GROUP_ROWS ? row_end - oy0 : GROUP_ROWS;
         fill_window(x, win, channels, height, width, kernel, padding, oy0, group, ww);
         for (long r = 0; r < group; r++) {
             const float *in = win + STRIDE * r * ww;
-            if (kernel == 7 && channels == 3) row_outputs(in, weight, t, 3, plane, ww, n, blocks, 7);
-            else row_outputs(in, weight, t, channels, plane, ww, n, blocks, kernel);
+            if (kernel == 7 && channels == 3) row_outputs(in, weight, t, 3, plane, ww, n, m, blocks, 7);
+            else row_outputs(in, weight, t, channels, plane, ww, n, m, blocks, kernel);
             for (long b = 0; b < blocks; b++) {
-                transpose_tile(t + b * n * OUTS, rows, n);
+                transpose_tile(t + b * m * OUTS, rows, e);
                 const long o0 = b * OUTS, count = outs - o0 < OUTS ? outs - o0 : OUTS;
                 for (long i = 0; i < count; i++)
-                    prn_affine_relu_run(rows + i * n, y + ((o0 + i) * out_height + oy0 + r) * out_width, out_width,
+                    prn_affine_relu_run(rows + i * e, y + ((o0 + i) * out_height + oy0 + r) * out_width, out_width,
                                         scale ? scale[o0 + i] : 1.0f, shift ? shift[o0 + i] : 0.0f, relu);
             }
         }
