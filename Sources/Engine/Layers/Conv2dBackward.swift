@@ -7,6 +7,20 @@ import CKernels
 /// 0 straight into weight.grad), added in worker order, so results are bitwise reproducible for a
 /// fixed thread count.
 extension Conv2d {
+    /// Weight gradients computed without a column matrix (CKernels/direct_conv_weight_grad.c):
+    /// stride-1 3x3 convolutions, padding 0-2. Other shapes use im2col + GEMM.
+    /// `EngineConfiguration.directConvolution` off: always im2col + GEMM.
+    func directWeightGradient(_ g: ConvGeometry) -> Bool {
+        configuration.directConvolution && g.stride == 1 && g.kernel == 3 && g.padding <= 2
+    }
+
+    /// The convolution whose forward is this layer's input gradient: over the output gradient
+    /// (out channels, OH x OW), padding k-1-p, giving H x W.
+    func adjointGeometry(_ g: ConvGeometry) -> ConvGeometry {
+        ConvGeometry(channels: outChannels, height: g.outHeight, width: g.outWidth, kernel: g.kernel, stride: 1,
+                     padding: g.kernel - 1 - g.padding)
+    }
+
     public func backward(_ dy: Tensor, needInputGrad: [Bool]) -> [Tensor?] {
         [backward(dy, wantDx: needInputGrad[0], adding: nil).gradient]
     }
