@@ -2,6 +2,7 @@
 #include "CKernels.h"
 #include "clones.h"
 #include "affine.h"
+#include "transpose8.h"
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +35,6 @@ void prn_csr_multiply(prn_csr a, long row_begin, long row_end, const float *rest
 // 8x8 blocks of vector shuffles. Scalar transposes (or the scatters a vectoriser makes of them)
 // cost more than the products here.
 enum { PANEL = 16 };
-typedef float v8 __attribute__((vector_size(32), aligned(4)));
-typedef float v16 __attribute__((vector_size(64), aligned(4)));
 
 // Helpers pass vectors through pointers and are always inlined, so each clone of the kernels
 // compiles them for its own instruction set (a vector argument would fix one calling convention).
@@ -43,25 +42,6 @@ typedef float v16 __attribute__((vector_size(64), aligned(4)));
 #define LOAD8(p) ({ v8 v_; memcpy(&v_, (p), sizeof v_); v_; })
 #define LOAD16(p) ({ v16 v_; memcpy(&v_, (p), sizeof v_); v_; })
 #define STORE8(p, v) do { v8 w_ = (v); memcpy((p), &w_, sizeof w_); } while (0)
-
-// Rows r[0..8] of 8 floats in, their columns out: c[j][i] = r[i][j].
-INLINE void transpose8(const v8 r[8], v8 c[8]) {
-    v8 t[8], u[8];
-    for (int i = 0; i < 8; i += 2) {
-        t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
-        t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
-    }
-    for (int i = 0; i < 8; i += 4) {
-        u[i] = __builtin_shufflevector(t[i], t[i + 2], 0, 1, 8, 9, 4, 5, 12, 13);
-        u[i + 1] = __builtin_shufflevector(t[i], t[i + 2], 2, 3, 10, 11, 6, 7, 14, 15);
-        u[i + 2] = __builtin_shufflevector(t[i + 1], t[i + 3], 0, 1, 8, 9, 4, 5, 12, 13);
-        u[i + 3] = __builtin_shufflevector(t[i + 1], t[i + 3], 2, 3, 10, 11, 6, 7, 14, 15);
-    }
-    for (int i = 0; i < 4; i++) {
-        c[i] = __builtin_shufflevector(u[i], u[i + 4], 0, 1, 2, 3, 8, 9, 10, 11);
-        c[i + 4] = __builtin_shufflevector(u[i], u[i + 4], 4, 5, 6, 7, 12, 13, 14, 15);
-    }
-}
 
 typedef int32_t vi16 __attribute__((vector_size(64), aligned(4)));
 

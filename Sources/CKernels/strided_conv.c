@@ -4,8 +4,8 @@
 //
 // With the vectors over output channels the stride costs nothing: each multiply-add takes one
 // input value, broadcast from wherever it lies, so the input needs neither a phase split nor a
-// gather, and no load of a vector of inputs straddles two cache lines (the vectors are the
-// weights, aligned). A block of 6 positions by 16 outputs keeps 12 accumulators, two weight
+// gather, and no vector of inputs is loaded (the direct kernel's, at every odd tap offset, often
+// straddle two cache lines); the vectors are the weights, the same few KB for every block. A block of 6 positions by 16 outputs keeps 12 accumulators, two weight
 // vectors and one broadcast in AVX2's 16 registers; per tap 8 loads feed 12 multiply-adds, so
 // the FMA pipes, not the loads, set the pace. The input's rows are copied a group of output
 // rows at a time into a small zero-bordered window (the padding), which stays in L1/L2 while
@@ -13,12 +13,12 @@
 #include "CKernels.h"
 #include "clones.h"
 #include "affine.h"
-#include "direct_conv_layout.h"
+#include "transpose8.h"
 
 enum { OUTS = 16, POSITIONS = 6, GROUP_ROWS = 8, STRIDE = 2 };
 
 int prn_strided_conv_applies(long channels, long kernel, long stride) {
-    return stride == STRIDE && kernel >= 2 && kernel <= 11 && channels >= 1 && channels <= 4;
+    return stride == STRIDE && kernel >= 1 && channels >= 1 && channels <= 4;
 }
 
 long prn_strided_conv_weight_size(long outs, long channels, long kernel) {
@@ -110,45 +110,17 @@ void block_outputs(const float *restrict rows, const float *restrict w, float *r
 static void transpose_tile(const float *restrict t, float *restrict rows, long n) {
     for (long p = 0; p < n; p += 8)
         for (long h = 0; h < OUTS; h += 8) {
-            v8 r0 = *(const v8 *)(t + (p + 0) * OUTS + h), r1 = *(const v8 *)(t + (p + 1) * OUTS + h);
-            v8 r2 = *(const v8 *)(t + (p + 2) * OUTS + h), r3 = *(const v8 *)(t + (p + 3) * OUTS + h);
-            v8 r4 = *(const v8 *)(t + (p + 4) * OUTS + h), r5 = *(const v8 *)(t + (p + 5) * OUTS + h);
-            v8 r6 = *(const v8 *)(t + (p + 6) * OUTS + h), r7 = *(const v8 *)(t + (p + 7) * OUTS + h);
-            // Pairs of floats, then pairs of pairs, inside each 128-bit lane; then the lanes.
-            const v8 s0 = __builtin_shufflevector(r0, r1, 0, 8, 1, 9, 4, 12, 5, 13);
-            const v8 s1 = __builtin_shufflevector(r0, r1, 2, 10, 3, 11, 6, 14, 7, 15);
-            const v8 s2 = __builtin_shufflevector(r2, r3, 0, 8, 1, 9, 4, 12, 5, 13);
-            const v8 s3 = __builtin_shufflevector(r2, r3, 2, 10, 3, 11, 6, 14, 7, 15);
-            const v8 s4 = __builtin_shufflevector(r4, r5, 0, 8, 1, 9, 4, 12, 5, 13);
-            const v8 s5 = __builtin_shufflevector(r4, r5, 2, 10, 3, 11, 6, 14, 7, 15);
-            const v8 s6 = __builtin_shufflevector(r6, r7, 0, 8, 1, 9, 4, 12, 5, 13);
-            const v8 s7 = __builtin_shufflevector(r6, r7, 2, 10, 3, 11, 6, 14, 7, 15);
-            const v8 u0 = __builtin_shufflevector(s0, s2, 0, 1, 8, 9, 4, 5, 12, 13);
-            const v8 u1 = __builtin_shufflevector(s0, s2, 2, 3, 10, 11, 6, 7, 14, 15);
-            const v8 u2 = __builtin_shufflevector(s1, s3, 0, 1, 8, 9, 4, 5, 12, 13);
-            const v8 u3 = __builtin_shufflevector(s1, s3, 2, 3, 10, 11, 6, 7, 14, 15);
-            const v8 u4 = __builtin_shufflevector(s4, s6, 0, 1, 8, 9, 4, 5, 12, 13);
-            const v8 u5 = __builtin_shufflevector(s4, s6, 2, 3, 10, 11, 6, 7, 14, 15);
-            const v8 u6 = __builtin_shufflevector(s5, s7, 0, 1, 8, 9, 4, 5, 12, 13);
-            const v8 u7 = __builtin_shufflevector(s5, s7, 2, 3, 10, 11, 6, 7, 14, 15);
-            r0 = __builtin_shufflevector(u0, u4, 0, 1, 2, 3, 8, 9, 10, 11);
-            r1 = __builtin_shufflevector(u1, u5, 0, 1, 2, 3, 8, 9, 10, 11);
-            r2 = __builtin_shufflevector(u2, u6, 0, 1, 2, 3, 8, 9, 10, 11);
-            r3 = __builtin_shufflevector(u3, u7, 0, 1, 2, 3, 8, 9, 10, 11);
-            r4 = __builtin_shufflevector(u0, u4, 4, 5, 6, 7, 12, 13, 14, 15);
-            r5 = __builtin_shufflevector(u1, u5, 4, 5, 6, 7, 12, 13, 14, 15);
-            r6 = __builtin_shufflevector(u2, u6, 4, 5, 6, 7, 12, 13, 14, 15);
-            r7 = __builtin_shufflevector(u3, u7, 4, 5, 6, 7, 12, 13, 14, 15);
-            *(v8 *)(rows + (h + 0) * n + p) = r0; *(v8 *)(rows + (h + 1) * n + p) = r1;
-            *(v8 *)(rows + (h + 2) * n + p) = r2; *(v8 *)(rows + (h + 3) * n + p) = r3;
-            *(v8 *)(rows + (h + 4) * n + p) = r4; *(v8 *)(rows + (h + 5) * n + p) = r5;
-            *(v8 *)(rows + (h + 6) * n + p) = r6; *(v8 *)(rows + (h + 7) * n + p) = r7;
+            v8 r[8], c[8];
+            for (int i = 0; i < 8; i++) r[i] = *(const v8 *)(t + (p + i) * OUTS + h);
+            transpose8(r, c);
+            for (int i = 0; i < 8; i++) *(v8 *)(rows + (h + i) * n + p) = c[i];
         }
 }
 
 // One output row: each block of 6 positions for every block of 16 outputs (the positions' input
-// still in L1 for the next block of outputs), block b's into t + b * m * 16. The kernel size is a
-// constant where it is the common one.
+// still in L1 for the next block of outputs), block b's into t + b * m * 16. For the common stem
+// (3 channels, 7x7) the channel count and kernel size are constants, so the loops over them are
+// fixed.
 static inline __attribute__((always_inline))
 void row_outputs(const float *restrict rows, const float *restrict weight, float *restrict t, long channels,
                  long plane, long ww, long n, long m, long blocks, const long kernel) {

@@ -32,9 +32,10 @@ final class ModelBenchTests: XCTestCase {
         let timing = StepTimes.measure(model, batch: 2, runs: 3)
         let steps = timing.steps
         XCTAssertNil(model.stepClock, "the clock is removed after the timing")
-        XCTAssertGreaterThanOrEqual(timing.forward, steps.reduce(0) { $0 + $1.milliseconds } - timing.outsideSteps - 1e-9,
-                                    "a forward holds its steps")
+        // Each forward's time outside its steps is at least 0 and at most the forward, so their
+        // medians are too (a sum of step medians bounds nothing).
         XCTAssertGreaterThanOrEqual(timing.outsideSteps, 0)
+        XCTAssertLessThanOrEqual(timing.outsideSteps, timing.forward)
         let covered = steps.flatMap(\.nodes)
         XCTAssertEqual(covered.sorted(), Array(1..<model.nodes.count), "each node in exactly one step")
         XCTAssertEqual(steps.map { $0.nodes[0] }, steps.map { $0.nodes[0] }.sorted(), "steps in the forward's order")

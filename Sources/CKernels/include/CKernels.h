@@ -76,7 +76,7 @@ void prn_phase_split2(const float *x, float *out, long channels, long height, lo
 void prn_subsample2(const float *x, float *out, long channels, long height, long width, long out_height,
                     long out_width, long first, long count);
 
-/// A stride-2 convolution of 1 to 4 input channels with a kernel of 2 to 11 (an image
+/// A stride-2 convolution of 1 to 4 input channels, any kernel size (an image
 /// network's stem; see strided_conv.c), one sample x [channels, height, width] read in place
 /// (the padding is implied). `weight` is the layer's weight [outs, channels, k, k] rearranged by
 /// prn_strided_conv_weight (prn_strided_conv_weight_size floats). Writes output rows [row_first,
