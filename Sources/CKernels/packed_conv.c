@@ -19,19 +19,26 @@ long prn_packed_conv_padded_size(long channels, long height, long width, long pa
 }
 
 CLONES
+void prn_packed_conv_pad_rows(const float *restrict x, float *restrict band, long channels, long height, long width,
+                              long padding, long first_row, long rows) {
+    const long wp = width + 2 * padding;
+    for (long c = 0; c < channels; c++) {
+        for (long r = first_row; r < first_row + rows; r++) {
+            float *row = band + (c * rows + r - first_row) * wp;
+            const long source = r - padding;
+            if (source < 0 || source >= height) {
+                for (long q = 0; q < wp; q++) row[q] = 0.0f;
+                continue;
+            }
+            for (long q = 0; q < padding; q++) row[q] = row[padding + width + q] = 0.0f;
+            for (long q = 0; q < width; q++) row[padding + q] = x[(c * height + source) * width + q];
+        }
+    }
+}
+
 void prn_packed_conv_pad(const float *restrict x, float *restrict padded, long channels, long height, long width,
                          long padding) {
-    const long wp = width + 2 * padding, hp = height + 2 * padding;
-    for (long c = 0; c < channels; c++) {
-        float *plane = padded + c * hp * wp;
-        for (long i = 0; i < padding * wp; i++) plane[i] = 0.0f;
-        for (long r = 0; r < height; r++) {
-            float *row = plane + (r + padding) * wp;
-            for (long q = 0; q < padding; q++) row[q] = row[padding + width + q] = 0.0f;
-            for (long q = 0; q < width; q++) row[padding + q] = x[(c * height + r) * width + q];
-        }
-        for (long i = (padding + height) * wp; i < hp * wp; i++) plane[i] = 0.0f;
-    }
+    prn_packed_conv_pad_rows(x, padded, channels, height, width, padding, 0, height + 2 * padding);
 }
 
 // The taps of channels [u0, u1) in im2col's row order (channel, kernel row, kernel column); p is
@@ -80,7 +87,7 @@ CONV_TILES(3, 2)
 
 CLONES
 void prn_packed_conv(const float *restrict packed, const float *restrict x, long channels, long height, long width,
-                     long kernel, long stride, long out_height, long out_width, float *restrict y, long m,
+                     long kernel, long stride, long out_height, long out_width, float *restrict y, long ldy, long m,
                      long first_item, long item_count, const float *scale, const float *shift,
                      const float *residual, int relu) {
     const long n = out_height * out_width, tiles = prn_packed_gemm_tiles(n), k = channels * kernel * kernel;
@@ -115,7 +122,7 @@ void prn_packed_conv(const float *restrict packed, const float *restrict x, long
         else { CALL(3, 2) }
 #undef CALL
 #undef ARGS
-        write_tile(out, rows, cols, y + r0 * n + j0, n, scale ? scale + r0 : 0, shift ? shift + r0 : 0,
-                   residual ? residual + r0 * n + j0 : 0, relu);
+        write_tile(out, rows, cols, y + r0 * ldy + j0, ldy, scale ? scale + r0 : 0, shift ? shift + r0 : 0,
+                   residual ? residual + r0 * ldy + j0 : 0, relu);
     }
 }

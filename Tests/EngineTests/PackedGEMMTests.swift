@@ -87,11 +87,31 @@ final class PackedGEMMTests: XCTestCase {
                     if withResidual { prn_add_relu(want, residual, &want, m * n, relu ? 1 : 0) }
                     for part in 0..<3 {
                         let first = items * part / 3, last = items * (part + 1) / 3
-                        prn_packed_conv(packed, padded, c, h + 2 * p, w + 2 * p, k, s, oh, ow, &got, m, first,
+                        prn_packed_conv(packed, padded, c, h + 2 * p, w + 2 * p, k, s, oh, ow, &got, n, m, first,
                                         last - first, scale, shift, withResidual ? residual : nil, relu ? 1 : 0)
                     }
                     XCTAssertEqual(got.map(\.bitPattern), want.map(\.bitPattern),
                                    "\(c)->\(m) k\(k) s\(s) p\(p) \(h)x\(w) relu \(relu) residual \(withResidual)")
+                    // By bands of output rows, each from only its padded input rows (as Conv2d
+                    // splits a sample across threads), in units of rows no tile straddles.
+                    let unit = ow < 14 ? 2 : 1, units = (oh + unit - 1) / unit
+                    var banded = [Float](repeating: 7, count: m * n)
+                    for part in 0..<3 {
+                        let rows = (units * part / 3 * unit)..<min(units * (part + 1) / 3 * unit, oh)
+                        if rows.isEmpty { continue }
+                        let top = rows.lowerBound * s, height = (rows.count - 1) * s + k, at = rows.lowerBound * ow
+                        var band = [Float](repeating: .nan, count: c * height * (w + 2 * p))
+                        prn_packed_conv_pad_rows(x, &band, c, h, w, p, top, height)
+                        banded.withUnsafeMutableBufferPointer { out in
+                            residual.withUnsafeBufferPointer { res in
+                                prn_packed_conv(packed, band, c, height, w + 2 * p, k, s, rows.count, ow, out.baseAddress! + at, n, m,
+                                                0, (m + 31) / 32 * prn_packed_gemm_tiles(rows.count * ow), scale, shift,
+                                                withResidual ? res.baseAddress! + at : nil, relu ? 1 : 0)
+                            }
+                        }
+                    }
+                    XCTAssertEqual(zip(banded, want).filter { $0.0.bitPattern != $0.1.bitPattern }.count, 0,
+                                   "outputs differing by bands: \(c)->\(m) k\(k) s\(s) p\(p) \(h)x\(w) relu \(relu) residual \(withResidual)")
                 }
             }
         }
@@ -100,13 +120,16 @@ final class PackedGEMMTests: XCTestCase {
     /// Eval forwards of the shapes that take the im2col path (strided, 1x1, 7x7/2 on a map too
     /// small for the phase split, a map narrower than the direct kernel takes, and a 1x1/2 wide
     /// enough for the subsampled direct kernel with the direct kernels turned off), with bias,
-    /// through a fused batch-norm/ReLU epilogue, at batch 1 (threads split the product) and
-    /// batch 3 (threads take samples).
+    /// through a fused batch-norm/ReLU epilogue, at batch 1 (threads split the product: by
+    /// output rows, each thread padding its own input rows, where the input outweighs the weight,
+    /// as in the last two shapes, 14 rows of two tiles and 7 rows of 7) and batch 3 (threads take
+    /// samples).
     func testEvalConvolutionsMatchReference() {
         var rng = RandomStream(seed: 37)
         let shapes = [(3, 40, 7, 2, 3, 13, 13, true), (24, 48, 3, 2, 1, 15, 14, true), (16, 33, 1, 1, 0, 7, 9, true),
                       (16, 20, 1, 2, 0, 13, 13, true), (40, 64, 3, 1, 1, 7, 7, true), (8, 24, 3, 2, 1, 28, 28, true),
-                      (12, 40, 1, 2, 0, 28, 28, false), (20, 36, 3, 2, 1, 13, 14, true)]
+                      (12, 40, 1, 2, 0, 28, 28, false), (20, 36, 3, 2, 1, 13, 14, true),
+                      (6, 40, 3, 2, 1, 28, 56, true), (5, 36, 3, 2, 1, 13, 14, true)]
         for (cin, cout, k, s, p, h, w, direct) in shapes {
             let conv = Conv2d(cin, cout, kernel: k, stride: s, padding: p, bias: true)
             conv.initialize(&rng)

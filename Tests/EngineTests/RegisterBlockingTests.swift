@@ -64,7 +64,7 @@ final class RegisterBlockingTests: XCTestCase {
             let items = (m + 31) / 32 * prn_packed_gemm_tiles(oh * ow)
             assertSameBits(underBothBlockings {
                 var y = [Float](repeating: 7, count: m * oh * ow)
-                prn_packed_conv(packed, padded, c, h + 2 * p, w + 2 * p, k, s, oh, ow, &y, m, 0, items, nil, nil, nil, 0)
+                prn_packed_conv(packed, padded, c, h + 2 * p, w + 2 * p, k, s, oh, ow, &y, oh * ow, m, 0, items, nil, nil, nil, 0)
                 return [y]
             }, "packed convolution \(c)->\(m) k\(k) s\(s) p\(p) \(h)x\(w)")
         }

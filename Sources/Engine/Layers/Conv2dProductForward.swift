@@ -20,64 +20,85 @@ extension Conv2d {
     /// At batch 1 each sample's product is split across the threads by (32 output channels, 14
     /// positions) tiles; otherwise each worker multiplies its own samples. The epilogue (or the
     /// bias) is applied as a tile is written. Where prn_packed_conv takes the shape, the product
-    /// reads the input in place: copied once with its padding (or as it is, without padding)
-    /// instead of written out as a column matrix of kernel^2 / stride^2 times its size.
+    /// reads the input in place (`forwardPackedInPlace`) instead of from a column matrix of
+    /// kernel^2 / stride^2 times its size.
     func forwardPacked(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, inPlace: Bool, workers: Int,
-                               epilogue: ConvEpilogue?) {
-        let o = outChannels, c = inChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount, p = g.padding
-        let packed = packedWeights()
-        // Per worker: the padded input (in place), the column matrix (im2col), or nothing.
-        let scratch = inPlace ? (p == 0 ? 0 : prn_packed_conv_padded_size(c, g.height, g.width, p)) : (g.isPointwise ? 0 : kk * hw)
-        let buffers = scratch == 0 ? [] : Conv2d.prepare(&columns, workers: workers, count: scratch)
+                       epilogue: ConvEpilogue?) {
         let e = epilogue ?? ConvEpilogue(biasOf: self)
+        if inPlace {
+            forwardPackedInPlace(x, y, g, workers: workers, epilogue: e)
+            return
+        }
         // Only the in-place product adds a residual (ForwardPath.addsResidual).
-        precondition(inPlace || e.residual == nil, "conv2d: a residual on the column-matrix packed product")
-        let residual = e.residual.map { UnsafePointer($0.data) }
-        let blocks = (o + 31) / 32, tiles = prn_packed_gemm_tiles(hw)
-        let items = blocks * tiles, tailSize = prn_packed_gemm_tail_size(kk)
+        precondition(e.residual == nil, "conv2d: a residual on the column-matrix packed product")
+        let o = outChannels, kk = g.colRows, hw = g.colCols, inItem = x.itemCount
+        let packed = packedWeights()
+        let buffers = g.isPointwise ? [] : Conv2d.prepare(&columns, workers: workers, count: kk * hw)
+        let items = (o + 31) / 32 * prn_packed_gemm_tiles(hw), tailSize = prn_packed_gemm_tail_size(kk)
         // One worker (batch 1): im2col and the product are split across the threads.
         let inner = workers == 1 ? configuration.threads : 1
         e.withPointers { scale, shift, relu in
             perWorker(x.shape[0]) { worker, samples in
                 for b in samples {
-                    let xb = UnsafePointer(x.data + b * inItem), yb = y.data + b * o * hw, rb = residual.map { $0 + b * o * hw }
-                    if scratch > 0 {
-                        if inPlace {
-                            let padded = buffers[worker].data
-                            Parallel.chunks(c, threads: inner) { r in
-                                prn_packed_conv_pad(xb + r.lowerBound * g.height * g.width,
-                                                    padded + prn_packed_conv_padded_size(r.lowerBound, g.height, g.width, p),
-                                                    r.count, g.height, g.width, p)
-                            }
-                        }
-                        else { ConvKernels.im2col(g, xb, buffers[worker].data, threads: inner) }
-                    }
-                    let src = scratch == 0 ? xb : UnsafePointer(buffers[worker].data)
-                    // A batch-1 input more than half the weight's size is split by output positions
-                    // (each thread every block of outputs for its tiles), so each thread reads the part
-                    // of the input under its tiles, mostly rows it wrote itself in the layer before,
-                    // and writes the rows the next layer's band will read; split by blocks of
-                    // outputs, each thread would read half the weight but all of the input, half of
-                    // it from the other core's cache.
-                    let convolve = { (first: Int, count: Int) in
-                        prn_packed_conv(packed, src, c, g.height + 2 * p, g.width + 2 * p, g.kernel, g.stride, g.outHeight,
-                                        g.outWidth, yb, o, first, count, scale, shift, rb, relu)
-                    }
-                    if inPlace && inner > 1 && blocks > 1 && 2 * c * g.height * g.width > o * kk {
-                        Parallel.chunks(tiles, threads: inner) { r in
-                            for block in 0..<blocks { convolve(block * tiles + r.lowerBound, r.count) }
-                        }
-                        continue
-                    }
+                    let xb = UnsafePointer(x.data + b * inItem), yb = y.data + b * o * hw
+                    if !g.isPointwise { ConvKernels.im2col(g, xb, buffers[worker].data, threads: inner) }
+                    let src = g.isPointwise ? xb : UnsafePointer(buffers[worker].data)
                     Parallel.chunks(items, threads: inner) { r in
-                        if inPlace {
-                            convolve(r.lowerBound, r.count)
-                            return
-                        }
                         guard let tail = prn_thread_scratch(0, tailSize) else {
                             preconditionFailure("conv2d: out of memory for \(tailSize) floats of scratch")
                         }
                         prn_packed_gemm(packed, src, hw, yb, hw, o, kk, hw, r.lowerBound, r.count, scale, shift, relu, tail)
+                    }
+                }
+            }
+        }
+    }
+
+    /// prn_packed_conv over the input in place: without padding the input as it is, with padding
+    /// the rows a thread's tiles read, copied with their padding into the thread's scratch in the
+    /// same job as the product (a copy of the whole input as a job of its own cost a barrier, and
+    /// each thread then read half its rows from the other core's cache). At batch 1 an input more
+    /// than half the weight's size is split by output rows (each thread every block of outputs for
+    /// its rows), so each thread reads the part of the input under its rows, mostly rows it wrote
+    /// itself in the layer before, and writes the rows the next layer's band will read; split by
+    /// blocks of outputs, each thread would read half the weight but all of the input. Same bits
+    /// whatever the split.
+    func forwardPackedInPlace(_ x: Tensor, _ y: Tensor, _ g: ConvGeometry, workers: Int, epilogue e: ConvEpilogue) {
+        let o = outChannels, c = inChannels, n = g.colCols, inItem = x.itemCount, p = g.padding, s = g.stride
+        let packed = packedWeights(), residual = e.residual.map { UnsafePointer($0.data) }
+        let blocks = (o + 31) / 32, inner = workers == 1 ? configuration.threads : 1
+        // Output rows in units no tile straddles: one row, or two rows of 7 (packed_conv.c).
+        let unit = g.outWidth < 14 ? 2 : 1, units = (g.outHeight + unit - 1) / unit
+        let byRows = inner > 1 && blocks > 1 && 2 * c * g.height * g.width > o * g.colRows
+        e.withPointers { scale, shift, relu in
+            perWorker(x.shape[0]) { _, samples in
+                for b in samples {
+                    let xb = UnsafePointer(x.data + b * inItem), yb = y.data + b * o * n, rb = residual.map { $0 + b * o * n }
+                    // Items [first, first + count) of output rows `rows` (numbered within them).
+                    let convolve = { (rows: Range<Int>, first: Int, count: Int) in
+                        let top = rows.lowerBound * s, height = (rows.count - 1) * s + g.kernel
+                        var src = xb + top * g.width, plane = g.height
+                        if p > 0 {
+                            guard let band = prn_thread_scratch(0, c * height * (g.width + 2 * p)) else {
+                                preconditionFailure("conv2d: out of memory for \(c * height * (g.width + 2 * p)) floats of scratch")
+                            }
+                            prn_packed_conv_pad_rows(xb, band, c, g.height, g.width, p, top, height)
+                            src = UnsafePointer(band)
+                            plane = height
+                        }
+                        let at = rows.lowerBound * g.outWidth
+                        prn_packed_conv(packed, src, c, plane, g.width + 2 * p, g.kernel, s, rows.count, g.outWidth,
+                                        yb + at, n, o, first, count, scale, shift, rb.map { $0 + at }, relu)
+                    }
+                    if byRows {
+                        Parallel.chunks(units, threads: inner) { r in
+                            let rows = (r.lowerBound * unit)..<Swift.min(r.upperBound * unit, g.outHeight)
+                            convolve(rows, 0, blocks * prn_packed_gemm_tiles(rows.count * g.outWidth))
+                        }
+                        continue
+                    }
+                    Parallel.chunks(blocks * prn_packed_gemm_tiles(n), threads: inner) { r in
+                        convolve(0..<g.outHeight, r.lowerBound, r.count)
                     }
                 }
             }
