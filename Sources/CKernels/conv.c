@@ -111,7 +111,8 @@ void maxpool_columns(const float *restrict row, float *restrict dst, long width,
 // ties and NaN come out as in the general loop.
 CLONES
 void prn_maxpool_values(const float *restrict x, float *restrict y, long planes, long height, long width,
-                        long kernel, long stride, long padding, long oh, long ow, float *restrict row) {
+                        long kernel, long stride, long padding, long oh, long ow, long first_row, long rows,
+                        float *restrict row) {
     // Output columns whose window lies inside the row, for the 3-wide stride-2 case.
     long inner_lo = 0, inner_hi = 0;
     if (kernel == 3 && stride == 2) {
@@ -124,7 +125,7 @@ void prn_maxpool_values(const float *restrict x, float *restrict y, long planes,
     for (long p = 0; p < planes; p++) {
         const float *src = x + p * height * width;
         float *dst = y + p * oh * ow;
-        for (long i = 0; i < oh; i++) {
+        for (long i = first_row; i < first_row + rows; i++) {
             long r0 = i * stride - padding, r1 = r0 + kernel;
             if (r0 < 0) r0 = 0;
             if (r1 > height) r1 = height;

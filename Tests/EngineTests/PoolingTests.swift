@@ -127,6 +127,30 @@ final class PoolingTests: XCTestCase {
         } } } }
     }
 
+    /// Eval-mode max pooling with the threads splitting the output rows (fewer samples than
+    /// threads) gives the bits of one thread over whole planes: 3x3/2 with padding (resnet's), an
+    /// odd 2x2/1 and a ceil-mode 3x3/3, on maps large enough to split, at batch 1 and 2.
+    func testEvalMaxPoolSplitByRowsMatchesOneThread() {
+        var rng = RandomStream(seed: 39)
+        for (k, s, p, ceil) in [(3, 2, 1, false), (2, 1, 0, false), (3, 3, 1, true)] {
+            for (batch, planes, h, w) in [(1, 16, 61, 50), (2, 5, 97, 83)] {
+                let pool = MaxPool2d(kernel: k, stride: s, padding: p, ceilMode: ceil)
+                let x = GradCheck.randomTensor([batch, planes, h, w], &rng)
+                // Copied: the layer writes every forward into the same output tensor, which is
+                // then poisoned so that a row no thread writes shows.
+                let first = pool.forward([x], mode: .eval, configuration: EngineConfiguration(threads: 1))
+                let one = Array(UnsafeBufferPointer(start: first.data, count: first.count))
+                for threads in [2, 3] {
+                    first.data.update(repeating: .nan, count: first.count)
+                    let y = pool.forward([x], mode: .eval, configuration: EngineConfiguration(threads: threads))
+                    let got = Array(UnsafeBufferPointer(start: y.data, count: y.count))
+                    XCTAssertEqual(zip(got, one).filter { $0.0.bitPattern != $0.1.bitPattern }.count, 0,
+                                   "outputs differing: \(k)x\(k)/\(s) p\(p) batch \(batch) \(planes)x\(h)x\(w), \(threads) threads")
+                }
+            }
+        }
+    }
+
     /// Global average pooling against a sum in double precision, on plane sizes around the
     /// kernel's 16 lanes (1, 15, 16, 17, 49) and on a batch large enough to be split across
     /// threads (64 x 64 planes of 8 x 8).

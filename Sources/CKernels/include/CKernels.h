@@ -241,10 +241,10 @@ void prn_winograd_weight_grad_finish(const float *sums, float *dw, long channels
 /// index within its plane of each maximum (the first one on ties; NaN never wins).
 void prn_maxpool2x2(const float *x, float *y, int32_t *argmax, long planes, long height, long width);
 /// Max pooling without the argmax (inference): y [planes, oh, ow] from x [planes, height, width],
-/// any kernel, stride and padding (at most kernel/2, windows clamped to the image); `row` holds
-/// `width` floats of scratch.
+/// any kernel, stride and padding (at most kernel/2, windows clamped to the image), output rows
+/// [first_row, first_row + rows) of every plane; `row` holds `width` floats of scratch.
 void prn_maxpool_values(const float *x, float *y, long planes, long height, long width, long kernel, long stride,
-                        long padding, long oh, long ow, float *row);
+                        long padding, long oh, long ow, long first_row, long rows, float *row);
 
 /// dst[i] = scale * src[i] + shift, then max(., 0) when `relu`; src may equal dst. A
 /// convolution's output channel with the batch norm and ReLU that follow it folded in.

@@ -83,7 +83,11 @@ public final class MaxPool2d: Layer {
     public func outputShape(_ s: [[Int]]) throws -> [Int] { try geometry.outputShape(s, kind: kind) }
 
     public func forward(_ inputs: [Tensor], mode: Mode) -> Tensor {
-        let x = inputs[0]
+        forward(inputs, mode: mode, configuration: .standard)
+    }
+
+    public func forward(_ inputs: [Tensor], mode: Mode, configuration: EngineConfiguration) -> Tensor {
+        let x = inputs[0], threads = configuration.threads
         let (planes, h, w, oh, ow) = geometry.checkedInput(x, kind: kind)
         let y = Tensor.reuse(&output, shape: [x.shape[0], x.shape[1], oh, ow])
         argmax.reserve(y.count)
@@ -98,9 +102,20 @@ public final class MaxPool2d: Layer {
         }
         if mode == .eval {
             // Inference needs no argmax: a separable pass, rows then columns (CKernels/conv.c).
-            Parallel.chunks(planes, minPerThread: Swift.max(1, 16384 / (h * w))) { r in
+            // With fewer samples than threads (batch 1) the threads split the output rows of every
+            // plane, so that each reads the input rows the layer before (a stem convolution, split
+            // by rows) wrote on its core; split by planes, each read half its input from the other
+            // core's cache.
+            let byRows = x.shape[0] < threads
+            let count = byRows ? oh : planes, minimum = Swift.max(1, 16384 / (byRows ? planes * s * w : h * w))
+            Parallel.chunks(count, minPerThread: minimum, threads: threads) { r in
                 guard let row = prn_thread_scratch(0, w) else { preconditionFailure("maxpool2d: out of memory for \(w) floats") }
-                prn_maxpool_values(xp + r.lowerBound * h * w, yp + r.lowerBound * oh * ow, r.count, h, w, k, s, pad, oh, ow, row)
+                if byRows {
+                    prn_maxpool_values(xp, yp, planes, h, w, k, s, pad, oh, ow, r.lowerBound, r.count, row)
+                } else {
+                    prn_maxpool_values(xp + r.lowerBound * h * w, yp + r.lowerBound * oh * ow, r.count, h, w, k, s, pad,
+                                       oh, ow, 0, oh, row)
+                }
             }
             inputShape = nil
             return y
@@ -189,7 +204,11 @@ public final class AvgPool2d: Layer {
     }
 
     public func forward(_ inputs: [Tensor], mode: Mode) -> Tensor {
-        let x = inputs[0]
+        forward(inputs, mode: mode, configuration: .standard)
+    }
+
+    public func forward(_ inputs: [Tensor], mode: Mode, configuration: EngineConfiguration) -> Tensor {
+        let x = inputs[0], threads = configuration.threads
         let (planes, h, w, oh, ow) = geometry.checkedInput(x, kind: kind)
         let y = Tensor.reuse(&output, shape: [x.shape[0], x.shape[1], oh, ow])
         let rows = (0..<oh).map { window($0, h) }, cols = (0..<ow).map { window($0, w) }
