@@ -14,10 +14,6 @@ int prn_packed_conv_applies(long kernel, long stride, long out_width) {
     return (kernel == 1 || kernel == 3) && (stride == 1 || stride == 2) && (out_width % COLS == 0 || out_width == COLS / 2);
 }
 
-long prn_packed_conv_padded_size(long channels, long height, long width, long padding) {
-    return channels * (height + 2 * padding) * (width + 2 * padding);
-}
-
 CLONES
 void prn_packed_conv_pad_rows(const float *restrict x, float *restrict band, long channels, long height, long width,
                               long padding, long first_row, long rows) {
@@ -34,11 +30,6 @@ void prn_packed_conv_pad_rows(const float *restrict x, float *restrict band, lon
             for (long q = 0; q < width; q++) row[padding + q] = x[(c * height + source) * width + q];
         }
     }
-}
-
-void prn_packed_conv_pad(const float *restrict x, float *restrict padded, long channels, long height, long width,
-                         long padding) {
-    prn_packed_conv_pad_rows(x, padded, channels, height, width, padding, 0, height + 2 * padding);
 }
 
 // The taps of channels [u0, u1) in im2col's row order (channel, kernel row, kernel column); p is

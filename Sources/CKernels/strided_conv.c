@@ -5,11 +5,12 @@
 // With the vectors over output channels the stride costs nothing: each multiply-add takes one
 // input value, broadcast from wherever it lies, so the input needs neither a phase split nor a
 // gather, and no vector of inputs is loaded (the direct kernel's, at every odd tap offset, often
-// straddle two cache lines); the vectors are the weights, the same few KB for every block. A block of 6 positions by 16 outputs keeps 12 accumulators, two weight
-// vectors and one broadcast in AVX2's 16 registers; per tap 8 loads feed 12 multiply-adds, so
-// the FMA pipes, not the loads, set the pace. The input's rows are copied a group of output
-// rows at a time into a small zero-bordered window (the padding), which stays in L1/L2 while
-// every block of outputs reads it.
+// straddle two cache lines); the vectors are the weights, the same few KB for every block. A
+// block of 6 positions by 16 outputs keeps 12 accumulators, two weight vectors and one
+// broadcast in AVX2's 16 registers; per tap 8 loads feed 12 multiply-adds, so the FMA pipes,
+// not the loads, set the pace. The input's rows are copied a group of output rows at a time
+// into a small zero-bordered window (the padding), which stays in L1/L2 while every block of
+// outputs reads it.
 #include "CKernels.h"
 #include "clones.h"
 #include "affine.h"

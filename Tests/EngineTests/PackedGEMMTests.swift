@@ -72,8 +72,8 @@ final class PackedGEMMTests: XCTestCase {
             prn_packed_gemm_pack(weight, m, taps, &packed)
             var col = [Float](repeating: 0, count: taps * n)
             prn_im2col(x, &col, c, h, w, k, s, p, n)
-            var padded = [Float](repeating: .nan, count: prn_packed_conv_padded_size(c, h, w, p))
-            prn_packed_conv_pad(x, &padded, c, h, w, p)
+            var padded = [Float](repeating: .nan, count: c * (h + 2 * p) * (w + 2 * p))
+            prn_packed_conv_pad_rows(x, &padded, c, h, w, p, 0, h + 2 * p)
             var tail = [Float](repeating: .nan, count: prn_packed_gemm_tail_size(taps))
             let items = (m + 31) / 32 * prn_packed_gemm_tiles(n)
             let residual = (0..<(m * n)).map { _ in rng.uniform(-2, 2) }

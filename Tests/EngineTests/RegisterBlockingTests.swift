@@ -59,8 +59,8 @@ final class RegisterBlockingTests: XCTestCase {
             let x = (0..<(c * h * w)).map { _ in rng.uniform(-1, 1) }, weight = (0..<(m * taps)).map { _ in rng.uniform(-1, 1) }
             var packed = [Float](repeating: .nan, count: prn_packed_gemm_weight_size(m, taps))
             prn_packed_gemm_pack(weight, m, taps, &packed)
-            var padded = [Float](repeating: .nan, count: prn_packed_conv_padded_size(c, h, w, p))
-            prn_packed_conv_pad(x, &padded, c, h, w, p)
+            var padded = [Float](repeating: .nan, count: c * (h + 2 * p) * (w + 2 * p))
+            prn_packed_conv_pad_rows(x, &padded, c, h, w, p, 0, h + 2 * p)
             let items = (m + 31) / 32 * prn_packed_gemm_tiles(oh * ow)
             assertSameBits(underBothBlockings {
                 var y = [Float](repeating: 7, count: m * oh * ow)

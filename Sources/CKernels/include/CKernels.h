@@ -142,17 +142,16 @@ void prn_packed_gemm(const float *packed, const float *x, long ldx, float *y, lo
 /// The packed product of a convolution of one sample without its column matrix (see
 /// packed_conv.c): y [m, out_height * out_width] = epilogue(W im2col(x)) for W packed by
 /// prn_packed_gemm_pack ([m, channels * kernel * kernel]) and x the input padded on every side
-/// ([channels, height, width] are the padded sizes: prn_packed_conv_pad, or the input itself
+/// ([channels, height, width] are the padded sizes: prn_packed_conv_pad_rows, or the input itself
 /// without padding). Work items as prn_packed_gemm's (n = out_height * out_width); output
 /// channel r starts at y + r * ldy (ldy >= n). Only for the shapes prn_packed_conv_applies
 /// accepts: kernel 1 or 3, stride 1 or 2, output rows a multiple of 14 or 7 wide. `residual`
 /// (laid out as y) or NULL: added after the scale and shift, before the ReLU, rounded as
 /// prn_affine_add_relu_run rounds it. A band of output rows is the product of the band of input
 /// rows under it: prn_packed_conv_pad_rows writes padded rows [first_row, first_row + rows) of
-/// every channel ([channels, rows, width + 2 * padding]; prn_packed_conv_pad writes them all).
+/// every channel, [channels, rows, width + 2 * padding] (all height + 2 * padding of them for the
+/// whole input).
 int prn_packed_conv_applies(long kernel, long stride, long out_width);
-long prn_packed_conv_padded_size(long channels, long height, long width, long padding);
-void prn_packed_conv_pad(const float *x, float *padded, long channels, long height, long width, long padding);
 void prn_packed_conv_pad_rows(const float *x, float *band, long channels, long height, long width, long padding,
                               long first_row, long rows);
 void prn_packed_conv(const float *packed, const float *x, long channels, long height, long width, long kernel,

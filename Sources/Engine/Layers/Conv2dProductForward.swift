@@ -79,8 +79,9 @@ extension Conv2d {
                         let top = rows.lowerBound * s, height = (rows.count - 1) * s + g.kernel
                         var src = xb + top * g.width, plane = g.height
                         if p > 0 {
-                            guard let band = prn_thread_scratch(0, c * height * (g.width + 2 * p)) else {
-                                preconditionFailure("conv2d: out of memory for \(c * height * (g.width + 2 * p)) floats of scratch")
+                            let size = c * height * (g.width + 2 * p)
+                            guard let band = prn_thread_scratch(0, size) else {
+                                preconditionFailure("conv2d: out of memory for \(size) floats of scratch")
                             }
                             prn_packed_conv_pad_rows(xb, band, c, g.height, g.width, p, top, height)
                             src = UnsafePointer(band)
