@@ -85,29 +85,15 @@ void prn_winograd43_gather(const float *restrict x, float *restrict rows, long c
         t[5] = 4.0f * (d1) - 5.0f * (d3) + (d5);                     \
     } while (0)
 
-// The 4x4 transpose inside each 128-bit lane of four vectors (a, b, c, d): column j of the four
-// rows a[4k..4k+3], b[..], c[..], d[..] becomes lane k of vector j, with in-lane shuffles, where
-// a de-interleave across the lanes of a 16-float vector costs AVX2 several instructions.
-#define LO_PAIRS(a, b) __builtin_shufflevector(a, b, PAIRS_LO)
-#define HI_PAIRS(a, b) __builtin_shufflevector(a, b, PAIRS_HI)
-#define LO_HALVES(a, b) __builtin_shufflevector(a, b, HALVES_LO)
-#define HI_HALVES(a, b) __builtin_shufflevector(a, b, HALVES_HI)
-#define LANE_TRANSPOSE(a, b, c, d, t)                                                     \
-    do {                                                                                  \
-        const v16 ab_lo = LO_PAIRS(a, b), ab_hi = HI_PAIRS(a, b);                         \
-        const v16 cd_lo = LO_PAIRS(c, d), cd_hi = HI_PAIRS(c, d);                         \
-        t[0] = LO_HALVES(ab_lo, cd_lo); t[1] = HI_HALVES(ab_lo, cd_lo);                   \
-        t[2] = LO_HALVES(ab_hi, cd_hi); t[3] = HI_HALVES(ab_hi, cd_hi);                   \
-    } while (0)
-
-// v [36][channels][ld] = B^T d B of tiles [first, first + count) (count a multiple of 16).
-// Within each 16 tiles the transform holds tile 4m + k at position 4k + m (the order
-// LANE_TRANSPOSE leaves them in); output_tiles undoes it with the same transpose, and the
-// products do not mind the order.
+// v [36][rows_per_e][ld] = B^T d B of tiles [first, first + count) (count a multiple of 16);
+// rows channels..rows_per_e-1 are zeros. Within each 16 tiles the transform holds tile 4m + k
+// at position 4k + m (the order LANE_TRANSPOSE leaves them in); output_tiles undoes it with the
+// same transpose, and the products do not mind the order.
 CLONES
-static void transform_inputs(const float *restrict rows, float *restrict v, long channels, long plane, long first,
-                             long count, long ld) {
-    const long e_stride = channels * ld;
+void prn_winograd43_transform_inputs(const float *restrict rows, float *restrict v, long channels, long rows_per_e,
+                                     long plane, long first, long count, long ld) {
+    const long e_stride = rows_per_e * ld;
+    zero_padding_rows_of(v, 36, e_stride, channels, rows_per_e, ld, count);
     v16 x[6][6];
     for (long c = 0; c < channels; c++) {
         const float *base = rows + c * 6 * plane + 4 * first;
@@ -173,9 +159,14 @@ static void multiply_outputs(const float *restrict v, const float *restrict u, f
     multiply_tiles(v, u, grid, channels, outs, count, ld, first, tiles, 36, 4, output_tiles);
 }
 
+static void transform_chunk(const float *rows, float *v, long channels, long plane, long first, long count,
+                            long ld) {
+    prn_winograd43_transform_inputs(rows, v, channels, channels, plane, first, count, ld);
+}
+
 void prn_winograd43_conv(const float *rows, const float *u, float *scratch, float *grid, long channels, long outs,
                          long tiles) {
-    winograd_chunks(rows, u, scratch, grid, channels, outs, tiles, 36, 4, transform_inputs, multiply_outputs);
+    winograd_chunks(rows, u, scratch, grid, channels, outs, tiles, 36, 4, transform_chunk, multiply_outputs);
 }
 
 CLONES

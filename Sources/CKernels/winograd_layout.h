@@ -1,7 +1,7 @@
 // What the Winograd kernels share (winograd_conv.c: F(2x2, 3x3); winograd43_conv.c: F(4x4, 3x3);
-// winograd_weight_grad.c): the numbering of tiles, the gathered row buffers, the gather and the
-// output pass. `m` is the tile's side in outputs (2 or 4); a tile reads the (m + 2)-square input
-// patch under it.
+// the weight gradients, winograd_weight_grad.c and winograd43_weight_grad.c): the numbering of
+// tiles, the gathered row buffers, the gather and the output pass. `m` is the tile's side in
+// outputs (2 or 4); a tile reads the (m + 2)-square input patch under it.
 #ifndef PRN_CKERNELS_WINOGRAD_LAYOUT_H
 #define PRN_CKERNELS_WINOGRAD_LAYOUT_H
 
@@ -160,9 +160,28 @@ void write_tiles(const float *restrict grid, float *restrict y, long outs, long 
     }
 }
 
+// F(4x4, 3x3)'s 4x4 transpose inside each 128-bit lane of four vectors (a, b, c, d): column j of
+// the four rows a[4k..4k+3], b[..], c[..], d[..] becomes lane k of vector j, with in-lane
+// shuffles, where a de-interleave across the lanes of a 16-float vector costs AVX2 several
+// instructions.
+#define LO_PAIRS(a, b) __builtin_shufflevector(a, b, PAIRS_LO)
+#define HI_PAIRS(a, b) __builtin_shufflevector(a, b, PAIRS_HI)
+#define LO_HALVES(a, b) __builtin_shufflevector(a, b, HALVES_LO)
+#define HI_HALVES(a, b) __builtin_shufflevector(a, b, HALVES_HI)
+#define LANE_TRANSPOSE(a, b, c, d, t)                                                     \
+    do {                                                                                  \
+        const v16 ab_lo = LO_PAIRS(a, b), ab_hi = HI_PAIRS(a, b);                         \
+        const v16 cd_lo = LO_PAIRS(c, d), cd_hi = HI_PAIRS(c, d);                         \
+        t[0] = LO_HALVES(ab_lo, cd_lo); t[1] = HI_HALVES(ab_lo, cd_lo);                   \
+        t[2] = LO_HALVES(ab_hi, cd_hi); t[3] = HI_HALVES(ab_hi, cd_hi);                   \
+    } while (0)
+
 // v [16][rows_per_e][ld] = B^T d B of tiles [first, first + count) (count a multiple of 16) of
 // the gathered rows of `channels` channels; rows channels..rows_per_e-1 are zeros.
 void prn_winograd_transform_inputs(const float *rows, float *v, long channels, long rows_per_e, long plane,
                                    long first, long count, long ld);
+// The same for F(4x4, 3x3): v [36][rows_per_e][ld] (winograd43_conv.c).
+void prn_winograd43_transform_inputs(const float *rows, float *v, long channels, long rows_per_e, long plane,
+                                     long first, long count, long ld);
 
 #endif

@@ -151,7 +151,7 @@ final class Conv2dTests: XCTestCase {
     /// than threads (bands of one and several rows of tiles); eval forwards plain, with batch norm
     /// and ReLU, and with a residual join, training forwards, and input gradients through the
     /// adjoint convolution's F(4x4, 3x3) weight, all within 1e-4 of the reference convolution; and
-    /// the weight gradient (F(2x2, 3x3), added to what the weight holds) after such a forward.
+    /// the weight gradient (added to what the weight holds) after such a forward.
     /// `winograd4x4` off keeps F(2x2, 3x3).
     func testWinograd4x4MatchesReference() {
         var rng = RandomStream(seed: 17)
@@ -177,7 +177,9 @@ final class Conv2dTests: XCTestCase {
             ConvReference.backward(g, batch: batch, outChannels: cout, x: x.data, weight: conv.weight.value.data,
                                    dy: dy.data, dx: refDx.data, dw: refDw.data, db: nil)
             assertClose(conv.backward(dy, needInputGrad: [true])[0]!, refDx, "F(4x4, 3x3) input gradient \(what)")
-            assertClose(conv.weight.grad, refDw, "weight gradient (F(2x2, 3x3)) after an F(4x4, 3x3) forward \(what)")
+            // The weight gradient: F(4x4, 3x3) where it does less work (Winograd4x4WeightGradientTests).
+            XCTAssertLessThan(GradCheck.errorToScale(conv.weight.grad, refDw), 2e-5,
+                              "weight gradient after an F(4x4, 3x3) forward \(what)")
             assertFusedEpilogueMatches(conv, x, configuration: config, &rng, "fused F(4x4, 3x3) forward \(what)")
 
             var e = ConvEpilogue(conv: conv, norm: nil, relu: true)

@@ -12,6 +12,16 @@ enum GradCheck {
         return t
     }
 
+    /// The largest difference of `a` from `reference`, relative to the reference's largest value:
+    /// how a sum over many terms (a weight gradient) is judged, whose elements can cancel to near
+    /// zero while the rounding of the terms stays.
+    static func errorToScale(_ a: Tensor, _ reference: Tensor) -> Float {
+        var scale: Float = .leastNormalMagnitude, worst: Float = 0
+        for i in 0..<reference.count { scale = max(scale, abs(reference[i])) }
+        for i in 0..<min(a.count, reference.count) { worst = max(worst, abs(a[i] - reference[i])) }
+        return worst / scale
+    }
+
     /// Checks input gradients (every input) and parameter gradients of `layer`.
     /// Uses Double accumulation and a relative tolerance suited to Float32 differences.
     static func check(_ layer: Layer, inputs: [Tensor], mode: Mode = .train, eps: Float = 1e-2,

@@ -30,4 +30,30 @@ final class Winograd4x4AccuracyTests: XCTestCase {
             }
         }
     }
+
+    /// The same for training: the parameter gradients of one training step of resnet20 (F(4x4, 3x3)
+    /// forwards, input and weight gradients where they do less work) against those of the direct
+    /// convolution, each relative to its own largest value.
+    func testNetworkGradientsMatchTheDirectConvolution() throws {
+        let model = try Zoo.build("resnet20", ZooOptions(inputShape: [3, 32, 32], classes: 10, seed: 5))
+        var rng = RandomStream(seed: 7)
+        BatchNormFixtures.randomize(model, &rng)
+        let x = GradCheck.randomTensor([8, 3, 32, 32], &rng), dy = GradCheck.randomTensor([8, 10], &rng)
+        func gradients(_ configuration: EngineConfiguration) -> [[Float]] {
+            model.configuration = configuration
+            model.zeroGrad()
+            _ = model.forward(x, mode: .train)
+            model.backward(dy)
+            return model.trainableParameters.map { $0.grad.array }
+        }
+        let direct = gradients(EngineConfiguration(threads: 2, winograd: false))
+        let large = gradients(EngineConfiguration(threads: 2))
+        let small = gradients(EngineConfiguration(threads: 2, winograd4x4: false))
+        XCTAssertNotEqual(large, small, "training runs F(4x4, 3x3)")
+        for (i, p) in model.trainableParameters.enumerated() {
+            let scale = max(direct[i].map { abs($0) }.max() ?? 0, .leastNormalMagnitude)
+            let worst = zip(large[i], direct[i]).map { abs($0 - $1) / scale }.max() ?? 0
+            XCTAssertLessThan(worst, 1e-4, "\(p.name): F(4x4, 3x3) gradient against the direct convolution's")
+        }
+    }
 }

@@ -235,6 +235,16 @@ void prn_winograd_weight_grad(const float *x, const float *dy, float *rows, floa
                               float *sums, long channels, long outs, long samples, long height, long width,
                               long padding, long tiles);
 void prn_winograd_weight_grad_finish(const float *sums, float *dw, long channels, long outs);
+/// The same in F(4x4, 3x3) form (see winograd43_weight_grad.c): the calls above with `43` in their
+/// names, `tiles` = prn_winograd43_tiles(samples, H, W, p) and `rows` of
+/// prn_winograd43_rows_size(C, tiles) floats.
+long prn_winograd43_dy_rows_size(long outs, long tiles);
+long prn_winograd43_weight_grad_scratch_size(long channels, long outs, long tiles);
+long prn_winograd43_weight_grad_sums_size(long channels, long outs);
+void prn_winograd43_weight_grad(const float *x, const float *dy, float *rows, float *dy_rows, float *scratch,
+                                float *sums, long channels, long outs, long samples, long height, long width,
+                                long padding, long tiles);
+void prn_winograd43_weight_grad_finish(const float *sums, float *dw, long channels, long outs);
 
 /// 2x2, stride-2 max pooling of `planes` planes [height, width] (odd edges dropped), with the
 /// index within its plane of each maximum (the first one on ties; NaN never wins).

@@ -17,8 +17,9 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// False: 3x3 stride-1 convolutions run the direct kernel instead of Winograd F(2x2, 3x3)
     /// (for tests and benchmarks that compare the two).
     public var winograd: Bool
-    /// False: forwards and input gradients of those convolutions keep F(2x2, 3x3) where F(4x4, 3x3)
-    /// would do less work (`WinogradForm.fewerProducts`); F(4x4, 3x3) rounds more (for tests and
+    /// False: forwards, input gradients and weight gradients of those convolutions keep F(2x2, 3x3)
+    /// where F(4x4, 3x3) would do less work (`WinogradForm.fewerProducts`,
+    /// `WinogradConvolution.weightGradientForm`); F(4x4, 3x3) rounds more (for tests and
     /// benchmarks that compare the two).
     public var winograd4x4: Bool
     /// False: eval-mode forwards that take the im2col path multiply by BLAS's sgemm instead of

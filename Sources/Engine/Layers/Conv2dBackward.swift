@@ -77,7 +77,8 @@ extension Conv2d {
             if winogradDW {
                 WinogradConvolution.weightGradient(xp + samples.lowerBound * inItem, dyp + samples.lowerBound * o * hw,
                                                    samples: samples.count, channels: c, outs: o, height: g.height,
-                                                   width: g.width, padding: g.padding, into: dW)
+                                                   width: g.width, padding: g.padding,
+                                                   form: winogradWeightGradientForm(g, samples: samples.count), into: dW)
             }
             for b in samples {
                 let xb = UnsafePointer(xp + b * inItem), dyb = dyp + b * o * hw

@@ -36,6 +36,13 @@ extension Conv2d {
         return large ? .f4x4 : .f2x2
     }
 
+    /// The Winograd form of the weight gradient of a worker's `samples` samples
+    /// (`WinogradConvolution.weightGradientForm`); F(2x2, 3x3) with `EngineConfiguration.winograd4x4` off.
+    func winogradWeightGradientForm(_ g: ConvGeometry, samples: Int) -> WinogradForm {
+        guard configuration.winograd4x4 else { return .f2x2 }
+        return WinogradConvolution.weightGradientForm(samples: samples, height: g.height, width: g.width, padding: g.padding)
+    }
+
     /// The Winograd convolution that runs `winogradForm(g, batch:)`.
     func winogradRunner(_ g: ConvGeometry, batch: Int) -> WinogradConvolution {
         winogradForm(g, batch: batch) == .f4x4 ? winograd4x4 : winograd

@@ -92,28 +92,44 @@ final class WinogradConvolution {
     }
 
     /// dw [outs, channels, 3, 3] += the weight gradient of `samples` samples x [samples, channels,
-    /// H, W] with output gradients dy (CKernels/winograd_weight_grad.c), on the calling thread: a
-    /// worker's block of the batch, a group of samples per call as for the forward.
+    /// H, W] with output gradients dy (CKernels/winograd_weight_grad.c, winograd43_weight_grad.c),
+    /// on the calling thread: a worker's block of the batch, a group of samples per call as for the
+    /// forward. `form`: `weightGradientForm`'s choice, unless a test asks for one.
     static func weightGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, samples: Int, channels c: Int,
-                               outs o: Int, height h: Int, width w: Int, padding p: Int, into dw: UnsafeMutablePointer<Float>) {
-        let group = self.group(.f2x2, samples: samples, height: h, width: w, padding: p)
-        let tiles = prn_winograd_tiles(group, h, w, p), sumsSize = prn_winograd_weight_grad_sums_size(c, o)
-        let (rows, scratch, dyRows) = scratchBuffers(prn_winograd_rows_size(c, tiles),
-                                                     prn_winograd_weight_grad_scratch_size(c, o, tiles),
-                                                     prn_winograd_dy_rows_size(o, tiles))
-        guard let sums = prn_thread_scratch(3, sumsSize) else {
-            preconditionFailure("conv2d: out of memory for Winograd scratch (\(sumsSize) floats)")
+                               outs o: Int, height h: Int, width w: Int, padding p: Int, form: WinogradForm,
+                               into dw: UnsafeMutablePointer<Float>) {
+        let group = self.group(form, samples: samples, height: h, width: w, padding: p)
+        let sizes = form.weightGradientSizes(channels: c, outs: o, tiles: form.tiles(samples: group, height: h, width: w, padding: p))
+        let (rows, scratch, dyRows) = scratchBuffers(sizes.rows, sizes.scratch, sizes.dyRows)
+        guard let sums = prn_thread_scratch(3, sizes.sums) else {
+            preconditionFailure("conv2d: out of memory for Winograd scratch (\(sizes.sums) floats)")
         }
-        sums.update(repeating: 0, count: sumsSize)
+        sums.update(repeating: 0, count: sizes.sums)
+        let buffers = WinogradGradientBuffers(rows: rows, dyRows: dyRows, scratch: scratch, sums: sums)
         let inItem = c * h * w, outItem = o * (h + 2 * p - 2) * (w + 2 * p - 2)
         var start = 0
         while start < samples {
             let n = Swift.min(group, samples - start)
-            prn_winograd_weight_grad(x + start * inItem, dy + start * outItem, rows, dyRows, scratch, sums, c, o, n, h, w, p,
-                                     prn_winograd_tiles(n, h, w, p))
+            form.accumulateWeightGradient(x + start * inItem, dy + start * outItem, samples: n, channels: c, outs: o,
+                                          height: h, width: w, padding: p, buffers: buffers)
             start += n
         }
-        prn_winograd_weight_grad_finish(sums, dw, c, o)
+        form.finishWeightGradient(sums, into: dw, channels: c, outs: o)
+    }
+
+    /// The form of a worker's weight gradient over `samples` samples: F(4x4, 3x3) where its
+    /// products, counted as the calls make them (groups of samples, tiles rounded up to the
+    /// kernels' vectors of 16), are at most 80% of F(2x2, 3x3)'s, as for the forwards
+    /// (`WinogradForm.fewerProducts`). A few small images round F(4x4, 3x3)'s tiles up the most.
+    static func weightGradientForm(samples: Int, height h: Int, width w: Int, padding p: Int) -> WinogradForm {
+        func products(_ form: WinogradForm) -> Int {
+            let group = self.group(form, samples: samples, height: h, width: w, padding: p)
+            let whole = samples / group, rest = samples % group
+            let tiles = whole * form.tiles(samples: group, height: h, width: w, padding: p)
+                + (rest > 0 ? form.tiles(samples: rest, height: h, width: w, padding: p) : 0)
+            return form.elements * tiles
+        }
+        return 5 * products(.f4x4) <= 4 * products(.f2x2) ? .f4x4 : .f2x2
     }
 
     /// Samples per call for a worker with `samples` of them: enough for `minimumTiles` tiles.

@@ -65,6 +65,36 @@ enum WinogradForm {
         }
     }
 
+    /// Floats of the buffers of one weight-gradient call over `tiles` tiles: the gathered inputs,
+    /// the gathered output gradients, the chunk's transforms, and the running sums.
+    func weightGradientSizes(channels c: Int, outs o: Int, tiles t: Int) -> (rows: Int, dyRows: Int, scratch: Int, sums: Int) {
+        switch self {
+        case .f2x2: (prn_winograd_rows_size(c, t), prn_winograd_dy_rows_size(o, t),
+                     prn_winograd_weight_grad_scratch_size(c, o, t), prn_winograd_weight_grad_sums_size(c, o))
+        case .f4x4: (prn_winograd43_rows_size(c, t), prn_winograd43_dy_rows_size(o, t),
+                     prn_winograd43_weight_grad_scratch_size(c, o, t), prn_winograd43_weight_grad_sums_size(c, o))
+        }
+    }
+
+    /// Adds the transformed-domain products of `samples` samples x and their output gradients dy
+    /// to `sums` (CKernels/winograd_weight_grad.c, winograd43_weight_grad.c).
+    func accumulateWeightGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, samples n: Int, channels c: Int,
+                                  outs o: Int, height h: Int, width w: Int, padding p: Int, buffers b: WinogradGradientBuffers) {
+        let t = tiles(samples: n, height: h, width: w, padding: p)
+        switch self {
+        case .f2x2: prn_winograd_weight_grad(x, dy, b.rows, b.dyRows, b.scratch, b.sums, c, o, n, h, w, p, t)
+        case .f4x4: prn_winograd43_weight_grad(x, dy, b.rows, b.dyRows, b.scratch, b.sums, c, o, n, h, w, p, t)
+        }
+    }
+
+    /// dw [outs, channels, 3, 3] += the weight gradient of the sums.
+    func finishWeightGradient(_ sums: UnsafePointer<Float>, into dw: UnsafeMutablePointer<Float>, channels c: Int, outs o: Int) {
+        switch self {
+        case .f2x2: prn_winograd_weight_grad_finish(sums, dw, c, o)
+        case .f4x4: prn_winograd43_weight_grad_finish(sums, dw, c, o)
+        }
+    }
+
     /// Multiply-adds of the products (per input and output channel) of `batch` samples on
     /// `threads` threads, as WinogradConvolution splits them: bands of rows per thread below one
     /// sample per thread, else whole samples (their tiles counted without rounding, as groups of
@@ -89,6 +119,14 @@ enum WinogradForm {
         let small = WinogradForm.f2x2.products(batch: batch, height: h, width: w, padding: p, threads: threads)
         return 5 * large <= 4 * small
     }
+}
+
+/// The calling thread's buffers for the weight-gradient calls of one worker.
+struct WinogradGradientBuffers {
+    let rows: UnsafeMutablePointer<Float>
+    let dyRows: UnsafeMutablePointer<Float>
+    let scratch: UnsafeMutablePointer<Float>
+    let sums: UnsafeMutablePointer<Float>
 }
 
 /// The calling thread's buffers for one Winograd call.
