@@ -85,18 +85,8 @@ static void reduce_chunk(const float *restrict v, const float *restrict dm, floa
 void prn_winograd43_weight_grad(const float *x, const float *dy, float *rows, float *dy_rows, float *scratch,
                                 float *sums, long channels, long outs, long samples, long height, long width,
                                 long padding, long tiles) {
-    prn_winograd43_gather(x, rows, channels, samples, height, width, padding, tiles, 0, tiles_down(height, padding, 4));
-    gather_dy(dy, dy_rows, outs, samples, height, width, padding, tiles);
-    const long used = samples * tiles_down(height, padding, 4) * tiles_across(width, padding, 4);
-    const long end = (used + 15) / 16 * 16, chunk = weight_grad_chunk_tiles(channels, tiles);
-    const long plane = plane_size_m(tiles, 4), c4 = round4(channels), k4 = round4(outs);
-    for (long first = 0; first < end; first += chunk) {
-        const long n = chunk < end - first ? chunk : end - first, ld = chunk_row(n);
-        float *v = scratch, *dm = scratch + 36 * c4 * ld;
-        prn_winograd43_transform_inputs(rows, v, channels, c4, plane, first, n, ld);
-        transform_dy(dy_rows, dm, outs, k4, tiles, first, n, ld);
-        reduce_chunk(v, dm, sums, c4, k4, n, ld);
-    }
+    weight_grad_pass(x, dy, rows, dy_rows, scratch, sums, channels, outs, samples, height, width, padding, tiles,
+                     4, 36, prn_winograd43_gather, gather_dy, prn_winograd43_transform_inputs, transform_dy, reduce_chunk);
 }
 
 // G^T applied to six values (G is the forward's kernel transform, winograd43_conv.c):
@@ -125,13 +115,7 @@ void prn_winograd43_weight_grad_finish(const float *sums, float *dw, long channe
                 for (long i = 0; i < 3; i++) r[i][j] = column[i];
             }
             for (long i = 0; i < 3; i++) GRAD_TRANSFORM(r[i][0], r[i][1], r[i][2], r[i][3], r[i][4], r[i][5], g[i]);
-            for (int lane = 0; lane < 16; lane++) {
-                const long k = ko * 4 + bitrev4[lane] / 4, c = co * 4 + bitrev4[lane] % 4;
-                if (k >= outs || c >= channels) continue;
-                float *out = dw + (k * channels + c) * 9;
-                for (long i = 0; i < 3; i++)
-                    for (long j = 0; j < 3; j++) out[i * 3 + j] += g[i][j][lane];
-            }
+            add_block_kernels(g, dw, ko, co, channels, outs);
         }
     }
 }

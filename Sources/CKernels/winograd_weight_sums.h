@@ -131,4 +131,51 @@ void reduce_chunk_of(const float *restrict v, const float *restrict dm, float *r
     }
 }
 
+// The calls of one weight-gradient pass over `samples` samples (`m` the tiles' side, `elements`
+// the transform's): the gathers of x and dy, then for each chunk of tiles the transforms of both
+// into the scratch and their sums (winograd_weight_grad.c, winograd43_weight_grad.c).
+typedef void (*weight_grad_gather)(const float *x, float *rows, long channels, long samples, long height, long width,
+                                   long padding, long tiles, long row_first, long row_count);
+typedef void (*weight_grad_gather_dy)(const float *dy, float *dy_rows, long outs, long samples, long height,
+                                      long width, long padding, long tiles);
+typedef void (*weight_grad_transform)(const float *rows, float *v, long channels, long rows_per_e, long plane,
+                                      long first, long count, long ld);
+typedef void (*weight_grad_transform_dy)(const float *dy_rows, float *dm, long outs, long k4, long tiles, long first,
+                                         long count, long ld);
+typedef void (*weight_grad_reduce)(const float *v, const float *dm, float *sums, long c4, long k4, long count,
+                                   long ld);
+static inline __attribute__((always_inline))
+void weight_grad_pass(const float *x, const float *dy, float *rows, float *dy_rows, float *scratch, float *sums,
+                      long channels, long outs, long samples, long height, long width, long padding, long tiles,
+                      long m, long elements, weight_grad_gather gather, weight_grad_gather_dy gather_dy,
+                      weight_grad_transform transform, weight_grad_transform_dy transform_dy,
+                      weight_grad_reduce reduce) {
+    const long down = tiles_down(height, padding, m);
+    gather(x, rows, channels, samples, height, width, padding, tiles, 0, down);
+    gather_dy(dy, dy_rows, outs, samples, height, width, padding, tiles);
+    const long used = samples * down * tiles_across(width, padding, m);
+    const long end = (used + 15) / 16 * 16, chunk = weight_grad_chunk_tiles(channels, tiles);
+    const long plane = plane_size_m(tiles, m), c4 = round4(channels), k4 = round4(outs);
+    for (long first = 0; first < end; first += chunk) {
+        const long n = chunk < end - first ? chunk : end - first, ld = chunk_row(n);
+        float *v = scratch, *dm = scratch + elements * c4 * ld;
+        transform(rows, v, channels, c4, plane, first, n, ld);
+        transform_dy(dy_rows, dm, outs, k4, tiles, first, n, ld);
+        reduce(v, dm, sums, c4, k4, n, ld);
+    }
+}
+
+// dw [outs, channels, 3, 3] += one block's kernels g (lane L: output ko * 4 + bitrev4(L) / 4,
+// input co * 4 + bitrev4(L) % 4, as the sums hold them).
+static inline __attribute__((always_inline))
+void add_block_kernels(v16 g[3][3], float *dw, long ko, long co, long channels, long outs) {
+    for (int lane = 0; lane < 16; lane++) {
+        const long k = ko * 4 + bitrev4[lane] / 4, c = co * 4 + bitrev4[lane] % 4;
+        if (k >= outs || c >= channels) continue;
+        float *out = dw + (k * channels + c) * 9;
+        for (long i = 0; i < 3; i++)
+            for (long j = 0; j < 3; j++) out[i * 3 + j] += g[i][j][lane];
+    }
+}
+
 #endif
