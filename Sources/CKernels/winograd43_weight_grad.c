@@ -19,10 +19,12 @@
 long prn_winograd43_dy_rows_size(long outs, long tiles) { return outs * 16 * tiles; }
 
 long prn_winograd43_weight_grad_scratch_size(long channels, long outs, long tiles) {
-    return 36 * (round4(channels) + round4(outs)) * chunk_row(weight_grad_chunk_tiles(channels, tiles));
+    return weight_grad_scratch_floats(36, channels, outs, tiles);
 }
 
-long prn_winograd43_weight_grad_sums_size(long channels, long outs) { return 36 * round4(channels) * round4(outs); }
+long prn_winograd43_weight_grad_sums_size(long channels, long outs) {
+    return weight_grad_sums_floats(36, channels, outs);
+}
 
 // dy onto the tiles' numbering: [outs][4 rows][4 * tiles] (gather_dy_tiles).
 // no_builtin: see winograd_weight_grad.c's gather_dy (declared first for the same reason).

@@ -17,10 +17,12 @@
 long prn_winograd_dy_rows_size(long outs, long tiles) { return outs * 4 * tiles; }
 
 long prn_winograd_weight_grad_scratch_size(long channels, long outs, long tiles) {
-    return 16 * (round4(channels) + round4(outs)) * chunk_row(weight_grad_chunk_tiles(channels, tiles));
+    return weight_grad_scratch_floats(16, channels, outs, tiles);
 }
 
-long prn_winograd_weight_grad_sums_size(long channels, long outs) { return 16 * round4(channels) * round4(outs); }
+long prn_winograd_weight_grad_sums_size(long channels, long outs) {
+    return weight_grad_sums_floats(16, channels, outs);
+}
 
 // dy onto the tiles' numbering: [outs][2 rows][2 * tiles] (gather_dy_tiles).
 // no_builtin: a row is 8 to 32 floats, which as a memmove call per row cost more than the copy

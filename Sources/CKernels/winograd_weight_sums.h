@@ -25,6 +25,15 @@ static inline long weight_grad_chunk_tiles(long channels, long tiles) {
     return n < tiles ? n : tiles;
 }
 
+// Floats of a call's scratch (one chunk's transformed inputs and output gradients) and of the
+// running sums, for a transform of `elements` elements.
+static inline long weight_grad_scratch_floats(long elements, long channels, long outs, long tiles) {
+    return elements * (round4(channels) + round4(outs)) * chunk_row(weight_grad_chunk_tiles(channels, tiles));
+}
+static inline long weight_grad_sums_floats(long elements, long channels, long outs) {
+    return elements * round4(channels) * round4(outs);
+}
+
 // dy [samples, outs, OH, OW] onto the output grid's numbering (the layout the forward's output
 // pass reads, winograd_layout.h): [outs][m rows][m * tiles], zeros at the spare tiles and past the
 // last row or column, so those tiles add nothing.

@@ -213,7 +213,7 @@ public final class AvgPool2d: Layer {
         let y = Tensor.reuse(&output, shape: [x.shape[0], x.shape[1], oh, ow])
         let rows = (0..<oh).map { window($0, h) }, cols = (0..<ow).map { window($0, w) }
         let xp = x.data, yp = y.data
-        Parallel.chunks(planes, minPerThread: Swift.max(1, 16384 / (h * w))) { r in
+        Parallel.chunks(planes, minPerThread: Swift.max(1, 16384 / (h * w)), threads: threads) { r in
             for p in r {
                 let src = xp + p * h * w, dst = yp + p * oh * ow
                 for i in 0..<oh { for j in 0..<ow {
